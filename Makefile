@@ -1,0 +1,43 @@
+# The two commands of the README: `make up` (the whole stack) and `make test`
+# (everything the tests need, then the whole suite). `npm test` is the quick loop.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+STACK := infra/stack.sh
+
+.PHONY: help install build up down status test bench clean
+
+help:
+	@echo "make up      install, build, start Temporal, NATS, PostgreSQL, the worker and the three services"
+	@echo "make down    stop what 'make up' started"
+	@echo "make test    install, build, start what the tests need, run the whole suite"
+	@echo "make bench   run the benchmarks (writes BENCHMARKS.md)"
+
+# npm ci only when the lockfile changed since the last install.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.installed
+
+build: install
+	npm run build
+
+up: build
+	$(STACK) up
+
+down:
+	$(STACK) down
+
+status:
+	$(STACK) status
+
+test: build
+	$(STACK) deps
+	set -a && . .data/stack.env && set +a && npm test
+
+bench: build
+	$(STACK) up
+	set -a && . .data/stack.env && set +a && npm run bench
+
+clean: down
+	rm -rf .data node_modules */dist services/*/dist */tsconfig.tsbuildinfo services/*/tsconfig.tsbuildinfo

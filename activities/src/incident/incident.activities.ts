@@ -1,0 +1,111 @@
+import { sql, type Transaction } from 'kysely';
+import { enqueue, recordAudit, type AuditEntry, type Database, type Db, type IncidentEvent, type IncidentStatus, type Tier } from '@yuqing/shared';
+
+/** Read-model fields of the incident row that follow the workflow. */
+export interface IncidentRowChange {
+  readonly tier?: Tier;
+  readonly status?: IncidentStatus;
+  readonly overdue?: boolean;
+  readonly policyVersion?: string;
+  /** Increases with each change the workflow makes; an older change never overwrites a newer one. */
+  readonly seq: number;
+}
+
+export interface AlertRecord {
+  readonly id: string;
+  readonly incidentId: string;
+  readonly taskKey: string;
+  readonly taskKind: string;
+  readonly kind: 'deadline_lapsed' | 'reminder' | 'escalation';
+  readonly stage: number | null;
+  readonly accountableRole: string;
+  readonly accountableUnitId: string | null;
+  readonly notified: readonly unknown[];
+  readonly dueAt: string;
+  readonly raisedAt: string;
+  readonly lateMs: number;
+}
+
+export interface IncidentActivityDeps {
+  readonly db: Db;
+  /** Called after a commit so the local outbox relay publishes at once. */
+  readonly onCommitted?: () => void;
+}
+
+/**
+ * Activities that record what the workflow decided. Each writes its events to
+ * the outbox in the same transaction as the rows it changes, keyed by event id:
+ * a retried activity changes nothing twice and publishes nothing twice.
+ */
+export function createIncidentActivities({ db, onCommitted }: IncidentActivityDeps) {
+  async function applyRowChange(trx: Transaction<Database>, incidentId: string, change: IncidentRowChange | undefined): Promise<void> {
+    if (!change) return;
+    const { seq, ...fields } = change;
+    await trx
+      .updateTable('incidents')
+      .set({
+        ...fields,
+        stateSeq: seq,
+        updatedAt: sql`now()`,
+        ...(change.status === 'closed' ? { closedAt: sql`coalesce(closed_at, now())` } : {}),
+        ...(change.status === 'archived' ? { archivedAt: sql`coalesce(archived_at, now())` } : {}),
+      })
+      .where('id', '=', incidentId)
+      .where('stateSeq', '<', seq)
+      .execute();
+  }
+
+  async function alreadyRecorded(trx: Transaction<Database>, eventId: string | undefined): Promise<boolean> {
+    if (!eventId) return false;
+    const row = await trx.selectFrom('outbox').select('id').where('dedupeKey', '=', eventId).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Every event is a state change; the audit log gets one row per event with its actor. */
+  function auditOf(event: IncidentEvent): AuditEntry {
+    const actor = event.data.actor ?? { id: 'system:workflow', kind: 'system' as const };
+    return { actor, action: `incident.${event.type}`, entity: 'incident', entityId: event.incidentId, incidentId: event.incidentId, after: { eventId: event.id, tier: event.tier } };
+  }
+
+  return {
+    /** Stores events for publication and updates the incident row, in one transaction. */
+    async publishEvents(input: { incidentId: string; events: readonly IncidentEvent[]; incident?: IncidentRowChange }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        // A retry after a commit whose answer was lost: everything is already recorded.
+        if (await alreadyRecorded(trx, input.events[0]?.id)) return;
+        for (const event of input.events) await enqueue(trx, { kind: 'event', dedupeKey: event.id, payload: event });
+        await recordAudit(trx, input.events.map(auditOf));
+        await applyRowChange(trx, input.incidentId, input.incident);
+      });
+      onCommitted?.();
+    },
+
+    /** Stores a deadline alert (one per lapse, reminder or escalation) with its event. */
+    async raiseAlert(input: { alert: AlertRecord; event: IncidentEvent; incident?: IncidentRowChange }): Promise<void> {
+      const { alert } = input;
+      await db.transaction().execute(async (trx) => {
+        if (await alreadyRecorded(trx, input.event.id)) return;
+        await trx
+          .insertInto('alerts')
+          .values({ ...alert, notified: JSON.stringify(alert.notified) })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
+        await enqueue(trx, { kind: 'event', dedupeKey: input.event.id, payload: input.event });
+        await recordAudit(trx, auditOf(input.event));
+        await applyRowChange(trx, alert.incidentId, input.incident);
+      });
+      onCommitted?.();
+    },
+
+    /** Marks an incident's open alerts for a task resolved once the task is done. */
+    async resolveAlerts(input: { incidentId: string; taskKey: string; at: string }): Promise<void> {
+      await db
+        .updateTable('alerts')
+        .set({ resolvedAt: input.at })
+        .where('incidentId', '=', input.incidentId)
+        .where('taskKey', '=', input.taskKey)
+        .where('resolvedAt', 'is', null)
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import type { Assignment, Db, Role } from '@yuqing/shared';
+
+/** Who is responsible for an incident, from the routing rules (dispatch edits them). */
+export interface Routing {
+  /** The department first responsible for the topic's line of business. */
+  readonly department: Assignment;
+  /** The district bureau of the incident's district, when it has one. */
+  readonly districtBureau?: Assignment;
+  /** The unit holding each role (office, leadership group, Legal Affairs…). */
+  readonly roleUnits: Partial<Record<Role, string>>;
+}
+
+export function createRoutingActivities({ db }: { db: Db }) {
+  return {
+    async resolveRouting(input: { topic: string; district?: string }): Promise<Routing> {
+      const rules = await db
+        .selectFrom('routingRules')
+        .innerJoin('units', 'units.id', 'routingRules.unitId')
+        .select(['routingRules.kind', 'routingRules.match', 'units.id as unitId', 'units.name as unitName'])
+        .execute();
+      const find = (kind: string, match: string) => rules.find((r) => r.kind === kind && r.match === match);
+      const dept = find('topic', input.topic) ?? find('topic', 'other') ?? find('role', 'opinion_office');
+      if (!dept) throw new Error(`no routing rule for topic ${input.topic}`);
+      const district = input.district ? find('district', input.district) : undefined;
+      const roleUnits: Partial<Record<Role, string>> = {};
+      for (const r of rules) if (r.kind === 'role') roleUnits[r.match as Role] = r.unitId;
+      roleUnits.responsible_department = dept.unitId;
+      if (district) roleUnits.district_bureau = district.unitId;
+      return {
+        department: { unitId: dept.unitId, unitName: dept.unitName, role: 'responsible_department' },
+        ...(district ? { districtBureau: { unitId: district.unitId, unitName: district.unitName, role: 'district_bureau' as const } } : {}),
+        roleUnits,
+      };
+    },
+  };
+}

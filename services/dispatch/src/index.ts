@@ -1,0 +1,3 @@
+export * from './app';
+export * from './consumers/task-projection';
+export * from './workflow/incident-workflow.client';

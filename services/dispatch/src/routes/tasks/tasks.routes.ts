@@ -1,0 +1,78 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ROLE_LABELS, TASK_LABELS, TASK_STATUS_LABELS, type Db, type Role, type TaskKind, type TaskStatus } from '@yuqing/shared';
+import { hasScope, problemResponses, problems } from '@yuqing/http-kit';
+import { listTasks, type TaskWithIncident } from '../../tasks/task.repository';
+import { IncidentParams } from '../actions/actions.schemas';
+import { TaskListQuery, TaskListSchema } from './tasks.schemas';
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+export function taskView(t: TaskWithIncident) {
+  return {
+    incidentId: t.incidentId,
+    incidentTitle: t.title,
+    incidentTier: t.incidentTier,
+    district: t.districtCode,
+    topic: t.topic,
+    key: t.key,
+    kind: t.kind,
+    label: TASK_LABELS[t.kind as TaskKind] ?? t.kind,
+    ownerRole: t.ownerRole,
+    ownerLabel: ROLE_LABELS[t.ownerRole as Role] ?? t.ownerRole,
+    unitId: t.unitId,
+    status: t.status,
+    statusLabel: TASK_STATUS_LABELS[t.status as TaskStatus] ?? t.status,
+    mandatory: t.mandatory,
+    round: t.round,
+    openedAt: iso(t.openedAt),
+    dueAt: iso(t.dueAt),
+    doneAt: iso(t.doneAt),
+    overdue: t.overdue,
+    lapsedAt: iso(t.lapsedAt),
+    approvalsNeeded: t.approvalsNeeded,
+    approvals: t.approvals,
+    cancelReason: t.cancelReason,
+  };
+}
+
+/** A unit's tasks with their deadlines (the read model fed by incident events). */
+export const taskRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  app.get(
+    '/v1/tasks',
+    {
+      onRequest: app.requireScope('tasks:act'),
+      schema: {
+        tags: ['tasks'],
+        summary: 'Tasks of a unit or role, soonest deadline first (default: open and waiting)',
+        querystring: TaskListQuery,
+        response: { 200: TaskListSchema, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const p = request.principal!;
+      const q = request.query;
+      const unitId = q.unit ?? (hasScope(p, 'admin') ? undefined : p.unitId);
+      if (unitId && p.unitId !== unitId && !hasScope(p, 'admin') && !['opinion-office', 'leadership-group'].includes(p.unitId ?? '')) {
+        throw problems.forbidden(`只能查看本单位事项 (you act for ${p.unitId ?? 'no unit'})`);
+      }
+      const status = q.status?.includes('all') ? undefined : (q.status ?? ['open', 'waiting']);
+      const rows = await listTasks(db, {
+        ...(unitId ? { unitId } : {}),
+        ...(q.role ? { role: q.role } : {}),
+        ...(status ? { status } : {}),
+        ...(q.overdue !== undefined ? { overdue: q.overdue } : {}),
+        limit: q.limit,
+      });
+      return { items: rows.map(taskView) };
+    },
+  );
+
+  app.get(
+    '/v1/incidents/:id/tasks',
+    {
+      onRequest: app.requireScope('reports:read'),
+      schema: { tags: ['tasks'], summary: 'Every task of one incident', params: IncidentParams, response: { 200: TaskListSchema, ...problemResponses(400, 401, 403) } },
+    },
+    async (request) => ({ items: (await listTasks(db, { incidentId: request.params.id, limit: 500 })).map(taskView) }),
+  );
+};

@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '@yuqing/shared';
+
+/**
+ * Listens, and on SIGTERM/SIGINT stops taking connections, lets in-flight
+ * requests finish, then runs `cleanup` (consumers, pools). A port already in use
+ * exits with a clear message.
+ */
+export async function serve(app: FastifyInstance, options: { host: string; port: number; log: Logger; cleanup?: () => Promise<void> }): Promise<void> {
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    options.log.info({ signal }, 'draining in-flight requests');
+    const timer = setTimeout(() => {
+      options.log.error('drain took longer than 20 s; exiting');
+      process.exit(1);
+    }, 20_000);
+    timer.unref();
+    try {
+      await app.close();
+      await options.cleanup?.();
+      options.log.info('stopped');
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      options.log.fatal(`port ${options.port} is already in use: stop what holds it (make down) or set another port`);
+      process.exit(98);
+    }
+    throw err;
+  }
+}

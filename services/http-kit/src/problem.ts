@@ -1,0 +1,150 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z, ZodError } from 'zod';
+
+/** The problem+json body (RFC 9457) every error answers with, for OpenAPI. */
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), pointer: z.string(), message: z.string() })).optional(),
+  })
+  .describe('application/problem+json');
+
+/** Problem responses for a route's schema: `problemResponses(401, 403, 422)`. */
+export function problemResponses(...statuses: number[]): Record<number, typeof ProblemSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, ProblemSchema]));
+}
+
+/** One bad field: `field` is a dotted path (`source.url`), `pointer` its JSON Pointer. */
+export interface FieldError {
+  readonly field: string;
+  readonly pointer: string;
+  readonly message: string;
+}
+
+/**
+ * An error answered as `application/problem+json` (RFC 9457). `code` is stable
+ * and doubles as the type URN, so callers can branch on it.
+ */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: readonly FieldError[],
+    readonly headers?: Readonly<Record<string, string>>,
+  ) {
+    super(detail ?? title);
+    this.name = 'HttpProblem';
+  }
+}
+
+export const problems = {
+  notFound: (what: string) => new HttpProblem(404, 'not_found', 'Not Found', `${what} not found`),
+  unauthorized: (detail = 'missing or unknown API key') =>
+    new HttpProblem(401, 'unauthorized', 'Unauthorized', detail, undefined, { 'www-authenticate': 'Bearer' }),
+  forbidden: (detail: string) => new HttpProblem(403, 'forbidden', 'Forbidden', detail),
+  conflict: (detail: string) => new HttpProblem(409, 'conflict', 'Conflict', detail),
+  invalid: (detail: string, errors?: readonly FieldError[]) => new HttpProblem(422, 'validation_failed', 'Unprocessable Content', detail, errors),
+  unavailable: (detail: string, retryAfterSeconds = 5) =>
+    new HttpProblem(503, 'unavailable', 'Service Unavailable', detail, undefined, { 'retry-after': String(retryAfterSeconds) }),
+};
+
+function toField(path: readonly PropertyKey[]): Pick<FieldError, 'field' | 'pointer'> {
+  const parts = path.map((p) => String(p));
+  return { field: parts.join('.') || '(root)', pointer: `/${parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}` };
+}
+
+/** Field errors from a ZodError, for handlers that parse by hand. */
+export function zodFieldErrors(error: ZodError, prefix: readonly PropertyKey[] = []): FieldError[] {
+  return error.issues.map((issue) => ({ ...toField([...prefix, ...issue.path]), message: issue.message }));
+}
+
+const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08006', '08001', '08003']);
+
+/** True for errors that mean PostgreSQL could not be reached (answer 503, not 500). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined;
+  if (!e) return false;
+  if (e.code && PG_UNAVAILABLE.has(e.code)) return true;
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(e.message ?? '');
+}
+
+function send(reply: FastifyReply, request: FastifyRequest, p: HttpProblem): FastifyReply {
+  for (const [name, value] of Object.entries(p.headers ?? {})) reply.header(name, value);
+  return reply
+    .code(p.status)
+    .type('application/problem+json')
+    .send({
+      type: `urn:problem:yuqing:${p.code}`,
+      title: p.title,
+      status: p.status,
+      code: p.code,
+      ...(p.detail ? { detail: p.detail } : {}),
+      instance: request.url,
+      requestId: request.id,
+      ...(p.errors ? { errors: p.errors } : {}),
+    });
+}
+
+/** Maps every error to problem+json; 5xx details are logged, never sent. */
+function toProblem(err: FastifyError | Error, request: FastifyRequest): HttpProblem {
+  if (err instanceof HttpProblem) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const context = (err as FastifyError).validationContext ?? 'body';
+    const errors = err.validation.map((v) => {
+      const path = v.instancePath.split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+      const unknownKeys = (v.params as { keys?: string[] } | undefined)?.keys;
+      const message = unknownKeys?.length ? `${v.message}: ${unknownKeys.join(', ')}` : v.message ?? 'invalid';
+      return { ...toField([context, ...path]), message };
+    });
+    const status = context === 'body' ? 422 : 400;
+    return new HttpProblem(status, 'validation_failed', status === 422 ? 'Unprocessable Content' : 'Bad Request', `invalid ${context}: ${errors.map((e) => e.field).join(', ')}`, errors);
+  }
+  if (err instanceof ZodError) return problems.invalid('invalid input', zodFieldErrors(err));
+  const fe = err as FastifyError;
+  switch (fe.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HttpProblem(415, 'unsupported_media_type', 'Unsupported Media Type', `send application/json (got ${request.headers['content-type'] ?? 'none'})`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HttpProblem(413, 'payload_too_large', 'Content Too Large', fe.message);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HttpProblem(400, 'malformed_body', 'Bad Request', 'the body is empty: send a JSON document', [{ field: 'body', pointer: '/', message: 'empty' }]);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new HttpProblem(400, 'malformed_body', 'Bad Request', fe.message);
+    default:
+      break;
+  }
+  if (fe.statusCode === 400 && (err instanceof SyntaxError || /JSON/i.test(fe.message))) {
+    return new HttpProblem(400, 'malformed_body', 'Bad Request', 'the body is not valid JSON', [{ field: 'body', pointer: '/', message: 'not valid JSON' }]);
+  }
+  if (fe.statusCode === 429) return new HttpProblem(429, 'rate_limited', 'Too Many Requests', fe.message);
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new HttpProblem(fe.statusCode, 'bad_request', 'Bad Request', fe.message);
+  }
+  if (isDatabaseUnavailable(err)) return problems.unavailable('the database is unavailable; nothing was stored, retry later');
+  if (isResponseSerializationError(err)) request.log.error({ err }, 'response failed its schema');
+  return new HttpProblem(500, 'internal', 'Internal Server Error', 'an unexpected error occurred; it has been logged');
+}
+
+/** Error and not-found handlers answering problem+json for the whole instance. */
+export const problemPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((err: FastifyError, request, reply) => {
+      const p = toProblem(err, request);
+      if (p.status >= 500) request.log.error({ err, code: p.code }, 'request failed');
+      else request.log.info({ code: p.code, status: p.status }, 'request refused');
+      return send(reply, request, p);
+    });
+    app.setNotFoundHandler((request, reply) => send(reply, request, problems.notFound(`${request.method} ${request.url}`)));
+  },
+  { name: 'yuqing-problem' },
+);

@@ -1,0 +1,34 @@
+import fp from 'fastify-plugin';
+import { databaseReachable, temporalReachable, type Config, type Db } from '@yuqing/shared';
+import { authPlugin, healthPlugin, openapiPlugin, problemPlugin } from '@yuqing/http-kit';
+import type { Client } from '@temporalio/client';
+import { incidentRoutes } from './routes/incidents/incidents.routes';
+
+export interface IntakeDeps {
+  readonly db: Db;
+  readonly config: Config;
+  readonly temporal: Client;
+  /** Wakes the workflow starter after an incident commits. */
+  readonly onAccepted: () => void;
+}
+
+/** The intake service as a plugin: the server file only adds listening and shutdown. */
+export const intakeApp = fp<IntakeDeps>(
+  async (app, deps) => {
+    await app.register(problemPlugin);
+    await app.register(openapiPlugin, {
+      title: '舆情应急 · intake',
+      description: 'Report public-opinion incidents (舆情上报). Other systems — the monitoring platform, district bureaus — call this API.',
+    });
+    await app.register(healthPlugin, {
+      checks: {
+        database: { check: () => databaseReachable(deps.db) },
+        // Intake keeps accepting while Temporal is down: the outbox starts workflows later.
+        temporal: { check: () => temporalReachable(deps.temporal), required: false },
+      },
+    });
+    await app.register(authPlugin, { db: deps.db });
+    await app.register(incidentRoutes, deps);
+  },
+  { name: 'yuqing-intake' },
+);

@@ -1,0 +1,81 @@
+import type { Transaction } from 'kysely';
+import type { Database, Db, IncidentRow, NewIncident } from '@yuqing/shared';
+
+type Executor = Db | Transaction<Database>;
+
+/** Explicit columns: what the API shows of an incident. */
+const COLUMNS = [
+  'id',
+  'clientId',
+  'externalId',
+  'title',
+  'summary',
+  'source',
+  'topic',
+  'districtCode',
+  'metrics',
+  'flags',
+  'suggestedTier',
+  'tier',
+  'status',
+  'overdue',
+  'assessment',
+  'workflowId',
+  'policyVersion',
+  'stateSeq',
+  'requestHash',
+  'createdAt',
+  'updatedAt',
+  'closedAt',
+  'archivedAt',
+] as const;
+
+export async function findIncident(db: Executor, id: string): Promise<IncidentRow | undefined> {
+  return db.selectFrom('incidents').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+export async function findByExternalId(db: Executor, clientId: string, externalId: string): Promise<IncidentRow | undefined> {
+  return db.selectFrom('incidents').select(COLUMNS).where('clientId', '=', clientId).where('externalId', '=', externalId).executeTakeFirst();
+}
+
+export async function findByIdempotencyKey(db: Executor, clientId: string, key: string): Promise<{ incident: IncidentRow; requestHash: string } | undefined> {
+  const row = await db
+    .selectFrom('idempotencyKeys')
+    .select(['incidentId', 'requestHash'])
+    .where('clientId', '=', clientId)
+    .where('key', '=', key)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const incident = await findIncident(db, row.incidentId);
+  return incident ? { incident, requestHash: row.requestHash } : undefined;
+}
+
+export async function insertIncident(trx: Transaction<Database>, incident: NewIncident): Promise<void> {
+  await trx.insertInto('incidents').values(incident).execute();
+}
+
+export async function insertIdempotencyKey(trx: Transaction<Database>, row: { clientId: string; key: string; incidentId: string; requestHash: string }): Promise<void> {
+  await trx.insertInto('idempotencyKeys').values(row).execute();
+}
+
+export interface IncidentFilter {
+  readonly tier?: string;
+  readonly status?: string;
+  readonly district?: string;
+  readonly topic?: string;
+  readonly overdue?: boolean;
+  readonly limit: number;
+  readonly before?: Date;
+}
+
+/** Newest first, keyset-paged by `createdAt`. */
+export async function listIncidents(db: Executor, f: IncidentFilter): Promise<IncidentRow[]> {
+  let q = db.selectFrom('incidents').select(COLUMNS).orderBy('createdAt', 'desc').limit(f.limit);
+  if (f.tier) q = q.where('tier', '=', f.tier);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.district) q = q.where('districtCode', '=', f.district);
+  if (f.topic) q = q.where('topic', '=', f.topic);
+  if (f.overdue !== undefined) q = q.where('overdue', '=', f.overdue);
+  if (f.before) q = q.where('createdAt', '<', f.before);
+  return q.execute();
+}

@@ -1,0 +1,53 @@
+import {
+  DISTRICTS,
+  INCIDENT_STATUS_LABELS,
+  TIER_LABELS,
+  TOPIC_LABELS,
+  type Config,
+  type DistrictCode,
+  type IncidentRow,
+  type IncidentStatus,
+  type Tier,
+  type Topic,
+} from '@yuqing/shared';
+
+/** Where a caller finds an incident: here, its timeline, and its workflow in the Temporal Web UI. */
+export function incidentLinks(config: Config, incident: Pick<IncidentRow, 'id' | 'workflowId'>) {
+  return {
+    self: `${config.INTAKE_PUBLIC_URL}/v1/incidents/${incident.id}`,
+    timeline: `${config.REPORTING_PUBLIC_URL}/v1/incidents/${incident.id}/timeline`,
+    temporalUi: `${config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(incident.workflowId)}`,
+  };
+}
+
+/** The 202/200 answer of intake (ARCHITECTURE.md, intake contract). */
+export function acceptedView(config: Config, row: IncidentRow) {
+  return { id: row.id, tier: row.tier as Tier, status: row.status as IncidentStatus, workflowId: row.workflowId, links: incidentLinks(config, row) };
+}
+
+/** An incident as `GET /v1/incidents/:id` shows it, with Chinese labels beside the codes. */
+export function incidentView(config: Config, row: IncidentRow) {
+  return {
+    ...acceptedView(config, row),
+    tierLabel: TIER_LABELS[row.tier as Tier],
+    statusLabel: INCIDENT_STATUS_LABELS[row.status as IncidentStatus],
+    overdue: row.overdue,
+    title: row.title,
+    summary: row.summary,
+    source: row.source,
+    topic: row.topic as Topic,
+    topicLabel: TOPIC_LABELS[row.topic as Topic],
+    district: row.districtCode,
+    districtName: row.districtCode ? DISTRICTS[row.districtCode as DistrictCode] : null,
+    metrics: row.metrics,
+    flags: row.flags,
+    suggestedTier: row.suggestedTier,
+    assessment: row.assessment,
+    policyVersion: row.policyVersion,
+    externalId: row.externalId,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    closedAt: row.closedAt?.toISOString() ?? null,
+    archivedAt: row.archivedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,3 @@
+export * from './app';
+export * from './incidents/incident.service';
+export * from './incidents/workflow-starter';

@@ -1,0 +1,35 @@
+import type { Transaction } from 'kysely';
+import type { Database, Db, IncidentEvent, TimelineEntryRow } from '@yuqing/shared';
+
+type Executor = Db | Transaction<Database>;
+
+export async function insertTimelineEntry(trx: Executor, event: IncidentEvent): Promise<void> {
+  await trx
+    .insertInto('timelineEntries')
+    .values({
+      eventId: event.id,
+      incidentId: event.incidentId,
+      type: event.type,
+      tier: event.tier,
+      occurredAt: event.occurredAt,
+      data: JSON.stringify(event.data),
+    })
+    .onConflict((oc) => oc.column('eventId').doNothing())
+    .execute();
+}
+
+/** An incident's entries in the order they happened (event id breaks ties: it carries the workflow's sequence). */
+export async function listTimeline(db: Executor, incidentId: string): Promise<TimelineEntryRow[]> {
+  return db
+    .selectFrom('timelineEntries')
+    .select(['eventId', 'incidentId', 'type', 'tier', 'occurredAt', 'data', 'recordedAt'])
+    .where('incidentId', '=', incidentId)
+    .orderBy('occurredAt')
+    .orderBy('eventId')
+    .execute();
+}
+
+export async function unitNames(db: Executor): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('units').select(['id', 'name']).execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}

@@ -1,0 +1,3 @@
+export * from './worker';
+export * from './event-relay';
+export { buildBundle, BUNDLE_PATH } from './bundle';

@@ -1,0 +1,32 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '@yuqing/activities';
+import type { Db, Logger } from '@yuqing/shared';
+
+export interface IncidentWorkerOptions {
+  readonly db: Db;
+  readonly log: Logger;
+  readonly temporalAddress: string;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  /** Wakes the local event relay after an activity commits. */
+  readonly onCommitted?: () => void;
+  /** Prebuilt bundle (production) or the workflows source path (development, tests). */
+  readonly workflows: { readonly code: string } | { readonly path: string };
+  readonly tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'>;
+}
+
+/** Builds the incident worker; `run()` it and `shutdown()` to drain on SIGTERM. */
+export async function createIncidentWorker(options: IncidentWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...('code' in options.workflows ? { workflowBundle: { code: options.workflows.code } } : { workflowsPath: options.workflows.path }),
+    activities: createActivities({ db: options.db, ...(options.onCommitted ? { onCommitted: options.onCommitted } : {}) }),
+    // Activities drain within this window on shutdown before they are cancelled.
+    shutdownGraceTime: '10s',
+    ...options.tuning,
+  });
+  return { worker, connection };
+}

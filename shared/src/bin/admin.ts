@@ -1,0 +1,82 @@
+/**
+ * Operators' command line: `node shared/dist/bin/admin.js <command>`.
+ *   migrate                       create the database if missing, run pending migrations
+ *   dev-client [key]              create the development client with every scope (not in production)
+ *   create-client <id> <name> <scopes,comma,separated> [unitId]   prints the new key once
+ *   revoke-client <id>
+ */
+import { sql } from 'kysely';
+import { createApiClient, SCOPES, type Scope } from '../auth/api-keys';
+import { recordAudit } from '../audit/audit';
+import { loadConfigOrExit } from '../config/config';
+import { createDb } from '../db/database';
+import { ensureDatabase, migrateToLatest } from '../db/migrate';
+
+const OPERATOR = { id: 'system:admin-cli', kind: 'system' as const };
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  const config = loadConfigOrExit();
+  if (command === 'migrate') {
+    const created = await ensureDatabase(config.DATABASE_URL);
+    const db = createDb({ url: config.DATABASE_URL, poolMax: 1 });
+    try {
+      const result = await migrateToLatest(db);
+      const applied = result.results?.map((r) => r.migrationName) ?? [];
+      process.stdout.write(`${created ? 'database created; ' : ''}${applied.length ? `applied: ${applied.join(', ')}` : 'migrations up to date'}\n`);
+    } finally {
+      await db.destroy();
+    }
+    return 0;
+  }
+
+  const db = createDb({ url: config.DATABASE_URL, poolMax: 1 });
+  try {
+    switch (command) {
+      case 'dev-client': {
+        if (config.NODE_ENV === 'production') {
+          process.stderr.write('refused: no development client exists in production; create real clients with create-client\n');
+          return 2;
+        }
+        const key = await createApiClient(db, { id: 'dev', name: '开发调试客户端', scopes: ['admin'], ...(args[0] ? { key: args[0] } : {}) });
+        await recordAudit(db, { actor: OPERATOR, action: 'api_client.created', entity: 'api_client', entityId: 'dev', after: { scopes: ['admin'] } });
+        process.stdout.write(`${key}\n`);
+        return 0;
+      }
+      case 'create-client': {
+        const [id, name, scopeList, unitId] = args;
+        const scopes = (scopeList ?? '').split(',').filter(Boolean);
+        const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+        if (!id || !name || scopes.length === 0 || bad.length) {
+          process.stderr.write(`usage: create-client <id> <name> <scopes> [unitId]; scopes: ${SCOPES.join(', ')}${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}\n`);
+          return 2;
+        }
+        const key = await createApiClient(db, { id, name, scopes: scopes as Scope[], ...(unitId ? { unitId } : {}) });
+        await recordAudit(db, { actor: OPERATOR, action: 'api_client.created', entity: 'api_client', entityId: id, after: { scopes, unitId } });
+        process.stdout.write(`${key}\n`);
+        return 0;
+      }
+      case 'revoke-client': {
+        const [id] = args;
+        if (!id) return 2;
+        await sql`update api_clients set revoked_at = now() where id = ${id}`.execute(db);
+        await recordAudit(db, { actor: OPERATOR, action: 'api_client.revoked', entity: 'api_client', entityId: id });
+        process.stdout.write(`revoked ${id}\n`);
+        return 0;
+      }
+      default:
+        process.stderr.write('commands: migrate | dev-client [key] | create-client <id> <name> <scopes> [unitId] | revoke-client <id>\n');
+        return 2;
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`admin: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

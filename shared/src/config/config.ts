@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * Configuration from the environment, validated once at start. Defaults suit the
+ * local stack of `make up`; pointing at a cluster is a matter of variables only
+ * (README, "Past one machine").
+ */
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
+const url = (fallback: string) => z.string().url().default(fallback);
+
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Readable logs instead of JSON lines (defaults to on in development). */
+  LOG_PRETTY: z.enum(['true', 'false']).optional(),
+
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/yuqing'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('INCIDENTS'),
+  /** Prefix before `incident.<type>`; tests use it to isolate their subjects. */
+  NATS_SUBJECT_PREFIX: z.string().regex(/^([A-Za-z0-9_-]+\.)?$/, 'empty or a token followed by a dot, e.g. "t42."').default(''),
+
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('incidents'),
+  TEMPORAL_UI_URL: url('http://localhost:8233'),
+
+  HOST: z.string().default('127.0.0.1'),
+  INTAKE_PORT: port(3001),
+  DISPATCH_PORT: port(3002),
+  REPORTING_PORT: port(3003),
+  /** Base URLs used in links handed to callers (behind a proxy they differ from HOST:PORT). */
+  INTAKE_PUBLIC_URL: url('http://localhost:3001'),
+  DISPATCH_PUBLIC_URL: url('http://localhost:3002'),
+  REPORTING_PUBLIC_URL: url('http://localhost:3003'),
+
+  /** Development client key created by `make up` (never honoured in production). */
+  DEV_API_KEY: z.string().min(16).optional(),
+  /** Requests per minute per credential. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Largest accepted request body in bytes. */
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+
+  /** How often the outbox relay looks for work it was not woken for (ms). */
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
+});
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+/** Thrown when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly issues: readonly { variable: string; message: string }[]) {
+    super(`invalid configuration: ${issues.map((i) => `${i.variable}: ${i.message}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: i.path.join('.'), message: i.message })));
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** For process entry points: prints what is wrong and exits non-zero. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}

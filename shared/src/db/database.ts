@@ -1,0 +1,32 @@
+import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './tables';
+
+export type Db = Kysely<Database>;
+
+/**
+ * One kysely instance per process over a pg pool. snake_case columns are mapped
+ * to camelCase once, here.
+ */
+export function createDb(options: { url: string; poolMax?: number; applicationName?: string }): Db {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolMax ?? 10,
+    application_name: options.applicationName ?? 'yuqing',
+    // Fail fast when PostgreSQL is down so callers can answer 503 instead of hanging.
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+}
+
+/** True when the database answers a trivial query. */
+export async function databaseReachable(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely';
+import * as core from './2026-11-28T0001-core';
+import * as seed from './2026-11-28T0002-seed-directory-and-policy';
+
+/**
+ * Every migration, by name (timestamp and purpose). Listed statically so that the
+ * compiled package and the tests find the same set without reading folders.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '2026-11-28T0001-core': core,
+  '2026-11-28T0002-seed-directory-and-policy': seed,
+};

@@ -1,0 +1,222 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** timestamptz: read as Date, written as Date or ISO string. */
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** timestamptz with a database default (`now()`): optional on insert. */
+export type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** jsonb: read as T, written as its JSON text (pg would turn arrays into PG arrays). */
+export type Json<T> = ColumnType<T, string, string>;
+
+/** An incident as intake stored it; tier/status/overdue follow the workflow. */
+export interface IncidentsTable {
+  id: string;
+  clientId: string;
+  externalId: string | null;
+  title: string;
+  summary: string | null;
+  source: Json<Record<string, unknown>>;
+  topic: string;
+  districtCode: string | null;
+  metrics: Json<Record<string, unknown>>;
+  flags: Json<string[]>;
+  suggestedTier: string | null;
+  tier: string;
+  status: string;
+  overdue: Generated<boolean>;
+  assessment: Json<unknown>;
+  workflowId: string;
+  policyVersion: string | null;
+  /** Sequence of the workflow's last change applied here (activities may commit out of order). */
+  stateSeq: Generated<number>;
+  requestHash: string;
+  createdAt: GeneratedTimestamp;
+  updatedAt: GeneratedTimestamp;
+  closedAt: Timestamp | null;
+  archivedAt: Timestamp | null;
+}
+
+export interface IdempotencyKeysTable {
+  clientId: string;
+  key: string;
+  incidentId: string;
+  requestHash: string;
+  createdAt: GeneratedTimestamp;
+}
+
+/**
+ * Transactional outbox: work that must follow a committed change (start a
+ * workflow, publish an event) even if Temporal or NATS is down at that moment.
+ */
+export interface OutboxTable {
+  id: Generated<string>;
+  kind: 'start_workflow' | 'event';
+  /** Workflow id or event id: the same work is never queued twice. */
+  dedupeKey: string;
+  payload: Json<unknown>;
+  createdAt: GeneratedTimestamp;
+  availableAt: GeneratedTimestamp;
+  attempts: Generated<number>;
+  lastError: string | null;
+  doneAt: Timestamp | null;
+}
+
+/** Events a consumer has applied; makes redelivery harmless. */
+export interface ProcessedEventsTable {
+  consumer: string;
+  eventId: string;
+  processedAt: GeneratedTimestamp;
+}
+
+/** Reporting's read model: every event of an incident, in order. */
+export interface TimelineEntriesTable {
+  eventId: string;
+  incidentId: string;
+  type: string;
+  tier: string;
+  occurredAt: Timestamp;
+  data: Json<Record<string, unknown>>;
+  recordedAt: GeneratedTimestamp;
+}
+
+/** Dispatch's read model: tasks per unit and role, from the events' task snapshots. */
+export interface TasksTable {
+  incidentId: string;
+  key: string;
+  kind: string;
+  ownerRole: string;
+  unitId: string | null;
+  status: string;
+  mandatory: boolean;
+  phase: string;
+  round: number;
+  openedAt: Timestamp | null;
+  dueAt: Timestamp | null;
+  doneAt: Timestamp | null;
+  doneBy: Json<unknown> | null;
+  overdue: boolean;
+  lapsedAt: Timestamp | null;
+  approvalsNeeded: Json<string[]>;
+  approvals: Json<unknown[]>;
+  cancelReason: string | null;
+  seq: number;
+  incidentTier: string;
+  updatedAt: GeneratedTimestamp;
+}
+
+/** The bureau's units: leadership group, office, departments, district bureaus, stations, outside bodies. */
+export interface UnitsTable {
+  id: string;
+  kind: string;
+  name: string;
+  parentId: string | null;
+  districtCode: string | null;
+  createdAt: GeneratedTimestamp;
+  updatedAt: GeneratedTimestamp;
+}
+
+/** People of a unit, their roles in the plan and how to reach them (24-hour duty). */
+export interface PersonsTable {
+  id: string;
+  unitId: string;
+  name: string;
+  title: string | null;
+  roles: ColumnType<string[], string | undefined, string>;
+  contacts: ColumnType<Record<string, string>, string | undefined, string>;
+  onDuty: Generated<boolean>;
+  createdAt: GeneratedTimestamp;
+  updatedAt: GeneratedTimestamp;
+}
+
+/** Routing as data: topic → department, district → district bureau, role → unit. */
+export interface RoutingRulesTable {
+  id: Generated<number>;
+  kind: 'topic' | 'district' | 'role';
+  match: string;
+  unitId: string;
+  updatedAt: GeneratedTimestamp;
+}
+
+/** Versioned escalation policies: `city`, or a district code for a local plan. */
+export interface PoliciesTable {
+  id: Generated<number>;
+  scope: string;
+  version: number;
+  document: Json<unknown>;
+  note: string | null;
+  createdBy: string;
+  createdAt: GeneratedTimestamp;
+}
+
+/** Calling systems and people's credentials; only a hash of each key is kept. */
+export interface ApiClientsTable {
+  id: string;
+  name: string;
+  keyHash: string;
+  keyPrefix: string;
+  scopes: Json<string[]>;
+  unitId: string | null;
+  personId: string | null;
+  createdAt: GeneratedTimestamp;
+  revokedAt: Timestamp | null;
+  lastUsedAt: Timestamp | null;
+}
+
+/** Append-only: a trigger refuses UPDATE and DELETE. */
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: GeneratedTimestamp;
+  actorId: string;
+  actorKind: string;
+  unitId: string | null;
+  action: string;
+  incidentId: string | null;
+  entity: string;
+  entityId: string;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
+  requestId: string | null;
+}
+
+/** Deadline alerts: one row per lapse, reminder and escalation, kept against the accountable unit. */
+export interface AlertsTable {
+  id: string;
+  incidentId: string;
+  taskKey: string;
+  taskKind: string;
+  kind: 'deadline_lapsed' | 'reminder' | 'escalation';
+  stage: number | null;
+  accountableRole: string;
+  accountableUnitId: string | null;
+  notified: Json<unknown[]>;
+  dueAt: Timestamp;
+  raisedAt: Timestamp;
+  lateMs: number;
+  resolvedAt: Timestamp | null;
+}
+
+export interface Database {
+  incidents: IncidentsTable;
+  idempotencyKeys: IdempotencyKeysTable;
+  outbox: OutboxTable;
+  processedEvents: ProcessedEventsTable;
+  timelineEntries: TimelineEntriesTable;
+  tasks: TasksTable;
+  units: UnitsTable;
+  persons: PersonsTable;
+  routingRules: RoutingRulesTable;
+  policies: PoliciesTable;
+  apiClients: ApiClientsTable;
+  auditLog: AuditLogTable;
+  alerts: AlertsTable;
+}
+
+export type IncidentRow = Selectable<IncidentsTable>;
+export type NewIncident = Insertable<IncidentsTable>;
+export type IncidentUpdate = Updateable<IncidentsTable>;
+export type TaskRow = Selectable<TasksTable>;
+export type AlertRow = Selectable<AlertsTable>;
+export type TimelineEntryRow = Selectable<TimelineEntriesTable>;
+export type UnitRow = Selectable<UnitsTable>;
+export type PersonRow = Selectable<PersonsTable>;
+export type ApiClientRow = Selectable<ApiClientsTable>;
+export type PolicyRow = Selectable<PoliciesTable>;

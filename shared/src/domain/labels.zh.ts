@@ -1,0 +1,154 @@
+/**
+ * Chinese labels for every code, the one place screens, digests and notifications
+ * take them from. The people who use this system read Chinese.
+ */
+import type { EventType } from '../events/event-types';
+import type {
+  ChainAction,
+  Disposition,
+  Flag,
+  IncidentStatus,
+  ReleaseForm,
+  ReportKind,
+  Role,
+  TaskKind,
+  TaskStatus,
+  Tier,
+  Topic,
+} from './vocabulary';
+
+export const TIER_LABELS: Readonly<Record<Tier, string>> = {
+  general: '一般舆情',
+  sensitive: '敏感舆情',
+  major: '重大舆情',
+  critical: '特别重大舆情',
+};
+
+export const FLAG_LABELS: Readonly<Record<Flag, string>> = {
+  misreads_bureau_document: '对市局文件存在严重误解误读',
+  public_vital_interest: '涉及公众切身利益且影响较大',
+  livelihood: '涉及民生领域',
+  moral_bottom_line: '严重冲击社会道德底线',
+  city_government_requests_response: '市政府要求主动回应',
+  tied_to_emergency: '涉及特别重大、重大突发事件',
+};
+
+export const TOPIC_LABELS: Readonly<Record<Topic, string>> = {
+  food_safety: '食品安全',
+  product_quality: '产品质量',
+  pricing: '价格监管',
+  consumer_rights: '消费维权',
+  special_equipment: '特种设备',
+  drugs_devices_cosmetics: '药品医疗器械化妆品',
+  advertising: '广告监管',
+  registration_licensing: '登记注册与许可',
+  metrology_standards: '计量标准',
+  competition_ip: '竞争执法与知识产权',
+  bureau_conduct: '干部作风',
+  bureau_document: '市局文件',
+  other: '其他',
+};
+
+export const ROLE_LABELS: Readonly<Record<Role, string>> = {
+  responsible_department: '相关处室',
+  district_bureau: '区、县(市)局',
+  opinion_office: '舆情办',
+  office_director: '舆情办主任',
+  leader_in_charge: '分管业务局领导',
+  deputy_leader: '领导小组副组长',
+  leader: '领导小组组长',
+  leadership_group: '舆情工作领导小组',
+  legal_affairs: '法规处',
+  sci_tech_info: '科技信息规划处',
+  city_party_committee: '市委',
+  city_government: '市政府',
+  provincial_bureau: '省局',
+  cyberspace_office: '市委网信办',
+  propaganda_department: '市委宣传部',
+  public_security: '公安机关',
+  local_government: '属地党委政府',
+};
+
+export const TASK_LABELS: Readonly<Record<TaskKind, string>> = {
+  acknowledge: '签收预警',
+  investigation_report: '调查处置反馈',
+  digest: '形成《舆情摘报》',
+  digest_signoff: '办公室主任签转摘报',
+  cyberspace_liaison: '与市委网信办信息对接',
+  emergency_procedure: '启动应急处置程序',
+  coordination_meeting: '召开紧急协调会议',
+  legal_guidance: '线下处置法律指导',
+  leadership_materials: '汇总向市领导汇报材料',
+  report_upward: '向市委、市政府和省局汇报',
+  talking_points_draft: '准备回应口径(事实)',
+  talking_points_wording: '拟订回应口径',
+  talking_points_approval: '审定回应口径',
+  talking_points_reported: '口径报市委宣传、网信部门和省局',
+  response_plan: '制定舆情回应方案',
+  public_response: '回应社会关切',
+  authoritative_release: '发布权威信息',
+  press_conference: '举行新闻发布会',
+  follow_up_release: '持续发布权威信息',
+  tracking: '舆情跟踪研判',
+  review: '评估总结',
+};
+
+export const TASK_STATUS_LABELS: Readonly<Record<TaskStatus, string>> = {
+  waiting: '待启动',
+  open: '办理中',
+  done: '已完成',
+  cancelled: '已撤销',
+};
+
+export const INCIDENT_STATUS_LABELS: Readonly<Record<IncidentStatus, string>> = {
+  received: '已接收',
+  handling: '处置中',
+  closed: '处置结束',
+  archived: '已归档',
+};
+
+export const RELEASE_FORM_LABELS: Readonly<Record<ReleaseForm, string>> = {
+  press_release: '新闻通稿',
+  press_conference: '新闻发布会',
+  briefing: '吹风会',
+  interview: '接受记者采访',
+  expert_interpretation: '专家解读',
+};
+
+export const DISPOSITION_LABELS: Readonly<Record<Disposition, string>> = {
+  immediate_measures: '立即采取处置措施',
+  mediation: '依法调解',
+  case_filing: '依法立案',
+  reply: '及时反馈答复',
+  refer_public_security: '会商公安机关介入',
+  report_local_government: '向属地党委政府汇报',
+};
+
+export const REPORT_KIND_LABELS: Readonly<Record<ReportKind, string>> = {
+  interim: '阶段性情况',
+  final: '整体情况',
+};
+
+export const CHAIN_ACTION_LABELS: Readonly<Record<ChainAction, string>> = {
+  remind: '提醒',
+  escalate: '督办升级',
+};
+
+export const EVENT_LABELS: Readonly<Record<EventType, string>> = {
+  received: '接收舆情',
+  assessed: '研判定级',
+  dispatched: '转办预警',
+  acknowledged: '签收',
+  report_submitted: '上报调查处置情况',
+  digest_ready: '舆情摘报形成',
+  approval_recorded: '审批记录',
+  task_completed: '事项完成',
+  released: '对外发布',
+  tier_changed: '调整等级',
+  reassigned: '改派',
+  deadline_lapsed: '超时预警',
+  reminder_sent: '催办提醒',
+  escalated: '督办升级',
+  closed: '处置结束',
+  archived: '归档',
+};

@@ -1,0 +1,167 @@
+/**
+ * The fixed codes of the plan (DOMAIN.md, ARCHITECTURE.md). Pure data: this module
+ * is imported by workflow code, so it must stay free of Node and third-party runtime
+ * imports. Chinese labels for every code live in `labels.zh.ts`.
+ */
+
+/** Tiers in rising order of severity (plan §4). */
+export const TIERS = ['general', 'sensitive', 'major', 'critical'] as const;
+export type Tier = (typeof TIERS)[number];
+
+/** Flags a caller may set; each raises the tier to at least the given floor. */
+export const FLAG_FLOORS = {
+  misreads_bureau_document: 'major',
+  public_vital_interest: 'major',
+  livelihood: 'major',
+  moral_bottom_line: 'major',
+  city_government_requests_response: 'major',
+  tied_to_emergency: 'critical',
+} as const satisfies Record<string, Tier>;
+export type Flag = keyof typeof FLAG_FLOORS;
+export const FLAGS = Object.keys(FLAG_FLOORS) as Flag[];
+
+/** Topics are the routing keys that pick the responsible department. */
+export const TOPICS = [
+  'food_safety',
+  'product_quality',
+  'pricing',
+  'consumer_rights',
+  'special_equipment',
+  'drugs_devices_cosmetics',
+  'advertising',
+  'registration_licensing',
+  'metrology_standards',
+  'competition_ip',
+  'bureau_conduct',
+  'bureau_document',
+  'other',
+] as const;
+export type Topic = (typeof TOPICS)[number];
+
+/** Harbin's districts and counties by GB/T 2260 code. */
+export const DISTRICTS = {
+  '230102': '道里区',
+  '230103': '南岗区',
+  '230104': '道外区',
+  '230108': '平房区',
+  '230109': '松北区',
+  '230110': '香坊区',
+  '230111': '呼兰区',
+  '230112': '阿城区',
+  '230113': '双城区',
+  '230123': '依兰县',
+  '230124': '方正县',
+  '230125': '宾县',
+  '230126': '巴彦县',
+  '230127': '木兰县',
+  '230128': '通河县',
+  '230129': '延寿县',
+  '230183': '尚志市',
+  '230184': '五常市',
+} as const;
+export type DistrictCode = keyof typeof DISTRICTS;
+export const DISTRICT_CODES = Object.keys(DISTRICTS) as DistrictCode[];
+
+/** Accepts a code or a Chinese name and returns the code, or undefined. */
+export function toDistrictCode(value: string): DistrictCode | undefined {
+  const trimmed = value.trim();
+  if (trimmed in DISTRICTS) return trimmed as DistrictCode;
+  return DISTRICT_CODES.find((code) => DISTRICTS[code] === trimmed);
+}
+
+/**
+ * Roles of the plan (§2) and the outside bodies. A task's owner and every
+ * notification recipient is a role; the directory resolves roles to units and people.
+ */
+export const ROLES = [
+  'responsible_department',
+  'district_bureau',
+  'opinion_office',
+  'office_director',
+  'leader_in_charge',
+  'deputy_leader',
+  'leader',
+  'leadership_group',
+  'legal_affairs',
+  'sci_tech_info',
+  'city_party_committee',
+  'city_government',
+  'provincial_bureau',
+  'cyberspace_office',
+  'propaganda_department',
+  'public_security',
+  'local_government',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Roles a unit assignment can carry: the units that investigate and report back. */
+export const ASSIGNEE_ROLES = ['responsible_department', 'district_bureau'] as const;
+export type AssigneeRole = (typeof ASSIGNEE_ROLES)[number];
+
+/**
+ * Task kinds: every step of the escalation paths (plan §5–§7). A policy picks
+ * which of them a tier runs, who owns each and its deadline.
+ */
+export const TASK_KINDS = [
+  'acknowledge',
+  'investigation_report',
+  'digest',
+  'digest_signoff',
+  'cyberspace_liaison',
+  'emergency_procedure',
+  'coordination_meeting',
+  'legal_guidance',
+  'leadership_materials',
+  'report_upward',
+  'talking_points_draft',
+  'talking_points_wording',
+  'talking_points_approval',
+  'talking_points_reported',
+  'response_plan',
+  'public_response',
+  'authoritative_release',
+  'press_conference',
+  'follow_up_release',
+  'tracking',
+  'review',
+] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+/** Task kinds done once per assigned unit (the others are done once per incident). */
+export const PER_UNIT_TASK_KINDS: readonly TaskKind[] = ['acknowledge', 'investigation_report'];
+
+/** Task kinds a release to the public completes (see `RELEASE_FORMS`). */
+export const RELEASE_TASK_KINDS: readonly TaskKind[] = [
+  'authoritative_release',
+  'press_conference',
+  'follow_up_release',
+  'public_response',
+];
+
+export const TASK_STATUSES = ['waiting', 'open', 'done', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Incident lifecycle, mirrored in the `IncidentStatus` search attribute. */
+export const INCIDENT_STATUSES = ['received', 'handling', 'closed', 'archived'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+/** Forms of organised response (plan §7.2). */
+export const RELEASE_FORMS = ['press_release', 'press_conference', 'briefing', 'interview', 'expert_interpretation'] as const;
+export type ReleaseForm = (typeof RELEASE_FORMS)[number];
+
+/** Dispositions by finding (plan §6.2). */
+export const DISPOSITIONS = [
+  'immediate_measures',
+  'mediation',
+  'case_filing',
+  'reply',
+  'refer_public_security',
+  'report_local_government',
+] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+export const REPORT_KINDS = ['interim', 'final'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+export const CHAIN_ACTIONS = ['remind', 'escalate'] as const;
+export type ChainAction = (typeof CHAIN_ACTIONS)[number];

@@ -1,0 +1,74 @@
+import {
+  DISPOSITION_LABELS,
+  EVENT_LABELS,
+  RELEASE_FORM_LABELS,
+  REPORT_KIND_LABELS,
+  ROLE_LABELS,
+  TASK_LABELS,
+  TIER_LABELS,
+} from '../domain/labels.zh';
+import type { IncidentEvent } from './envelope';
+import type { Recipient } from './event-data';
+
+const TRUTH = { true: '属实', partly: '部分属实', false: '不属实', unknown: '尚在核实' } as const;
+
+function who(r: Recipient, unitNames: (id: string) => string | undefined): string {
+  const unit = r.unitId ? unitNames(r.unitId) : undefined;
+  return unit ? `${ROLE_LABELS[r.role]}(${unit})` : ROLE_LABELS[r.role];
+}
+
+function late(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (Math.abs(ms) < 60_000) return `${Math.round(ms / 1000)} 秒`;
+  return minutes < 120 ? `${minutes} 分钟` : `${(minutes / 60).toFixed(1)} 小时`;
+}
+
+/**
+ * One line of Chinese for an event, as the timeline, the console and the
+ * notifications show it. `unitNames` turns unit ids into names where known.
+ */
+export function describeEvent(event: IncidentEvent, unitNames: (id: string) => string | undefined = () => undefined): string {
+  const unit = (id: string) => unitNames(id) ?? id;
+  switch (event.type) {
+    case 'received':
+      return `接收舆情《${event.data.title}》(${event.data.source.outlet ?? event.data.source.platform ?? '来源'}:${event.data.source.url})`;
+    case 'assessed':
+      return `研判定级为${TIER_LABELS[event.tier]},${event.data.lead === 'city' ? '市局介入处置' : '属地局处置为主、市局指导'};执行策略 ${event.data.policyVersion}`;
+    case 'dispatched': {
+      const units = event.data.assignments.map((a) => a.unitName).join('、');
+      const roles = event.data.notify.map((r) => ROLE_LABELS[r]).join('、');
+      return `${event.data.reason === 'reassigned' ? '改派' : '转办'}${TIER_LABELS[event.tier]}${units ? `至 ${units}` : ''}${roles ? `;链接同时送 ${roles}` : ''}`;
+    }
+    case 'acknowledged':
+      return `${unit(event.data.unitId)} 已签收`;
+    case 'report_submitted': {
+      const r = event.data.report;
+      const dispositions = r.dispositions.map((d) => DISPOSITION_LABELS[d]).join('、');
+      return `${unit(event.data.unitId)} 上报${REPORT_KIND_LABELS[r.kind]}:${TRUTH[r.findings.truth]}${dispositions ? `;处置:${dispositions}` : ''}`;
+    }
+    case 'digest_ready':
+      return `《舆情摘报》已形成${event.data.proposal ? `,拟办意见:${event.data.proposal}` : ''}`;
+    case 'approval_recorded':
+      return `${ROLE_LABELS[event.data.approval.role]}审批「${TASK_LABELS[event.data.taskKind]}」${event.data.complete ? '(审批完成)' : ''}`;
+    case 'task_completed':
+      return `完成「${TASK_LABELS[event.data.taskKind]}」${event.data.note ? `:${event.data.note.slice(0, 80)}` : ''}`;
+    case 'released':
+      return `对外发布(${RELEASE_FORM_LABELS[event.data.form]}):${event.data.summary.slice(0, 80)}`;
+    case 'tier_changed':
+      return `等级由${TIER_LABELS[event.data.from]}调整为${TIER_LABELS[event.data.to]}:${event.data.reason}`;
+    case 'reassigned':
+      return `由 ${unit(event.data.fromUnitId)} 改派至 ${unit(event.data.toUnitId)}:${event.data.reason}`;
+    case 'deadline_lapsed':
+      return `超时:「${TASK_LABELS[event.data.taskKind]}」未在时限内完成,责任方 ${who(event.data.accountable, unitNames)}`;
+    case 'reminder_sent':
+      return `${event.data.stage === 'before_deadline' ? '临近时限提醒' : '催办'}「${TASK_LABELS[event.data.taskKind]}」→ ${event.data.to.map((r) => who(r, unitNames)).join('、')}`;
+    case 'escalated':
+      return `督办升级「${TASK_LABELS[event.data.taskKind]}」(已超时 ${late(event.data.overdueMs)})→ ${event.data.to.map((r) => who(r, unitNames)).join('、')}`;
+    case 'closed':
+      return `${event.data.forced ? '强制' : ''}处置结束:${event.data.reason}`;
+    case 'archived':
+      return '已归档,纳入舆情应急处置档案';
+    default:
+      return EVENT_LABELS[(event as IncidentEvent).type];
+  }
+}

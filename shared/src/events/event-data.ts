@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import {
+  CHAIN_ACTIONS,
+  DISPOSITIONS,
+  FLAGS,
+  RELEASE_FORMS,
+  REPORT_KINDS,
+  ROLES,
+  TASK_KINDS,
+  TIERS,
+  TOPICS,
+} from '../domain/vocabulary';
+import { ActorSchema, ApprovalSchema, AssignmentSchema, TaskSnapshotSchema } from '../task/task.schema';
+
+/**
+ * The data of each event type. Publisher (activities) and consumers (dispatch,
+ * reporting) validate with these same schemas. Any event may carry `tasks`: the
+ * tasks whose state the event changed, newest snapshot each.
+ */
+const isoTime = z.iso.datetime({ offset: true });
+const base = { actor: ActorSchema.optional(), tasks: z.array(TaskSnapshotSchema).optional() };
+
+/** The answers to the plan's three investigation questions (§6.1). */
+export const FindingsSchema = z.strictObject({
+  /** Is the report true? `partly` and `unknown` are honest interim answers. */
+  truth: z.enum(['true', 'partly', 'false', 'unknown']),
+  whatHappened: z.string().min(1).max(10_000),
+  dutyFailure: z.strictObject({ found: z.boolean(), detail: z.string().max(5_000).optional() }),
+  violation: z.strictObject({ found: z.boolean(), detail: z.string().max(5_000).optional() }),
+});
+export type Findings = z.infer<typeof FindingsSchema>;
+
+export const AttachmentSchema = z.strictObject({
+  title: z.string().min(1).max(200),
+  url: z.url({ protocol: /^https?$/ }).max(2_000),
+});
+
+export const ReportSchema = z.strictObject({
+  kind: z.enum(REPORT_KINDS),
+  findings: FindingsSchema,
+  dispositions: z.array(z.enum(DISPOSITIONS)).max(DISPOSITIONS.length),
+  measures: z.string().max(10_000).optional(),
+  result: z.string().max(10_000).optional(),
+  attachments: z.array(AttachmentSchema).max(20).default([]),
+});
+export type Report = z.infer<typeof ReportSchema>;
+
+export const SourceSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }).max(2_000),
+  platform: z.string().max(100).optional(),
+  outlet: z.string().max(200).optional(),
+  detectedAt: isoTime.optional(),
+  externalId: z.string().max(200).optional(),
+});
+
+export const MetricsSchema = z.strictObject({
+  reportCount: z.number().int().min(0).max(1e12).optional(),
+  reach: z.number().int().min(0).max(1e12).optional(),
+  spreadPerHour: z.number().min(0).max(1e12).optional(),
+  negativeRatio: z.number().min(0).max(1).optional(),
+  importantMedia: z.boolean().optional(),
+});
+
+const recipient = z.strictObject({ role: z.enum(ROLES), unitId: z.string().max(100).optional() });
+
+export const EVENT_DATA = {
+  received: z.strictObject({
+    ...base,
+    title: z.string(),
+    summary: z.string().optional(),
+    source: SourceSchema,
+    topic: z.enum(TOPICS),
+    district: z.string().optional(),
+    metrics: MetricsSchema,
+    flags: z.array(z.enum(FLAGS)),
+    receivedAt: isoTime,
+    clientId: z.string(),
+  }),
+  assessed: z.strictObject({
+    ...base,
+    reasons: z.array(z.strictObject({ rule: z.string(), tier: z.enum(TIERS) })),
+    policyVersion: z.string(),
+    lead: z.enum(['district', 'city']),
+  }),
+  dispatched: z.strictObject({
+    ...base,
+    reason: z.enum(['initial', 'tier_changed', 'reassigned']),
+    assignments: z.array(AssignmentSchema),
+    /** Roles that receive the link besides the assigned units. */
+    notify: z.array(z.enum(ROLES)),
+    title: z.string(),
+    link: z.string(),
+  }),
+  acknowledged: z.strictObject({ ...base, unitId: z.string() }),
+  report_submitted: z.strictObject({ ...base, unitId: z.string(), report: ReportSchema }),
+  digest_ready: z.strictObject({ ...base, text: z.string(), proposal: z.string().optional() }),
+  approval_recorded: z.strictObject({
+    ...base,
+    taskKey: z.string(),
+    taskKind: z.enum(TASK_KINDS),
+    approval: ApprovalSchema,
+    /** True once every required role has approved. */
+    complete: z.boolean(),
+  }),
+  task_completed: z.strictObject({
+    ...base,
+    taskKey: z.string(),
+    taskKind: z.enum(TASK_KINDS),
+    note: z.string().optional(),
+    url: z.string().optional(),
+  }),
+  released: z.strictObject({
+    ...base,
+    form: z.enum(RELEASE_FORMS),
+    summary: z.string(),
+    url: z.string().optional(),
+    /** The approvals of the talking points this release rests on. */
+    approvals: z.array(ApprovalSchema),
+  }),
+  tier_changed: z.strictObject({
+    ...base,
+    from: z.enum(TIERS),
+    to: z.enum(TIERS),
+    reason: z.string(),
+  }),
+  reassigned: z.strictObject({
+    ...base,
+    fromUnitId: z.string(),
+    toUnitId: z.string(),
+    reason: z.string(),
+  }),
+  deadline_lapsed: z.strictObject({
+    ...base,
+    taskKey: z.string(),
+    taskKind: z.enum(TASK_KINDS),
+    accountable: recipient,
+    dueAt: isoTime,
+    lapsedAt: isoTime,
+    /** How late the alert fired after the deadline (timer and scheduling delay). */
+    lateMs: z.number().int(),
+  }),
+  reminder_sent: z.strictObject({
+    ...base,
+    taskKey: z.string(),
+    taskKind: z.enum(TASK_KINDS),
+    to: z.array(recipient),
+    dueAt: isoTime,
+    /** `before_deadline` for the advance warning, else the chain link index. */
+    stage: z.union([z.literal('before_deadline'), z.number().int().min(0)]),
+  }),
+  escalated: z.strictObject({
+    ...base,
+    taskKey: z.string(),
+    taskKind: z.enum(TASK_KINDS),
+    action: z.enum(CHAIN_ACTIONS),
+    to: z.array(recipient),
+    dueAt: isoTime,
+    stage: z.number().int().min(0),
+    overdueMs: z.number().int(),
+  }),
+  closed: z.strictObject({ ...base, reason: z.string(), forced: z.boolean() }),
+  archived: z.strictObject({ ...base }),
+} as const;
+
+export type EventDataMap = { [K in keyof typeof EVENT_DATA]: z.infer<(typeof EVENT_DATA)[K]> };
+export type Recipient = z.infer<typeof recipient>;

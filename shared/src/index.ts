@@ -1,0 +1,28 @@
+/**
+ * The project's shared package: contracts (vocabulary, schemas, events, policy)
+ * and the plumbing every process uses (config, logger, database, NATS, Temporal,
+ * outbox). Workflow code imports `@yuqing/shared/domain` instead.
+ */
+export * from './domain';
+export * from './events/event-data';
+export * from './events/envelope';
+export * from './events/describe';
+export * from './domain/time';
+export * from './task/task.schema';
+export * from './incident/incident.schema';
+export * from './policy/policy.schema';
+export * from './policy/default-policy';
+export * from './policy/scale';
+export * from './policy/resolve';
+export * from './directory/directory.seed';
+export * from './config/config';
+export * from './logger/logger';
+export * from './db/database';
+export * from './db/tables';
+export * from './db/migrate';
+export * from './nats/nats';
+export * from './nats/consumer-runner';
+export * from './outbox/outbox';
+export * from './audit/audit';
+export * from './auth/api-keys';
+export * from './temporal/temporal';

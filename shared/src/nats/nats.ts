@@ -1,0 +1,165 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type PubAck,
+} from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { parseIncidentEvent, type IncidentEvent } from '../events/envelope';
+import { eventSubject, incidentSubjects } from '../events/event-types';
+
+const NANOS_PER_MS = 1_000_000;
+
+export interface NatsOptions {
+  readonly url: string;
+  /** Connection name shown by the server (`nats-server` monitoring). */
+  readonly name: string;
+  readonly stream: string;
+  readonly subjectPrefix: string;
+}
+
+/** One NATS connection per process, with its JetStream client and the stream's names. */
+export interface EventBus {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly stream: string;
+  readonly subjectPrefix: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects and keeps reconnecting forever: a NATS outage delays events (the outbox
+ * holds them) but never takes a service down.
+ */
+export async function connectEventBus(options: NatsOptions): Promise<EventBus> {
+  const nc = await connect({
+    servers: options.url,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    waitOnFirstConnect: true,
+  });
+  const jsm = await jetstreamManager(nc, { timeout: 5_000 });
+  return {
+    nc,
+    js: jetstream(nc, { timeout: 5_000 }),
+    jsm,
+    stream: options.stream,
+    subjectPrefix: options.subjectPrefix,
+    close: () => nc.drain(),
+  };
+}
+
+/** Creates the `INCIDENTS` stream over `incident.>` or brings its config up to date. */
+export async function ensureIncidentStream(bus: EventBus): Promise<void> {
+  const config = {
+    name: bus.stream,
+    subjects: [incidentSubjects(bus.subjectPrefix)],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: 90 * 24 * 3_600_000 * NANOS_PER_MS,
+    // Publishes repeated within this window with the same Nats-Msg-Id are dropped.
+    duplicate_window: 30 * 60_000 * NANOS_PER_MS,
+  };
+  try {
+    await bus.jsm.streams.info(bus.stream);
+    await bus.jsm.streams.update(bus.stream, config);
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError) || err.status !== 404) throw err;
+    await bus.jsm.streams.add(config);
+  }
+}
+
+/**
+ * Creates a durable pull consumer if missing. nats-server 2.9 knows only the
+ * singular `filter_subject`.
+ */
+export async function ensureDurableConsumer(bus: EventBus, durable: string, filterSubject = incidentSubjects(bus.subjectPrefix)): Promise<void> {
+  try {
+    await bus.jsm.consumers.info(bus.stream, durable);
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError) || err.status !== 404) throw err;
+    await bus.jsm.consumers.add(bus.stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: filterSubject,
+      ack_wait: 30_000 * NANOS_PER_MS,
+      max_deliver: -1,
+      max_ack_pending: 1_000,
+    });
+  }
+}
+
+/** Publishes one event on `incident.<type>` with `Nats-Msg-Id` = the event id. */
+export async function publishEvent(bus: EventBus, event: IncidentEvent): Promise<PubAck> {
+  return bus.js.publish(eventSubject(event.type, bus.subjectPrefix), JSON.stringify(event), {
+    msgID: event.id,
+    timeout: 5_000,
+  });
+}
+
+export type EventHandler = (event: IncidentEvent, msg: JsMsg) => Promise<void>;
+
+/**
+ * Consumes a durable consumer until `signal` aborts: each message is validated
+ * with the shared envelope schema, handled, then acked. A handler failure is
+ * redelivered later; an invalid message is logged and terminated, never retried.
+ * Returns when the loop has stopped.
+ */
+export async function consumeEvents(options: {
+  bus: EventBus;
+  durable: string;
+  handler: EventHandler;
+  log: Logger;
+  signal: AbortSignal;
+}): Promise<void> {
+  const { bus, durable, handler, log, signal } = options;
+  while (!signal.aborted) {
+    try {
+      const consumer = await bus.js.consumers.get(bus.stream, durable);
+      const messages = await consumer.consume({ max_messages: 200, idle_heartbeat: 5_000, expires: 30_000 });
+      const stop = () => void messages.close();
+      signal.addEventListener('abort', stop, { once: true });
+      try {
+        for await (const msg of messages) {
+          await handleOne(msg, handler, log);
+          if (signal.aborted) break;
+        }
+      } finally {
+        signal.removeEventListener('abort', stop);
+      }
+    } catch (err) {
+      if (signal.aborted) break;
+      log.warn({ err, durable }, 'consumer interrupted; retrying');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
+async function handleOne(msg: JsMsg, handler: EventHandler, log: Logger): Promise<void> {
+  let event: IncidentEvent;
+  try {
+    event = parseIncidentEvent(msg.json());
+  } catch (err) {
+    log.error({ err, subject: msg.subject, seq: msg.seq }, 'invalid event terminated');
+    msg.term('invalid event');
+    return;
+  }
+  try {
+    await handler(event, msg);
+    msg.ack();
+  } catch (err) {
+    log.warn({ err, eventId: event.id, type: event.type, redeliveries: msg.info.deliveryCount }, 'event handling failed; will retry');
+    msg.nak(Math.min(30_000, 500 * 2 ** Math.min(msg.info.deliveryCount, 6)));
+  }
+}

@@ -1,0 +1,144 @@
+import { sql, type Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { Db } from '../db/database';
+import type { Database, OutboxTable } from '../db/tables';
+
+export type OutboxKind = OutboxTable['kind'];
+
+/**
+ * Queues work in the same transaction as the change it follows. The dedupe key
+ * (workflow id, event id) makes a repeated enqueue a no-op.
+ */
+export async function enqueue(
+  trx: Transaction<Database> | Db,
+  item: { kind: OutboxKind; dedupeKey: string; payload: unknown },
+): Promise<void> {
+  await trx
+    .insertInto('outbox')
+    .values({ kind: item.kind, dedupeKey: item.dedupeKey, payload: JSON.stringify(item.payload) })
+    .onConflict((oc) => oc.column('dedupeKey').doNothing())
+    .execute();
+}
+
+export interface RelayOptions<T> {
+  readonly db: Db;
+  readonly kind: OutboxKind;
+  /** Does the work; must be idempotent (it may run again after a crash). */
+  readonly handle: (payload: T) => Promise<void>;
+  readonly log: Logger;
+  /** How often to look for work nobody woke us for. */
+  readonly pollMs: number;
+  readonly batchSize?: number;
+}
+
+/**
+ * Drains one kind of outbox work. Several relays (processes) can run at once: rows
+ * are claimed with `FOR UPDATE SKIP LOCKED`. A failed item is retried with
+ * exponential backoff up to a minute; it is never dropped.
+ */
+export class OutboxRelay<T = unknown> {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private lastErrorLogged = 0;
+
+  constructor(private readonly options: RelayOptions<T>) {}
+
+  start(): this {
+    this.schedule(0);
+    return this;
+  }
+
+  /** Runs a pass now (after a commit in this process) instead of at the next poll. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  /** Stops polling and waits for the pass in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass over everything due; returns how many items were done. */
+  async drainOnce(): Promise<number> {
+    const { db, kind, handle, batchSize = 100 } = this.options;
+    let done = 0;
+    for (;;) {
+      const claimed = await db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .selectFrom('outbox')
+          .select(['id', 'payload', 'attempts'])
+          .where('kind', '=', kind)
+          .where('doneAt', 'is', null)
+          .where(sql<boolean>`available_at <= now()`)
+          .orderBy('id')
+          .limit(batchSize)
+          .forUpdate()
+          .skipLocked()
+          .execute();
+        const results = await Promise.allSettled(rows.map((row) => handle(row.payload as T)));
+        const ok = rows.filter((_, i) => results[i]?.status === 'fulfilled').map((r) => r.id);
+        if (ok.length > 0) {
+          await trx.updateTable('outbox').set({ doneAt: sql`now()`, lastError: null }).where('id', 'in', ok).execute();
+        }
+        for (const [i, row] of rows.entries()) {
+          const result = results[i];
+          if (result?.status !== 'rejected') continue;
+          const delayMs = Math.min(60_000, 250 * 2 ** Math.min(row.attempts, 8));
+          await trx
+            .updateTable('outbox')
+            .set({
+              attempts: row.attempts + 1,
+              lastError: String((result.reason as Error)?.message ?? result.reason).slice(0, 1_000),
+              availableAt: sql`now() + ${`${delayMs} milliseconds`}::interval`,
+            })
+            .where('id', '=', row.id)
+            .execute();
+          this.logFailure(result.reason, row.attempts + 1);
+        }
+        return { claimed: rows.length, ok: ok.length };
+      });
+      done += claimed.ok;
+      if (claimed.claimed < batchSize || claimed.ok === 0) return done;
+    }
+  }
+
+  private logFailure(err: unknown, attempts: number): void {
+    // One line per 5 s is enough while a dependency is down; the rows keep the detail.
+    if (Date.now() - this.lastErrorLogged < 5_000) return;
+    this.lastErrorLogged = Date.now();
+    this.options.log.warn({ err, kind: this.options.kind, attempts }, 'outbox work failed; will retry');
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.drainOnce()
+        .catch((err: unknown) => this.logFailure(err, 0))
+        .then(() => undefined)
+        .finally(() => {
+          this.running = undefined;
+          const next = this.again ? 0 : this.options.pollMs;
+          this.again = false;
+          this.schedule(next);
+        });
+    }, delayMs);
+  }
+}
+
+/** Rows still waiting, for readiness and the reliability report. */
+export async function pendingOutbox(db: Db): Promise<{ kind: string; pending: number; oldestAt: Date | null }[]> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select(['kind', sql<string>`count(*)`.as('pending'), sql<Date | null>`min(created_at)`.as('oldestAt')])
+    .where('doneAt', 'is', null)
+    .groupBy('kind')
+    .execute();
+  return rows.map((r) => ({ kind: r.kind, pending: Number(r.pending), oldestAt: r.oldestAt }));
+}

@@ -1,0 +1,123 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type {
+  Actor,
+  Assignment,
+  AssessmentReason,
+  IncidentStatus,
+  PolicySnapshot,
+  ReleaseForm,
+  Report,
+  Role,
+  TaskSnapshot,
+  Tier,
+  Topic,
+} from '@yuqing/shared/domain';
+
+/** What intake hands the workflow: the stored incident, already assessed. */
+export interface IncidentWorkflowInput {
+  readonly incidentId: string;
+  readonly title: string;
+  readonly summary?: string;
+  readonly source: { readonly url: string; readonly platform?: string; readonly outlet?: string; readonly detectedAt?: string; readonly externalId?: string };
+  readonly topic: Topic;
+  readonly district?: string;
+  readonly metrics: Record<string, number | boolean | undefined>;
+  readonly flags: readonly string[];
+  readonly tier: Tier;
+  readonly reasons: readonly AssessmentReason[];
+  readonly receivedAt: string;
+  readonly clientId: string;
+}
+
+/** The incident as the workflow sees it now: answered by the `state` query and by every update. */
+export interface IncidentState {
+  readonly incidentId: string;
+  readonly tier: Tier;
+  readonly tierSince: string;
+  readonly status: IncidentStatus;
+  readonly policyVersion: string | null;
+  readonly assignments: Assignment[];
+  readonly tasks: TaskSnapshot[];
+  readonly overdue: boolean;
+  readonly closedReason?: string;
+}
+
+export interface AcknowledgeInput {
+  readonly actor: Actor;
+  readonly unitId: string;
+}
+export interface SubmitReportInput {
+  readonly actor: Actor;
+  readonly unitId: string;
+  readonly report: Report;
+}
+export interface CompleteTaskInput {
+  readonly actor: Actor;
+  readonly taskKey: string;
+  /** The record itself: the digest text, meeting minutes, guidance given… */
+  readonly note?: string;
+  /** For the digest: the proposed handling (拟办意见). */
+  readonly proposal?: string;
+  readonly url?: string;
+}
+export interface ApproveInput {
+  readonly actor: Actor;
+  readonly taskKey: string;
+  readonly role: Role;
+  readonly comment?: string;
+}
+export interface RecordReleaseInput {
+  readonly actor: Actor;
+  readonly form: ReleaseForm;
+  readonly summary: string;
+  readonly url?: string;
+}
+export interface ReclassifyInput {
+  readonly actor: Actor;
+  readonly tier: Tier;
+  readonly reason: string;
+}
+export interface ReassignInput {
+  readonly actor: Actor;
+  readonly fromUnitId: string;
+  readonly to: Assignment;
+  readonly reason: string;
+}
+export interface CloseInput {
+  readonly actor: Actor;
+  readonly reason: string;
+  /** Close although mandatory tasks are open (they are cancelled, with the reason). */
+  readonly force?: boolean;
+}
+
+/**
+ * Human steps arrive as Updates: the validator rejects what the plan does not
+ * allow (with an ApplicationFailure whose type maps to an HTTP status, see
+ * `REJECTION`), the handler records it and answers with the new state.
+ */
+export const acknowledgeUpdate = defineUpdate<IncidentState, [AcknowledgeInput]>('acknowledge');
+export const submitReportUpdate = defineUpdate<IncidentState, [SubmitReportInput]>('submitReport');
+export const completeTaskUpdate = defineUpdate<IncidentState, [CompleteTaskInput]>('completeTask');
+export const approveUpdate = defineUpdate<IncidentState, [ApproveInput]>('approve');
+export const recordReleaseUpdate = defineUpdate<IncidentState, [RecordReleaseInput]>('recordRelease');
+export const reclassifyUpdate = defineUpdate<IncidentState, [ReclassifyInput]>('reclassify');
+export const reassignUpdate = defineUpdate<IncidentState, [ReassignInput]>('reassign');
+export const closeUpdate = defineUpdate<IncidentState, [CloseInput]>('close');
+
+export const stateQuery = defineQuery<IncidentState>('state');
+
+/**
+ * Failure types of rejected updates, stable codes callers can rely on:
+ * `conflict` → 409 (the incident is not in a state that allows it),
+ * `not_found` → 404 (no such task or unit on this incident),
+ * `invalid` → 422 (the input itself is wrong),
+ * `forbidden` → 403 (the actor lacks the role).
+ */
+export const REJECTION = {
+  conflict: 'conflict',
+  notFound: 'not_found',
+  invalid: 'invalid',
+  forbidden: 'forbidden',
+} as const;
+export type RejectionType = (typeof REJECTION)[keyof typeof REJECTION];
+

@@ -1,0 +1,2 @@
+/** Workflow entry point bundled for the worker: export every workflow function here. */
+export { incidentWorkflow } from './incident/incident.workflow';
