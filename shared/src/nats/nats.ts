@@ -152,7 +152,8 @@ async function handleOne(msg: JsMsg, handler: EventHandler, log: Logger): Promis
     event = parseIncidentEvent(msg.json());
   } catch (err) {
     log.error({ err, subject: msg.subject, seq: msg.seq }, 'invalid event terminated');
-    msg.term('invalid event');
+    // No reason string: nats-server 2.9 ignores "+TERM <reason>" and would redeliver.
+    msg.term();
     return;
   }
   try {

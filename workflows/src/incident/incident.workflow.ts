@@ -203,16 +203,20 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     const due = Date.parse(dueAt);
     const stage = (name: string) => `${key}#${round}@${dueAt}:${name}`;
 
-    if (def.warnBefore && !fired.has(stage('warn'))) {
+    // The advance warning runs beside the deadline timer, so the deadline's own
+    // timer (e.g. the 4 h release) is visible in the Web UI from the start.
+    const warning = (async () => {
+      if (!def.warnBefore || fired.has(stage('warn'))) return;
       const warnAt = due - durationMs(def.warnBefore);
-      if (warnAt > Date.now()) {
-        await sleepUntil(warnAt, `提前提醒:${label}(截止前 ${def.warnBefore})`);
-        fired.add(stage('warn'));
-        const to = [recipient(task, 'owner')];
-        const ev = event('reminder_sent', { taskKey: key, taskKind: task.kind, to, dueAt, stage: 'before_deadline', actor: SYSTEM });
-        await raise(`提前提醒:${label}`, alertOf(task, ev, 'reminder', null, to, 0), ev);
-      }
-    }
+      if (warnAt <= Date.now()) return;
+      await sleepUntil(warnAt, `提前提醒:${label}(截止前 ${def.warnBefore})`);
+      fired.add(stage('warn'));
+      const to = [recipient(task, 'owner')];
+      const ev = event('reminder_sent', { taskKey: key, taskKind: task.kind, to, dueAt, stage: 'before_deadline', actor: SYSTEM });
+      await raise(`提前提醒:${label}`, alertOf(task, ev, 'reminder', null, to, 0), ev);
+    })().catch((err: unknown) => {
+      if (!isCancellation(err)) throw err;
+    });
 
     if (!fired.has(stage('lapse'))) {
       await sleepUntil(due, `截止:${label} ${beijing(dueAt)}(${def.deadline ?? ''})`);
@@ -231,6 +235,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       });
       await raise(`超时预警:${label}`, alertOf(task, ev, 'deadline_lapsed', null, [accountable], now - due), ev);
     }
+    await warning;
 
     for (const [i, step] of def.chain.entries()) {
       if (fired.has(stage(`chain${i}`))) continue;

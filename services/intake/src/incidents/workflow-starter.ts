@@ -21,30 +21,33 @@ export function createWorkflowStarter(options: { db: Db; temporal: Client; taskQ
     log: options.log,
     pollMs: options.pollMs,
     batchSize: 50,
-    handle: async (cmd) => {
-      const { input } = cmd;
-      try {
-        await temporal.workflow.start(INCIDENT_WORKFLOW_TYPE, {
-          workflowId: cmd.workflowId,
-          taskQueue,
-          // An archived incident's id is never reused: a late retry must not start it again.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [input],
-          memo: { title: input.title, sourceUrl: input.source.url },
-          staticSummary: cmd.staticSummary,
-          staticDetails: cmd.staticDetails,
-          typedSearchAttributes: [
-            { key: SEARCH_ATTRIBUTES.tier, value: input.tier },
-            { key: SEARCH_ATTRIBUTES.status, value: 'received' },
-            { key: SEARCH_ATTRIBUTES.topic, value: input.topic },
-            { key: SEARCH_ATTRIBUTES.overdue, value: false },
-            ...(input.district ? [{ key: SEARCH_ATTRIBUTES.district, value: input.district }] : []),
-          ],
-        });
-      } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) return;
-        throw err;
-      }
-    },
+    handle: (cmd) => startIncidentWorkflow(temporal, taskQueue, cmd),
   });
+}
+
+/** Starts one incident's workflow; an already started one counts as done. */
+export async function startIncidentWorkflow(temporal: Client, taskQueue: string, cmd: StartWorkflowCommand): Promise<void> {
+  const { input } = cmd;
+  try {
+    await temporal.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+      workflowId: cmd.workflowId,
+      taskQueue,
+      // An archived incident's id is never reused: a late retry must not start it again.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [input],
+      memo: { title: input.title, sourceUrl: input.source.url },
+      staticSummary: cmd.staticSummary,
+      staticDetails: cmd.staticDetails,
+      typedSearchAttributes: [
+        { key: SEARCH_ATTRIBUTES.tier, value: input.tier },
+        { key: SEARCH_ATTRIBUTES.status, value: 'received' },
+        { key: SEARCH_ATTRIBUTES.topic, value: input.topic },
+        { key: SEARCH_ATTRIBUTES.overdue, value: false },
+        ...(input.district ? [{ key: SEARCH_ATTRIBUTES.district, value: input.district }] : []),
+      ],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+    throw err;
+  }
 }

@@ -1,0 +1,24 @@
+import { ConfigError, loadConfig } from '../src/config/config';
+
+describe('configuration', () => {
+  it('has working defaults for the local stack', () => {
+    const c = loadConfig({});
+    expect(c.INTAKE_PORT).toBe(3001);
+    expect(c.TEMPORAL_TASK_QUEUE).toBe('incidents');
+    expect(c.NATS_STREAM).toBe('INCIDENTS');
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('names every invalid variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({ INTAKE_PORT: 'ninety', DATABASE_URL: 'mysql://x', NATS_SUBJECT_PREFIX: 'no dot' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const vars = (error as ConfigError).issues.map((i) => i.variable).sort();
+    expect(vars).toEqual(['DATABASE_URL', 'INTAKE_PORT', 'NATS_SUBJECT_PREFIX']);
+    expect((error as Error).message).toMatch(/INTAKE_PORT/);
+  });
+});

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import {
+  applyOnce,
+  consumeEvents,
+  ensureDurableConsumer,
+  ensureIncidentStream,
+  enqueue,
+  OutboxRelay,
+  publishEvent,
+  recordAudit,
+  type EventBus,
+  type IncidentEvent,
+} from '../src';
+import { connectTestBus, createTestDatabase, destroyTestBus, eventually, testLogger, testNatsOptions, type TestDatabase } from '@yuqing/testkit';
+
+const log = testLogger('messaging');
+
+function ackEvent(n: number, incidentId = randomUUID()): IncidentEvent {
+  return {
+    id: `incident-${incidentId}#${String(n).padStart(4, '0')}.acknowledged`,
+    type: 'acknowledged',
+    incidentId,
+    tier: 'general',
+    occurredAt: new Date().toISOString(),
+    schemaVersion: 1,
+    data: { unitId: 'district-230103' },
+  };
+}
+
+let t: TestDatabase;
+let bus: EventBus;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  bus = await connectTestBus(testNatsOptions('messaging-test'));
+});
+afterAll(async () => {
+  await destroyTestBus(bus);
+  await t.drop();
+});
+
+describe('transactional outbox', () => {
+  it('keeps failed work and retries it until it succeeds, then marks it done once', async () => {
+    await enqueue(t.db, { kind: 'event', dedupeKey: 'k1', payload: { n: 1 } });
+    await enqueue(t.db, { kind: 'event', dedupeKey: 'k1', payload: { n: 1 } }); // same key: no second row
+    let calls = 0;
+    let healthy = false;
+    const relay = new OutboxRelay<{ n: number }>({
+      db: t.db,
+      kind: 'event',
+      log,
+      pollMs: 50,
+      handle: async () => {
+        calls++;
+        if (!healthy) throw new Error('NATS down');
+      },
+    });
+    expect(await relay.drainOnce()).toBe(0);
+    const failed = await t.db.selectFrom('outbox').select(['attempts', 'lastError', 'doneAt']).where('dedupeKey', '=', 'k1').executeTakeFirstOrThrow();
+    expect(failed).toMatchObject({ attempts: 1, lastError: 'NATS down', doneAt: null });
+    healthy = true;
+    await sql`update outbox set available_at = now()`.execute(t.db);
+    expect(await relay.drainOnce()).toBe(1);
+    expect(await relay.drainOnce()).toBe(0);
+    expect(calls).toBe(2);
+    const rows = await t.db.selectFrom('outbox').select(['doneAt']).where('dedupeKey', '=', 'k1').execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.doneAt).not.toBeNull();
+  });
+
+  it('never hands the same row to two relays at once', async () => {
+    for (let i = 0; i < 40; i++) await enqueue(t.db, { kind: 'start_workflow', dedupeKey: `w${i}`, payload: { i } });
+    const seen: number[] = [];
+    const make = () =>
+      new OutboxRelay<{ i: number }>({
+        db: t.db,
+        kind: 'start_workflow',
+        log,
+        pollMs: 10_000,
+        batchSize: 7,
+        handle: async (p) => {
+          await new Promise((r) => setTimeout(r, 5));
+          seen.push(p.i);
+        },
+      });
+    await Promise.all([make().drainOnce(), make().drainOnce(), make().drainOnce()]);
+    expect(seen.sort((a, b) => a - b)).toEqual([...Array(40).keys()]);
+  });
+});
+
+describe('audit log', () => {
+  it('is append-only', async () => {
+    await recordAudit(t.db, { actor: { id: 'tester', kind: 'person' }, action: 'unit.updated', entity: 'unit', entityId: 'x', after: { a: 1 } });
+    await expect(sql`update audit_log set action = 'forged'`.execute(t.db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from audit_log`.execute(t.db)).rejects.toThrow(/append-only/);
+  });
+});
+
+describe('JetStream', () => {
+  it('creates the stream and consumers idempotently', async () => {
+    await ensureIncidentStream(bus);
+    await ensureDurableConsumer(bus, 'twice');
+    await ensureDurableConsumer(bus, 'twice');
+    const info = await bus.jsm.streams.info(bus.stream);
+    expect(info.config.subjects).toEqual([`${bus.subjectPrefix}incident.>`]);
+    expect((await bus.jsm.consumers.info(bus.stream, 'twice')).config.filter_subject).toBe(`${bus.subjectPrefix}incident.>`);
+  });
+
+  it('drops a republished event (same Nats-Msg-Id), and a consumer applies each event once', async () => {
+    const incidentId = randomUUID();
+    const e1 = ackEvent(1, incidentId);
+    const e2 = ackEvent(2, incidentId);
+    expect((await publishEvent(bus, e1)).duplicate).toBe(false);
+    expect((await publishEvent(bus, e1)).duplicate).toBe(true);
+    await publishEvent(bus, e2);
+    // A malformed message is terminated, not retried forever, and does not block the rest.
+    await bus.js.publish(`${bus.subjectPrefix}incident.acknowledged`, JSON.stringify({ hello: 'world' }));
+    await publishEvent(bus, ackEvent(3, incidentId));
+
+    await ensureDurableConsumer(bus, 'once');
+    const applied: string[] = [];
+    let failFirst = true;
+    const abort = new AbortController();
+    const done = consumeEvents({
+      bus,
+      durable: 'once',
+      log,
+      signal: abort.signal,
+      handler: async (event) => {
+        // The first attempt fails after "applying": the redelivery must not apply again.
+        await applyOnce(t.db, 'once', event, async () => {
+          applied.push(event.id);
+        }).then(() => {
+          if (failFirst && event.id === e1.id) {
+            failFirst = false;
+            throw new Error('crash before ack');
+          }
+        });
+      },
+    });
+    await eventually(() => applied.length === 3 && applied, 15_000, 'three events applied');
+    // The nak'd first delivery comes back, is recognised as applied, and is acked.
+    await eventually(async () => (await bus.jsm.consumers.info(bus.stream, 'once')).num_ack_pending === 0, 15_000, 'all acked');
+    abort.abort();
+    await done;
+    expect(applied).toEqual([e1.id, e2.id, ackEvent(3, incidentId).id]);
+    expect((await bus.jsm.consumers.info(bus.stream, 'once')).delivered.stream_seq).toBe(4);
+  });
+});

@@ -1,0 +1,6 @@
+export * from './env';
+export * from './database';
+export * from './nats';
+export * from './temporal';
+export * from './fixtures';
+export * from './wait';

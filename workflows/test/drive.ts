@@ -1,0 +1,73 @@
+import { RELEASE_TASK_KINDS, type Actor, type TaskSnapshot } from '@yuqing/shared';
+import {
+  acknowledgeUpdate,
+  approveUpdate,
+  closeUpdate,
+  completeTaskUpdate,
+  recordReleaseUpdate,
+  submitReportUpdate,
+  type IncidentState,
+} from '../src/messages';
+import { LEADERS, OFFICE, type IncidentHarness } from './harness';
+
+const unitActor = (unitId: string): Actor => ({ id: `person-${unitId}`, kind: 'person', unitId });
+
+/** Does one open task the way its owner would, through the workflow's Updates. */
+export async function doTask(h: IncidentHarness, id: string, task: TaskSnapshot): Promise<IncidentState> {
+  if (task.kind === 'acknowledge') return h.update(id, acknowledgeUpdate, { actor: unitActor(task.unitId!), unitId: task.unitId! });
+  if (task.kind === 'investigation_report') {
+    return h.update(id, submitReportUpdate, {
+      actor: unitActor(task.unitId!),
+      unitId: task.unitId!,
+      report: {
+        kind: 'final',
+        findings: { truth: 'partly', whatHappened: '现场检查发现部分食材超过保质期', dutyFailure: { found: false }, violation: { found: true, detail: '经营超过保质期食品' } },
+        dispositions: ['immediate_measures', 'case_filing'],
+        measures: '责令下架并立案调查',
+        result: '涉事食材已全部封存',
+        attachments: [],
+      },
+    });
+  }
+  if (task.approvalsNeeded.length > 0) {
+    let state: IncidentState | undefined;
+    for (const role of task.approvalsNeeded.filter((r) => !task.approvals.some((a) => a.role === r))) {
+      state = await h.update(id, approveUpdate, { actor: { ...LEADERS, roles: [role] }, taskKey: task.key, role });
+    }
+    return state!;
+  }
+  if (RELEASE_TASK_KINDS.includes(task.kind)) {
+    return h.update(id, recordReleaseUpdate, {
+      actor: OFFICE,
+      form: task.kind === 'press_conference' ? 'press_conference' : 'press_release',
+      summary: '经核查,涉事单位部分食材过期,已责令整改并立案调查。',
+    });
+  }
+  return h.update(id, completeTaskUpdate, { actor: OFFICE, taskKey: task.key, note: `已完成:${task.kind}`, ...(task.kind === 'digest' ? { proposal: '建议由南岗区局现场核查' } : {}) });
+}
+
+/**
+ * Plays every mandatory task of the incident until it can close, closes it,
+ * does the closing-phase review if the tier needs one, and returns the final state.
+ */
+export async function driveToArchive(h: IncidentHarness, id: string): Promise<IncidentState> {
+  for (let round = 0; round < 60; round++) {
+    const state = await h.state(id);
+    if (state.status === 'archived') return state;
+    const next = state.tasks.find((t) => t.status === 'open' && t.mandatory);
+    if (next) {
+      await doTask(h, id, next);
+      continue;
+    }
+    if (state.status === 'handling') {
+      if (state.tasks.some((t) => t.status === 'waiting' && t.mandatory)) {
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      await h.update(id, closeUpdate, { actor: OFFICE, reason: '处置完毕,舆情平息' });
+      continue;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`incident ${id} did not reach the archive`);
+}

@@ -1,0 +1,125 @@
+/**
+ * Runs real incidents for workflow tests: the intake service's own accept and
+ * start code, the real worker on a task queue of its own, the real dev server,
+ * and a database of its own. Events are read where the activities recorded them
+ * (the outbox), so these tests do not depend on NATS.
+ */
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/client';
+import { acceptIncident, createWorkflowStarter } from '@yuqing/intake';
+import {
+  IncidentInputSchema,
+  incidentWorkflowId,
+  type Actor,
+  type AlertRow,
+  type EventType,
+  type IncidentEvent,
+  type IncidentInputRaw,
+  type PolicyDocumentInput,
+  type Tier,
+} from '@yuqing/shared';
+import {
+  connectTestClient,
+  createTestDatabase,
+  eventually,
+  publishCityPolicy,
+  sampleIncident,
+  startTestWorker,
+  testLogger,
+  testTaskQueue,
+  type TestDatabase,
+  type TestWorker,
+} from '@yuqing/testkit';
+import { stateQuery, type IncidentState } from '../src/messages';
+
+export const OFFICE: Actor = { id: 'person-office', kind: 'person', unitId: 'opinion-office', roles: ['opinion_office', 'office_director'] };
+export const LEADERS: Actor = { id: 'person-leaders', kind: 'person', unitId: 'leadership-group', roles: ['leader', 'deputy_leader', 'leader_in_charge', 'leadership_group'] };
+
+/** A sample incident that assesses to exactly `tier` (small numbers for general). */
+export function incidentOfTier(tier: Tier, overrides: Partial<IncidentInputRaw> = {}): IncidentInputRaw {
+  return sampleIncident({
+    suggestedTier: tier,
+    ...(tier === 'general' ? { metrics: { reportCount: 4, reach: 2_000, spreadPerHour: 1 } } : {}),
+    ...overrides,
+  });
+}
+
+export class IncidentHarness {
+  private constructor(
+    readonly t: TestDatabase,
+    readonly client: Client,
+    readonly taskQueue: string,
+    public worker: TestWorker | undefined,
+  ) {}
+
+  static async create(options: { policy?: PolicyDocumentInput } = {}): Promise<IncidentHarness> {
+    const t = await createTestDatabase();
+    if (options.policy) await publishCityPolicy(t.db, options.policy);
+    const taskQueue = testTaskQueue();
+    const worker = await startTestWorker({ db: t.db, taskQueue });
+    return new IncidentHarness(t, await connectTestClient(), taskQueue, worker);
+  }
+
+  /** Reports an incident through intake's code and starts its workflow through the outbox. */
+  async report(raw: IncidentInputRaw): Promise<{ id: string; handle: WorkflowHandle }> {
+    const input = IncidentInputSchema.parse(raw);
+    const { incident } = await acceptIncident(this.t.db, { id: 'test-client', kind: 'client', name: 'test', scopes: ['admin'] }, input, {});
+    const starter = createWorkflowStarter({ db: this.t.db, temporal: this.client, taskQueue: this.taskQueue, log: testLogger(), pollMs: 60_000 });
+    await starter.drainOnce();
+    const handle = this.client.workflow.getHandle(incidentWorkflowId(incident.id));
+    await eventually(async () => (await handle.query(stateQuery)).status === 'handling', 20_000, 'incident dispatched');
+    await eventually(async () => (await this.events(incident.id)).length >= 3, 20_000, 'received, assessed, dispatched recorded');
+    return { id: incident.id, handle };
+  }
+
+  handle(id: string): WorkflowHandle {
+    return this.client.workflow.getHandle(incidentWorkflowId(id));
+  }
+
+  state(id: string): Promise<IncidentState> {
+    return this.handle(id).query(stateQuery);
+  }
+
+  update<A>(id: string, def: UpdateDefinition<IncidentState, [A]>, arg: A): Promise<IncidentState> {
+    return this.handle(id).executeUpdate(def, { args: [arg] });
+  }
+
+  /** The events the workflow recorded, in the order it made them. */
+  async events(id: string): Promise<IncidentEvent[]> {
+    const rows = await this.t.db
+      .selectFrom('outbox')
+      .select('payload')
+      .where('kind', '=', 'event')
+      .where('dedupeKey', 'like', `${incidentWorkflowId(id)}#%`)
+      .orderBy('dedupeKey')
+      .execute();
+    return rows.map((r) => r.payload as IncidentEvent);
+  }
+
+  async eventsOf<T extends EventType>(id: string, type: T): Promise<Extract<IncidentEvent, { type: T }>[]> {
+    return (await this.events(id)).filter((e): e is Extract<IncidentEvent, { type: T }> => e.type === type);
+  }
+
+  async alerts(id: string): Promise<AlertRow[]> {
+    return this.t.db.selectFrom('alerts').selectAll().where('incidentId', '=', id).orderBy('raisedAt').orderBy('id').execute();
+  }
+
+  async restartWorker(): Promise<void> {
+    this.worker = await startTestWorker({ db: this.t.db, taskQueue: this.taskQueue });
+  }
+
+  async stopWorker(): Promise<void> {
+    await this.worker?.stop();
+    this.worker = undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.stopWorker();
+    // Leave nothing running on the shared dev server.
+    for await (const wf of this.client.workflow.list({ query: `TaskQueue = "${this.taskQueue}" AND ExecutionStatus = "Running"` })) {
+      await this.client.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
+    }
+    await this.client.connection.close();
+    await this.t.drop();
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * The escalation engine on the real Temporal dev server: each tier's path to the
+ * archive, deadlines and their chains, reclassification, a worker restart and
+ * policy versions. Clocks are second-scale policies; nothing waits hours.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { DEFAULT_POLICY, type PolicyDocumentInput, type Tier } from '@yuqing/shared';
+import { eventually, publishCityPolicy, sampleIncident, sleep } from '@yuqing/testkit';
+import { acknowledgeUpdate, closeUpdate, reclassifyUpdate, recordReleaseUpdate, type IncidentState } from '../src/messages';
+import { driveToArchive } from './drive';
+import { IncidentHarness, incidentOfTier, LEADERS, OFFICE } from './harness';
+
+const HISTORIES = path.join(__dirname, 'histories');
+const H = 3_600_000;
+
+/** The default policy with the general tier's acknowledgement on a second-scale clock and chain. */
+function policyWithAckChain(deadline: string, chain: { after: string; action: 'remind' | 'escalate'; notify: string[] }[]): PolicyDocumentInput {
+  const doc = structuredClone(DEFAULT_POLICY);
+  const ack = doc.tiers.general.tasks.find((t) => t.kind === 'acknowledge')!;
+  ack.deadline = deadline;
+  ack.chain = chain as typeof ack.chain;
+  return doc;
+}
+
+async function rejection(p: Promise<unknown>): Promise<{ type: string | undefined; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (err as WorkflowUpdateFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    return { type: (cause as ApplicationFailure).type ?? undefined, message: (cause as ApplicationFailure).message };
+  }
+  throw new Error('the update was accepted');
+}
+
+describe('each tier’s path, to the archive (default policy)', () => {
+  let h: IncidentHarness;
+  beforeAll(async () => {
+    h = await IncidentHarness.create();
+  });
+  afterAll(() => h.close());
+
+  it.each<[Tier, string[]]>([
+    ['general', []],
+    ['sensitive', ['digest_ready', 'approval_recorded', 'released']],
+    ['major', ['digest_ready', 'approval_recorded', 'released', 'task_completed']],
+    ['critical', ['digest_ready', 'approval_recorded', 'released', 'task_completed']],
+  ])('%s', async (tier, expectedTypes) => {
+    const { id, handle } = await h.report(incidentOfTier(tier));
+    const final = await driveToArchive(h, id);
+    expect(final.status).toBe('archived');
+    expect(final.tier).toBe(tier);
+    expect(final.policyVersion).toBe('city@1');
+    const result = (await handle.result()) as IncidentState;
+    expect(result.status).toBe('archived');
+
+    const events = await h.events(id);
+    const types = events.map((e) => e.type);
+    expect(types.slice(0, 3)).toEqual(['received', 'assessed', 'dispatched']);
+    expect(types.at(-1)).toBe('archived');
+    // Closing first; the post-incident review (major and critical) between closing and the archive.
+    const afterClose = types.slice(types.indexOf('closed') + 1, -1);
+    expect(afterClose).toEqual(tier === 'major' || tier === 'critical' ? ['task_completed'] : []);
+    for (const t of expectedTypes) expect(types).toContain(t);
+    expect(types).not.toContain('deadline_lapsed');
+    // Every event is recorded once and numbered in the order the workflow made it.
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+
+    const dispatched = events[2]!;
+    const units = dispatched.type === 'dispatched' ? dispatched.data.assignments.map((a) => a.unitId) : [];
+    expect(units).toEqual(tier === 'general' ? ['district-230103'] : ['dept-food-safety', 'district-230103']);
+
+    const review = final.tasks.find((t) => t.kind === 'review');
+    if (tier === 'major' || tier === 'critical') expect(review?.status).toBe('done');
+    else expect(review).toBeUndefined();
+    if (tier === 'critical') {
+      expect(final.tasks.find((t) => t.kind === 'authoritative_release')!.status).toBe('done');
+      expect(final.tasks.find((t) => t.kind === 'press_conference')!.status).toBe('done');
+      const released = events.find((e) => e.type === 'released');
+      expect(released?.type === 'released' && released.data.approvals.map((a) => a.role).sort()).toEqual(['leader', 'leader_in_charge']);
+    }
+
+    // The incident row follows the workflow.
+    const row = await h.t.db.selectFrom('incidents').select(['status', 'tier', 'archivedAt', 'policyVersion']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'archived', tier, policyVersion: 'city@1' });
+
+    // Each state change has its actor in the audit log.
+    const audit = await h.t.db.selectFrom('auditLog').select(['action', 'actorId']).where('incidentId', '=', id).execute();
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['incident.received', 'incident.acknowledged', 'incident.closed', 'incident.archived']));
+    expect(audit.find((a) => a.action === 'incident.closed')!.actorId).toBe(OFFICE.id);
+
+    if (process.env.RECORD_HISTORIES === '1') {
+      mkdirSync(HISTORIES, { recursive: true });
+      writeFileSync(path.join(HISTORIES, `${tier}.json`), historyToJSON(await handle.fetchHistory()));
+    }
+  });
+});
+
+describe('human steps are checked by the plan’s rules', () => {
+  let h: IncidentHarness;
+  beforeAll(async () => {
+    h = await IncidentHarness.create();
+  });
+  afterAll(() => h.close());
+
+  it('answers each refused step with a precise verdict and changes nothing', async () => {
+    const { id } = await h.report(incidentOfTier('sensitive'));
+    const before = await h.events(id);
+
+    const release = await rejection(h.update(id, recordReleaseUpdate, { actor: OFFICE, form: 'press_release', summary: '通报' }));
+    expect(release).toEqual({ type: 'conflict', message: expect.stringContaining('talking points not yet approved') });
+
+    const unknownUnit = await rejection(h.update(id, acknowledgeUpdate, { actor: OFFICE, unitId: 'district-230184' }));
+    expect(unknownUnit.type).toBe('not_found');
+
+    const close = await rejection(h.update(id, closeUpdate, { actor: OFFICE, reason: '结束' }));
+    expect(close.type).toBe('conflict');
+    expect(close.message).toContain('签收预警');
+
+    const sameTier = await rejection(h.update(id, reclassifyUpdate, { actor: LEADERS, tier: 'sensitive', reason: '复核' }));
+    expect(sameTier.type).toBe('conflict');
+
+    await h.update(id, acknowledgeUpdate, { actor: OFFICE, unitId: 'district-230103' });
+    const twice = await rejection(h.update(id, acknowledgeUpdate, { actor: OFFICE, unitId: 'district-230103' }));
+    expect(twice).toEqual({ type: 'conflict', message: expect.stringContaining('already done') });
+
+    const after = await h.events(id);
+    expect(after.length).toBe(before.length + 1);
+    expect(after.at(-1)!.type).toBe('acknowledged');
+  });
+
+  it('a forced close cancels what is open, with the reason', async () => {
+    const { id } = await h.report(incidentOfTier('general'));
+    const state = await h.update(id, closeUpdate, { actor: LEADERS, reason: '经核实为重复上报', force: true });
+    expect(state.status).toBe('archived');
+    expect(state.tasks.filter((t) => t.mandatory).every((t) => t.status === 'cancelled' && t.cancelReason?.includes('重复上报'))).toBe(true);
+  });
+});
+
+describe('deadlines and their chains', () => {
+  let h: IncidentHarness;
+  beforeAll(async () => {
+    h = await IncidentHarness.create({
+      policy: policyWithAckChain('2s', [
+        { after: '0s', action: 'remind', notify: ['owner'] },
+        { after: '2s', action: 'escalate', notify: ['opinion_office'] },
+        { after: '6s', action: 'escalate', notify: ['office_director'] },
+      ]),
+    });
+  });
+  afterAll(() => h.close());
+
+  it('raises one alert per chain step, stops the chain when the step is done, and keeps Overdue current', async () => {
+    const { id, handle } = await h.report(incidentOfTier('general'));
+    await eventually(async () => (await h.eventsOf(id, 'escalated')).length === 1, 20_000, 'first escalation');
+    // Operators find it with the Web UI's filter.
+    await eventually(
+      async () => {
+        const found: string[] = [];
+        for await (const wf of h.client.workflow.list({ query: `IncidentTier = "general" AND Overdue = true AND WorkflowId = "${handle.workflowId}"` })) found.push(wf.workflowId);
+        return found.length === 1;
+      },
+      10_000,
+      'visibility: Overdue = true',
+    );
+    const acked = await h.update(id, acknowledgeUpdate, { actor: { id: 'p-nangang', kind: 'person', unitId: 'district-230103' }, unitId: 'district-230103' });
+    expect(acked.overdue).toBe(false);
+    await sleep(6_000); // past the third link's time: it must not fire
+
+    const lapsed = await h.eventsOf(id, 'deadline_lapsed');
+    expect(lapsed).toHaveLength(1);
+    expect(lapsed[0]!.data).toMatchObject({ taskKey: 'acknowledge:district-230103', accountable: { role: 'district_bureau', unitId: 'district-230103' } });
+    expect(lapsed[0]!.data.lateMs).toBeGreaterThanOrEqual(0);
+    expect((await h.eventsOf(id, 'reminder_sent')).map((e) => e.data.stage)).toEqual([0]);
+    const escalated = await h.eventsOf(id, 'escalated');
+    expect(escalated.map((e) => [e.data.stage, e.data.to[0]!.role])).toEqual([[1, 'opinion_office']]);
+
+    const alerts = await h.alerts(id);
+    expect(alerts.map((a) => [a.kind, a.stage])).toEqual([
+      ['deadline_lapsed', null],
+      ['reminder', 0],
+      ['escalation', 1],
+    ]);
+    expect(alerts.every((a) => a.accountableUnitId === 'district-230103' && a.resolvedAt !== null)).toBe(true);
+
+    const desc = await handle.describe();
+    expect(desc.searchAttributes.Overdue).toEqual([false]);
+    const row = await h.t.db.selectFrom('incidents').select('overdue').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.overdue).toBe(false);
+  });
+});
+
+describe('the critical clocks (default policy)', () => {
+  let h: IncidentHarness;
+  beforeAll(async () => {
+    h = await IncidentHarness.create();
+  });
+  afterAll(() => h.close());
+
+  it('runs the 4 h release and 24 h press-conference deadlines as named durable timers', async () => {
+    const { id, handle } = await h.report(sampleIncident({ flags: ['tied_to_emergency'], suggestedTier: undefined }));
+    const state = await h.state(id);
+    expect(state.tier).toBe('critical');
+    const due = (kind: string) => Date.parse(state.tasks.find((t) => t.kind === kind)!.dueAt!) - Date.parse(state.tierSince);
+    expect(due('authoritative_release')).toBe(4 * H);
+    expect(due('press_conference')).toBe(24 * H);
+
+    const history = await handle.fetchHistory();
+    const timers = (history.events ?? [])
+      .filter((e) => e.timerStartedEventAttributes)
+      .map((e) => ({
+        seconds: Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds),
+        summary: e.userMetadata?.summary?.data ? JSON.parse(Buffer.from(e.userMetadata.summary.data).toString()) : '',
+      }));
+    const release = timers.find((t) => String(t.summary).startsWith('截止:发布权威信息'));
+    const conference = timers.find((t) => String(t.summary).startsWith('截止:举行新闻发布会'));
+    expect(release?.seconds).toBeGreaterThanOrEqual(4 * 3600 - 5);
+    expect(release?.seconds).toBeLessThanOrEqual(4 * 3600);
+    expect(conference?.seconds).toBeGreaterThanOrEqual(24 * 3600 - 5);
+    expect(conference?.seconds).toBeLessThanOrEqual(24 * 3600);
+    // The advance warning an hour before the release runs beside it.
+    expect(timers.some((t) => String(t.summary).startsWith('提前提醒:发布权威信息') && t.seconds >= 3 * 3600 - 5 && t.seconds <= 3 * 3600)).toBe(true);
+  });
+});
+
+describe('reclassification mid-flight', () => {
+  let h: IncidentHarness;
+  beforeAll(async () => {
+    h = await IncidentHarness.create();
+  });
+  afterAll(() => h.close());
+
+  it('raising general to critical switches path at once, keeps what was done, and starts the critical clocks then', async () => {
+    const { id, handle } = await h.report(incidentOfTier('general'));
+    await h.update(id, acknowledgeUpdate, { actor: OFFICE, unitId: 'district-230103' });
+    await sleep(1_000);
+    const raised = await h.update(id, reclassifyUpdate, { actor: LEADERS, tier: 'critical', reason: '央视报道,涉及突发事件' });
+    expect(raised.tier).toBe('critical');
+    const task = (k: string) => raised.tasks.find((t) => t.key === k)!;
+    expect(task('acknowledge:district-230103').status).toBe('done');
+    expect(task('acknowledge:dept-food-safety').status).toBe('open');
+    expect(Date.parse(task('authoritative_release').dueAt!) - Date.parse(raised.tierSince)).toBe(4 * H);
+    expect(Date.parse(task('press_conference').dueAt!) - Date.parse(raised.tierSince)).toBe(24 * H);
+    expect(Date.parse(raised.tierSince)).toBeGreaterThan(Date.parse((await h.events(id))[0]!.occurredAt) + 900);
+
+    const changed = await h.eventsOf(id, 'tier_changed');
+    expect(changed.map((e) => [e.data.from, e.data.to, e.data.actor?.id])).toEqual([['general', 'critical', LEADERS.id]]);
+    const redispatch = (await h.eventsOf(id, 'dispatched')).at(-1)!;
+    expect(redispatch.data.reason).toBe('tier_changed');
+    expect(redispatch.data.assignments.map((a) => a.unitId)).toEqual(['dept-food-safety']);
+    expect(redispatch.data.notify).toEqual(['leader_in_charge', 'deputy_leader', 'leader']);
+    await eventually(async () => (await handle.describe()).searchAttributes.IncidentTier?.[0] === 'critical', 10_000, 'IncidentTier updated');
+
+    // Lowering ends what no longer applies.
+    const lowered = await h.update(id, reclassifyUpdate, { actor: LEADERS, tier: 'sensitive', reason: '经核实影响有限' });
+    expect(lowered.tasks.find((t) => t.kind === 'authoritative_release')!.status).toBe('cancelled');
+    expect(lowered.tasks.find((t) => t.kind === 'press_conference')!.cancelReason).toContain('经核实影响有限');
+    expect(lowered.tasks.find((t) => t.kind === 'digest')!.status).toBe('open');
+  });
+});
+
+describe('durability', () => {
+  let h: IncidentHarness;
+  beforeAll(async () => {
+    h = await IncidentHarness.create({ policy: policyWithAckChain('3s', [{ after: '1s', action: 'remind', notify: ['owner'] }]) });
+  });
+  afterAll(() => h.close());
+
+  it('a deadline that lapses while no worker runs still alerts, once, when a worker returns', async () => {
+    const { id } = await h.report(incidentOfTier('general'));
+    await h.stopWorker();
+    await sleep(5_000);
+    expect(await h.eventsOf(id, 'deadline_lapsed')).toHaveLength(0);
+    await h.restartWorker();
+    await eventually(async () => (await h.eventsOf(id, 'reminder_sent')).length === 1, 20_000, 'reminder after restart');
+    await sleep(2_000);
+    const lapsed = await h.eventsOf(id, 'deadline_lapsed');
+    expect(lapsed).toHaveLength(1);
+    expect(lapsed[0]!.data.lateMs).toBeGreaterThan(1_000);
+    expect(await h.alerts(id)).toHaveLength(2);
+  });
+});
+
+describe('policy versions', () => {
+  let h: IncidentHarness;
+  beforeAll(async () => {
+    h = await IncidentHarness.create({ policy: policyWithAckChain('30m', []) });
+  });
+  afterAll(() => h.close());
+
+  it('a new policy version leaves running incidents on their snapshot', async () => {
+    const a = await h.report(incidentOfTier('general'));
+    await publishCityPolicy(h.t.db, policyWithAckChain('45m', []));
+    await h.t.db
+      .insertInto('policies')
+      .values({ scope: '230102', version: 1, document: JSON.stringify({ name: '道里区预案', tiers: { general: { acknowledge: { deadline: '20m' } } } }), createdBy: 'test', note: null })
+      .execute();
+    const b = await h.report(incidentOfTier('general'));
+    const c = await h.report(incidentOfTier('general', { district: '道里区' }));
+
+    const ackSpan = (s: IncidentState) => {
+      const t = s.tasks.find((x) => x.kind === 'acknowledge')!;
+      return (Date.parse(t.dueAt!) - Date.parse(t.openedAt!)) / 60_000;
+    };
+    const [sa, sb, sc] = await Promise.all([h.state(a.id), h.state(b.id), h.state(c.id)]);
+    expect([sa.policyVersion, ackSpan(sa)]).toEqual(['city@2', 30]);
+    expect([sb.policyVersion, ackSpan(sb)]).toEqual(['city@3', 45]);
+    expect([sc.policyVersion, ackSpan(sc)]).toEqual(['city@3+230102@1', 20]);
+    // A raise after the change still follows the incident's own snapshot.
+    const raised = await h.update(a.id, reclassifyUpdate, { actor: LEADERS, tier: 'sensitive', reason: '转载增多' });
+    expect(raised.policyVersion).toBe('city@2');
+  });
+});
