@@ -4,3 +4,4 @@ export * from './nats';
 export * from './temporal';
 export * from './fixtures';
 export * from './wait';
+export * from './processes';

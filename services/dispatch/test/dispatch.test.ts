@@ -1,0 +1,161 @@
+import type { Client } from '@temporalio/client';
+import { createServer, type App } from '@yuqing/http-kit';
+import { acceptIncident, createWorkflowStarter } from '@yuqing/intake';
+import { IncidentInputSchema, loadConfig, runConsumer, type ConsumerRunner, type EventBus } from '@yuqing/shared';
+import {
+  connectTestBus,
+  connectTestClient,
+  createTestDatabase,
+  createTestKey,
+  destroyTestBus,
+  eventually,
+  sampleIncident,
+  startTestWorker,
+  testLogger,
+  testNatsOptions,
+  type TestDatabase,
+  type TestWorker,
+} from '@yuqing/testkit';
+import { dispatchApp } from '../src/app';
+import { createTaskProjection } from '../src/consumers/task-projection';
+
+let t: TestDatabase;
+let bus: EventBus;
+let worker: TestWorker;
+let temporal: Client;
+let consumer: ConsumerRunner;
+let app: App;
+const keys = {} as Record<'admin' | 'nangang' | 'daoli' | 'office' | 'leaderInCharge', string>;
+
+async function report(overrides = {}): Promise<string> {
+  const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'] }, IncidentInputSchema.parse(sampleIncident(overrides)), {});
+  await createWorkflowStarter({ db: t.db, temporal, taskQueue: worker.taskQueue, log: testLogger(), pollMs: 60_000 }).drainOnce();
+  await eventually(async () => (await tasks('district-230103', incident.id)).length > 0, 20_000, 'tasks projected');
+  return incident.id;
+}
+
+async function tasks(unit: string, incidentId: string, status = 'open,waiting') {
+  const res = await app.inject({ url: `/v1/tasks?unit=${unit}&status=${status}`, headers: { authorization: `Bearer ${keys.admin}` } });
+  return (res.json().items as { incidentId: string; key: string; status: string; dueAt: string | null; label: string }[]).filter((x) => x.incidentId === incidentId);
+}
+
+const act = (key: string, url: string, payload: unknown, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}`, ...headers }, payload: payload as object });
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  const natsOptions = testNatsOptions('dispatch-test');
+  bus = await connectTestBus(natsOptions);
+  worker = await startTestWorker({ db: t.db, bus });
+  temporal = await connectTestClient();
+  consumer = runConsumer({ nats: natsOptions, durable: 'dispatch', log: testLogger(), handler: createTaskProjection(t.db) });
+  keys.admin = await createTestKey(t.db, { scopes: ['admin'] });
+  keys.nangang = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'district-230103', roles: ['district_bureau'] });
+  keys.daoli = await createTestKey(t.db, { scopes: ['tasks:act'], unitId: 'district-230102', roles: ['district_bureau'] });
+  keys.office = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'opinion-office', roles: ['opinion_office', 'office_director'] });
+  keys.leaderInCharge = await createTestKey(t.db, { scopes: ['tasks:act'], unitId: 'leadership-group', roles: ['leader_in_charge'] });
+  const config = loadConfig({});
+  app = createServer({ log: testLogger('dispatch'), bodyLimit: config.BODY_LIMIT_BYTES });
+  await app.register(dispatchApp, { db: t.db, config, temporal, natsConnected: () => consumer.bus() !== undefined });
+  await app.ready();
+});
+afterAll(async () => {
+  await app.close();
+  await consumer.stop();
+  await worker.stop();
+  for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) {
+    await temporal.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
+  }
+  await temporal.connection.close();
+  await destroyTestBus(bus);
+  await t.drop();
+});
+
+describe('unit tasks', () => {
+  it('a unit sees its open tasks with deadlines; not another unit’s', async () => {
+    const id = await report();
+    const mine = await tasks('district-230103', id);
+    expect(mine.map((x) => x.key).sort()).toEqual(['acknowledge:district-230103', 'investigation_report:district-230103']);
+    expect(mine.every((x) => x.dueAt && x.label)).toBe(true);
+    const own = await app.inject({ url: '/v1/tasks', headers: { authorization: `Bearer ${keys.nangang}` } });
+    expect(own.statusCode).toBe(200);
+    expect(own.json().items.every((x: { unitId: string }) => x.unitId === 'district-230103')).toBe(true);
+    const other = await app.inject({ url: '/v1/tasks?unit=district-230103', headers: { authorization: `Bearer ${keys.daoli}` } });
+    expect(other.statusCode).toBe(403);
+    const office = await app.inject({ url: '/v1/tasks?unit=opinion-office', headers: { authorization: `Bearer ${keys.office}` } });
+    expect(office.json().items.map((x: { kind: string }) => x.kind)).toEqual(expect.arrayContaining(['digest', 'cyberspace_liaison']));
+  });
+});
+
+describe('actions forwarded to the workflow', () => {
+  it('maps the workflow’s verdicts to HTTP and keeps the read model current', async () => {
+    const id = await report();
+    const base = `/v1/incidents/${id}/actions`;
+
+    const ack = await act(keys.nangang, `${base}/acknowledge`, {});
+    expect(ack.statusCode).toBe(200);
+    expect(ack.json().tasks.find((x: { key: string }) => x.key === 'acknowledge:district-230103').status).toBe('done');
+    const again = await act(keys.nangang, `${base}/acknowledge`, {});
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'conflict', detail: expect.stringContaining('已完成') });
+
+    const forOther = await act(keys.daoli, `${base}/acknowledge`, { unitId: 'district-230103' });
+    expect(forOther.statusCode).toBe(403);
+    const notAssigned = await act(keys.daoli, `${base}/acknowledge`, {});
+    expect(notAssigned.statusCode).toBe(404);
+
+    const release = await act(keys.office, `${base}/release`, { form: 'press_release', summary: '情况通报' });
+    expect(release.statusCode).toBe(409);
+    expect(release.json().detail).toContain('talking points not yet approved');
+
+    const badReport = await act(keys.nangang, `${base}/report`, { kind: 'final', findings: { truth: 'maybe' }, dispositions: ['shrug'] });
+    expect(badReport.statusCode).toBe(422);
+    expect(badReport.json().errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining(['body.findings.truth', 'body.findings.whatHappened', 'body.dispositions.0']),
+    );
+
+    const noRole = await act(keys.office, `/v1/incidents/${id}/tasks/talking_points_approval/approve`, { role: 'leader' });
+    expect(noRole.statusCode).toBe(403);
+    const notYet = await act(keys.leaderInCharge, `/v1/incidents/${id}/tasks/talking_points_approval/approve`, { role: 'leader_in_charge' });
+    expect(notYet.statusCode).toBe(409);
+    expect(notYet.json().detail).toContain('拟订回应口径');
+
+    const close = await act(keys.office, `${base}/close`, { reason: '结束' });
+    expect(close.statusCode).toBe(409);
+
+    const unknown = await act(keys.office, `/v1/incidents/3fa85f64-5717-4562-b3fc-2c963f66afa6/actions/close`, { reason: 'x' });
+    expect(unknown.statusCode).toBe(404);
+
+    await eventually(async () => (await tasks('district-230103', id, 'done')).some((x) => x.key === 'acknowledge:district-230103'), 10_000, 'done in read model');
+  });
+
+  it('applies a retried action once (Idempotency-Key is the update id)', async () => {
+    const id = await report();
+    const headers = { 'idempotency-key': `ack-${id}` };
+    const first = await act(keys.nangang, `/v1/incidents/${id}/actions/acknowledge`, {}, headers);
+    const second = await act(keys.nangang, `/v1/incidents/${id}/actions/acknowledge`, {}, headers);
+    expect(first.statusCode).toBe(200);
+    expect(second.statusCode).toBe(200);
+    const acks = await t.db.selectFrom('outbox').select('dedupeKey').where('dedupeKey', 'like', `incident-${id}#%.acknowledged`).execute();
+    expect(acks).toHaveLength(1);
+  });
+
+  it('a unit that says "not ours" hands it over; the new unit’s clock starts then', async () => {
+    const id = await report();
+    const bad = await act(keys.nangang, `/v1/incidents/${id}/actions/reassign`, { fromUnitId: 'district-230103', toUnitId: 'nowhere', reason: '不属本辖区' });
+    expect(bad.statusCode).toBe(422);
+    const res = await act(keys.nangang, `/v1/incidents/${id}/actions/reassign`, { fromUnitId: 'district-230103', toUnitId: 'district-230102', reason: '涉事门店位于道里区' });
+    expect(res.statusCode).toBe(200);
+    const state = res.json();
+    expect(state.assignments.map((a: { unitId: string }) => a.unitId)).toContain('district-230102');
+    expect(state.tasks.find((x: { key: string }) => x.key === 'acknowledge:district-230103').status).toBe('cancelled');
+    await eventually(async () => (await tasks('district-230102', id)).length === 2, 10_000, 'new unit tasks');
+  });
+
+  it('reads the live state from the workflow', async () => {
+    const id = await report();
+    const res = await app.inject({ url: `/v1/incidents/${id}/state`, headers: { authorization: `Bearer ${keys.office}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ incidentId: id, tier: 'sensitive', status: 'handling', policyVersion: 'city@1' });
+  });
+});

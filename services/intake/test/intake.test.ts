@@ -1,0 +1,212 @@
+import type { Client } from '@temporalio/client';
+import { createServer, type App } from '@yuqing/http-kit';
+import { loadConfig, SEARCH_ATTRIBUTES } from '@yuqing/shared';
+import { connectTestClient, createTestDatabase, createTestKey, sampleIncident, testLogger, testTaskQueue, type TestDatabase } from '@yuqing/testkit';
+import { intakeApp } from '../src/app';
+import { createWorkflowStarter } from '../src/incidents/workflow-starter';
+
+let t: TestDatabase;
+let app: App;
+let temporal: Client;
+let key: string;
+let readOnlyKey: string;
+const taskQueue = testTaskQueue();
+const config = loadConfig({ TEMPORAL_TASK_QUEUE: taskQueue, BODY_LIMIT_BYTES: '65536' });
+
+const post = (body: unknown, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url: '/v1/incidents', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+
+async function counts() {
+  const [incidents, outbox, audit] = await Promise.all([
+    t.db.selectFrom('incidents').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    t.db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    t.db.selectFrom('auditLog').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { incidents: Number(incidents.n), outbox: Number(outbox.n), audit: Number(audit.n) };
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  temporal = await connectTestClient();
+  key = await createTestKey(t.db, { scopes: ['incidents:write', 'incidents:read'], id: 'monitoring-platform' });
+  readOnlyKey = await createTestKey(t.db, { scopes: ['incidents:read'] });
+  app = createServer({ log: testLogger('intake'), bodyLimit: config.BODY_LIMIT_BYTES });
+  await app.register(intakeApp, { db: t.db, config, temporal, onAccepted: () => undefined });
+  await app.ready();
+});
+afterAll(async () => {
+  await app.close();
+  for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) {
+    await temporal.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
+  }
+  await temporal.connection.close();
+  await t.drop();
+});
+
+describe('POST /v1/incidents', () => {
+  it('accepts the contract example: 202 with the links, stored durably with its workflow queued', async () => {
+    const res = await post(sampleIncident());
+    expect(res.statusCode).toBe(202);
+    const body = res.json();
+    expect(body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      tier: 'sensitive',
+      status: 'received',
+      workflowId: `incident-${body.id}`,
+      links: {
+        self: `http://localhost:3001/v1/incidents/${body.id}`,
+        timeline: `http://localhost:3003/v1/incidents/${body.id}/timeline`,
+        temporalUi: `http://localhost:8233/namespaces/default/workflows/incident-${body.id}`,
+      },
+    });
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    const row = await t.db.selectFrom('incidents').select(['districtCode', 'tier', 'clientId']).where('id', '=', body.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ districtCode: '230103', tier: 'sensitive', clientId: 'monitoring-platform' });
+    const command = await t.db.selectFrom('outbox').select(['kind', 'doneAt']).where('dedupeKey', '=', body.workflowId).executeTakeFirstOrThrow();
+    expect(command).toEqual({ kind: 'start_workflow', doneAt: null });
+    const audit = await t.db.selectFrom('auditLog').select(['actorId', 'action']).where('incidentId', '=', body.id).execute();
+    expect(audit).toEqual([{ actorId: 'monitoring-platform', action: 'incident.received' }]);
+
+    const got = await app.inject({ url: `/v1/incidents/${body.id}`, headers: { authorization: `Bearer ${readOnlyKey}` } });
+    expect(got.statusCode).toBe(200);
+    expect(got.json()).toMatchObject({ id: body.id, tierLabel: '敏感舆情', districtName: '南岗区', topicLabel: '食品安全', statusLabel: '已接收' });
+  });
+
+  it('starts the workflow from the outbox, visible with its search attributes and summary', async () => {
+    const res = await post(sampleIncident({ flags: ['livelihood'], district: '230102' }));
+    const { workflowId } = res.json();
+    const starter = createWorkflowStarter({ db: t.db, temporal, taskQueue, log: testLogger(), pollMs: 60_000 });
+    expect(await starter.drainOnce()).toBeGreaterThanOrEqual(1);
+    const desc = await temporal.workflow.getHandle(workflowId).describe();
+    expect(desc.taskQueue).toBe(taskQueue);
+    expect(desc.typedSearchAttributes.get(SEARCH_ATTRIBUTES.tier)).toBe('major');
+    expect(desc.typedSearchAttributes.get(SEARCH_ATTRIBUTES.district)).toBe('230102');
+    expect(desc.typedSearchAttributes.get(SEARCH_ATTRIBUTES.overdue)).toBe(false);
+    expect(await desc.memo).toMatchObject({ title: '网传南岗区某幼儿园食堂使用变质食材' });
+    expect((await desc.staticSummary())).toBe('【重大舆情】网传南岗区某幼儿园食堂使用变质食材');
+    // Starting again (a relay retry after a crash) is harmless.
+    await t.db.updateTable('outbox').set({ doneAt: null }).where('dedupeKey', '=', workflowId).execute();
+    expect(await starter.drainOnce()).toBe(1);
+  });
+
+  it('returns the same incident for the same Idempotency-Key, and refuses the key with another body', async () => {
+    const incident = sampleIncident();
+    const first = await post(incident, { 'idempotency-key': 'retry-1' });
+    const second = await post(incident, { 'idempotency-key': 'retry-1' });
+    expect(first.statusCode).toBe(202);
+    expect(second.statusCode).toBe(200);
+    expect(second.json().id).toBe(first.json().id);
+    const other = await post({ ...incident, title: '另一条' }, { 'idempotency-key': 'retry-1' });
+    expect(other.statusCode).toBe(422);
+    expect(other.json()).toMatchObject({ code: 'idempotency_key_reused', errors: [{ field: 'headers.idempotency-key' }] });
+  });
+
+  it('returns the same incident for the same caller id, also when duplicates race', async () => {
+    const before = await counts();
+    const incident = sampleIncident();
+    const results = await Promise.all(Array.from({ length: 12 }, () => post(incident)));
+    const ids = new Set(results.map((r) => r.json().id));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => r.statusCode === 202)).toHaveLength(1);
+    expect(results.filter((r) => r.statusCode === 200)).toHaveLength(11);
+    const after = await counts();
+    expect(after.incidents - before.incidents).toBe(1);
+    expect(after.outbox - before.outbox).toBe(1);
+  });
+
+  it('refuses bad input with problem+json naming each field, and stores nothing', async () => {
+    const before = await counts();
+    const bad = await post({ ...sampleIncident(), source: { url: 'javascript:alert(1)' }, topic: 'weather', district: '朝阳区', metrics: { reportCount: -3 }, surprise: true });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
+    const problem = bad.json();
+    expect(problem).toMatchObject({ type: 'urn:problem:yuqing:validation_failed', status: 422, code: 'validation_failed' });
+    const fields = problem.errors.map((e: { field: string }) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['body.source.url', 'body.topic', 'body.district', 'body.metrics.reportCount', 'body']));
+    expect(problem.errors.find((e: { field: string }) => e.field === 'body').message).toMatch(/surprise/);
+    expect(JSON.stringify(problem)).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+
+    const malformed = await post('{"title": ');
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().code).toBe('malformed_body');
+
+    const wrongType = await app.inject({ method: 'POST', url: '/v1/incidents', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/plain' }, payload: 'hello' });
+    expect(wrongType.statusCode).toBe(415);
+
+    const huge = await post({ ...sampleIncident(), summary: 'x'.repeat(70_000) });
+    expect(huge.statusCode).toBe(413);
+
+    expect(await counts()).toEqual(before);
+  });
+
+  it('needs a known key with the right scope', async () => {
+    const none = await app.inject({ method: 'POST', url: '/v1/incidents', payload: sampleIncident() });
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['www-authenticate']).toBe('Bearer');
+    const unknown = await post(sampleIncident(), { authorization: 'Bearer yq_not-a-real-key' });
+    expect(unknown.statusCode).toBe(401);
+    const readOnly = await post(sampleIncident(), { authorization: `Bearer ${readOnlyKey}` });
+    expect(readOnly.statusCode).toBe(403);
+    expect(readOnly.json().detail).toMatch(/incidents:write/);
+    // Authentication comes before validation: an anonymous caller learns nothing about the schema.
+    const anonymousBad = await app.inject({ method: 'POST', url: '/v1/incidents', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    expect(anonymousBad.statusCode).toBe(401);
+  });
+});
+
+describe('POST /v1/incidents/batch', () => {
+  it('handles each item on its own: accepted, duplicate and invalid side by side', async () => {
+    const dup = sampleIncident();
+    await post(dup);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/incidents/batch',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { incidents: [sampleIncident(), dup, { title: '缺少字段' }, sampleIncident({ flags: ['tied_to_emergency'] })] },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ accepted: 2, duplicates: 1, rejected: 1 });
+    expect(body.results.map((r: { status: number }) => r.status)).toEqual([202, 200, 422, 202]);
+    expect(body.results[3].incident.tier).toBe('critical');
+    expect(body.results[2].problem.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['incidents.2.source', 'incidents.2.topic']));
+  });
+
+  it('refuses an empty or oversized batch', async () => {
+    const empty = await app.inject({ method: 'POST', url: '/v1/incidents/batch', headers: { authorization: `Bearer ${key}` }, payload: { incidents: [] } });
+    expect(empty.statusCode).toBe(422);
+    const many = await app.inject({ method: 'POST', url: '/v1/incidents/batch', headers: { authorization: `Bearer ${key}` }, payload: { incidents: Array.from({ length: 101 }, () => ({})) } });
+    expect(many.statusCode).toBe(422);
+  });
+});
+
+describe('GET /v1/incidents', () => {
+  it('lists with filters and refuses unknown query parameters', async () => {
+    const res = await app.inject({ url: '/v1/incidents?tier=critical&limit=5', headers: { authorization: `Bearer ${readOnlyKey}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items.every((i: { tier: string }) => i.tier === 'critical')).toBe(true);
+    const bad = await app.inject({ url: '/v1/incidents?teir=critical', headers: { authorization: `Bearer ${readOnlyKey}` } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].message).toMatch(/teir/);
+    const notFound = await app.inject({ url: '/v1/incidents/3fa85f64-5717-4562-b3fc-2c963f66afa6', headers: { authorization: `Bearer ${readOnlyKey}` } });
+    expect(notFound.statusCode).toBe(404);
+    const badId = await app.inject({ url: '/v1/incidents/not-a-uuid', headers: { authorization: `Bearer ${readOnlyKey}` } });
+    expect(badId.statusCode).toBe(400);
+    expect(badId.json().errors[0].field).toBe('params.id');
+  });
+});
+
+describe('operations', () => {
+  it('serves health, readiness and the OpenAPI spec', async () => {
+    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const ready = await app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks).toEqual({ database: 'up', temporal: 'up' });
+    const spec = (await app.inject({ url: '/docs/json' })).json();
+    expect(spec.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/incidents', '/v1/incidents/batch', '/v1/incidents/{id}']));
+    expect(spec.paths['/v1/incidents'].post.requestBody.content['application/json'].schema.properties.source).toBeDefined();
+    const page = await app.inject({ url: '/docs' });
+    expect([200, 302]).toContain(page.statusCode);
+  });
+});

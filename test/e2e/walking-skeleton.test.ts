@@ -1,0 +1,137 @@
+/**
+ * The whole path with every part a separate process, as in production: an
+ * incident posted over HTTP becomes a workflow, its events cross NATS, dispatch
+ * makes the unit's task, reporting the timeline, and Temporal keeps the history.
+ */
+import type { Client } from '@temporalio/client';
+import {
+  connectTestClient,
+  createTestDatabase,
+  createTestKey,
+  eventually,
+  freePort,
+  sampleIncident,
+  startService,
+  testNatsOptions,
+  testTaskQueue,
+  waitReady,
+  stackEnv,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@yuqing/testkit';
+
+let t: TestDatabase;
+let temporal: Client;
+let key: string;
+const procs: ServiceProcess[] = [];
+const urls = { intake: '', dispatch: '', reporting: '' };
+const taskQueue = testTaskQueue();
+const nats = testNatsOptions();
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  temporal = await connectTestClient();
+  key = await createTestKey(t.db, { scopes: ['admin'] });
+  const ports = { intake: await freePort(), dispatch: await freePort(), reporting: await freePort() };
+  urls.intake = `http://127.0.0.1:${ports.intake}`;
+  urls.dispatch = `http://127.0.0.1:${ports.dispatch}`;
+  urls.reporting = `http://127.0.0.1:${ports.reporting}`;
+  const env = {
+    DATABASE_URL: t.url,
+    NATS_URL: stackEnv().natsUrl,
+    NATS_STREAM: nats.stream,
+    NATS_SUBJECT_PREFIX: nats.subjectPrefix,
+    TEMPORAL_ADDRESS: stackEnv().temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    INTAKE_PORT: String(ports.intake),
+    DISPATCH_PORT: String(ports.dispatch),
+    REPORTING_PORT: String(ports.reporting),
+    INTAKE_PUBLIC_URL: urls.intake,
+    REPORTING_PUBLIC_URL: urls.reporting,
+    OUTBOX_POLL_MS: '200',
+  };
+  procs.push(startService('worker', env), startService('intake', env), startService('dispatch', env), startService('reporting', env));
+  await Promise.all([waitReady(urls.intake, procs[1]!), waitReady(urls.dispatch, procs[2]!), waitReady(urls.reporting, procs[3]!)]);
+});
+
+afterAll(async () => {
+  await Promise.all(procs.map((p) => p.stop('SIGKILL')));
+  for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
+    await temporal.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
+  }
+  await temporal.connection.close();
+  await t.drop();
+});
+
+const auth = () => ({ authorization: `Bearer ${key}` });
+
+it('an incident posted over HTTP reaches the unit as a task, the timeline and the workflow history', async () => {
+  const res = await fetch(`${urls.intake}/v1/incidents`, {
+    method: 'POST',
+    headers: { ...auth(), 'content-type': 'application/json' },
+    body: JSON.stringify(sampleIncident()),
+  });
+  expect(res.status).toBe(202);
+  const accepted = (await res.json()) as { id: string; workflowId: string; links: { self: string; timeline: string } };
+
+  const task = await eventually(
+    async () => {
+      const r = await fetch(`${urls.dispatch}/v1/tasks?unit=district-230103`, { headers: auth() });
+      const body = (await r.json()) as { items: { incidentId: string; key: string; dueAt: string }[] };
+      return body.items.find((x) => x.incidentId === accepted.id && x.key === 'acknowledge:district-230103');
+    },
+    30_000,
+    'the district bureau’s task',
+  );
+  expect(Date.parse(task.dueAt)).toBeGreaterThan(Date.now());
+
+  const timeline = await eventually(
+    async () => {
+      const r = await fetch(accepted.links.timeline, { headers: auth() });
+      const body = (await r.json()) as { entries: { type: string }[] };
+      return body.entries.length >= 3 && body.entries.map((e) => e.type);
+    },
+    30_000,
+    'the timeline',
+  );
+  expect(timeline.slice(0, 3)).toEqual(['received', 'assessed', 'dispatched']);
+
+  const self = await fetch(accepted.links.self, { headers: auth() });
+  expect(((await self.json()) as { status: string }).status).toBe('handling');
+
+  const history = await temporal.workflow.getHandle(accepted.workflowId).fetchHistory();
+  const scheduled = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+  expect(scheduled).toEqual(expect.arrayContaining(['snapshotPolicy', 'resolveRouting', 'publishEvents']));
+
+  // A human step through dispatch lands in the timeline too.
+  const ack = await fetch(`${urls.dispatch}/v1/incidents/${accepted.id}/actions/acknowledge`, {
+    method: 'POST',
+    headers: { ...auth(), 'content-type': 'application/json' },
+    body: JSON.stringify({ unitId: 'district-230103' }),
+  });
+  expect(ack.status).toBe(200);
+  await eventually(
+    async () => {
+      const r = await fetch(accepted.links.timeline, { headers: auth() });
+      return ((await r.json()) as { entries: { type: string }[] }).entries.some((e) => e.type === 'acknowledged');
+    },
+    30_000,
+    'acknowledged in the timeline',
+  );
+});
+
+it('serves OpenAPI and health on every service', async () => {
+  for (const base of Object.values(urls)) {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const spec = (await (await fetch(`${base}/docs/json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(spec.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.paths).length).toBeGreaterThan(0);
+    expect((await fetch(`${base}/docs`)).status).toBe(200);
+  }
+});
+
+it('every process drains and exits cleanly on SIGTERM', async () => {
+  const codes = await Promise.all(procs.map((p) => p.stop('SIGTERM')));
+  expect(codes).toEqual([0, 0, 0, 0]);
+  expect(procs[0]!.output()).toContain('worker stopped');
+});

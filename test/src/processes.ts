@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { REPO_ROOT } from './env';
+import { eventually } from './wait';
+
+/** A port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const ENTRY_POINTS = {
+  worker: 'services/worker/dist/main.js',
+  intake: 'services/intake/dist/server.js',
+  dispatch: 'services/dispatch/dist/server.js',
+  reporting: 'services/reporting/dist/server.js',
+} as const;
+export type ServiceName = keyof typeof ENTRY_POINTS;
+
+export interface ServiceProcess {
+  readonly name: ServiceName;
+  readonly child: ChildProcess;
+  /** Everything the process wrote, for assertions and failure messages. */
+  output(): string;
+  /** SIGTERM and wait; resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs one of the platform's processes from its built entry point, as `make up` does. */
+export function startService(name: ServiceName, env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, ENTRY_POINTS[name])], {
+    env: { ...process.env, NODE_ENV: 'test', LOG_PRETTY: 'false', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    name,
+    child,
+    output: () => out,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Waits until an HTTP service answers ready. */
+export async function waitReady(baseUrl: string, proc: ServiceProcess, timeoutMs = 30_000): Promise<void> {
+  await eventually(
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited: ${proc.output().slice(-2_000)}`);
+      const res = await fetch(`${baseUrl}/readyz`);
+      return res.ok;
+    },
+    timeoutMs,
+    `${proc.name} ready`,
+  );
+}
