@@ -14,6 +14,8 @@ export * from './policy/policy.schema';
 export * from './policy/default-policy';
 export * from './policy/scale';
 export * from './policy/resolve';
+export * from './policy/policy.repository';
+export * from './policy/policy-markdown';
 export * from './directory/directory.seed';
 export * from './config/config';
 export * from './logger/logger';

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   DEFAULT_POLICY,
   durationMs,
@@ -14,6 +16,7 @@ import {
   toDistrictCode,
   DISTRICT_CODES,
   DistrictOverrideSchema,
+  policyMarkdown,
 } from '../src';
 
 const example = {
@@ -129,5 +132,12 @@ describe('default policy', () => {
     expect(snap.version).toBe('city@3+230103@2');
     expect(snap.document.tiers.general.tasks.find((t) => t.kind === 'acknowledge')!.deadline).toBe('1h');
     expect(policy.tiers.general.tasks.find((t) => t.kind === 'acknowledge')!.deadline).toBe('2h');
+  });
+});
+
+describe('docs/policy.md', () => {
+  it('is up to date with the default policy (npm run docs:policy)', () => {
+    const onDisk = readFileSync(path.join(__dirname, '..', '..', 'docs', 'policy.md'), 'utf8');
+    expect(onDisk).toBe(policyMarkdown(PolicyDocumentSchema.parse(DEFAULT_POLICY)));
   });
 });

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { databaseReachable, type Config, type Db } from '@yuqing/shared';
 import { authPlugin, healthPlugin, openapiPlugin, problemPlugin } from '@yuqing/http-kit';
 import { actionRoutes } from './routes/actions/actions.routes';
+import { policyRoutes } from './routes/policies/policies.routes';
 import { taskRoutes } from './routes/tasks/tasks.routes';
 import { IncidentWorkflowClient } from './workflow/incident-workflow.client';
 
@@ -32,6 +33,7 @@ export const dispatchApp = fp<DispatchDeps>(
     const workflows = new IncidentWorkflowClient(deps.temporal, deps.db);
     await app.register(taskRoutes, { db: deps.db });
     await app.register(actionRoutes, { db: deps.db, workflows });
+    await app.register(policyRoutes, { db: deps.db });
   },
   { name: 'yuqing-dispatch' },
 );

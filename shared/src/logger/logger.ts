@@ -29,7 +29,12 @@ export const REDACT_PATHS = [
 ];
 
 /** The one logger factory: JSON lines in production, readable lines in development. */
-export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'NODE_ENV' | 'LOG_PRETTY'>, name: string): Logger {
+export function createLogger(
+  config: Pick<Config, 'LOG_LEVEL' | 'NODE_ENV' | 'LOG_PRETTY'>,
+  name: string,
+  /** Where JSON lines go (tests); defaults to stdout. */
+  destination?: pino.DestinationStream,
+): Logger {
   const pretty = config.LOG_PRETTY ? config.LOG_PRETTY === 'true' : config.NODE_ENV === 'development';
   const options: LoggerOptions = {
     name,
@@ -38,5 +43,5 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'NODE_ENV' | 'LO
     timestamp: pino.stdTimeFunctions.isoTime,
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard', ignore: 'pid,hostname' } } } : {}),
   };
-  return pino(options);
+  return destination && !pretty ? pino(options, destination) : pino(options);
 }

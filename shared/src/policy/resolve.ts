@@ -23,3 +23,18 @@ export function resolvePolicy(
   }
   return { version: `city@${city.version}+${district.scope}@${district.version}`, document };
 }
+
+/**
+ * Problems with a district plan against the city policy: it may only adjust
+ * tasks the city policy has for that tier. Each problem names its path.
+ */
+export function districtOverrideProblems(city: PolicyDocument, override: DistrictOverride): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  for (const [tier, tasks] of Object.entries(override.tiers)) {
+    const known = new Set(city.tiers[tier as keyof PolicyDocument['tiers']].tasks.map((t) => t.kind));
+    for (const kind of Object.keys(tasks ?? {})) {
+      if (!known.has(kind as never)) problems.push({ path: ['tiers', tier, kind], message: `the city policy has no task ${kind} for ${tier}` });
+    }
+  }
+  return problems;
+}

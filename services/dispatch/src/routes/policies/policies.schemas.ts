@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { DISTRICT_CODES } from '@yuqing/shared';
+
+export const ScopeParams = z.object({
+  /** `city`, or a district code for that district's local plan. */
+  scope: z.union([z.literal('city'), z.enum(DISTRICT_CODES as [string, ...string[]])]),
+});
+
+export const VersionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
+
+export const PublishBody = z.strictObject({
+  /** The version this edit started from; publishing fails with 409 if another was published since. */
+  baseVersion: z.number().int().min(0),
+  note: z.string().trim().max(1_000).optional(),
+  /** A full policy for `city`; for a district, overrides of deadlines, chains and mandatory flags. */
+  document: z.unknown(),
+});
+
+export const PolicyViewSchema = z.object({
+  scope: z.string(),
+  version: z.number(),
+  note: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  document: z.unknown(),
+});
+
+export const PolicyVersionsSchema = z.object({
+  items: z.array(z.object({ scope: z.string(), version: z.number(), note: z.string().nullable(), createdBy: z.string(), createdAt: z.string() })),
+});

@@ -1,0 +1,80 @@
+import { createServer, type App } from '@yuqing/http-kit';
+import { createPolicyActivities } from '@yuqing/activities';
+import { createTemporalClient, DEFAULT_POLICY, loadConfig, scalePolicy } from '@yuqing/shared';
+import { createTestDatabase, createTestKey, testLogger, type TestDatabase } from '@yuqing/testkit';
+import { dispatchApp } from '../src/app';
+
+let t: TestDatabase;
+let app: App;
+let editor: string;
+let reader: string;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  editor = await createTestKey(t.db, { scopes: ['policies:write', 'reports:read'], id: 'policy-editor' });
+  reader = await createTestKey(t.db, { scopes: ['reports:read'] });
+  const config = loadConfig({});
+  app = createServer({ log: testLogger('dispatch'), bodyLimit: 1024 * 1024 });
+  await app.register(dispatchApp, { db: t.db, config, temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }), natsConnected: () => true });
+  await app.ready();
+});
+afterAll(async () => {
+  await app.close();
+  await t.drop();
+});
+
+const put = (scope: string, body: unknown, key = editor) => app.inject({ method: 'PUT', url: `/v1/policies/${scope}`, headers: { authorization: `Bearer ${key}` }, payload: body as object });
+
+describe('policies as versioned data', () => {
+  it('serves the seeded default policy as city version 1', async () => {
+    const res = await app.inject({ url: '/v1/policies/city', headers: { authorization: `Bearer ${reader}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ scope: 'city', version: 1, createdBy: 'system:migration' });
+    expect(res.json().document.tiers.critical.tasks.find((x: { kind: string }) => x.kind === 'authoritative_release').deadline).toBe('4h');
+  });
+
+  it('publishes a new version that new incidents snapshot, with an audit entry', async () => {
+    const doc = scalePolicy(DEFAULT_POLICY, 0.5, '测试策略(时限减半)');
+    const res = await put('city', { baseVersion: 1, note: '演练期间时限减半', document: doc });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ version: 2, createdBy: 'policy-editor' });
+    const snap = await createPolicyActivities({ db: t.db }).snapshotPolicy({});
+    expect(snap.version).toBe('city@2');
+    expect(snap.document.tiers.critical.tasks.find((x) => x.kind === 'authoritative_release')!.deadline).toBe('7200000ms');
+    const audit = await t.db.selectFrom('auditLog').select(['actorId', 'action', 'entityId']).where('action', '=', 'policy.published').execute();
+    expect(audit).toEqual([{ actorId: 'policy-editor', action: 'policy.published', entityId: 'city@2' }]);
+    const v1 = await app.inject({ url: '/v1/policies/city?version=1', headers: { authorization: `Bearer ${reader}` } });
+    expect(v1.json().version).toBe(1);
+  });
+
+  it('refuses a stale edit (409) and an invalid policy (422 naming the fields), changing nothing', async () => {
+    const stale = await put('city', { baseVersion: 1, document: DEFAULT_POLICY });
+    expect(stale.statusCode).toBe(409);
+    const broken = structuredClone(DEFAULT_POLICY) as unknown as { tiers: { critical: { tasks: { deadline?: string; kind: string }[] } } };
+    broken.tiers.critical.tasks[0]!.deadline = 'soon';
+    broken.tiers.critical.tasks[1]!.kind = 'coffee';
+    const invalid = await put('city', { baseVersion: 2, document: broken });
+    expect(invalid.statusCode).toBe(422);
+    expect(invalid.json().errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining(['body.document.tiers.critical.tasks.0.deadline', 'body.document.tiers.critical.tasks.1.kind']),
+    );
+    const versions = await app.inject({ url: '/v1/policies', headers: { authorization: `Bearer ${reader}` } });
+    expect(versions.json().items.filter((i: { scope: string }) => i.scope === 'city').map((i: { version: number }) => i.version)).toEqual([2, 1]);
+  });
+
+  it('takes a district’s local plan that adjusts existing tasks only', async () => {
+    const unknownTask = await put('230103', { baseVersion: 0, document: { name: '南岗区预案', tiers: { general: { press_conference: { deadline: '1h' } } } } });
+    expect(unknownTask.statusCode).toBe(422);
+    expect(unknownTask.json().errors[0].field).toBe('body.document.tiers.general.press_conference');
+    const ok = await put('230103', { baseVersion: 0, document: { name: '南岗区预案', tiers: { general: { acknowledge: { deadline: '1h' } } } } });
+    expect(ok.statusCode).toBe(201);
+    const snap = await createPolicyActivities({ db: t.db }).snapshotPolicy({ district: '230103' });
+    expect(snap.version).toBe('city@2+230103@1');
+    expect(snap.document.tiers.general.tasks.find((x) => x.kind === 'acknowledge')!.deadline).toBe('1h');
+    expect((await put('朝阳区', { baseVersion: 0, document: {} })).statusCode).toBe(400);
+  });
+
+  it('needs the policies:write scope to publish', async () => {
+    expect((await put('city', { baseVersion: 2, document: DEFAULT_POLICY }, reader)).statusCode).toBe(403);
+  });
+});
