@@ -22,6 +22,7 @@ export * from './logger/logger';
 export * from './db/database';
 export * from './db/tables';
 export * from './db/migrate';
+export { MIGRATIONS } from './db/migrations';
 export * from './nats/nats';
 export * from './nats/consumer-runner';
 export * from './outbox/outbox';

@@ -1,9 +1,17 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { createDb, ensureDatabase, migrateToLatest, type Db } from '@yuqing/shared';
+import { createDb, ensureDatabase, migrateToLatest, MIGRATIONS, type Db } from '@yuqing/shared';
 import { stackEnv, uniqueToken } from './env';
 
-export const TEMPLATE_DATABASE = 'yuqing_test_template';
-const TEST_PREFIX = 'yuqing_t_';
+/**
+ * Test databases are copies of a migrated template. The template's name carries a
+ * hash of the migration list, so suites of different checkouts running at the same
+ * time on one server never rebuild each other's template or drop each other's copies.
+ */
+const TEST_PREFIX = 'yqtest_';
+export const TEMPLATE_DATABASE = `${TEST_PREFIX}tpl_${createHash('sha256').update(Object.keys(MIGRATIONS).join('|')).digest('hex').slice(0, 10)}`;
+/** Copies older than this are leftovers of interrupted runs. */
+const STALE_MS = 6 * 3_600_000;
 
 function urlFor(name: string): string {
   const url = new URL(stackEnv().databaseUrl);
@@ -21,21 +29,30 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Rebuilds the migrated template every test database is copied from (global setup). */
+/** Makes sure the migrated template exists (global setup); cleans up stale copies. */
 export async function prepareTemplateDatabase(): Promise<void> {
   await admin(async (c) => {
-    await c.query(`drop database if exists ${TEMPLATE_DATABASE} with (force)`);
-    // Leftovers of interrupted runs.
-    const stale = await c.query<{ datname: string }>(`select datname from pg_database where datname like '${TEST_PREFIX}%'`);
-    for (const row of stale.rows) await c.query(`drop database if exists "${row.datname}" with (force)`);
+    await c.query('select pg_advisory_lock(hashtext($1))', [TEMPLATE_DATABASE]);
+    try {
+      const exists = await c.query('select 1 from pg_database where datname = $1', [TEMPLATE_DATABASE]);
+      if (!exists.rowCount) {
+        await ensureDatabase(urlFor(TEMPLATE_DATABASE));
+        const db = createDb({ url: urlFor(TEMPLATE_DATABASE), poolMax: 1 });
+        try {
+          await migrateToLatest(db);
+        } finally {
+          await db.destroy();
+        }
+      }
+      const copies = await c.query<{ datname: string }>("select datname from pg_database where starts_with(datname, $1) and datname not like '%tpl%'", [TEST_PREFIX]);
+      for (const { datname } of copies.rows) {
+        const born = parseInt(datname.slice(TEST_PREFIX.length, TEST_PREFIX.length + 8), 36);
+        if (Number.isFinite(born) && Date.now() - born > STALE_MS) await c.query(`drop database if exists "${datname}" with (force)`);
+      }
+    } finally {
+      await c.query('select pg_advisory_unlock(hashtext($1))', [TEMPLATE_DATABASE]);
+    }
   });
-  await ensureDatabase(urlFor(TEMPLATE_DATABASE));
-  const db = createDb({ url: urlFor(TEMPLATE_DATABASE), poolMax: 1 });
-  try {
-    await migrateToLatest(db);
-  } finally {
-    await db.destroy();
-  }
 }
 
 export interface TestDatabase {

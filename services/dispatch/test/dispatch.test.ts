@@ -51,7 +51,7 @@ beforeAll(async () => {
   consumer = runConsumer({ nats: natsOptions, durable: 'dispatch', log: testLogger(), handler: createTaskProjection(t.db) });
   keys.admin = await createTestKey(t.db, { scopes: ['admin'] });
   keys.nangang = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'district-230103', roles: ['district_bureau'] });
-  keys.daoli = await createTestKey(t.db, { scopes: ['tasks:act'], unitId: 'district-230102', roles: ['district_bureau'] });
+  keys.daoli = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'district-230102', roles: ['district_bureau'] });
   keys.office = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'opinion-office', roles: ['opinion_office', 'office_director'] });
   keys.leaderInCharge = await createTestKey(t.db, { scopes: ['tasks:act'], unitId: 'leadership-group', roles: ['leader_in_charge'] });
   const config = loadConfig({});
@@ -99,9 +99,13 @@ describe('actions forwarded to the workflow', () => {
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ code: 'conflict', detail: expect.stringContaining('已完成') });
 
+    // Another district's bureau does not even learn the incident exists.
     const forOther = await act(keys.daoli, `${base}/acknowledge`, { unitId: 'district-230103' });
-    expect(forOther.statusCode).toBe(403);
-    const notAssigned = await act(keys.daoli, `${base}/acknowledge`, {});
+    expect(forOther.statusCode).toBe(404);
+    const otherState = await app.inject({ url: `/v1/incidents/${id}/state`, headers: { authorization: `Bearer ${keys.daoli}` } });
+    expect(otherState.statusCode).toBe(404);
+    // The office names the unit it records for; the unit must be assigned.
+    const notAssigned = await act(keys.admin, `${base}/acknowledge`, { unitId: 'district-230184' });
     expect(notAssigned.statusCode).toBe(404);
 
     const release = await act(keys.office, `${base}/release`, { form: 'press_release', summary: '情况通报' });

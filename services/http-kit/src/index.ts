@@ -4,3 +4,4 @@ export * from './auth';
 export * from './openapi';
 export * from './health';
 export * from './lifecycle';
+export * from './access';

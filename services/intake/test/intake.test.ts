@@ -67,7 +67,7 @@ describe('POST /v1/incidents', () => {
     const audit = await t.db.selectFrom('auditLog').select(['actorId', 'action']).where('incidentId', '=', body.id).execute();
     expect(audit).toEqual([{ actorId: 'monitoring-platform', action: 'incident.received' }]);
 
-    const got = await app.inject({ url: `/v1/incidents/${body.id}`, headers: { authorization: `Bearer ${readOnlyKey}` } });
+    const got = await app.inject({ url: `/v1/incidents/${body.id}`, headers: { authorization: `Bearer ${key}` } });
     expect(got.statusCode).toBe(200);
     expect(got.json()).toMatchObject({ id: body.id, tierLabel: '敏感舆情', districtName: '南岗区', topicLabel: '食品安全', statusLabel: '已接收' });
   });
@@ -208,5 +208,55 @@ describe('operations', () => {
     expect(spec.paths['/v1/incidents'].post.requestBody.content['application/json'].schema.properties.source).toBeDefined();
     const page = await app.inject({ url: '/docs' });
     expect([200, 302]).toContain(page.statusCode);
+  });
+});
+
+describe('who sees what (plan §2: jurisdiction first, whoever is in charge is responsible)', () => {
+  let ids: { nangangFood: string; daoliFood: string; daoliPricing: string };
+  const keysOf: Record<string, string> = {};
+
+  beforeAll(async () => {
+    keysOf.nangang = await createTestKey(t.db, { scopes: ['incidents:read', 'incidents:write'], unitId: 'district-230103' });
+    keysOf.food = await createTestKey(t.db, { scopes: ['incidents:read'], unitId: 'dept-food-safety' });
+    keysOf.office = await createTestKey(t.db, { scopes: ['incidents:read'], unitId: 'opinion-office', roles: ['opinion_office'] });
+    const mk = async (o: Parameters<typeof sampleIncident>[0]) => (await post(sampleIncident(o))).json().id as string;
+    ids = {
+      nangangFood: await mk({ district: '南岗区', topic: 'food_safety' }),
+      daoliFood: await mk({ district: '道里区', topic: 'food_safety' }),
+      daoliPricing: await mk({ district: '道里区', topic: 'pricing' }),
+    };
+  });
+
+  const get = (key: string, id: string) => app.inject({ url: `/v1/incidents/${id}`, headers: { authorization: `Bearer ${key}` } });
+  const list = async (key: string) =>
+    ((await app.inject({ url: '/v1/incidents?limit=200', headers: { authorization: `Bearer ${key}` } })).json().items as { id: string }[]).map((i) => i.id);
+
+  it('a district bureau sees its own district only; another district’s incident is not found', async () => {
+    expect((await get(keysOf.nangang!, ids.nangangFood)).statusCode).toBe(200);
+    expect((await get(keysOf.nangang!, ids.daoliFood)).statusCode).toBe(404);
+    const seen = await list(keysOf.nangang!);
+    expect(seen).toContain(ids.nangangFood);
+    expect(seen).not.toContain(ids.daoliFood);
+    expect(seen).not.toContain(ids.daoliPricing);
+  });
+
+  it('a department sees its line of business in every district', async () => {
+    const seen = await list(keysOf.food!);
+    expect(seen).toEqual(expect.arrayContaining([ids.nangangFood, ids.daoliFood]));
+    expect(seen).not.toContain(ids.daoliPricing);
+    expect((await get(keysOf.food!, ids.daoliPricing)).statusCode).toBe(404);
+  });
+
+  it('the office sees all; a system client sees what it reported', async () => {
+    expect(await list(keysOf.office!)).toEqual(expect.arrayContaining(Object.values(ids)));
+    expect((await get(readOnlyKey, ids.daoliPricing)).statusCode).toBe(404);
+    expect((await get(key, ids.daoliPricing)).statusCode).toBe(200);
+  });
+
+  it('a district bureau reports for its own district only', async () => {
+    const other = await post(sampleIncident({ district: '道里区' }), { authorization: `Bearer ${keysOf.nangang}` });
+    expect(other.statusCode).toBe(403);
+    const own = await post(sampleIncident({ district: '南岗区' }), { authorization: `Bearer ${keysOf.nangang}` });
+    expect(own.statusCode).toBe(202);
   });
 });

@@ -34,7 +34,7 @@ beforeAll(async () => {
   worker = await startTestWorker({ db: t.db, bus });
   temporal = await connectTestClient();
   consumer = runConsumer({ nats: natsOptions, durable: 'reporting', log: testLogger(), handler: createTimelineProjection(t.db) });
-  key = await createTestKey(t.db, { scopes: ['reports:read'] });
+  key = await createTestKey(t.db, { scopes: ['reports:read'], unitId: 'opinion-office' });
   const config = loadConfig({});
   app = createServer({ log: testLogger('reporting'), bodyLimit: config.BODY_LIMIT_BYTES });
   await app.register(reportingApp, { db: t.db, config, natsConnected: () => consumer.bus() !== undefined });
@@ -79,5 +79,15 @@ describe('GET /v1/incidents/:id/timeline', () => {
     const res = await app.inject({ url: '/v1/incidents/3fa85f64-5717-4562-b3fc-2c963f66afa6/timeline', headers: { authorization: `Bearer ${key}` } });
     expect(res.statusCode).toBe(404);
     expect((await app.inject({ url: '/v1/incidents/3fa85f64-5717-4562-b3fc-2c963f66afa6/timeline' })).statusCode).toBe(401);
+  });
+});
+
+describe('jurisdiction', () => {
+  it('another district’s bureau does not find the timeline', async () => {
+    const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'] }, IncidentInputSchema.parse(sampleIncident({ district: '南岗区' })), {});
+    const daoli = await createTestKey(t.db, { scopes: ['reports:read'], unitId: 'district-230102' });
+    const nangang = await createTestKey(t.db, { scopes: ['reports:read'], unitId: 'district-230103' });
+    expect((await app.inject({ url: `/v1/incidents/${incident.id}/timeline`, headers: { authorization: `Bearer ${daoli}` } })).statusCode).toBe(404);
+    expect((await app.inject({ url: `/v1/incidents/${incident.id}/timeline`, headers: { authorization: `Bearer ${nangang}` } })).statusCode).toBe(200);
   });
 });

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database, Db, IncidentRow, NewIncident } from '@yuqing/shared';
+import { visibleIncidents, type Reach } from '@yuqing/http-kit';
 
 type Executor = Db | Transaction<Database>;
 
@@ -66,11 +67,13 @@ export interface IncidentFilter {
   readonly overdue?: boolean;
   readonly limit: number;
   readonly before?: Date;
+  /** Only what the caller may see. */
+  readonly reach: Reach;
 }
 
 /** Newest first, keyset-paged by `createdAt`. */
 export async function listIncidents(db: Executor, f: IncidentFilter): Promise<IncidentRow[]> {
-  let q = db.selectFrom('incidents').select(COLUMNS).orderBy('createdAt', 'desc').limit(f.limit);
+  let q = db.selectFrom('incidents').select(COLUMNS).where(visibleIncidents(f.reach)).orderBy('createdAt', 'desc').limit(f.limit);
   if (f.tier) q = q.where('tier', '=', f.tier);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.district) q = q.where('districtCode', '=', f.district);

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Assignment, Db } from '@yuqing/shared';
-import { actorOf, hasScope, problemResponses, problems, type Principal } from '@yuqing/http-kit';
+import { actorOf, assertIncidentVisible, COORDINATING_UNITS, hasScope, problemResponses, problems, type Principal } from '@yuqing/http-kit';
 import {
   acknowledgeUpdate,
   approveUpdate,
@@ -33,9 +33,6 @@ export interface ActionRoutesOptions {
   readonly workflows: IncidentWorkflowClient;
 }
 
-/** Units that coordinate for the whole bureau (plan §2): they act on every incident. */
-const COORDINATING_UNITS = new Set(['opinion-office', 'leadership-group']);
-
 function isCoordinator(p: Principal): boolean {
   return hasScope(p, 'admin') || (p.unitId !== undefined && COORDINATING_UNITS.has(p.unitId));
 }
@@ -64,6 +61,11 @@ const responses = { 200: IncidentStateSchema, ...problemResponses(400, 401, 403,
 export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (app, { db, workflows }) => {
   const guard = app.requireScope('tasks:act');
   const tags = ['actions'];
+  // Nobody acts on, or learns of, an incident outside their reach (404, not 403).
+  app.addHook('preHandler', async (request) => {
+    const params = request.params as { id?: string } | undefined;
+    if (params?.id && request.principal) await assertIncidentVisible(db, request.principal, params.id);
+  });
 
   app.post(
     '/v1/incidents/:id/actions/acknowledge',

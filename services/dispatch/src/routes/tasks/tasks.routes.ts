@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLE_LABELS, TASK_LABELS, TASK_STATUS_LABELS, type Db, type Role, type TaskKind, type TaskStatus } from '@yuqing/shared';
-import { hasScope, problemResponses, problems } from '@yuqing/http-kit';
+import { assertIncidentVisible, COORDINATING_UNITS, hasScope, problemResponses, problems } from '@yuqing/http-kit';
 import { listTasks, type TaskWithIncident } from '../../tasks/task.repository';
 import { IncidentParams } from '../actions/actions.schemas';
 import { TaskListQuery, TaskListSchema } from './tasks.schemas';
@@ -52,7 +52,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
       const p = request.principal!;
       const q = request.query;
       const unitId = q.unit ?? (hasScope(p, 'admin') ? undefined : p.unitId);
-      if (unitId && p.unitId !== unitId && !hasScope(p, 'admin') && !['opinion-office', 'leadership-group'].includes(p.unitId ?? '')) {
+      if (unitId && p.unitId !== unitId && !hasScope(p, 'admin') && !COORDINATING_UNITS.has(p.unitId ?? '')) {
         throw problems.forbidden(`只能查看本单位事项 (you act for ${p.unitId ?? 'no unit'})`);
       }
       const status = q.status?.includes('all') ? undefined : (q.status ?? ['open', 'waiting']);
@@ -73,6 +73,9 @@ export const taskRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
       onRequest: app.requireScope('reports:read'),
       schema: { tags: ['tasks'], summary: 'Every task of one incident', params: IncidentParams, response: { 200: TaskListSchema, ...problemResponses(400, 401, 403) } },
     },
-    async (request) => ({ items: (await listTasks(db, { incidentId: request.params.id, limit: 500 })).map(taskView) }),
+    async (request) => {
+      await assertIncidentVisible(db, request.principal!, request.params.id);
+      return { items: (await listTasks(db, { incidentId: request.params.id, limit: 500 })).map(taskView) };
+    },
   );
 };

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { IncidentBatchSchema, IncidentInputSchema, type Config, type Db } from '@yuqing/shared';
-import { HttpProblem, problemResponses, problems, zodFieldErrors } from '@yuqing/http-kit';
+import { assertIncidentVisible, assertMayReportFor, HttpProblem, problemResponses, problems, reachOf, zodFieldErrors } from '@yuqing/http-kit';
 import { acceptIncident } from '../../incidents/incident.service';
 import { findIncident, listIncidents } from '../../incidents/incident.repository';
 import { acceptedView, incidentView } from '../../incidents/incident.view';
@@ -39,6 +39,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
+      assertMayReportFor(await reachOf(db, request.principal!), request.body.district);
       const result = await acceptIncident(db, request.principal!, request.body, {
         idempotencyKey: request.headers['idempotency-key'],
         requestId: request.id,
@@ -63,6 +64,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = asyn
       },
     },
     async (request) => {
+      const reach = await reachOf(db, request.principal!);
       const results: Array<Record<string, unknown> & { index: number; status: number }> = [];
       // Items are independent, so a bad one does not hold up the rest; a few at a time keeps the pool fair.
       const items = request.body.incidents.map((raw, index) => ({ raw, index }));
@@ -74,6 +76,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = asyn
           return;
         }
         try {
+          assertMayReportFor(reach, parsed.data.district);
           const r = await acceptIncident(db, request.principal!, parsed.data, { requestId: request.id });
           results.push({ index, status: r.status, incident: acceptedView(config, r.incident) });
         } catch (err) {
@@ -105,6 +108,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = asyn
       },
     },
     async (request) => {
+      await assertIncidentVisible(db, request.principal!, request.params.id);
       const row = await findIncident(db, request.params.id);
       if (!row) throw problems.notFound(`incident ${request.params.id}`);
       return incidentView(config, row);
@@ -123,7 +127,8 @@ export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = asyn
     },
     async (request) => {
       const { before, ...q } = request.query;
-      const rows = await listIncidents(db, { ...q, ...(before ? { before: new Date(before) } : {}) });
+      const reach = await reachOf(db, request.principal!);
+      const rows = await listIncidents(db, { ...q, ...(before ? { before: new Date(before) } : {}), reach });
       return { items: rows.map((row) => incidentView(config, row)), next: rows.length === q.limit ? rows.at(-1)!.createdAt.toISOString() : null };
     },
   );

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { describeEvent, EVENT_LABELS, EVENT_SCHEMA_VERSION, formatBeijing, type Db, type IncidentEvent, type TimelineEntryRow } from '@yuqing/shared';
-import { problemResponses, problems } from '@yuqing/http-kit';
+import { assertIncidentVisible, problemResponses } from '@yuqing/http-kit';
 import { listTimeline, unitNames } from '../../timeline/timeline.repository';
 import { IncidentParams, TimelineSchema } from './timeline.schemas';
 
@@ -41,11 +41,8 @@ export const timelineRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
       },
     },
     async (request) => {
+      await assertIncidentVisible(db, request.principal!, request.params.id);
       const [rows, names] = await Promise.all([listTimeline(db, request.params.id), unitNames(db)]);
-      if (rows.length === 0) {
-        const exists = await db.selectFrom('incidents').select('id').where('id', '=', request.params.id).executeTakeFirst();
-        if (!exists) throw problems.notFound(`incident ${request.params.id}`);
-      }
       return { incidentId: request.params.id, entries: rows.map((row) => timelineEntryView(row, names)) };
     },
   );
