@@ -58,11 +58,14 @@ describe('docker-compose.yml', () => {
   });
 
   it('starts entry points that the build produces', () => {
-    for (const name of ['worker', 'intake', 'dispatch', 'reporting', 'migrate']) {
+    for (const name of ['worker', 'intake', 'dispatch', 'reporting']) {
       const [node, entry] = compose.services[name]!.command!;
       expect(node).toBe('node');
       expect(existsSync(path.join(root, entry!))).toBe(true);
     }
+    const migrate = compose.services.migrate!.command!.join(' ');
+    for (const entry of migrate.match(/\S+\/dist\/\S+\.js/g)!) expect(existsSync(path.join(root, entry))).toBe(true);
+    expect(migrate).toMatch(/admin\.js migrate && .*admin\.js dev-client/);
   });
 
   it('registers the same search attributes as infra/stack.sh and the code', () => {

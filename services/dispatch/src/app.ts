@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { Client } from '@temporalio/client';
 import { databaseReachable, type Config, type Db } from '@yuqing/shared';
-import { authPlugin, healthPlugin, openapiPlugin, problemPlugin } from '@yuqing/http-kit';
+import { authPlugin, healthPlugin, openapiPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
 import { actionRoutes } from './routes/actions/actions.routes';
 import { policyRoutes } from './routes/policies/policies.routes';
 import { taskRoutes } from './routes/tasks/tasks.routes';
@@ -19,6 +19,7 @@ export interface DispatchDeps {
 export const dispatchApp = fp<DispatchDeps>(
   async (app, deps) => {
     await app.register(problemPlugin);
+    await app.register(securityPlugin, { perMinute: deps.config.RATE_LIMIT_PER_MINUTE });
     await app.register(openapiPlugin, {
       title: '舆情应急 · dispatch',
       description: 'Units, their tasks and deadlines, and the human steps of the plan (签收, 反馈, 审批, 发布…) forwarded to each incident’s workflow.',

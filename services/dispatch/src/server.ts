@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     host: config.HOST,
     port: config.DISPATCH_PORT,
     log,
+    db,
+    config,
     cleanup: async () => {
       await consumer.stop();
       await temporal.connection.close();

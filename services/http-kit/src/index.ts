@@ -5,3 +5,5 @@ export * from './openapi';
 export * from './health';
 export * from './lifecycle';
 export * from './access';
+export * from './security';
+export * from './production';

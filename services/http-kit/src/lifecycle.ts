@@ -1,12 +1,21 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '@yuqing/shared';
+import type { Config, Db, Logger } from '@yuqing/shared';
+import { productionCredentialProblem } from './production';
 
 /**
  * Listens, and on SIGTERM/SIGINT stops taking connections, lets in-flight
  * requests finish, then runs `cleanup` (consumers, pools). A port already in use
  * exits with a clear message.
  */
-export async function serve(app: FastifyInstance, options: { host: string; port: number; log: Logger; cleanup?: () => Promise<void> }): Promise<void> {
+export async function serve(
+  app: FastifyInstance,
+  options: { host: string; port: number; log: Logger; db: Db; config: Config; cleanup?: () => Promise<void> },
+): Promise<void> {
+  const refusal = await productionCredentialProblem(options.db, options.config);
+  if (refusal) {
+    options.log.fatal(`refusing to start in production: ${refusal}`);
+    process.exit(78);
+  }
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

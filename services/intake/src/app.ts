@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { databaseReachable, temporalReachable, type Config, type Db } from '@yuqing/shared';
-import { authPlugin, healthPlugin, openapiPlugin, problemPlugin } from '@yuqing/http-kit';
+import { authPlugin, healthPlugin, openapiPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
 import type { Client } from '@temporalio/client';
 import { incidentRoutes } from './routes/incidents/incidents.routes';
 
@@ -16,6 +16,7 @@ export interface IntakeDeps {
 export const intakeApp = fp<IntakeDeps>(
   async (app, deps) => {
     await app.register(problemPlugin);
+    await app.register(securityPlugin, { perMinute: deps.config.RATE_LIMIT_PER_MINUTE });
     await app.register(openapiPlugin, {
       title: '舆情应急 · intake',
       description: 'Report public-opinion incidents (舆情上报). Other systems — the monitoring platform, district bureaus — call this API.',

@@ -17,6 +17,8 @@ async function main(): Promise<void> {
     host: config.HOST,
     port: config.INTAKE_PORT,
     log,
+    db,
+    config,
     cleanup: async () => {
       await starter.stop();
       await temporal.connection.close();

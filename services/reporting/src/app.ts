@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { databaseReachable, type Config, type Db } from '@yuqing/shared';
-import { authPlugin, healthPlugin, openapiPlugin, problemPlugin } from '@yuqing/http-kit';
+import { authPlugin, healthPlugin, openapiPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
 import { timelineRoutes } from './routes/timeline/timeline.routes';
 
 export interface ReportingDeps {
@@ -13,6 +13,7 @@ export interface ReportingDeps {
 export const reportingApp = fp<ReportingDeps>(
   async (app, deps) => {
     await app.register(problemPlugin);
+    await app.register(securityPlugin, { perMinute: deps.config.RATE_LIMIT_PER_MINUTE });
     await app.register(openapiPlugin, {
       title: '舆情应急 · reporting',
       description: 'Timelines, digests and statistics of incidents, and the operators’ console.',

@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     host: config.HOST,
     port: config.REPORTING_PORT,
     log,
+    db,
+    config,
     cleanup: async () => {
       await consumer.stop();
       await db.destroy();
