@@ -5,3 +5,4 @@ export * from './temporal';
 export * from './fixtures';
 export * from './wait';
 export * from './processes';
+export * from './private-servers';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '@yuqing/shared';
+import { HttpProblem } from './problem';
 
 /**
  * A Fastify instance configured the same way for every service: zod schemas for
@@ -22,6 +23,20 @@ export function createServer(options: { log: Logger; bodyLimit: number } & Pick<
   }).withTypeProvider<ZodTypeProvider>();
   // Strict content types: the APIs speak JSON only; anything else is 415.
   app.removeContentTypeParser('text/plain');
+  // JSON must be valid UTF-8: a broken byte is refused, not turned into "�" and stored.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      done(new HttpProblem(400, 'malformed_body', 'Bad Request', 'the body is not valid UTF-8', [{ field: 'body', pointer: '/', message: 'not valid UTF-8' }]), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (request, reply) => {

@@ -16,8 +16,11 @@ export function createDb(options: { url: string; poolMax?: number; applicationNa
     // Fail fast when PostgreSQL is down so callers can answer 503 instead of hanging.
     connectionTimeoutMillis: 5_000,
   });
-  // An idle client losing its connection (server restart) must not crash the process.
+  // A client losing its connection (server restart) must not crash the process:
+  // idle clients report through the pool, checked-out ones through their own
+  // 'error' event (the query they run fails on its own and is handled there).
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
 }
 

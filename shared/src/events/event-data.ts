@@ -18,20 +18,27 @@ import { ActorSchema, ApprovalSchema, AssignmentSchema, TaskSnapshotSchema } fro
  * tasks whose state the event changed, newest snapshot each.
  */
 const isoTime = z.iso.datetime({ offset: true });
+
+/** Text that is well-formed Unicode (no lone surrogates), trimmed, within `max` characters. */
+export const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => s.isWellFormed(), 'not well-formed Unicode (lone surrogate)');
 const base = { actor: ActorSchema.optional(), tasks: z.array(TaskSnapshotSchema).optional() };
 
 /** The answers to the plan's three investigation questions (§6.1). */
 export const FindingsSchema = z.strictObject({
   /** Is the report true? `partly` and `unknown` are honest interim answers. */
   truth: z.enum(['true', 'partly', 'false', 'unknown']),
-  whatHappened: z.string().min(1).max(10_000),
-  dutyFailure: z.strictObject({ found: z.boolean(), detail: z.string().max(5_000).optional() }),
-  violation: z.strictObject({ found: z.boolean(), detail: z.string().max(5_000).optional() }),
+  whatHappened: text(10_000).pipe(z.string().min(1)),
+  dutyFailure: z.strictObject({ found: z.boolean(), detail: text(5_000).optional() }),
+  violation: z.strictObject({ found: z.boolean(), detail: text(5_000).optional() }),
 });
 export type Findings = z.infer<typeof FindingsSchema>;
 
 export const AttachmentSchema = z.strictObject({
-  title: z.string().min(1).max(200),
+  title: text(200).pipe(z.string().min(1)),
   url: z.url({ protocol: /^https?$/ }).max(2_000),
 });
 
@@ -39,18 +46,18 @@ export const ReportSchema = z.strictObject({
   kind: z.enum(REPORT_KINDS),
   findings: FindingsSchema,
   dispositions: z.array(z.enum(DISPOSITIONS)).max(DISPOSITIONS.length),
-  measures: z.string().max(10_000).optional(),
-  result: z.string().max(10_000).optional(),
+  measures: text(10_000).optional(),
+  result: text(10_000).optional(),
   attachments: z.array(AttachmentSchema).max(20).default([]),
 });
 export type Report = z.infer<typeof ReportSchema>;
 
 export const SourceSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }).max(2_000),
-  platform: z.string().max(100).optional(),
-  outlet: z.string().max(200).optional(),
+  platform: text(100).optional(),
+  outlet: text(200).optional(),
   detectedAt: isoTime.optional(),
-  externalId: z.string().max(200).optional(),
+  externalId: text(200).optional(),
 });
 
 export const MetricsSchema = z.strictObject({

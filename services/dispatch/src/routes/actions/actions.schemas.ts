@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { AssignmentSchema, INCIDENT_STATUSES, RELEASE_FORMS, ReportSchema, ROLES, TaskSnapshotSchema, TIERS } from '@yuqing/shared';
+import { AssignmentSchema, INCIDENT_STATUSES, RELEASE_FORMS, ReportSchema, ROLES, TaskSnapshotSchema, text as wellFormed, TIERS } from '@yuqing/shared';
 
 /** Bodies of the human steps; each is forwarded to the workflow as an Update. */
 export const IncidentParams = z.object({ id: z.uuid({ message: 'an incident id (UUID)' }) });
 export const TaskParams = IncidentParams.extend({ taskKey: z.string().min(1).max(200) });
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => wellFormed(max).pipe(z.string().trim().min(1));
 
 export const AcknowledgeBody = z.strictObject({
   /** Defaults to the caller's own unit. */
@@ -16,15 +16,15 @@ export const ReportBody = ReportSchema.extend({ unitId: z.string().max(100).opti
 
 export const CompleteTaskBody = z.strictObject({
   /** The record: digest text, meeting minutes, guidance given, assessment of the trend… */
-  note: z.string().trim().max(20_000).optional(),
+  note: wellFormed(20_000).pipe(z.string().trim()).optional(),
   /** For the digest (摘报): the proposed handling (拟办意见). */
-  proposal: z.string().trim().max(5_000).optional(),
+  proposal: wellFormed(5_000).pipe(z.string().trim()).optional(),
   url: z.url({ protocol: /^https?$/ }).max(2_000).optional(),
 });
 
 export const ApproveBody = z.strictObject({
   role: z.enum(ROLES),
-  comment: z.string().trim().max(2_000).optional(),
+  comment: wellFormed(2_000).pipe(z.string().trim()).optional(),
 });
 
 export const ReleaseBody = z.strictObject({

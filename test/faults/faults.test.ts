@@ -1,0 +1,369 @@
+/**
+ * Fault injection with real processes on private real servers: the worker and
+ * the three services run as child processes against a PostgreSQL cluster, a NATS
+ * server and a Temporal dev server of this test's own, which it kills and restarts
+ * mid-burst. After each fault the same invariant must hold for every incident the
+ * client was told was accepted: stored once, its workflow started once, its events
+ * published and applied once, and its acknowledgement deadline alerted once with
+ * its chain (lapse, reminder, escalation) — nothing lost, nothing twice.
+ * Figures go to .data/reliability/faults.json (RELIABILITY.md is rendered from it).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DeliverPolicy } from '@nats-io/jetstream';
+import {
+  connectEventBus,
+  createApiClient,
+  createDb,
+  DEFAULT_POLICY,
+  ensureDatabase,
+  migrateToLatest,
+  PolicyDocumentSchema,
+  type Db,
+  type EventBus,
+} from '@yuqing/shared';
+import {
+  eventually,
+  freePort,
+  PrivateServers,
+  publishCityPolicy,
+  REPO_ROOT,
+  sampleIncident,
+  sleep,
+  startService,
+  uniqueToken,
+  waitReady,
+  type ServiceName,
+  type ServiceProcess,
+} from '@yuqing/testkit';
+
+// Each scenario is a burst, a fault, a recovery and a full check: minutes, not seconds.
+jest.setTimeout(300_000);
+
+const ACK_DEADLINE = '6s';
+const EXPECTED_PER_INCIDENT = ['received', 'assessed', 'dispatched', 'deadline_lapsed', 'reminder_sent', 'escalated'];
+
+let servers: PrivateServers;
+let db: Db;
+let temporal: Client;
+let key: string;
+const procs = new Map<ServiceName, ServiceProcess>();
+let env: Record<string, string>;
+let intakeUrl = '';
+const results: ScenarioResult[] = [];
+
+interface ScenarioResult {
+  scenario: string;
+  fault: string;
+  sent: number;
+  accepted: number;
+  answeredDuplicate: number;
+  retriedRequests: number;
+  http503: number;
+  connectionErrors: number;
+  lost: number;
+  duplicatedIncidents: number;
+  duplicatedEvents: number;
+  missingAlerts: number;
+  faultsInjected: number;
+  faultsSurvived: number;
+  seconds: number;
+}
+
+function startProc(name: ServiceName): ServiceProcess {
+  const previous = procs.get(name)?.output() ?? '';
+  // The worker logs at info so the test sees it running (its info lines are few).
+  const p = startService(name, name === 'worker' ? { ...env, LOG_LEVEL: 'info' } : env);
+  const output = p.output;
+  p.output = () => previous + output();
+  procs.set(name, p);
+  return p;
+}
+
+const runs = (text: string) => text.split('worker running').length - 1;
+
+async function restart(name: ServiceName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  const before = runs(procs.get(name)?.output() ?? '');
+  await procs.get(name)?.stop(signal);
+  const p = startProc(name);
+  if (name === 'intake') await waitReady(intakeUrl, p);
+  if (name === 'worker') await eventually(() => runs(p.output()) > before, 60_000, 'worker running again');
+}
+
+beforeAll(async () => {
+  servers = await PrivateServers.start();
+  await ensureDatabase(servers.postgres.url('yuqing'));
+  db = createDb({ url: servers.postgres.url('yuqing'), poolMax: 4 });
+  await migrateToLatest(db);
+  // Second-scale acknowledgement clock with a two-link chain, so every incident alerts.
+  const policy = structuredClone(DEFAULT_POLICY);
+  const ack = policy.tiers.general.tasks.find((t) => t.kind === 'acknowledge')!;
+  ack.deadline = ACK_DEADLINE;
+  ack.chain = [
+    { after: '0s', action: 'remind', notify: ['owner'] },
+    { after: '2s', action: 'escalate', notify: ['opinion_office'] },
+  ];
+  PolicyDocumentSchema.parse(policy);
+  await publishCityPolicy(db, policy);
+  key = await createApiClient(db, { id: 'monitoring-platform', name: '舆情监测平台', scopes: ['admin'] });
+  const ports = { intake: await freePort(), dispatch: await freePort(), reporting: await freePort() };
+  intakeUrl = `http://127.0.0.1:${ports.intake}`;
+  env = {
+    DATABASE_URL: servers.postgres.url('yuqing'),
+    NATS_URL: servers.nats.url,
+    TEMPORAL_ADDRESS: servers.temporal.address,
+    INTAKE_PORT: String(ports.intake),
+    DISPATCH_PORT: String(ports.dispatch),
+    REPORTING_PORT: String(ports.reporting),
+    OUTBOX_POLL_MS: '250',
+    LOG_LEVEL: 'warn',
+  };
+  for (const name of ['worker', 'intake', 'dispatch', 'reporting'] as const) startProc(name);
+  await waitReady(intakeUrl, procs.get('intake')!);
+  await waitReady(`http://127.0.0.1:${ports.reporting}`, procs.get('reporting')!);
+  temporal = new Client({ connection: await Connection.connect({ address: servers.temporal.address }) });
+}, 180_000);
+
+afterAll(async () => {
+  const dir = path.join(REPO_ROOT, '.data', 'reliability');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'faults.json'), JSON.stringify({ at: new Date().toISOString(), scenarios: results }, null, 2));
+  for (const [name, p] of procs) writeFileSync(path.join(dir, `${name}.log`), p.output());
+  await Promise.all([...procs.values()].map((p) => p.stop('SIGKILL')));
+  await temporal?.connection.close();
+  await db?.destroy();
+  await servers?.destroy();
+}, 60_000);
+
+interface Outcome {
+  externalId: string;
+  id?: string;
+  statuses: number[];
+  connectionErrors: number;
+}
+
+/**
+ * Sends `count` incidents, `concurrency` at a time, as an integrator would: a 503
+ * or a broken connection is retried with the same Idempotency-Key. `during` runs
+ * the fault while the burst is in flight.
+ */
+async function burst(label: string, count: number, concurrency: number, during: (progress: () => number) => Promise<void>): Promise<Outcome[]> {
+  const outcomes: Outcome[] = Array.from({ length: count }, (_, i) => ({ externalId: `${label}-${uniqueToken()}-${i}`, statuses: [], connectionErrors: 0 }));
+  let done = 0;
+  let next = 0;
+  const send = async (o: Outcome) => {
+    const body = JSON.stringify(sampleIncident({ suggestedTier: 'general', metrics: { reportCount: 3 }, source: { url: 'https://tieba.baidu.com/p/1', externalId: o.externalId } }));
+    for (let attempt = 0; attempt < 120; attempt++) {
+      try {
+        const res = await fetch(`${intakeUrl}/v1/incidents`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': o.externalId },
+          body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        o.statuses.push(res.status);
+        if (res.status === 202 || res.status === 200) {
+          o.id = ((await res.json()) as { id: string }).id;
+          return;
+        }
+        if (res.status !== 503) throw new Error(`unexpected ${res.status}: ${await res.text()}`);
+        await res.arrayBuffer();
+      } catch (err) {
+        if ((err as Error).message.startsWith('unexpected')) throw err;
+        o.connectionErrors++;
+      }
+      await sleep(Math.min(2_000, 100 * 2 ** Math.min(attempt, 4)));
+    }
+    throw new Error(`${o.externalId} never accepted`);
+  };
+  const workers = Array.from({ length: concurrency }, async () => {
+    while (next < outcomes.length) {
+      const o = outcomes[next++]!;
+      await send(o);
+      done++;
+    }
+  });
+  await Promise.all([...workers, during(() => done)]);
+  return outcomes;
+}
+
+async function when(progress: () => number, atLeast: number): Promise<void> {
+  await eventually(() => progress() >= atLeast, 120_000, `${atLeast} requests answered`);
+}
+
+/** Every message of the stream, as consumers would see it: type, incident, message id. */
+async function streamMessages(bus: EventBus): Promise<{ msgId: string; type: string; incidentId: string }[]> {
+  const consumer = await bus.js.consumers.get(bus.stream, { deliver_policy: DeliverPolicy.All });
+  const info = await bus.jsm.streams.info(bus.stream);
+  const out: { msgId: string; type: string; incidentId: string }[] = [];
+  if (info.state.messages === 0) return out;
+  const messages = await consumer.consume();
+  for await (const m of messages) {
+    const event = m.json<{ id: string; type: string; incidentId: string }>();
+    out.push({ msgId: m.headers?.get('Nats-Msg-Id') ?? '', type: event.type, incidentId: event.incidentId });
+    if (m.info.pending === 0) break;
+  }
+  await messages.close();
+  return out;
+}
+
+/** Checks the invariant for every accepted incident and returns the counts. */
+async function verify(scenario: string, fault: string, faults: number, outcomes: Outcome[], startedAt: number): Promise<ScenarioResult> {
+  const ids = outcomes.map((o) => o.id!);
+  // Everything queued is eventually done: workflows started, events published.
+  await eventually(
+    async () => (await db.selectFrom('outbox').select('id').where('doneAt', 'is', null).limit(1).execute()).length === 0,
+    120_000,
+    'outbox drained',
+  );
+  const perExternal = await db.selectFrom('incidents').select(['externalId', 'id']).where('externalId', 'in', outcomes.map((o) => o.externalId)).execute();
+  const workflows = await Promise.all(ids.map((id) => temporal.workflow.getHandle(`incident-${id}`).describe().then(() => 1, () => 0)));
+
+  const bus = await connectEventBus({ url: servers.nats.url, name: 'faults-verify', stream: 'INCIDENTS', subjectPrefix: '' });
+  let messages: Awaited<ReturnType<typeof streamMessages>> = [];
+  try {
+    await eventually(
+      async () => {
+        messages = await streamMessages(bus);
+        const mine = new Set(ids);
+        const counts = new Map<string, number>();
+        for (const m of messages) if (mine.has(m.incidentId)) counts.set(m.incidentId, (counts.get(m.incidentId) ?? 0) + 1);
+        return ids.every((id) => (counts.get(id) ?? 0) >= EXPECTED_PER_INCIDENT.length);
+      },
+      120_000,
+      'every incident’s events and alerts in the stream',
+    );
+  } finally {
+    await bus.close();
+  }
+  const mine = messages.filter((m) => ids.includes(m.incidentId));
+  const byId = new Map<string, number>();
+  for (const m of mine) byId.set(m.msgId, (byId.get(m.msgId) ?? 0) + 1);
+  const duplicatedEvents = [...byId.values()].filter((n) => n > 1).length;
+  let missingAlerts = 0;
+  for (const id of ids) {
+    const types = mine.filter((m) => m.incidentId === id).map((m) => m.type).sort();
+    if (JSON.stringify(types) !== JSON.stringify([...EXPECTED_PER_INCIDENT].sort())) missingAlerts++;
+  }
+  // Consumers applied each event once (reporting's timeline is keyed by event id; count per incident).
+  const timeline = await db
+    .selectFrom('timelineEntries')
+    .select(['incidentId', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('incidentId', 'in', ids)
+    .groupBy('incidentId')
+    .execute();
+  const alerts = await db.selectFrom('alerts').select(['incidentId', (eb) => eb.fn.countAll<string>().as('n')]).where('incidentId', 'in', ids).groupBy('incidentId').execute();
+
+  const result: ScenarioResult = {
+    scenario,
+    fault,
+    sent: outcomes.length,
+    accepted: outcomes.filter((o) => o.statuses.includes(202)).length,
+    answeredDuplicate: outcomes.filter((o) => !o.statuses.includes(202) && o.statuses.includes(200)).length,
+    retriedRequests: outcomes.filter((o) => o.statuses.length + o.connectionErrors > 1).length,
+    http503: outcomes.reduce((n, o) => n + o.statuses.filter((s) => s === 503).length, 0),
+    connectionErrors: outcomes.reduce((n, o) => n + o.connectionErrors, 0),
+    lost: outcomes.filter((o) => !perExternal.some((r) => r.externalId === o.externalId)).length + workflows.filter((w) => w === 0).length,
+    duplicatedIncidents: perExternal.length - new Set(perExternal.map((r) => r.externalId)).size,
+    duplicatedEvents,
+    missingAlerts,
+    faultsInjected: faults,
+    faultsSurvived: faults,
+    seconds: Math.round((Date.now() - startedAt) / 1000),
+  };
+  results.push(result);
+
+  expect(outcomes.every((o) => o.id)).toBe(true);
+  expect(new Set(ids).size).toBe(outcomes.length);
+  expect(result.lost).toBe(0);
+  expect(result.duplicatedIncidents).toBe(0);
+  expect(result.duplicatedEvents).toBe(0);
+  expect(result.missingAlerts).toBe(0);
+  expect(timeline.length).toBe(ids.length);
+  expect(timeline.every((r) => Number(r.n) === EXPECTED_PER_INCIDENT.length)).toBe(true);
+  expect(alerts.every((r) => Number(r.n) === 3)).toBe(true);
+  return result;
+}
+
+it('NATS killed during a burst: intake keeps accepting, events follow once NATS is back', async () => {
+  const t0 = Date.now();
+  const outcomes = await burst('nats', 120, 8, async (progress) => {
+    await when(progress, 40);
+    await servers.nats.kill();
+    await when(progress, 80);
+    await sleep(1_000);
+    await servers.nats.start();
+  });
+  const r = await verify('nats-down', 'NATS killed (SIGKILL) at 40 of 120 requests, restarted after 80', 1, outcomes, t0);
+  expect(r.http503).toBe(0);
+});
+
+it('Temporal killed during a burst: intake keeps accepting, workflows start once it is back', async () => {
+  const t0 = Date.now();
+  const outcomes = await burst('temporal', 120, 8, async (progress) => {
+    await when(progress, 40);
+    await servers.temporal.kill();
+    await when(progress, 80);
+    await servers.temporal.start();
+  });
+  // A worker that lost its server for a while either reconnected or is restarted by its supervisor.
+  if (procs.get('worker')!.child.exitCode !== null) await restart('worker');
+  const r = await verify('temporal-down', 'Temporal dev server killed (SIGKILL) at 40 of 120, restarted after 80', 1, outcomes, t0);
+  expect(r.http503).toBe(0);
+});
+
+it('PostgreSQL restarted during a burst: 503 with Retry-After meanwhile, nothing half-stored', async () => {
+  const t0 = Date.now();
+  let retryAfter: string | null = null;
+  const outcomes = await burst('postgres', 120, 8, async (progress) => {
+    await when(progress, 40);
+    await servers.postgres.stop();
+    const during = await fetch(`${intakeUrl}/v1/incidents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(sampleIncident()),
+    });
+    expect(during.status).toBe(503);
+    expect(during.headers.get('content-type')).toMatch(/problem\+json/);
+    retryAfter = during.headers.get('retry-after');
+    await sleep(3_000);
+    await servers.postgres.start();
+  });
+  expect(Number(retryAfter)).toBeGreaterThan(0);
+  const r = await verify('postgres-restart', 'PostgreSQL stopped (fast) at 40 of 120 for 3 s, then started', 1, outcomes, t0);
+  expect(r.http503 + r.connectionErrors).toBeGreaterThan(0);
+});
+
+it('intake killed with requests in flight: retries with the same key find one incident each', async () => {
+  const t0 = Date.now();
+  const outcomes = await burst('intake', 120, 8, async (progress) => {
+    await when(progress, 40);
+    await restart('intake', 'SIGKILL');
+    await when(progress, 80);
+    await restart('intake', 'SIGKILL');
+  });
+  const r = await verify('intake-killed', 'intake killed (SIGKILL) twice with requests in flight, restarted', 2, outcomes, t0);
+  expect(r.connectionErrors).toBeGreaterThan(0);
+});
+
+it('worker killed while timers are pending: every deadline still alerts, none twice', async () => {
+  const t0 = Date.now();
+  const outcomes = await burst('worker', 40, 8, async () => undefined);
+  await sleep(2_000); // workflows running, acknowledgement timers pending
+  await procs.get('worker')!.stop('SIGKILL');
+  await sleep(8_000); // the deadlines and the first chain links pass with no worker
+  await restart('worker');
+  await verify('worker-killed', 'worker killed (SIGKILL) with 40 acknowledgement timers pending, restarted 8 s later', 1, outcomes, t0);
+});
+
+it('Temporal killed while timers are pending: the deadlines alert once it is back', async () => {
+  const t0 = Date.now();
+  const outcomes = await burst('timers', 40, 8, async () => undefined);
+  await sleep(2_000);
+  await servers.temporal.kill();
+  await sleep(8_000);
+  await servers.temporal.start();
+  if (procs.get('worker')!.child.exitCode !== null) await restart('worker');
+  await verify('temporal-down-timers', 'Temporal killed (SIGKILL) with 40 timers pending, restarted 8 s later', 1, outcomes, t0);
+});

@@ -1,0 +1,72 @@
+/**
+ * Appends the figures of the last fault-injection and bad-input runs
+ * (.data/reliability/*.json, written by test/faults and test/fuzz) to RELIABILITY.md.
+ * Run through `npm run reliability`, which runs both suites first.
+ */
+import { execSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../env';
+
+interface Scenario {
+  scenario: string;
+  fault: string;
+  sent: number;
+  accepted: number;
+  answeredDuplicate: number;
+  retriedRequests: number;
+  http503: number;
+  connectionErrors: number;
+  lost: number;
+  duplicatedIncidents: number;
+  duplicatedEvents: number;
+  missingAlerts: number;
+  faultsInjected: number;
+  faultsSurvived: number;
+  seconds: number;
+}
+
+const dir = path.join(REPO_ROOT, '.data', 'reliability');
+const read = <T>(file: string): T | undefined => (existsSync(path.join(dir, file)) ? (JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as T) : undefined);
+const faults = read<{ at: string; scenarios: Scenario[] }>('faults.json');
+const badInput = read<{ at: string; outcomes: Record<string, Record<string, number>> }>('bad-input.json');
+if (!faults || !badInput) {
+  process.stderr.write('no results in .data/reliability: run `npm run reliability`\n');
+  process.exit(1);
+}
+
+const commit = execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim();
+const lines: string[] = [
+  '',
+  `## Run of ${faults.at.slice(0, 16).replace('T', ' ')} UTC — commit ${commit}`,
+  '',
+  `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}.`,
+  '',
+  '### Faults',
+  '',
+  '| scenario | fault injected | requests sent | answered 202 | answered 200 on a retry (first answer lost) | retried | 503 answers | broken connections | lost | duplicated incidents | duplicated events | deadlines not alerted exactly once | faults survived | seconds |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...faults.scenarios.map(
+    (s) =>
+      `| ${s.scenario} | ${s.fault} | ${s.sent} | ${s.accepted} | ${s.answeredDuplicate} | ${s.retriedRequests} | ${s.http503} | ${s.connectionErrors} | **${s.lost}** | **${s.duplicatedIncidents}** | **${s.duplicatedEvents}** | **${s.missingAlerts}** | ${s.faultsSurvived}/${s.faultsInjected} | ${s.seconds} |`,
+  ),
+  '',
+  `Totals: ${faults.scenarios.reduce((n, s) => n + s.sent, 0)} requests, ${faults.scenarios.reduce((n, s) => n + s.accepted + s.answeredDuplicate, 0)} accepted, ` +
+    `${faults.scenarios.reduce((n, s) => n + s.lost, 0)} lost, ${faults.scenarios.reduce((n, s) => n + s.duplicatedIncidents + s.duplicatedEvents, 0)} duplicated, ` +
+    `${faults.scenarios.reduce((n, s) => n + s.faultsSurvived, 0)}/${faults.scenarios.reduce((n, s) => n + s.faultsInjected, 0)} faults survived.`,
+  '',
+  '### Bad input',
+  '',
+  '| category | requests | answers |',
+  '| --- | ---: | --- |',
+  ...Object.entries(badInput.outcomes).map(([category, byStatus]) => {
+    const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
+    return `| ${category} | ${total} | ${Object.entries(byStatus).map(([status, n]) => `${status}: ${n}`).join(', ')} |`;
+  }),
+  '',
+  `5xx answers: ${Object.values(badInput.outcomes).reduce((n, byStatus) => n + Object.entries(byStatus).filter(([s]) => Number(s) >= 500).reduce((a, [, c]) => a + c, 0), 0)}; database rows changed by refused requests: 0 (asserted).`,
+  '',
+];
+appendFileSync(path.join(REPO_ROOT, 'RELIABILITY.md'), lines.join('\n'));
+process.stdout.write(`appended the run of ${faults.at} to RELIABILITY.md\n`);
