@@ -51,6 +51,7 @@ let key: string;
 const procs = new Map<ServiceName, ServiceProcess>();
 let env: Record<string, string>;
 let intakeUrl = '';
+const cutCodes: string[] = [];
 const results: ScenarioResult[] = [];
 
 interface ScenarioResult {
@@ -62,6 +63,8 @@ interface ScenarioResult {
   retriedRequests: number;
   http503: number;
   connectionErrors: number;
+  /** Requests cut mid-way (connection reset after sending), as opposed to refused. */
+  cutMidRequest: number;
   lost: number;
   duplicatedIncidents: number;
   duplicatedEvents: number;
@@ -83,12 +86,13 @@ function startProc(name: ServiceName): ServiceProcess {
 
 const runs = (text: string) => text.split('worker running').length - 1;
 
-async function restart(name: ServiceName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+async function restart(name: ServiceName, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null | undefined> {
   const before = runs(procs.get(name)?.output() ?? '');
-  await procs.get(name)?.stop(signal);
+  const code = await procs.get(name)?.stop(signal);
   const p = startProc(name);
   if (name === 'intake') await waitReady(intakeUrl, p);
   if (name === 'worker') await eventually(() => runs(p.output()) > before, 60_000, 'worker running again');
+  return code;
 }
 
 beforeAll(async () => {
@@ -141,6 +145,7 @@ interface Outcome {
   id?: string;
   statuses: number[];
   connectionErrors: number;
+  cut: number;
 }
 
 /**
@@ -149,7 +154,7 @@ interface Outcome {
  * the fault while the burst is in flight.
  */
 async function burst(label: string, count: number, concurrency: number, during: (progress: () => number) => Promise<void>): Promise<Outcome[]> {
-  const outcomes: Outcome[] = Array.from({ length: count }, (_, i) => ({ externalId: `${label}-${uniqueToken()}-${i}`, statuses: [], connectionErrors: 0 }));
+  const outcomes: Outcome[] = Array.from({ length: count }, (_, i) => ({ externalId: `${label}-${uniqueToken()}-${i}`, statuses: [], connectionErrors: 0, cut: 0 }));
   let done = 0;
   let next = 0;
   const send = async (o: Outcome) => {
@@ -172,6 +177,11 @@ async function burst(label: string, count: number, concurrency: number, during: 
       } catch (err) {
         if ((err as Error).message.startsWith('unexpected')) throw err;
         o.connectionErrors++;
+        const code = (err as { cause?: { code?: string } }).cause?.code;
+        if (code !== 'ECONNREFUSED') {
+          o.cut++;
+          cutCodes.push(String(code ?? (err as Error).message));
+        }
       }
       await sleep(Math.min(2_000, 100 * 2 ** Math.min(attempt, 4)));
     }
@@ -264,6 +274,7 @@ async function verify(scenario: string, fault: string, faults: number, outcomes:
     retriedRequests: outcomes.filter((o) => o.statuses.length + o.connectionErrors > 1).length,
     http503: outcomes.reduce((n, o) => n + o.statuses.filter((s) => s === 503).length, 0),
     connectionErrors: outcomes.reduce((n, o) => n + o.connectionErrors, 0),
+    cutMidRequest: outcomes.reduce((n, o) => n + o.cut, 0),
     lost: outcomes.filter((o) => !perExternal.some((r) => r.externalId === o.externalId)).length + workflows.filter((w) => w === 0).length,
     duplicatedIncidents: perExternal.length - new Set(perExternal.map((r) => r.externalId)).size,
     duplicatedEvents,
@@ -345,6 +356,21 @@ it('intake killed with requests in flight: retries with the same key find one in
   });
   const r = await verify('intake-killed', 'intake killed (SIGKILL) twice with requests in flight, restarted', 2, outcomes, t0);
   expect(r.connectionErrors).toBeGreaterThan(0);
+});
+
+it('SIGTERM mid-burst: intake and worker drain their work and exit 0; no request is cut', async () => {
+  const t0 = Date.now();
+  const codes: (number | null | undefined)[] = [];
+  const outcomes = await burst('sigterm', 120, 8, async (progress) => {
+    await when(progress, 40);
+    codes.push(await restart('intake', 'SIGTERM'));
+    await when(progress, 80);
+    codes.push(await restart('worker', 'SIGTERM'));
+  });
+  const r = await verify('graceful-shutdown', 'intake, then the worker, stopped with SIGTERM mid-burst and started again', 2, outcomes, t0);
+  expect(codes).toEqual([0, 0]);
+  expect(cutCodes).toEqual([]);
+  expect(r.cutMidRequest).toBe(0);
 });
 
 it('worker killed while timers are pending: every deadline still alerts, none twice', async () => {

@@ -64,7 +64,15 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
   /** Every event is a state change; the audit log gets one row per event with its actor. */
   function auditOf(event: IncidentEvent): AuditEntry {
     const actor = event.data.actor ?? { id: 'system:workflow', kind: 'system' as const };
-    return { actor, action: `incident.${event.type}`, entity: 'incident', entityId: event.incidentId, incidentId: event.incidentId, after: { eventId: event.id, tier: event.tier } };
+    return {
+      actor,
+      action: `incident.${event.type}`,
+      entity: 'incident',
+      entityId: event.incidentId,
+      incidentId: event.incidentId,
+      after: { eventId: event.id, tier: event.tier, tasks: event.data.tasks?.map((t) => ({ key: t.key, status: t.status, overdue: t.overdue })) },
+      requestId: event.data.actor?.requestId ?? null,
+    };
   }
 
   return {

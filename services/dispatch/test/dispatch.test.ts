@@ -131,6 +131,11 @@ describe('actions forwarded to the workflow', () => {
     expect(unknown.statusCode).toBe(404);
 
     await eventually(async () => (await tasks('district-230103', id, 'done')).some((x) => x.key === 'acknowledge:district-230103'), 10_000, 'done in read model');
+    // The audit log ties the state change to the person and the request that made it.
+    const audit = await t.db.selectFrom('auditLog').select(['actorId', 'unitId', 'requestId', 'after']).where('incidentId', '=', id).where('action', '=', 'incident.acknowledged').executeTakeFirstOrThrow();
+    expect(audit.unitId).toBe('district-230103');
+    expect(audit.requestId).toBe(ack.headers['x-request-id']);
+    expect(JSON.stringify(audit.after)).toContain('acknowledge:district-230103');
   });
 
   it('applies a retried action once (Idempotency-Key is the update id)', async () => {

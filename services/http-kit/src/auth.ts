@@ -27,8 +27,9 @@ declare module 'fastify' {
 }
 
 /** The actor recorded in events and the audit log for a principal. */
-export function actorOf(principal: Principal): Actor {
+export function actorOf(principal: Principal, requestId?: string): Actor {
   return {
+    ...(requestId ? { requestId } : {}),
     id: principal.id,
     kind: principal.kind,
     name: principal.name,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config, Db, Logger } from '@yuqing/shared';
 import { productionCredentialProblem } from './production';
+import { problems } from './problem';
 
 /**
  * Listens, and on SIGTERM/SIGINT stops taking connections, lets in-flight
@@ -9,7 +10,7 @@ import { productionCredentialProblem } from './production';
  */
 export async function serve(
   app: FastifyInstance,
-  options: { host: string; port: number; log: Logger; db: Db; config: Config; cleanup?: () => Promise<void> },
+  options: { host: string; port: number; log: Logger; db: Db; config: Config; drainMs?: number; cleanup?: () => Promise<void> },
 ): Promise<void> {
   const refusal = await productionCredentialProblem(options.db, options.config);
   if (refusal) {
@@ -17,10 +18,18 @@ export async function serve(
     process.exit(78);
   }
   let closing = false;
+  // While draining, new requests (often on kept-alive connections) get a clean 503
+  // with `Connection: close` instead of a connection reset; in-flight ones finish.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing || request.url === '/healthz') return;
+    reply.header('connection', 'close');
+    throw problems.unavailable('服务正在停止,请重试 (shutting down; retry)', 1);
+  });
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    options.log.info({ signal }, 'draining in-flight requests');
+    options.log.info({ signal }, 'draining: refusing new requests, finishing in-flight ones');
+    await new Promise((r) => setTimeout(r, options.drainMs ?? 1_500));
     const timer = setTimeout(() => {
       options.log.error('drain took longer than 20 s; exiting');
       process.exit(1);

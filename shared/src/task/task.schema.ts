@@ -9,6 +9,8 @@ export const ActorSchema = z.strictObject({
   name: z.string().max(200).optional(),
   unitId: z.string().max(100).optional(),
   roles: z.array(z.enum(ROLES)).optional(),
+  /** The HTTP request that carried the action, so the audit log ties the two. */
+  requestId: z.string().max(200).optional(),
 });
 export type Actor = z.infer<typeof ActorSchema>;
 

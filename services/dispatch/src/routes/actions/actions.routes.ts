@@ -73,7 +73,7 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     async (request) => {
       const p = request.principal!;
       const unitId = actingUnit(p, request.body.unitId);
-      return workflows.update(request.params.id, acknowledgeUpdate, { actor: actorOf(p), unitId }, updateId(request));
+      return workflows.update(request.params.id, acknowledgeUpdate, { actor: actorOf(p, request.id), unitId }, updateId(request));
     },
   );
 
@@ -95,7 +95,7 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
       const p = request.principal!;
       const { unitId: requested, ...report } = request.body;
       const unitId = actingUnit(p, requested);
-      return workflows.update(request.params.id, submitReportUpdate, { actor: actorOf(p), unitId, report }, updateId(request));
+      return workflows.update(request.params.id, submitReportUpdate, { actor: actorOf(p, request.id), unitId, report }, updateId(request));
     },
   );
 
@@ -110,7 +110,7 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
       const state = await workflows.state(request.params.id);
       const task = state.tasks.find((t) => t.key === request.params.taskKey);
       if (task?.unitId && task.unitId !== p.unitId && !isCoordinator(p)) throw problems.forbidden(`该事项由 ${task.unitId} 办理`);
-      return workflows.update(request.params.id, completeTaskUpdate, { actor: actorOf(p), taskKey: request.params.taskKey, ...request.body }, updateId(request));
+      return workflows.update(request.params.id, completeTaskUpdate, { actor: actorOf(p, request.id), taskKey: request.params.taskKey, ...request.body }, updateId(request));
     },
   );
 
@@ -123,7 +123,7 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     async (request) => {
       const p = request.principal!;
       if (!hasScope(p, 'admin') && !p.roles?.includes(request.body.role)) throw problems.forbidden(`需由${request.body.role}审批 (you do not hold the role ${request.body.role})`);
-      return workflows.update(request.params.id, approveUpdate, { actor: actorOf(p), taskKey: request.params.taskKey, ...request.body }, updateId(request));
+      return workflows.update(request.params.id, approveUpdate, { actor: actorOf(p, request.id), taskKey: request.params.taskKey, ...request.body }, updateId(request));
     },
   );
 
@@ -143,7 +143,7 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     async (request) => {
       const p = request.principal!;
       requireCoordinator(p);
-      return workflows.update(request.params.id, recordReleaseUpdate, { actor: actorOf(p), ...request.body }, updateId(request));
+      return workflows.update(request.params.id, recordReleaseUpdate, { actor: actorOf(p, request.id), ...request.body }, updateId(request));
     },
   );
 
@@ -153,7 +153,7 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     async (request) => {
       const p = request.principal!;
       requireCoordinator(p);
-      return workflows.update(request.params.id, reclassifyUpdate, { actor: actorOf(p), ...request.body }, updateId(request));
+      return workflows.update(request.params.id, reclassifyUpdate, { actor: actorOf(p, request.id), ...request.body }, updateId(request));
     },
   );
 
@@ -174,7 +174,7 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
         throw problems.invalid(`unit ${toUnitId} cannot handle incidents`, [{ field: 'body.toUnitId', pointer: '/body/toUnitId', message: 'not a department or district bureau' }]);
       }
       const to: Assignment = { unitId: unit.id, unitName: unit.name, role: unit.kind === 'district_bureau' ? 'district_bureau' : 'responsible_department' };
-      return workflows.update(request.params.id, reassignUpdate, { actor: actorOf(p), fromUnitId, to, reason }, updateId(request));
+      return workflows.update(request.params.id, reassignUpdate, { actor: actorOf(p, request.id), fromUnitId, to, reason }, updateId(request));
     },
   );
 
@@ -185,7 +185,7 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
       const p = request.principal!;
       requireCoordinator(p);
       if (request.body.force && !hasScope(p, 'admin') && p.unitId !== 'leadership-group') throw problems.forbidden('强制结束须由领导小组决定');
-      return workflows.update(request.params.id, closeUpdate, { actor: actorOf(p), ...request.body }, updateId(request));
+      return workflows.update(request.params.id, closeUpdate, { actor: actorOf(p, request.id), ...request.body }, updateId(request));
     },
   );
 
