@@ -40,6 +40,8 @@ export class PrivatePostgres {
     readonly dataDir: string,
     readonly port: number,
     private readonly bin: string,
+    /** Tests run with fsync off for speed; benchmarks keep it on so commits cost what they cost. */
+    private readonly fsync: boolean,
   ) {}
 
   /** A superuser URL for a database of this cluster. */
@@ -47,7 +49,7 @@ export class PrivatePostgres {
     return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
   }
 
-  static async create(root: string): Promise<PrivatePostgres> {
+  static async create(root: string, options: { fsync?: boolean } = {}): Promise<PrivatePostgres> {
     const bin = postgresBinDir();
     const dataDir = path.join(root, 'pg');
     mkdirSync(dataDir, { recursive: true });
@@ -58,7 +60,7 @@ export class PrivatePostgres {
     const [cmd, args] = asPostgres(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
     const init = spawnSync(cmd, args, { encoding: 'utf8' });
     if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
-    const pg = new PrivatePostgres(dataDir, await freePort(), bin);
+    const pg = new PrivatePostgres(dataDir, await freePort(), bin, options.fsync ?? false);
     await pg.start();
     return pg;
   }
@@ -70,7 +72,7 @@ export class PrivatePostgres {
   }
 
   async start(): Promise<void> {
-    this.ctl('start', '-w', '-l', path.join(this.dataDir, 'server.log'), '-o', `-p ${this.port} -k ${this.dataDir} -c listen_addresses=127.0.0.1 -c fsync=off`);
+    this.ctl('start', '-w', '-l', path.join(this.dataDir, 'server.log'), '-o', `-p ${this.port} -k ${this.dataDir} -c listen_addresses=127.0.0.1 -c max_connections=200${this.fsync ? '' : ' -c fsync=off'}`);
   }
 
   /** Fast shutdown: open connections are cut, as in a real crash-restart of the server. */
@@ -184,9 +186,9 @@ export class PrivateServers {
     readonly temporal: PrivateTemporal,
   ) {}
 
-  static async start(): Promise<PrivateServers> {
-    const root = mkdtempSync(path.join(tmpdir(), 'yuqing-faults-'));
-    const [postgres, nats, temporal] = await Promise.all([PrivatePostgres.create(root), PrivateNats.create(root), PrivateTemporal.create(root)]);
+  static async start(options: { fsync?: boolean; label?: string } = {}): Promise<PrivateServers> {
+    const root = mkdtempSync(path.join(tmpdir(), `yuqing-${options.label ?? 'faults'}-`));
+    const [postgres, nats, temporal] = await Promise.all([PrivatePostgres.create(root, options), PrivateNats.create(root), PrivateTemporal.create(root)]);
     return new PrivateServers(root, postgres, nats, temporal);
   }
 

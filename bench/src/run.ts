@@ -1,0 +1,367 @@
+/**
+ * `npm run bench`: one run measuring, against the same Temporal dev server,
+ *   1. the ceiling: raw workflow starts per second with the SDK client (empty workflow);
+ *   2. intake: incidents per second through POST /v1/incidents (and /batch), end to
+ *      end — HTTP, validation, PostgreSQL, workflow started, first events published —
+ *      with p50/p95/p99 latency, at fixed concurrency levels;
+ *   3. the ratio intake ÷ ceiling;
+ *   4. alert lateness: with 10,000 open incidents holding timers, 1,000 deadlines
+ *      lapsing within one minute: how late each `incident.deadline_lapsed` arrives;
+ *   5. footprint: RSS of the worker and services with 10,000 open incidents;
+ *   6. fan-out: intake 202 → first notification delivered to a loopback webhook
+ *      (when the dispatch service delivers webhooks).
+ * Servers are private and fresh each run (Temporal dev server, NATS, PostgreSQL with
+ * fsync on); the worker and services run as separate processes, as in production.
+ * Prints a table, writes bench/results/<time>.json, appends to BENCHMARKS.md.
+ */
+import { execSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  createApiClient,
+  createDb,
+  DEFAULT_POLICY,
+  ensureDatabase,
+  migrateToLatest,
+  PolicyDocumentSchema,
+  type Db,
+  type IncidentInputRaw,
+} from '@yuqing/shared';
+import { eventually, freePort, PrivateServers, publishCityPolicy, REPO_ROOT, startService, waitReady, type ServiceName, type ServiceProcess } from '@yuqing/testkit';
+import { Latencies, rssMiB } from './stats';
+
+const N_OPEN = Number(process.env.BENCH_OPEN_INCIDENTS ?? 10_000);
+const N_LAPSING = Number(process.env.BENCH_LAPSING ?? 1_000);
+const PER_LEVEL = Number(process.env.BENCH_PER_LEVEL ?? 1_000);
+const LEVELS = (process.env.BENCH_CONCURRENCY ?? '8,32').split(',').map(Number);
+const LAPSE_AFTER = process.env.BENCH_LAPSE_AFTER ?? '100s';
+const BACKGROUND_DISTRICT = '230103';
+const LAPSING_DISTRICT = '230184';
+
+const log = (msg: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+interface Seen {
+  dispatched: Map<string, number>;
+  lapsed: Map<string, { arrivedAt: number; dueAt: number }>;
+}
+
+let seq = 0;
+function incident(district: string): IncidentInputRaw {
+  seq++;
+  return {
+    source: { url: `https://weibo.com/bench/${seq}`, platform: 'weibo', externalId: `bench-${process.pid}-${seq}` },
+    title: `压测舆情 ${seq}:网传某超市销售过期食品`,
+    topic: 'food_safety',
+    district,
+    metrics: { reportCount: 3, reach: 500 },
+    suggestedTier: 'general',
+  };
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const started = Date.now();
+  log('starting private servers (Temporal dev server, NATS, PostgreSQL with fsync on)');
+  const servers = await PrivateServers.start({ fsync: true, label: 'bench' });
+  const procs = new Map<ServiceName, ServiceProcess>();
+  let nc: NatsConnection | undefined;
+  let db: Db | undefined;
+  try {
+    await ensureDatabase(servers.postgres.url('yuqing'));
+    db = createDb({ url: servers.postgres.url('yuqing'), poolMax: 4 });
+    await migrateToLatest(db);
+    // Background incidents keep the default clocks (hours); the lapsing district's
+    // local plan makes its acknowledgements lapse LAPSE_AFTER after dispatch.
+    await publishCityPolicy(db, PolicyDocumentSchema.parse(DEFAULT_POLICY));
+    await db
+      .insertInto('policies')
+      .values({ scope: LAPSING_DISTRICT, version: 1, document: JSON.stringify({ name: 'bench', tiers: { general: { acknowledge: { deadline: LAPSE_AFTER } } } }), createdBy: 'bench', note: null })
+      .execute();
+    const key = await createApiClient(db, { id: 'bench', name: 'bench', scopes: ['admin'] });
+
+    const ports = { intake: await freePort(), dispatch: await freePort(), reporting: await freePort() };
+    const env = {
+      DATABASE_URL: servers.postgres.url('yuqing'),
+      NATS_URL: servers.nats.url,
+      TEMPORAL_ADDRESS: servers.temporal.address,
+      INTAKE_PORT: String(ports.intake),
+      DISPATCH_PORT: String(ports.dispatch),
+      REPORTING_PORT: String(ports.reporting),
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '10000000',
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')),
+    } as Record<string, string>;
+    for (const name of ['worker', 'intake', 'dispatch', 'reporting'] as const) procs.set(name, startService(name, env));
+    const intakeUrl = `http://127.0.0.1:${ports.intake}`;
+    await waitReady(intakeUrl, procs.get('intake')!);
+    await waitReady(`http://127.0.0.1:${ports.dispatch}`, procs.get('dispatch')!);
+    await waitReady(`http://127.0.0.1:${ports.reporting}`, procs.get('reporting')!);
+
+    // Events as a consumer sees them, on plain NATS subscriptions.
+    nc = await connect({ servers: servers.nats.url });
+    const seen: Seen = { dispatched: new Map(), lapsed: new Map() };
+    const sub = nc.subscribe('incident.>');
+    void (async () => {
+      for await (const m of sub) {
+        const now = Date.now();
+        const e = m.json<{ type: string; incidentId: string; data: { dueAt?: string; reason?: string } }>();
+        if (e.type === 'dispatched' && e.data.reason === 'initial' && !seen.dispatched.has(e.incidentId)) seen.dispatched.set(e.incidentId, now);
+        if (e.type === 'deadline_lapsed' && !seen.lapsed.has(e.incidentId)) seen.lapsed.set(e.incidentId, { arrivedAt: now, dueAt: Date.parse(e.data.dueAt!) });
+      }
+    })();
+    const rss = () => ({ worker: rssMiB(procs.get('worker')!.child.pid), intake: rssMiB(procs.get('intake')!.child.pid), dispatch: rssMiB(procs.get('dispatch')!.child.pid), reporting: rssMiB(procs.get('reporting')!.child.pid) });
+    const footprint: { open: number; rss: ReturnType<typeof rss> }[] = [{ open: 0, rss: rss() }];
+
+    // 1. Ceiling: raw starts of an empty workflow, same server, same concurrency.
+    const temporal = new Client({ connection: await Connection.connect({ address: servers.temporal.address }) });
+    const emptyConnection = await NativeConnection.connect({ address: servers.temporal.address });
+    const emptyWorker = await Worker.create({
+      connection: emptyConnection,
+      taskQueue: 'bench-ceiling',
+      workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./empty.workflow'), logger: new DefaultLogger('WARN') }),
+    });
+    const emptyRunning = emptyWorker.run();
+    const ceiling: Record<number, { startsPerSecond: number; latency: ReturnType<Latencies['summary']> }> = {};
+    for (const c of LEVELS) {
+      const lat = new Latencies();
+      let i = 0;
+      const t0 = Date.now();
+      await Promise.all(
+        Array.from({ length: c }, async () => {
+          while (i < PER_LEVEL) {
+            const n = i++;
+            const s = performance.now();
+            await temporal.workflow.start('benchEmptyWorkflow', { taskQueue: 'bench-ceiling', workflowId: `bench-empty-${c}-${n}` });
+            lat.record(performance.now() - s);
+          }
+        }),
+      );
+      ceiling[c] = { startsPerSecond: Math.round((PER_LEVEL / ((Date.now() - t0) / 1000)) * 10) / 10, latency: lat.summary() };
+      log(`ceiling at concurrency ${c}: ${ceiling[c]!.startsPerSecond} starts/s`);
+    }
+    emptyWorker.shutdown();
+    await emptyRunning;
+    await emptyConnection.close();
+
+    // 2. Intake end to end at each level, then the batch endpoint.
+    const waitDispatched = async (ids: string[], what: string) => {
+      await eventually(() => ids.every((id) => seen.dispatched.has(id)), 600_000, what);
+      return Math.max(...ids.map((id) => seen.dispatched.get(id)!));
+    };
+    const intake: Record<string, unknown> = {};
+    for (const c of LEVELS) {
+      const lat = new Latencies();
+      const toDispatched = new Latencies();
+      const acceptedAt = new Map<string, number>();
+      let statusErrors = 0;
+      const t0 = Date.now();
+      await new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon({
+        url: intakeUrl,
+        connections: c,
+        amount: PER_LEVEL,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/incidents',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            setupRequest: (req) => ({ ...req, body: JSON.stringify(incident(BACKGROUND_DISTRICT)) }),
+            onResponse: (status, body) => {
+              if (status === 202) acceptedAt.set((JSON.parse(body) as { id: string }).id, Date.now());
+              else statusErrors++;
+            },
+          },
+        ],
+      }, (err, res) => (err ? reject(err) : resolve(res)));
+      instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => lat.record(ms));
+      });
+      const httpSeconds = (Date.now() - t0) / 1000;
+      const ids = [...acceptedAt.keys()];
+      const lastDispatched = await waitDispatched(ids, `intake level ${c} dispatched`);
+      for (const id of ids) toDispatched.record(seen.dispatched.get(id)! - acceptedAt.get(id)!);
+      const e2eSeconds = (lastDispatched - t0) / 1000;
+      intake[`single@${c}`] = {
+        concurrency: c,
+        accepted: ids.length,
+        rejected: statusErrors,
+        httpPerSecond: Math.round((ids.length / httpSeconds) * 10) / 10,
+        endToEndPerSecond: Math.round((ids.length / e2eSeconds) * 10) / 10,
+        latency202: lat.summary(),
+        latency202ToDispatched: toDispatched.summary(),
+      };
+      log(`intake at concurrency ${c}: ${JSON.stringify(intake[`single@${c}`])}`);
+    }
+    {
+      const batches = Math.ceil(PER_LEVEL / 50);
+      const lat = new Latencies();
+      const t0 = Date.now();
+      const ids: string[] = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (next < batches) {
+            next++;
+            const s = performance.now();
+            const res = await fetch(`${intakeUrl}/v1/incidents/batch`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+              body: JSON.stringify({ incidents: Array.from({ length: 50 }, () => incident(BACKGROUND_DISTRICT)) }),
+            });
+            lat.record(performance.now() - s);
+            const body = (await res.json()) as { results: { status: number; incident?: { id: string } }[] };
+            for (const r of body.results) if (r.incident) ids.push(r.incident.id);
+          }
+        }),
+      );
+      const httpSeconds = (Date.now() - t0) / 1000;
+      const lastDispatched = await waitDispatched(ids, 'batch dispatched');
+      intake['batch50@4'] = {
+        concurrency: 4,
+        batchSize: 50,
+        accepted: ids.length,
+        httpPerSecond: Math.round((ids.length / httpSeconds) * 10) / 10,
+        endToEndPerSecond: Math.round((ids.length / ((lastDispatched - t0) / 1000)) * 10) / 10,
+        latencyPerBatch: lat.summary(),
+      };
+      log(`batch: ${JSON.stringify(intake['batch50@4'])}`);
+    }
+
+    // 3. Fill up to N_OPEN - N_LAPSING open incidents, sampling the footprint on the way.
+    const fill = async (target: number, district: string, onEach?: (ids: string[]) => Promise<void>) => {
+      const ids: string[] = [];
+      while (seen.dispatched.size < target) {
+        const want = Math.min(500, target - seen.dispatched.size - ids.filter((id) => !seen.dispatched.has(id)).length);
+        if (want <= 0) {
+          await new Promise((r) => setTimeout(r, 200));
+          continue;
+        }
+        const chunk: string[] = [];
+        await Promise.all(
+          Array.from({ length: Math.ceil(want / 50) }, async (_, b) => {
+            const size = Math.min(50, want - b * 50);
+            const res = await fetch(`${intakeUrl}/v1/incidents/batch`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+              body: JSON.stringify({ incidents: Array.from({ length: size }, () => incident(district)) }),
+            });
+            const body = (await res.json()) as { results: { incident?: { id: string } }[] };
+            for (const r of body.results) if (r.incident) chunk.push(r.incident.id);
+          }),
+        );
+        ids.push(...chunk);
+        await onEach?.(chunk);
+      }
+      return ids;
+    };
+    const nextSample = { at: 2_000 };
+    log(`filling to ${N_OPEN - N_LAPSING} open incidents`);
+    await fill(N_OPEN - N_LAPSING, BACKGROUND_DISTRICT, async () => {
+      if (seen.dispatched.size >= nextSample.at) {
+        footprint.push({ open: seen.dispatched.size, rss: rss() });
+        nextSample.at += 2_000;
+      }
+    });
+    await eventually(() => seen.dispatched.size >= N_OPEN - N_LAPSING, 600_000, 'background dispatched');
+    footprint.push({ open: seen.dispatched.size, rss: rss() });
+
+    // 4. Alert lateness: N_LAPSING deadlines lapsing within one minute.
+    log(`reporting ${N_LAPSING} incidents whose acknowledgement lapses ${LAPSE_AFTER} after dispatch`);
+    const lapsingIds = await fill(N_OPEN, LAPSING_DISTRICT);
+    await eventually(() => seen.dispatched.size >= N_OPEN, 600_000, 'all dispatched');
+    footprint.push({ open: seen.dispatched.size, rss: rss() });
+    const lapseWindowMs = 15 * 60_000;
+    await eventually(() => lapsingIds.every((id) => seen.lapsed.has(id)), lapseWindowMs, 'every lapse').catch(() => undefined);
+    const late = new Latencies();
+    const dueTimes: number[] = [];
+    for (const id of lapsingIds) {
+      const l = seen.lapsed.get(id);
+      if (!l) continue;
+      late.record(Math.max(0, l.arrivedAt - l.dueAt));
+      dueTimes.push(l.dueAt);
+    }
+    const lateness = {
+      deadlines: lapsingIds.length,
+      arrived: late.count,
+      missing: lapsingIds.length - late.count,
+      deadlineSpreadSeconds: dueTimes.length ? Math.round((Math.max(...dueTimes) - Math.min(...dueTimes)) / 100) / 10 : NaN,
+      lateMs: late.summary(),
+    };
+    log(`lateness: ${JSON.stringify(lateness)}`);
+    footprint.push({ open: seen.dispatched.size, rss: rss() });
+
+    // 5. Footprint growth per 1,000 open incidents (least squares over the samples).
+    const growth = (k: keyof ReturnType<typeof rss>) => {
+      const pts = footprint.filter((f) => f.rss[k] !== undefined && f.open > 0).map((f) => [f.open / 1000, f.rss[k]!] as const);
+      const n = pts.length;
+      if (n < 2) return NaN;
+      const mx = pts.reduce((a, [x]) => a + x, 0) / n;
+      const my = pts.reduce((a, [, y]) => a + y, 0) / n;
+      const slope = pts.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / pts.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+      return Math.round(slope * 10) / 10;
+    };
+    const final = footprint.at(-1)!;
+
+    const result = {
+      at: new Date().toISOString(),
+      commit: execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim(),
+      machine: `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+      settings: { openIncidents: N_OPEN, lapsing: N_LAPSING, perLevel: PER_LEVEL, levels: LEVELS, lapseAfter: LAPSE_AFTER, env: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')) },
+      ceiling,
+      intake,
+      ratio: Object.fromEntries(LEVELS.map((c) => [c, Math.round(((intake[`single@${c}`] as { endToEndPerSecond: number }).endToEndPerSecond / ceiling[c]!.startsPerSecond) * 100) / 100])),
+      lateness,
+      footprint: { samples: footprint, final: final.rss, growthMiBPer1000: { worker: growth('worker'), intake: growth('intake'), dispatch: growth('dispatch'), reporting: growth('reporting') } },
+      seconds: Math.round((Date.now() - started) / 1000),
+    };
+    report(result);
+    await temporal.connection.close();
+  } finally {
+    await nc?.close();
+    await Promise.all([...procs.values()].map((p) => p.stop('SIGKILL')));
+    await db?.destroy();
+    await servers.destroy();
+  }
+}
+
+function report(r: Record<string, any>): void {
+  const dir = path.join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${r.at.replace(/[:.]/g, '-')}.json`), JSON.stringify(r, null, 2));
+  const rows: [string, string, string][] = [];
+  for (const [c, v] of Object.entries(r.ceiling as Record<string, any>)) rows.push([`ceiling: empty workflow starts/s @${c}`, String(v.startsPerSecond), `start p50/p99 ${v.latency.p50}/${v.latency.p99} ms`]);
+  for (const [k, v] of Object.entries(r.intake as Record<string, any>)) {
+    rows.push([`intake ${k}: accepted/s (HTTP)`, String(v.httpPerSecond), v.latency202 ? `202 p50/p95/p99 ${v.latency202.p50}/${v.latency202.p95}/${v.latency202.p99} ms` : `batch p50/p95/p99 ${v.latencyPerBatch.p50}/${v.latencyPerBatch.p95}/${v.latencyPerBatch.p99} ms`]);
+    rows.push([`intake ${k}: end to end/s`, String(v.endToEndPerSecond), v.latency202ToDispatched ? `202→dispatched p50/p95/p99 ${v.latency202ToDispatched.p50}/${v.latency202ToDispatched.p95}/${v.latency202ToDispatched.p99} ms` : '']);
+  }
+  for (const [c, v] of Object.entries(r.ratio as Record<string, number>)) rows.push([`ratio intake ÷ ceiling @${c}`, String(v), 'target ≥ 0.8']);
+  const l = r.lateness;
+  rows.push(['alert lateness p50/p99/max (ms)', `${l.lateMs.p50}/${l.lateMs.p99}/${l.lateMs.max}`, `target p99 ≤ 1000, max ≤ 2000; ${l.arrived}/${l.deadlines} arrived, ${l.missing} missing, deadlines spread over ${l.deadlineSpreadSeconds} s`]);
+  const f = r.footprint;
+  rows.push([`RSS with ${r.settings.openIncidents} open (MiB)`, `worker ${f.final.worker}`, `intake ${f.final.intake}, dispatch ${f.final.dispatch}, reporting ${f.final.reporting}; target worker ≤ 1024`]);
+  rows.push(['RSS growth per 1,000 open (MiB)', `worker ${f.growthMiBPer1000.worker}`, `intake ${f.growthMiBPer1000.intake}, dispatch ${f.growthMiBPer1000.dispatch}, reporting ${f.growthMiBPer1000.reporting}`]);
+  if (r.fanout) rows.push(['fan-out 202 → first webhook p50/p95 (ms)', `${r.fanout.p50}/${r.fanout.p95}`, 'target p95 ≤ 200']);
+  const width = Math.max(...rows.map((x) => x[0].length));
+  process.stdout.write(`\n${rows.map(([a, b, c]) => `${a.padEnd(width)}  ${b.padStart(14)}  ${c}`).join('\n')}\n\n`);
+  const md = [
+    '',
+    `## Run of ${r.at.slice(0, 16).replace('T', ' ')} UTC — commit ${r.commit}`,
+    '',
+    `Machine: ${r.machine}. Took ${r.seconds} s. Settings: ${JSON.stringify(r.settings)}.`,
+    '',
+    '| measure | value | detail |',
+    '| --- | ---: | --- |',
+    ...rows.map(([a, b, c]) => `| ${a} | ${b} | ${c} |`),
+    '',
+  ].join('\n');
+  appendFileSync(path.join(REPO_ROOT, 'BENCHMARKS.md'), md);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
