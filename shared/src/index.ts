@@ -24,6 +24,7 @@ export * from './db/tables';
 export * from './db/migrate';
 export * from './nats/nats';
 export * from './nats/consumer-runner';
+export * from './nats/event-watcher';
 export * from './outbox/outbox';
 export * from './audit/audit';
 export * from './auth/api-keys';
