@@ -1,2 +1,3 @@
 export * from './app';
 export * from './consumers/timeline-projection';
+export * from './live/live-source';
