@@ -10,8 +10,8 @@ export const CONSOLE_ROOT = path.resolve(__dirname, '..', '..', '..', 'console')
  * secret: the operator's key is entered in the page and sent with each API call.
  */
 export async function consoleRoutes(app: FastifyInstance): Promise<void> {
-  await app.register(fastifyStatic, { root: CONSOLE_ROOT, prefix: '/console/', index: 'index.html', maxAge: '5m' });
-  // Relative asset paths resolve under /console/ only with the trailing slash.
-  app.get('/console', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'));
+  await app.register(fastifyStatic, { root: CONSOLE_ROOT, prefix: '/console/', index: false, maxAge: '5m' });
+  // The page itself, at /console and /console/ alike (the router ignores trailing slashes; asset paths are absolute).
+  app.get('/console', { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'));
 }
