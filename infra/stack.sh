@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The local stack without Docker (docker-compose.yml is the same stack with Docker).
 #
-#   infra/stack.sh deps     Temporal dev server, NATS (JetStream), PostgreSQL: what the tests need
+#   infra/stack.sh deps     Temporal dev server, NATS (JetStream), PostgreSQL, Chromium: what the tests need
+#   infra/stack.sh browser  Chromium for the console's browser test (installed with apt-get as root)
 #   infra/stack.sh up       deps + migrations + development client + worker and the three services
 #   infra/stack.sh down     stop everything this script started (reused servers are left alone)
 #   infra/stack.sh status   what runs, where
@@ -163,6 +164,23 @@ ensure_postgres() {
   env_set DATABASE_URL "$url"
 }
 
+# ---- browser (the console's browser test) -----------------------------------------
+
+CHROMIUM=${CHROMIUM_PATH:-/usr/bin/chromium}
+
+ensure_browser() {
+  if [[ -x $CHROMIUM ]]; then say "Chromium: $CHROMIUM"; return; fi
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "Chromium: installing Debian's chromium package (the console's browser test drives it)"
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; } >>"$LOGS/apt-chromium.log" 2>&1 ||
+      die "apt-get install chromium failed (log: $LOGS/apt-chromium.log)"
+    [[ -x $CHROMIUM ]] || die "chromium installed but $CHROMIUM is missing: set CHROMIUM_PATH"
+  else
+    # Not fatal here: the browser test itself fails and says what is missing.
+    printf '\033[33m[stack] no Chromium at %s: the console browser test will fail. Install it with "sudo apt-get install -y chromium", or set CHROMIUM_PATH.\033[0m\n' "$CHROMIUM" >&2
+  fi
+}
+
 # ---- the application ----------------------------------------------------------
 
 load_env() { set -a; . "$ENV_FILE"; set +a; }
@@ -236,9 +254,10 @@ status() {
 }
 
 case ${1:-} in
-  deps) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres ;;
+  deps) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_browser ;;
+  browser) ensure_browser ;;
   up) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; start_services ;;
   down) stop_all ;;
   status) status ;;
-  *) echo "usage: $0 deps|up|down|status" >&2; exit 64 ;;
+  *) echo "usage: $0 deps|browser|up|down|status" >&2; exit 64 ;;
 esac

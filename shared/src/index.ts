@@ -25,6 +25,7 @@ export * from './db/migrate';
 export { MIGRATIONS } from './db/migrations';
 export * from './nats/nats';
 export * from './nats/consumer-runner';
+export * from './nats/event-watcher';
 export * from './outbox/outbox';
 export * from './audit/audit';
 export * from './auth/api-keys';

@@ -13,7 +13,7 @@ import type { Client } from '@temporalio/client';
 import { createServer, type App } from '@yuqing/http-kit';
 import { acceptIncident, createWorkflowStarter, intakeApp } from '@yuqing/intake';
 import { dispatchApp } from '@yuqing/dispatch';
-import { reportingApp } from '@yuqing/reporting';
+import { LiveFeed, reportingApp } from '@yuqing/reporting';
 import { IncidentInputSchema, loadConfig } from '@yuqing/shared';
 import {
   connectTestClient,
@@ -87,6 +87,10 @@ function endpoints(): Req[] {
     { service: 'dispatch', method: 'POST', url: `/v1/incidents/${id}/tasks/digest/complete`, payload: JSON.stringify({ note: '摘报' }) },
     { service: 'dispatch', method: 'PUT', url: '/v1/policies/city', payload: JSON.stringify({ baseVersion: 1, document: {} }) },
     { service: 'reporting', method: 'GET', url: `/v1/incidents/${id}/timeline` },
+    { service: 'reporting', method: 'GET', url: `/v1/incidents/${id}/archive` },
+    { service: 'reporting', method: 'GET', url: `/v1/incidents/${id}/digest` },
+    { service: 'reporting', method: 'GET', url: '/v1/incidents?tier=general' },
+    { service: 'reporting', method: 'GET', url: '/v1/stats' },
   ];
 }
 
@@ -111,7 +115,7 @@ beforeAll(async () => {
   apps.dispatch = createServer({ log, bodyLimit: config.BODY_LIMIT_BYTES });
   await apps.dispatch.register(dispatchApp, { db: t.db, config, temporal, natsConnected: () => true });
   apps.reporting = createServer({ log, bodyLimit: config.BODY_LIMIT_BYTES });
-  await apps.reporting.register(reportingApp, { db: t.db, config, natsConnected: () => true });
+  await apps.reporting.register(reportingApp, { db: t.db, config, natsConnected: () => true, live: new LiveFeed(), liveWatching: () => false });
   await Promise.all(Object.values(apps).map((a) => a.ready()));
 });
 

@@ -68,3 +68,8 @@ export function assertMayReportFor(reach: Reach, districtCode: string | undefine
     throw problems.forbidden(`只能上报本辖区舆情 (you report for district ${reach.districtCodes.join(', ')})`);
   }
 }
+
+/** Bureau-wide views (statistics across all districts, the live stream) are for the office and leaders. */
+export async function assertBureauWide(db: Db, p: Principal): Promise<void> {
+  if (!(await reachOf(db, p)).all) throw problems.forbidden('仅舆情办和局领导可查看全局统计与实时推送 (bureau-wide views are for the opinion office and leaders)');
+}

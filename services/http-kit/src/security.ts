@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import helmet from '@fastify/helmet';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -16,11 +16,11 @@ function rateKey(request: FastifyRequest): string {
  * rate limit per credential, so one misbehaving caller cannot starve the others.
  * Health checks are not limited.
  */
-export const securityPlugin = fp<{ perMinute: number }>(
-  async (app: FastifyInstance, { perMinute }) => {
+export const securityPlugin = fp<{ perMinute: number; contentSecurityPolicy?: FastifyHelmetOptions['contentSecurityPolicy'] }>(
+  async (app: FastifyInstance, { perMinute, contentSecurityPolicy }) => {
     await app.register(helmet, {
-      // Swagger UI sets its own CSP on /docs; JSON answers need none beyond these defaults.
-      contentSecurityPolicy: {
+      // Swagger UI sets its own CSP on /docs; a service with pages (the console) passes a stricter one.
+      contentSecurityPolicy: contentSecurityPolicy ?? {
         directives: {
           defaultSrc: ["'self'"],
           scriptSrc: ["'self'"],

@@ -1,31 +1,79 @@
+import sse from '@fastify/sse';
 import fp from 'fastify-plugin';
 import { databaseReachable, type Config, type Db } from '@yuqing/shared';
 import { authPlugin, healthPlugin, openapiPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
+import { LiveFeed } from './live/live-feed';
+import { archiveRoutes } from './routes/archive/archive.routes';
+import { consoleRoutes } from './routes/console/console.routes';
+import { digestRoutes } from './routes/digest/digest.routes';
+import { incidentRoutes } from './routes/incidents/incidents.routes';
+import { labelRoutes } from './routes/labels/labels.routes';
+import { statsRoutes } from './routes/stats/stats.routes';
+import { streamRoutes } from './routes/stream/stream.routes';
 import { timelineRoutes } from './routes/timeline/timeline.routes';
 
 export interface ReportingDeps {
   readonly db: Db;
   readonly config: Config;
   readonly natsConnected: () => boolean;
+  /** Where live events are fanned out to console viewers (fed by `runLiveSource`). */
+  readonly live: LiveFeed;
+  /** True while the live source reads the stream. */
+  readonly liveWatching: () => boolean;
 }
 
-/** The reporting service as a plugin: timelines, digests, statistics and the operators' console. */
+/**
+ * Only this origin, no inline scripts or styles, no framing: the console is
+ * plain files from here talking to this API.
+ */
+const CONTENT_SECURITY_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    scriptSrcAttr: ["'none'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'"],
+    fontSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+};
+
+/** The reporting service as a plugin: timelines, digests, statistics, the live stream and the operators' console. */
 export const reportingApp = fp<ReportingDeps>(
   async (app, deps) => {
     await app.register(problemPlugin);
-    await app.register(securityPlugin, { perMinute: deps.config.RATE_LIMIT_PER_MINUTE });
+    await app.register(securityPlugin, { perMinute: deps.config.RATE_LIMIT_PER_MINUTE, contentSecurityPolicy: CONTENT_SECURITY_POLICY });
     await app.register(openapiPlugin, {
       title: '舆情应急 · reporting',
-      description: 'Timelines, digests and statistics of incidents, and the operators’ console.',
+      description: 'Timelines, digests, archive records and statistics of incidents, the live stream, and the operators’ console (/console/).',
     });
     await app.register(healthPlugin, {
       checks: {
         database: { check: () => databaseReachable(deps.db) },
         nats: { check: async () => deps.natsConnected() },
+        // Without it the console still works, only without live updates.
+        live: { check: async () => deps.liveWatching(), required: false },
       },
     });
+    await app.register(sse, { heartbeatInterval: 15_000 });
     await app.register(authPlugin, { db: deps.db });
     await app.register(timelineRoutes, { db: deps.db });
+    await app.register(incidentRoutes, { db: deps.db, config: deps.config });
+    await app.register(archiveRoutes, { db: deps.db, config: deps.config });
+    await app.register(digestRoutes, { db: deps.db, config: deps.config });
+    await app.register(statsRoutes, { db: deps.db });
+    await app.register(labelRoutes);
+    await app.register(streamRoutes, { db: deps.db, live: deps.live, watching: deps.liveWatching });
+    await app.register(consoleRoutes);
+    // Open streams would hold the server's close until their viewers leave.
+    app.addHook('preClose', async () => deps.live.closeAll());
   },
   { name: 'yuqing-reporting' },
 );
+
+export { LiveFeed };

@@ -1,23 +1,23 @@
-/** The reporting process: HTTP on REPORTING_PORT and the `reporting` event consumer. */
+/** The reporting process: HTTP on REPORTING_PORT, the `reporting` event consumer and the live stream's watcher. */
 import { createDb, createLogger, loadConfigOrExit, runConsumer } from '@yuqing/shared';
 import { createServer, serve } from '@yuqing/http-kit';
-import { reportingApp } from './app';
+import { LiveFeed, reportingApp } from './app';
 import { createTimelineProjection, REPORTING_CONSUMER } from './consumers/timeline-projection';
+import { runLiveSource } from './live/live-source';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config, 'reporting');
   const db = createDb({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, applicationName: 'yuqing-reporting' });
   const project = createTimelineProjection(db);
-  const consumer = runConsumer({
-    nats: { url: config.NATS_URL, name: 'yuqing-reporting', stream: config.NATS_STREAM, subjectPrefix: config.NATS_SUBJECT_PREFIX },
-    durable: REPORTING_CONSUMER,
-    log,
-    handler: project,
-  });
+  const nats = { url: config.NATS_URL, name: 'yuqing-reporting', stream: config.NATS_STREAM, subjectPrefix: config.NATS_SUBJECT_PREFIX };
+  const consumer = runConsumer({ nats, durable: REPORTING_CONSUMER, log, handler: project });
+  // Every instance watches the whole stream for its own console viewers (see live-source.ts).
+  const live = new LiveFeed();
+  const watcher = runLiveSource({ db, nats: { ...nats, name: 'yuqing-reporting-live' }, log, feed: live });
 
   const app = createServer({ log, bodyLimit: config.BODY_LIMIT_BYTES });
-  await app.register(reportingApp, { db, config, natsConnected: () => consumer.bus()?.nc.isClosed() === false });
+  await app.register(reportingApp, { db, config, natsConnected: () => consumer.bus()?.nc.isClosed() === false, live, liveWatching: watcher.watching });
   await serve(app, {
     host: config.HOST,
     port: config.REPORTING_PORT,
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     db,
     config,
     cleanup: async () => {
+      await watcher.stop();
       await consumer.stop();
       await db.destroy();
     },

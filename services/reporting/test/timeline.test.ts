@@ -16,7 +16,7 @@ import {
   type TestDatabase,
   type TestWorker,
 } from '@yuqing/testkit';
-import { reportingApp } from '../src/app';
+import { LiveFeed, reportingApp } from '../src/app';
 import { createTimelineProjection } from '../src/consumers/timeline-projection';
 
 let t: TestDatabase;
@@ -37,7 +37,7 @@ beforeAll(async () => {
   key = await createTestKey(t.db, { scopes: ['reports:read'], unitId: 'opinion-office' });
   const config = loadConfig({});
   app = createServer({ log: testLogger('reporting'), bodyLimit: config.BODY_LIMIT_BYTES });
-  await app.register(reportingApp, { db: t.db, config, natsConnected: () => consumer.bus() !== undefined });
+  await app.register(reportingApp, { db: t.db, config, natsConnected: () => consumer.bus() !== undefined, live: new LiveFeed(), liveWatching: () => false });
   await app.ready();
 });
 afterAll(async () => {

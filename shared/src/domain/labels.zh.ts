@@ -3,10 +3,13 @@
  * take them from. The people who use this system read Chinese.
  */
 import type { EventType } from '../events/event-types';
+import type { Metrics } from './assessment';
 import type {
+  AlertKind,
   ChainAction,
   Disposition,
   Flag,
+  FourFirst,
   IncidentStatus,
   ReleaseForm,
   ReportKind,
@@ -151,4 +154,33 @@ export const EVENT_LABELS: Readonly<Record<EventType, string>> = {
   escalated: '督办升级',
   closed: '处置结束',
   archived: '归档',
+};
+
+/** The plan's wording of each of the "four firsts" (§5). */
+export const FOUR_FIRST_LABELS: Readonly<Record<FourFirst, string>> = {
+  assessed: '第一时间监测、收集并研判舆情走向',
+  dispatched: '第一时间上报、转办舆情动态',
+  cyberspace_liaison: '第一时间沟通网信部门',
+  procedure_started: '第一时间启动程序',
+};
+
+export const ALERT_KIND_LABELS: Readonly<Record<AlertKind, string>> = {
+  deadline_lapsed: '超时',
+  reminder: '提醒',
+  escalation: '督办升级',
+};
+
+/** Who leads the handling (plan §5): the district bureau, or the city bureau stepping in. */
+export const LEAD_LABELS: Readonly<Record<'district' | 'city', string>> = {
+  district: '属地局处置为主、市局指导',
+  city: '市局介入处置',
+};
+
+/** What the monitoring platform measured, as a digest names it. */
+export const METRIC_LABELS: Readonly<Record<keyof Metrics, string>> = {
+  reportCount: '报道量(条)',
+  reach: '覆盖人数',
+  spreadPerHour: '传播速度(条/小时)',
+  negativeRatio: '负面占比',
+  importantMedia: '重要媒体报道',
 };

@@ -18,3 +18,8 @@ export const SEARCH_ATTRIBUTES = {
   topic: defineSearchAttributeKey('Topic', SearchAttributeType.KEYWORD),
   overdue: defineSearchAttributeKey('Overdue', SearchAttributeType.BOOL),
 } as const;
+
+/** The Web UI page of a workflow: `<TEMPORAL_UI_URL>/namespaces/<ns>/workflows/<id>`. */
+export function workflowUiUrl(uiUrl: string, namespace: string, workflowId: string): string {
+  return `${uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

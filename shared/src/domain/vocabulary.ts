@@ -165,3 +165,15 @@ export type ReportKind = (typeof REPORT_KINDS)[number];
 
 export const CHAIN_ACTIONS = ['remind', 'escalate'] as const;
 export type ChainAction = (typeof CHAIN_ACTIONS)[number];
+
+/**
+ * The "four firsts" (四个第一, plan §5), each measured as a delay from intake:
+ * assessed, dispatched, the cyberspace office contacted, the procedure started
+ * (the emergency procedure where the tier has one, else the first acknowledgement).
+ */
+export const FOUR_FIRSTS = ['assessed', 'dispatched', 'cyberspace_liaison', 'procedure_started'] as const;
+export type FourFirst = (typeof FOUR_FIRSTS)[number];
+
+/** Kinds of deadline alert, each kept against the accountable unit (table `alerts`). */
+export const ALERT_KINDS = ['deadline_lapsed', 'reminder', 'escalation'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];

@@ -1,6 +1,7 @@
 import {
   DISPOSITION_LABELS,
   EVENT_LABELS,
+  LEAD_LABELS,
   RELEASE_FORM_LABELS,
   REPORT_KIND_LABELS,
   ROLE_LABELS,
@@ -33,7 +34,7 @@ export function describeEvent(event: IncidentEvent, unitNames: (id: string) => s
     case 'received':
       return `接收舆情《${event.data.title}》(${event.data.source.outlet ?? event.data.source.platform ?? '来源'}:${event.data.source.url})`;
     case 'assessed':
-      return `研判定级为${TIER_LABELS[event.tier]},${event.data.lead === 'city' ? '市局介入处置' : '属地局处置为主、市局指导'};执行策略 ${event.data.policyVersion}`;
+      return `研判定级为${TIER_LABELS[event.tier]},${LEAD_LABELS[event.data.lead]};执行策略 ${event.data.policyVersion}`;
     case 'dispatched': {
       const units = event.data.assignments.map((a) => a.unitName).join('、');
       const roles = event.data.notify.map((r) => ROLE_LABELS[r]).join('、');

@@ -1,34 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { describeEvent, EVENT_LABELS, EVENT_SCHEMA_VERSION, formatBeijing, type Db, type IncidentEvent, type TimelineEntryRow } from '@yuqing/shared';
+import type { Db } from '@yuqing/shared';
 import { assertIncidentVisible, problemResponses } from '@yuqing/http-kit';
-import { listTimeline, unitNames } from '../../timeline/timeline.repository';
+import { cachedUnitNames } from '../../directory/unit-names';
+import { listTimeline } from '../../timeline/timeline.repository';
+import { eventOfEntry, timelineEntryView } from '../../timeline/timeline.view';
 import { IncidentParams, TimelineSchema } from './timeline.schemas';
-
-export function timelineEntryView(row: TimelineEntryRow, names: Map<string, string>) {
-  const event = {
-    id: row.eventId,
-    type: row.type,
-    incidentId: row.incidentId,
-    tier: row.tier,
-    occurredAt: row.occurredAt.toISOString(),
-    schemaVersion: EVENT_SCHEMA_VERSION,
-    data: row.data,
-  } as IncidentEvent;
-  return {
-    eventId: row.eventId,
-    type: event.type,
-    label: EVENT_LABELS[event.type],
-    tier: event.tier,
-    occurredAt: event.occurredAt,
-    occurredAtLocal: formatBeijing(row.occurredAt),
-    text: describeEvent(event, (id) => names.get(id)),
-    ...(row.data.actor ? { actor: row.data.actor } : {}),
-    data: row.data,
-  };
-}
 
 /** An incident's history as the events recorded it. */
 export const timelineRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  const names = cachedUnitNames(db);
   app.get(
     '/v1/incidents/:id/timeline',
     {
@@ -42,8 +22,8 @@ export const timelineRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     },
     async (request) => {
       await assertIncidentVisible(db, request.principal!, request.params.id);
-      const [rows, names] = await Promise.all([listTimeline(db, request.params.id), unitNames(db)]);
-      return { incidentId: request.params.id, entries: rows.map((row) => timelineEntryView(row, names)) };
+      const [rows, unitNames] = await Promise.all([listTimeline(db, request.params.id), names()]);
+      return { incidentId: request.params.id, entries: rows.map((row) => timelineEntryView(eventOfEntry(row), unitNames)) };
     },
   );
 };

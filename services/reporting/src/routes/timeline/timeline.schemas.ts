@@ -5,6 +5,7 @@ export const IncidentParams = z.object({ id: z.uuid({ message: 'an incident id (
 
 export const TimelineEntrySchema = z.object({
   eventId: z.string(),
+  incidentId: z.string(),
   type: z.enum(EVENT_TYPES),
   label: z.string(),
   tier: z.enum(TIERS),

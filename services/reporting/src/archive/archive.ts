@@ -1,0 +1,87 @@
+import {
+  DISPOSITION_LABELS,
+  formatBeijing,
+  RELEASE_FORM_LABELS,
+  REPORT_KIND_LABELS,
+  ROLE_LABELS,
+  TASK_LABELS,
+  type AlertRow,
+  type Config,
+  type IncidentEvent,
+  type IncidentEventOf,
+  type IncidentRow,
+  type TaskRow,
+} from '@yuqing/shared';
+import { composeDigest } from '../digest/digest';
+import { alertView, incidentView, taskView } from '../incidents/incident.view';
+import { fourFirstDelays } from '../stats/four-firsts';
+import type { FourFirstsRow } from '../stats/stats.repository';
+import { timelineEntryView } from '../timeline/timeline.view';
+
+const ofType = <T extends IncidentEvent['type']>(events: readonly IncidentEvent[], type: T) =>
+  events.filter((e): e is IncidentEventOf<T> & IncidentEvent => e.type === type);
+
+/**
+ * The handling archive record (档案, plan §7.4) of one incident: everything the
+ * system knows about it in one document — the incident, its timeline, tasks,
+ * alerts held against units, approvals, releases, investigation reports, the
+ * digest and the four firsts.
+ */
+export function composeArchive(input: {
+  config: Config;
+  incident: IncidentRow;
+  events: readonly IncidentEvent[];
+  tasks: readonly TaskRow[];
+  alerts: readonly AlertRow[];
+  firsts: FourFirstsRow | undefined;
+  names: ReadonlyMap<string, string>;
+}) {
+  const { config, incident, events, names } = input;
+  return {
+    incident: { ...incidentView(config, incident), assessment: incident.assessment },
+    timeline: events.map((e) => timelineEntryView(e, names)),
+    tasks: input.tasks.map((t) => taskView(t, names)),
+    alerts: input.alerts.map((a) => alertView(a, names)),
+    approvals: ofType(events, 'approval_recorded').map((e) => ({
+      eventId: e.id,
+      taskKey: e.data.taskKey,
+      taskKind: e.data.taskKind,
+      taskLabel: TASK_LABELS[e.data.taskKind],
+      role: e.data.approval.role,
+      roleLabel: ROLE_LABELS[e.data.approval.role],
+      actor: e.data.approval.actor,
+      at: e.data.approval.at,
+      atLocal: formatBeijing(e.data.approval.at),
+      comment: e.data.approval.comment ?? null,
+      complete: e.data.complete,
+    })),
+    releases: ofType(events, 'released').map((e) => ({
+      eventId: e.id,
+      form: e.data.form,
+      formLabel: RELEASE_FORM_LABELS[e.data.form],
+      summary: e.data.summary,
+      url: e.data.url ?? null,
+      /** The approved talking points the release rests on (plan §8: nothing unapproved is released). */
+      approvals: e.data.approvals.map((a) => ({ role: a.role, roleLabel: ROLE_LABELS[a.role], actor: a.actor, at: a.at })),
+      actor: e.data.actor ?? null,
+      at: e.occurredAt,
+      atLocal: formatBeijing(e.occurredAt),
+    })),
+    reports: ofType(events, 'report_submitted').map((e) => ({
+      eventId: e.id,
+      unitId: e.data.unitId,
+      unitName: names.get(e.data.unitId) ?? null,
+      kind: e.data.report.kind,
+      kindLabel: REPORT_KIND_LABELS[e.data.report.kind],
+      findings: e.data.report.findings,
+      dispositions: e.data.report.dispositions.map((d) => ({ code: d, label: DISPOSITION_LABELS[d] })),
+      measures: e.data.report.measures ?? null,
+      result: e.data.report.result ?? null,
+      at: e.occurredAt,
+      atLocal: formatBeijing(e.occurredAt),
+    })),
+    digest: composeDigest(config, incident, events, names) ?? null,
+    fourFirsts: input.firsts ? { procedureBasis: input.firsts.procedureBasis, delaysMs: fourFirstDelays(input.firsts) } : null,
+    generatedAt: new Date().toISOString(),
+  };
+}

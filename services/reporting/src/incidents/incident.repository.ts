@@ -1,0 +1,129 @@
+import { sql } from 'kysely';
+import type { AlertRow, Db, IncidentRow, TaskRow } from '@yuqing/shared';
+import { visibleIncidents, type Reach } from '@yuqing/http-kit';
+
+export interface IncidentFilter {
+  readonly tiers?: readonly string[];
+  readonly statuses?: readonly string[];
+  readonly districtCode?: string;
+  readonly topics?: readonly string[];
+  readonly overdue?: boolean;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+const INCIDENT_COLUMNS = [
+  'id',
+  'clientId',
+  'externalId',
+  'title',
+  'summary',
+  'source',
+  'topic',
+  'districtCode',
+  'metrics',
+  'flags',
+  'suggestedTier',
+  'tier',
+  'status',
+  'overdue',
+  'assessment',
+  'workflowId',
+  'policyVersion',
+  'stateSeq',
+  'requestHash',
+  'createdAt',
+  'updatedAt',
+  'closedAt',
+  'archivedAt',
+] as const;
+
+const TASK_COLUMNS = [
+  'incidentId',
+  'key',
+  'kind',
+  'ownerRole',
+  'unitId',
+  'status',
+  'mandatory',
+  'phase',
+  'round',
+  'openedAt',
+  'dueAt',
+  'doneAt',
+  'doneBy',
+  'overdue',
+  'lapsedAt',
+  'approvalsNeeded',
+  'approvals',
+  'cancelReason',
+  'seq',
+  'incidentTier',
+  'updatedAt',
+] as const;
+
+/** Incidents matching the console's filters, newest first, and how many match in all. */
+export async function listIncidents(db: Db, f: IncidentFilter & { readonly reach: Reach }): Promise<{ rows: IncidentRow[]; total: number }> {
+  let q = db.selectFrom('incidents').where(visibleIncidents(f.reach));
+  if (f.tiers?.length) q = q.where('tier', 'in', [...f.tiers]);
+  if (f.statuses?.length) q = q.where('status', 'in', [...f.statuses]);
+  if (f.districtCode) q = q.where('districtCode', '=', f.districtCode);
+  if (f.topics?.length) q = q.where('topic', 'in', [...f.topics]);
+  if (f.overdue !== undefined) q = q.where('overdue', '=', f.overdue);
+  const [rows, count] = await Promise.all([
+    q.select(INCIDENT_COLUMNS).orderBy('createdAt', 'desc').orderBy('id').limit(f.limit).offset(f.offset).execute(),
+    q.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.total) };
+}
+
+export async function findIncident(db: Db, id: string): Promise<IncidentRow | undefined> {
+  return db.selectFrom('incidents').select(INCIDENT_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+/** Each incident's open tasks, nearest deadline first, and the newest task sequence its read model holds. */
+export async function openTasksOf(db: Db, incidentIds: readonly string[]): Promise<Map<string, { tasks: TaskRow[]; tasksSeq: number }>> {
+  const result = new Map<string, { tasks: TaskRow[]; tasksSeq: number }>(incidentIds.map((id) => [id, { tasks: [], tasksSeq: 0 }]));
+  if (incidentIds.length === 0) return result;
+  const [open, seqs] = await Promise.all([
+    db
+      .selectFrom('tasks')
+      .select(TASK_COLUMNS)
+      .where('incidentId', 'in', [...incidentIds])
+      .where('status', '=', 'open')
+      .orderBy(sql`due_at asc nulls last`)
+      .orderBy('openedAt')
+      .execute(),
+    db
+      .selectFrom('tasks')
+      .select(['incidentId', (eb) => eb.fn.max('seq').as('seq')])
+      .where('incidentId', 'in', [...incidentIds])
+      .groupBy('incidentId')
+      .execute(),
+  ]);
+  for (const task of open) result.get(task.incidentId)!.tasks.push(task);
+  for (const s of seqs) result.get(s.incidentId)!.tasksSeq = Number(s.seq);
+  return result;
+}
+
+/** Every task of one incident in the order they opened. */
+export async function tasksOf(db: Db, incidentId: string): Promise<TaskRow[]> {
+  return db
+    .selectFrom('tasks')
+    .select(TASK_COLUMNS)
+    .where('incidentId', '=', incidentId)
+    .orderBy(sql`opened_at asc nulls last`)
+    .orderBy('key')
+    .execute();
+}
+
+/** Every alert raised on one incident (lapses, reminders, escalations), oldest first. */
+export async function alertsOf(db: Db, incidentId: string): Promise<AlertRow[]> {
+  return db
+    .selectFrom('alerts')
+    .select(['id', 'incidentId', 'taskKey', 'taskKind', 'kind', 'stage', 'accountableRole', 'accountableUnitId', 'notified', 'dueAt', 'raisedAt', 'lateMs', 'resolvedAt'])
+    .where('incidentId', '=', incidentId)
+    .orderBy('raisedAt')
+    .orderBy('id')
+    .execute();
+}

@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config, Db } from '@yuqing/shared';
+import { assertIncidentVisible, problemResponses, problems } from '@yuqing/http-kit';
+import { renderDigestHtml } from '../../digest/digest.html';
+import { composeDigest, type Digest } from '../../digest/digest';
+import { cachedUnitNames } from '../../directory/unit-names';
+import { loadIncidentHistory } from '../../incidents/incident-history';
+import { IncidentParams } from '../timeline/timeline.schemas';
+import { DigestSchema } from './digest.schemas';
+
+/** The opinion digest 《舆情摘报》 of an incident, as JSON and as a printable page. */
+export const digestRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = async (app, { db, config }) => {
+  const names = cachedUnitNames(db);
+
+  async function digestOf(incidentId: string): Promise<Digest> {
+    const [history, unitNames] = await Promise.all([loadIncidentHistory(db, incidentId), names()]);
+    if (!history) throw problems.notFound(`incident ${incidentId}`);
+    const digest = composeDigest(config, history.incident, history.events, unitNames);
+    if (!digest) throw problems.notFound(`《舆情摘报》尚未形成: the digest of incident ${incidentId}`);
+    return digest;
+  }
+
+  app.get(
+    '/v1/incidents/:id/digest',
+    {
+      onRequest: app.requireScope('reports:read'),
+      schema: {
+        tags: ['digest'],
+        summary: 'The opinion digest 《舆情摘报》 of an incident, once the office has written it',
+        params: IncidentParams,
+        response: { 200: DigestSchema, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      await assertIncidentVisible(db, request.principal!, request.params.id);
+      return digestOf(request.params.id);
+    },
+  );
+
+  app.get(
+    '/v1/incidents/:id/digest.html',
+    {
+      onRequest: app.requireScope('reports:read'),
+      schema: {
+        tags: ['digest'],
+        summary: 'The opinion digest as a printable HTML page (text/html)',
+        params: IncidentParams,
+        response: { 200: z.string().describe('text/html: the digest as a printable page'), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await assertIncidentVisible(db, request.principal!, request.params.id);
+      return reply.type('text/html; charset=utf-8').send(renderDigestHtml(await digestOf(request.params.id)));
+    },
+  );
+};

@@ -1,0 +1,51 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Db } from '@yuqing/shared';
+import { assertBureauWide, HttpProblem, problemResponses } from '@yuqing/http-kit';
+import type { LiveFeed } from '../../live/live-feed';
+
+/** Whether an Accept header admits an event stream (absent and wildcards do). */
+function acceptsEventStream(accept: string | undefined): boolean {
+  return !accept || /(^|,)\s*(text\/event-stream|text\/\*|\*\/\*)\s*(;|,|$)/i.test(accept);
+}
+
+/**
+ * `GET /v1/stream`: Server-Sent Events for the console. First `ready`, then one
+ * `incident` event per incident event as this process sees it (id = event id;
+ * data = the incident id and the timeline entry), and `resync` when the viewer
+ * should reload because events may have been missed. Comment lines keep idle
+ * connections open through proxies. The key goes in the Authorization header
+ * (the console reads the stream with fetch(); EventSource cannot send headers).
+ */
+export const streamRoutes: FastifyPluginAsyncZod<{ db: Db; live: LiveFeed; watching: () => boolean }> = async (app, { db, live, watching }) => {
+  app.get(
+    '/v1/stream',
+    {
+      onRequest: app.requireScope('reports:read'),
+      sse: { kind: 'only', heartbeat: true },
+      schema: {
+        tags: ['stream'],
+        summary: 'Live incident events for the console (text/event-stream)',
+        response: problemResponses(401, 403, 406),
+      },
+      preHandler: async (request) => {
+        // Every incident's events flow here: a bureau-wide view, for the office and leaders.
+        await assertBureauWide(db, request.principal!);
+        // Answered here so that a refusal is problem+json like every other error.
+        if (!acceptsEventStream(request.headers.accept)) {
+          throw new HttpProblem(406, 'not_acceptable', 'Not Acceptable', 'this endpoint only produces text/event-stream');
+        }
+      },
+    },
+    async (request, reply) => {
+      reply.sse.keepAlive();
+      const subscription = live.subscribe(
+        (message) => reply.sse.send(message),
+        () => reply.sse.close(),
+      );
+      reply.sse.onClose(() => subscription.close());
+      // Sending commits the headers; the handler may then return while the stream stays open.
+      await reply.sse.send({ event: 'ready', data: { at: new Date().toISOString(), live: watching() } });
+      request.log.debug({ viewers: live.viewers }, 'viewer connected to the live stream');
+    },
+  );
+};
