@@ -1,11 +1,9 @@
 import type { Db } from '@yuqing/shared';
 import { createIncidentActivities } from './incident/incident.activities';
-import { createPolicyActivities } from './policy/policy.activities';
-import { createRoutingActivities } from './routing/routing.activities';
 
 export * from './incident/incident.activities';
-export * from './policy/policy.activities';
-export * from './routing/routing.activities';
+export * from './policy/policy-snapshot';
+export * from './routing/routing';
 
 export interface ActivityDeps {
   readonly db: Db;
@@ -14,11 +12,7 @@ export interface ActivityDeps {
 
 /** Every activity the incident workflow calls, built once per worker from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  return {
-    ...createIncidentActivities(deps),
-    ...createPolicyActivities(deps),
-    ...createRoutingActivities(deps),
-  };
+  return createIncidentActivities(deps);
 }
 
 export type Activities = ReturnType<typeof createActivities>;

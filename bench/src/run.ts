@@ -358,7 +358,8 @@ function report(r: Record<string, any>): void {
     ...rows.map(([a, b, c]) => `| ${a} | ${b} | ${c} |`),
     '',
   ].join('\n');
-  appendFileSync(path.join(REPO_ROOT, 'BENCHMARKS.md'), md);
+  // BENCH_RECORD=0 for trial runs that should not land in BENCHMARKS.md.
+  if (process.env.BENCH_RECORD !== '0') appendFileSync(path.join(REPO_ROOT, 'BENCHMARKS.md'), md);
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,7 @@
 import { sql, type Transaction } from 'kysely';
-import { enqueue, recordAudit, type AuditEntry, type Database, type Db, type IncidentEvent, type IncidentStatus, type Tier } from '@yuqing/shared';
+import { enqueue, recordAudit, type AuditEntry, type Database, type Db, type IncidentEvent, type IncidentStatus, type PolicySnapshot, type Tier } from '@yuqing/shared';
+import { snapshotPolicy } from '../policy/policy-snapshot';
+import { resolveRouting, type Routing } from '../routing/routing';
 
 /** Read-model fields of the incident row that follow the workflow. */
 export interface IncidentRowChange {
@@ -76,14 +78,35 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
   }
 
   return {
-    /** Stores events for publication and updates the incident row, in one transaction. */
-    async publishEvents(input: { incidentId: string; events: readonly IncidentEvent[]; incident?: IncidentRowChange }): Promise<void> {
+    /**
+     * What an incident's workflow needs at start, read once and kept in its history:
+     * the policy snapshot (with its version) and who is responsible (routing).
+     */
+    async prepareIncident(input: { topic: string; district?: string }): Promise<{ policy: PolicySnapshot; routing: Routing }> {
+      const [policy, routing] = await Promise.all([snapshotPolicy(db, input.district), resolveRouting(db, input)]);
+      return { policy, routing };
+    },
+
+    /**
+     * Stores events for publication and updates the incident row, in one transaction;
+     * marks the alerts of tasks now done as resolved.
+     */
+    async publishEvents(input: { incidentId: string; events: readonly IncidentEvent[]; incident?: IncidentRowChange; resolveAlertsOf?: readonly string[] }): Promise<void> {
       await db.transaction().execute(async (trx) => {
         // A retry after a commit whose answer was lost: everything is already recorded.
         if (await alreadyRecorded(trx, input.events[0]?.id)) return;
         for (const event of input.events) await enqueue(trx, { kind: 'event', dedupeKey: event.id, payload: event });
         await recordAudit(trx, input.events.map(auditOf));
         await applyRowChange(trx, input.incidentId, input.incident);
+        if (input.resolveAlertsOf?.length) {
+          await trx
+            .updateTable('alerts')
+            .set({ resolvedAt: input.events[0]?.occurredAt ?? new Date().toISOString() })
+            .where('incidentId', '=', input.incidentId)
+            .where('taskKey', 'in', [...input.resolveAlertsOf])
+            .where('resolvedAt', 'is', null)
+            .execute();
+        }
       });
       onCommitted?.();
     },
@@ -105,15 +128,5 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
       onCommitted?.();
     },
 
-    /** Marks an incident's open alerts for a task resolved once the task is done. */
-    async resolveAlerts(input: { incidentId: string; taskKey: string; at: string }): Promise<void> {
-      await db
-        .updateTable('alerts')
-        .set({ resolvedAt: input.at })
-        .where('incidentId', '=', input.incidentId)
-        .where('taskKey', '=', input.taskKey)
-        .where('resolvedAt', 'is', null)
-        .execute();
-    },
   };
 }

@@ -1,5 +1,5 @@
 import { createServer, type App } from '@yuqing/http-kit';
-import { createPolicyActivities } from '@yuqing/activities';
+import { snapshotPolicy } from '@yuqing/activities';
 import { createTemporalClient, DEFAULT_POLICY, loadConfig, scalePolicy } from '@yuqing/shared';
 import { createTestDatabase, createTestKey, testLogger, type TestDatabase } from '@yuqing/testkit';
 import { dispatchApp } from '../src/app';
@@ -38,7 +38,7 @@ describe('policies as versioned data', () => {
     const res = await put('city', { baseVersion: 1, note: '演练期间时限减半', document: doc });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ version: 2, createdBy: 'policy-editor' });
-    const snap = await createPolicyActivities({ db: t.db }).snapshotPolicy({});
+    const snap = await snapshotPolicy(t.db);
     expect(snap.version).toBe('city@2');
     expect(snap.document.tiers.critical.tasks.find((x) => x.kind === 'authoritative_release')!.deadline).toBe('7200000ms');
     const audit = await t.db.selectFrom('auditLog').select(['actorId', 'action', 'entityId']).where('action', '=', 'policy.published').execute();
@@ -68,7 +68,7 @@ describe('policies as versioned data', () => {
     expect(unknownTask.json().errors[0].field).toBe('body.document.tiers.general.press_conference');
     const ok = await put('230103', { baseVersion: 0, document: { name: '南岗区预案', tiers: { general: { acknowledge: { deadline: '1h' } } } } });
     expect(ok.statusCode).toBe(201);
-    const snap = await createPolicyActivities({ db: t.db }).snapshotPolicy({ district: '230103' });
+    const snap = await snapshotPolicy(t.db, '230103');
     expect(snap.version).toBe('city@2+230103@1');
     expect(snap.document.tiers.general.tasks.find((x) => x.kind === 'acknowledge')!.deadline).toBe('1h');
     expect((await put('朝阳区', { baseVersion: 0, document: {} })).statusCode).toBe(400);

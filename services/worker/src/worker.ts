@@ -12,7 +12,7 @@ export interface IncidentWorkerOptions {
   readonly onCommitted?: () => void;
   /** Prebuilt bundle (production) or the workflows source path (development, tests). */
   readonly workflows: { readonly code: string } | { readonly path: string };
-  readonly tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'>;
+  readonly tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentLocalActivityExecutions' | 'maxConcurrentWorkflowTaskExecutions'>;
 }
 
 /** Builds the incident worker; `run()` it and `shutdown()` to drain on SIGTERM. */

@@ -8,7 +8,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
-  proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -60,11 +60,14 @@ import {
 } from './incident.messages';
 import { isRaise, taskKey, TaskBook, type Task } from './task-book';
 
-const activities = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  // No attempt limit: an alert must get through once PostgreSQL is back.
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
+/**
+ * The activities are short, idempotent database steps, so they run as local
+ * activities: no round trip through the server per step, which is what bounds the
+ * first minutes of a burst. No attempt limit: an alert must get through once
+ * PostgreSQL is back.
+ */
+const LOCAL = { startToCloseTimeout: '30s', retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' } } as const;
+const activities = proxyLocalActivities<Activities>(LOCAL);
 
 const SYSTEM: Actor = { id: 'system:workflow', kind: 'system' };
 
@@ -132,9 +135,11 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     return { tier, status, overdue: book.anyOverdue(), ...(policy ? { policyVersion: policy.version } : {}), seq: ++rowSeq };
   }
 
-  async function publish(summary: string, ...events: IncidentEvent[]): Promise<void> {
-    await activities.publishEvents.executeWithOptions({ startToCloseTimeout: '30s', summary }, [
-      { incidentId, events, incident: rowChange() },
+  /** Records events (and resolves the alerts of tasks they finished) in one transaction. */
+  async function publish(summary: string, events: IncidentEvent[], done: readonly Task[] = []): Promise<void> {
+    const resolveAlertsOf = done.filter((t) => t.lapsedAt).map((t) => t.key);
+    await activities.publishEvents.executeWithOptions({ ...LOCAL, summary }, [
+      { incidentId, events, incident: rowChange(), ...(resolveAlertsOf.length ? { resolveAlertsOf } : {}) },
     ]);
   }
 
@@ -185,7 +190,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
 
   async function raise(summary: string, alert: AlertRecord, ev: IncidentEvent): Promise<void> {
     await CancellationScope.nonCancellable(() =>
-      activities.raiseAlert.executeWithOptions({ startToCloseTimeout: '30s', summary }, [{ alert, event: ev, incident: rowChange() }]),
+      activities.raiseAlert.executeWithOptions({ ...LOCAL, summary }, [{ alert, event: ev, incident: rowChange() }]),
     );
     syncVisibility();
   }
@@ -331,11 +336,6 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     return openTask(taskKey(kind, unitId));
   }
 
-  /** After a task is done: repeat it if the policy says so, and resolve its alerts. */
-  async function afterDone(task: Task): Promise<void> {
-    if (task.lapsedAt) await activities.resolveAlerts({ incidentId, taskKey: task.key, at: nowIso() });
-  }
-
   setHandler(stateQuery, state);
 
   setHandler(
@@ -343,8 +343,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     async ({ actor, unitId }) => {
       const task = book.complete(taskKey('acknowledge', unitId), actor, Date.now());
       syncWatchers();
-      await publish(`签收:${unitId}`, event('acknowledged', { unitId, actor }));
-      await afterDone(task);
+      await publish(`签收:${unitId}`, [event('acknowledged', { unitId, actor })], [task]);
       return state();
     },
     { validator: ({ unitId }) => void unitTask('acknowledge', unitId) },
@@ -360,8 +359,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       if (ack?.status === 'open') done.push(book.complete(ack.key, actor, now));
       if (report.kind === 'final') done.push(book.complete(taskKey('investigation_report', unitId), actor, now));
       syncWatchers();
-      await publish(`上报${report.kind === 'final' ? '整体' : '阶段性'}情况:${unitId}`, event('report_submitted', { unitId, report, actor }));
-      for (const task of done) await afterDone(task);
+      await publish(`上报${report.kind === 'final' ? '整体' : '阶段性'}情况:${unitId}`, [event('report_submitted', { unitId, report, actor })], done);
       return state();
     },
     { validator: ({ unitId }) => void unitTask('investigation_report', unitId) },
@@ -376,8 +374,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
         task.kind === 'digest'
           ? event('digest_ready', { text: note!, ...(proposal ? { proposal } : {}), actor })
           : event('task_completed', { taskKey: key, taskKind: task.kind, ...(note ? { note } : {}), ...(url ? { url } : {}), actor });
-      await publish(`完成:${TASK_LABELS[task.kind]}`, ev);
-      await afterDone(task);
+      await publish(`完成:${TASK_LABELS[task.kind]}`, [ev], [task]);
       return state();
     },
     {
@@ -397,8 +394,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       const approval = { role, actor, at: nowIso(), ...(comment ? { comment } : {}) };
       const { task, complete } = book.approve(key, approval, Date.now());
       syncWatchers();
-      await publish(`审批:${TASK_LABELS[task.kind]}(${ROLE_LABELS[role]})`, event('approval_recorded', { taskKey: key, taskKind: task.kind, approval, complete, actor }));
-      if (complete) await afterDone(task);
+      await publish(`审批:${TASK_LABELS[task.kind]}(${ROLE_LABELS[role]})`, [event('approval_recorded', { taskKey: key, taskKind: task.kind, approval, complete, actor })], complete ? [task] : []);
       return state();
     },
     {
@@ -430,8 +426,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       for (const t of done) book.repeat(t.key, now);
       syncWatchers();
       const approvals = book.get(taskKey('talking_points_approval'))?.approvals ?? [];
-      await publish(`对外发布:${form}`, event('released', { form, summary, ...(url ? { url } : {}), approvals, actor }));
-      for (const t of done) await afterDone(t);
+      await publish(`对外发布:${form}`, [event('released', { form, summary, ...(url ? { url } : {}), approvals, actor })], done);
       return state();
     },
     {
@@ -465,7 +460,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       const events = [event('tier_changed', { from, to, reason, actor })];
       // Raising brings new units and leaders in: they get the link at once.
       if (raising) events.push(dispatched('tier_changed', assignments.filter((a) => !before.has(a.unitId)), actor));
-      await publish(`调整等级:${TIER_LABELS[from]} → ${TIER_LABELS[to]}`, ...events);
+      await publish(`调整等级:${TIER_LABELS[from]} → ${TIER_LABELS[to]}`, events);
       return state();
     },
     {
@@ -486,11 +481,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       if (routing && routing.roleUnits[to.role] === fromUnitId) routing = { ...routing, roleUnits: { ...routing.roleUnits, [to.role]: to.unitId } };
       book.reassign(fromUnitId, to, tierPolicy(), now, `改派至 ${to.unitName}:${reason}`);
       syncWatchers();
-      await publish(
-        `改派:${fromUnitId} → ${to.unitId}`,
-        event('reassigned', { fromUnitId, toUnitId: to.unitId, reason, actor }),
-        dispatched('reassigned', [to], actor),
-      );
+      await publish(`改派:${fromUnitId} → ${to.unitId}`, [event('reassigned', { fromUnitId, toUnitId: to.unitId, reason, actor }), dispatched('reassigned', [to], actor)]);
       return state();
     },
     {
@@ -514,7 +505,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       closedReason = reason;
       book.openClosing(tierPolicy(), Date.now());
       syncWatchers();
-      await publish('处置结束', event('closed', { reason, forced: force ?? false, actor }));
+      await publish('处置结束', [event('closed', { reason, forced: force ?? false, actor })]);
       return state();
     },
     {
@@ -532,8 +523,9 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
 
   // ---- the path -----------------------------------------------------------------
 
-  policy = await activities.snapshotPolicy({ ...(input.district ? { district: input.district } : {}) });
-  routing = await activities.resolveRouting({ topic: input.topic, ...(input.district ? { district: input.district } : {}) });
+  ({ policy, routing } = await activities.prepareIncident.executeWithOptions({ ...LOCAL, summary: '读取处置策略与责任单位' }, [
+    { topic: input.topic, ...(input.district ? { district: input.district } : {}) },
+  ]));
   assignments = assignmentsFor(tier);
   tierSince = Date.now();
   status = 'handling';
@@ -555,14 +547,14 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
   const assessed = event('assessed', { reasons: [...input.reasons], policyVersion: policy.version, lead: tierPolicy().lead });
   book.applyTier(tierPolicy(), assignments, tierSince, false, '');
   syncWatchers();
-  await publish(`接收、定级、转办:${TIER_LABELS[tier]}`, received, assessed, dispatched('initial', assignments));
+  await publish(`接收、定级、转办:${TIER_LABELS[tier]}`, [received, assessed, dispatched('initial', assignments)]);
 
   // Closed, and the post-incident review (if the tier requires one) done: archive.
   await condition(() => status === 'closed' && book.outstanding('closing').length === 0);
   book.cancelOpen('closing', '归档', true);
   status = 'archived';
   syncWatchers();
-  await publish('归档', event('archived', { actor: SYSTEM }));
+  await publish('归档', [event('archived', { actor: SYSTEM })]);
   await condition(allHandlersFinished);
   return state();
 }

@@ -10,9 +10,8 @@ export interface Routing {
   readonly roleUnits: Partial<Record<Role, string>>;
 }
 
-export function createRoutingActivities({ db }: { db: Db }) {
-  return {
-    async resolveRouting(input: { topic: string; district?: string }): Promise<Routing> {
+/** The department, district bureau and role holders of an incident, from the routing rules. */
+export async function resolveRouting(db: Db, input: { topic: string; district?: string }): Promise<Routing> {
       const rules = await db
         .selectFrom('routingRules')
         .innerJoin('units', 'units.id', 'routingRules.unitId')
@@ -31,6 +30,4 @@ export function createRoutingActivities({ db }: { db: Db }) {
         ...(district ? { districtBureau: { unitId: district.unitId, unitName: district.unitName, role: 'district_bureau' as const } } : {}),
         roleUnits,
       };
-    },
-  };
 }
