@@ -26,6 +26,7 @@ export { MIGRATIONS } from './db/migrations';
 export * from './nats/nats';
 export * from './nats/consumer-runner';
 export * from './outbox/outbox';
+export * from './outbox/event-relay';
 export * from './audit/audit';
 export * from './auth/api-keys';
 export * from './temporal/temporal';

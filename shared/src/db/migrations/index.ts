@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as core from './2026-11-28T0001-core';
 import * as seed from './2026-11-28T0002-seed-directory-and-policy';
+import * as dispatchNotifications from './2026-11-28T0201-dispatch-duty-and-notifications';
 
 /**
  * Every migration, by name (timestamp and purpose). Listed statically so that the
@@ -9,4 +10,5 @@ import * as seed from './2026-11-28T0002-seed-directory-and-policy';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T0001-core': core,
   '2026-11-28T0002-seed-directory-and-policy': seed,
+  '2026-11-28T0201-dispatch-duty-and-notifications': dispatchNotifications,
 };
