@@ -18,7 +18,9 @@ export function createDb(options: { url: string; poolMax?: number; applicationNa
   });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  // Nested keys stay as stored: jsonb documents keyed by codes (`investigation_report`,
+  // `food_safety`) must read back as written, not camel-cased.
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
 }
 
 /** True when the database answers a trivial query. */
