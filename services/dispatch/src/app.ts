@@ -3,6 +3,8 @@ import type { Client } from '@temporalio/client';
 import { databaseReachable, type Config, type Db } from '@yuqing/shared';
 import { authPlugin, healthPlugin, openapiPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
 import { actionRoutes } from './routes/actions/actions.routes';
+import { channelRoutes } from './routes/channels/channels.routes';
+import { deliveryRoutes } from './routes/deliveries/deliveries.routes';
 import { personRoutes } from './routes/persons/persons.routes';
 import { policyRoutes } from './routes/policies/policies.routes';
 import { routingRoutes } from './routes/routing/routing.routes';
@@ -16,11 +18,14 @@ export interface DispatchDeps {
   readonly temporal: Client;
   /** True while the event consumer is connected to NATS. */
   readonly natsConnected: () => boolean;
+  /** Wakes the delivery worker after an operator put a dead letter back in its queue. */
+  readonly onDeliveriesQueued?: () => void;
 }
 
 /**
  * The dispatch service as a plugin: the directory (units, people, duty, routing),
- * units' tasks and human steps forwarded to workflows.
+ * units' tasks, human steps forwarded to workflows, notification channels and
+ * the delivery log.
  */
 export const dispatchApp = fp<DispatchDeps>(
   async (app, deps) => {
@@ -45,6 +50,8 @@ export const dispatchApp = fp<DispatchDeps>(
     await app.register(unitRoutes, { db: deps.db });
     await app.register(personRoutes, { db: deps.db });
     await app.register(routingRoutes, { db: deps.db });
+    await app.register(channelRoutes, { db: deps.db });
+    await app.register(deliveryRoutes, { db: deps.db, ...(deps.onDeliveriesQueued ? { onRequeued: deps.onDeliveriesQueued } : {}) });
   },
   { name: 'yuqing-dispatch' },
 );

@@ -1,4 +1,4 @@
-/** The directory as data: units, people, duty, personal keys and routing over REST, each change audited. */
+/** The directory as data: units, people, duty, personal keys, routing and channels over REST, each change audited. */
 import { createRoutingActivities } from '@yuqing/activities';
 import { createServer, type App } from '@yuqing/http-kit';
 import { createTemporalClient, DISTRICT_CODES, loadConfig, TOPICS, type Role } from '@yuqing/shared';
@@ -260,5 +260,54 @@ describe('routing rules', () => {
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ action: 'routing.replaced', before: expect.objectContaining({ 'role:public_security': 'ext-public-security' }) });
     expect(audit[0]!.after).not.toHaveProperty('role:public_security');
+  });
+});
+
+describe('notification channels', () => {
+  it('stores a channel’s address and secret but never shows or audits them', async () => {
+    const hook = await call('POST', '/v1/channels', keys.editor, { unitId: 'district-230103', kind: 'webhook', address: 'https://oa.example.cn/hooks/yuqing', label: '南岗区局办公系统' });
+    expect(hook.statusCode).toBe(201);
+    const { id, secret } = hook.json();
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(hook.json()).toMatchObject({ kind: 'webhook', kindLabel: 'Webhook', hasSecret: true, enabled: true });
+
+    const list = await call('GET', '/v1/channels?unit=district-230103', keys.editor);
+    expect(list.json().items).toEqual([expect.objectContaining({ id, label: '南岗区局办公系统', hasSecret: true })]);
+    const shown = JSON.stringify([list.json(), (await call('GET', `/v1/channels/${id}`, keys.editor)).json()]);
+    expect(shown).not.toContain('oa.example.cn');
+    expect(shown).not.toContain(secret);
+
+    const rotated = await call('PATCH', `/v1/channels/${id}`, keys.editor, { rotateSecret: true, address: 'https://oa2.example.cn/hooks/yuqing' });
+    expect(rotated.json().secret).toBeDefined();
+    expect(rotated.json().secret).not.toBe(secret);
+    const row = await t.db.selectFrom('notificationChannels').select(['address', 'secret']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ address: 'https://oa2.example.cn/hooks/yuqing', secret: rotated.json().secret });
+
+    const audit = await auditOf(id);
+    expect(audit.map((a) => a.action)).toEqual(['channel.created', 'channel.updated']);
+    expect(audit[1]!.after).toMatchObject({ addressChanged: true, secretChanged: true });
+    const text = JSON.stringify(audit);
+    for (const s of ['oa.example.cn', 'oa2.example.cn', secret, rotated.json().secret]) expect(text).not.toContain(s);
+
+    expect((await call('DELETE', `/v1/channels/${id}`, keys.editor)).statusCode).toBe(204);
+    expect((await call('GET', `/v1/channels/${id}`, keys.editor)).statusCode).toBe(404);
+  });
+
+  it('refuses a channel that cannot work, naming the field', async () => {
+    const cases: [unknown, string[]][] = [
+      [{ unitId: 'district-230103', kind: 'email', address: 'nobody' }, ['body.address']],
+      [{ unitId: 'district-230103', kind: 'webhook', address: 'ftp://x.example.cn/' }, ['body.address']],
+      [{ unitId: 'district-230103', kind: 'webhook', address: 'https://user:pw@x.example.cn/' }, ['body.address']],
+      [{ unitId: 'district-230103', kind: 'wecom', address: 'https://qyapi.example.cn/cgi-bin/webhook/send?key=k', secret: 'x'.repeat(20) }, ['body.secret']],
+      [{ unitId: 'district-230103', personId: 'duty-district-230103', kind: 'email', address: 'a@example.cn' }, ['body.unitId']],
+      [{ unitId: 'nowhere', kind: 'email', address: 'a@example.cn' }, ['body.unitId']],
+      [{ unitId: 'district-230103', kind: 'sms', address: '110' }, ['body.kind']],
+    ];
+    for (const [body, expected] of cases) {
+      const res = await call('POST', '/v1/channels', keys.editor, body);
+      expect([res.statusCode, fields(res)]).toEqual([422, expected]);
+    }
+    expect((await call('POST', '/v1/channels', keys.nangang, { unitId: 'district-230103', kind: 'email', address: 'a@example.cn' })).statusCode).toBe(403);
+    expect((await call('GET', '/v1/channels', keys.reader)).statusCode).toBe(403);
   });
 });
