@@ -5,6 +5,7 @@ import { authPlugin, healthPlugin, openapiPlugin, problemPlugin, securityPlugin 
 import { actionRoutes } from './routes/actions/actions.routes';
 import { channelRoutes } from './routes/channels/channels.routes';
 import { deliveryRoutes } from './routes/deliveries/deliveries.routes';
+import { overdueRoutes } from './routes/overdue/overdue.routes';
 import { personRoutes } from './routes/persons/persons.routes';
 import { policyRoutes } from './routes/policies/policies.routes';
 import { routingRoutes } from './routes/routing/routing.routes';
@@ -24,8 +25,8 @@ export interface DispatchDeps {
 
 /**
  * The dispatch service as a plugin: the directory (units, people, duty, routing),
- * units' tasks, human steps forwarded to workflows, notification channels and
- * the delivery log.
+ * units' tasks and chasing, human steps forwarded to workflows, notification
+ * channels and the delivery log.
  */
 export const dispatchApp = fp<DispatchDeps>(
   async (app, deps) => {
@@ -50,6 +51,7 @@ export const dispatchApp = fp<DispatchDeps>(
     await app.register(unitRoutes, { db: deps.db });
     await app.register(personRoutes, { db: deps.db });
     await app.register(routingRoutes, { db: deps.db });
+    await app.register(overdueRoutes, { db: deps.db });
     await app.register(channelRoutes, { db: deps.db });
     await app.register(deliveryRoutes, { db: deps.db, ...(deps.onDeliveriesQueued ? { onRequeued: deps.onDeliveriesQueued } : {}) });
   },

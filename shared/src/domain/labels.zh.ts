@@ -191,6 +191,7 @@ export const NOTICE_LABELS = {
   supervision: '督办',
   lapsed: '超时预警',
   recipient: '接收',
+  accountable: '责任单位',
   deadline: '截止',
   beijingTime: '北京时间',
   overdueBy: '已超时',

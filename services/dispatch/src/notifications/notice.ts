@@ -46,6 +46,8 @@ export interface NoticeInput {
   readonly event: NotifyingEvent;
   readonly incident: { readonly title: string; readonly sourceUrl?: string };
   readonly to: NoticeRecipient;
+  /** For a reminder, escalation or lapse: the unit whose task is late. */
+  readonly accountable?: { readonly unitId: string; readonly unitName: string };
   /** The recipient unit's tasks that the event opened, with their deadlines (for a warning). */
   readonly unitTasks: readonly { readonly kind: TaskKind; readonly dueAt?: string }[];
   readonly links: { readonly timeline: string; readonly tasks: string };
@@ -117,10 +119,12 @@ export function renderNotice(input: NoticeInput): NoticeMessage {
     `${NOTICE_LABELS.timeline}:${links.timeline}`,
     `${NOTICE_LABELS.unitTasks}:${links.tasks}`,
   ];
-  const text = [title, summary, whom, ...deadlines, ...linkLines].join('\n');
+  const accountable = input.accountable && event.type !== 'dispatched' ? [`${NOTICE_LABELS.accountable}:${input.accountable.unitName}`] : [];
+  const text = [title, summary, ...accountable, whom, ...deadlines, ...linkLines].join('\n');
   const markdown = [
     `### ${title}`,
     `> ${summary}`,
+    ...accountable.map((line) => `> **${line}**`),
     `> ${whom}`,
     ...deadlines.map((d) => `- ${d}`),
     '',

@@ -15,27 +15,28 @@ export interface PlannerOptions {
   readonly links: { readonly dispatch: string; readonly reporting: string };
 }
 
+/** The unit and role whose task a chasing event is about (the task as dispatch's read model has it). */
+async function lateOwner(trx: Transaction<Database>, event: NotifyingEvent): Promise<Recipient | undefined> {
+  if (event.type === 'dispatched') return undefined;
+  if (event.type === 'deadline_lapsed' && event.data.accountable.unitId) return event.data.accountable;
+  const task = await trx.selectFrom('tasks').select(['ownerRole', 'unitId']).where('incidentId', '=', event.incidentId).where('key', '=', event.data.taskKey).executeTakeFirst();
+  return task?.unitId ? { role: task.ownerRole as Role, unitId: task.unitId } : undefined;
+}
+
 /**
  * Who an event is for (plan §5, §6): a warning goes to the assigned units and the
  * roles the tier sends the link to; a reminder or escalation to its `to`, and an
  * escalation also to the unit that is late (督办 presses it as the next level
  * learns); a lapse to the accountable unit and the opinion office.
  */
-async function recipientsOf(trx: Transaction<Database>, event: NotifyingEvent): Promise<Recipient[]> {
+function recipientsOf(event: NotifyingEvent, late: Recipient | undefined): Recipient[] {
   switch (event.type) {
     case 'dispatched':
       return [...event.data.assignments.map((a) => ({ role: a.role, unitId: a.unitId })), ...event.data.notify.map((role) => ({ role }))];
     case 'reminder_sent':
       return [...event.data.to];
-    case 'escalated': {
-      const late = await trx
-        .selectFrom('tasks')
-        .select(['ownerRole', 'unitId'])
-        .where('incidentId', '=', event.incidentId)
-        .where('key', '=', event.data.taskKey)
-        .executeTakeFirst();
-      return [...event.data.to, ...(late?.unitId ? [{ role: late.ownerRole as Role, unitId: late.unitId }] : [])];
-    }
+    case 'escalated':
+      return [...event.data.to, ...(late ? [late] : [])];
     case 'deadline_lapsed':
       return [event.data.accountable, { role: 'opinion_office' }];
   }
@@ -88,9 +89,11 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
   const reportingUrl = options.links.reporting.replace(/\/+$/, '');
   return async (trx, event) => {
     if (!isNotifying(event)) return 0;
-    const targets = await unitsOf(trx, await recipientsOf(trx, event));
+    const late = await lateOwner(trx, event);
+    const targets = await unitsOf(trx, recipientsOf(event, late));
     if (targets.size === 0) return 0;
     const names = new Map((await trx.selectFrom('units').select(['id', 'name']).execute()).map((u) => [u.id, u.name]));
+    const accountable = late?.unitId && names.has(late.unitId) ? { unitId: late.unitId, unitName: names.get(late.unitId)! } : undefined;
     const incident = await trx.selectFrom('incidents').select(['title', 'source']).where('id', '=', event.incidentId).executeTakeFirst();
     const sourceUrl = (incident?.source as { url?: string } | undefined)?.url;
     const title = event.type === 'dispatched' ? event.data.title : incident?.title ?? event.incidentId;
@@ -114,6 +117,7 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
           event,
           incident: { title, ...(sourceUrl ? { sourceUrl } : {}) },
           to,
+          ...(accountable ? { accountable } : {}),
           unitTasks: unitTasks.map((t) => ({ kind: t.kind, ...(t.dueAt ? { dueAt: t.dueAt } : {}) })),
           links,
           unitNames: (id) => names.get(id),
