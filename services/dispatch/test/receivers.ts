@@ -191,6 +191,8 @@ export class SmtpReceiver {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
+      // Loopback has no reverse DNS worth waiting for.
+      disableReverseLookup: true,
       logger: false,
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
