@@ -185,7 +185,6 @@ export const DELIVERY_STATUS_LABELS: Readonly<Record<DeliveryStatus, string>> = 
 export const NOTICE_LABELS = {
   warning: '预警',
   urgentWarning: '紧急预警',
-  reassigned: '改派通知',
   reminder: '催办',
   advanceReminder: '临近时限提醒',
   supervision: '督办',
@@ -198,5 +197,4 @@ export const NOTICE_LABELS = {
   source: '舆情链接',
   timeline: '处置时间线',
   unitTasks: '本单位待办',
-  test: '测试消息',
 } as const;
