@@ -27,6 +27,7 @@ export * from './nats/nats';
 export * from './nats/consumer-runner';
 export * from './nats/event-watcher';
 export * from './outbox/outbox';
+export * from './outbox/event-relay';
 export * from './audit/audit';
 export * from './auth/api-keys';
 export * from './temporal/temporal';

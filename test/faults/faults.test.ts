@@ -360,6 +360,7 @@ it('intake killed with requests in flight: retries with the same key find one in
 
 it('SIGTERM mid-burst: intake and worker drain their work and exit 0; no request is cut', async () => {
   const t0 = Date.now();
+  cutCodes.length = 0; // the SIGKILL scenarios before this one cut requests on purpose
   const codes: (number | null | undefined)[] = [];
   const outcomes = await burst('sigterm', 120, 8, async (progress) => {
     await when(progress, 40);

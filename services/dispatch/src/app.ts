@@ -3,8 +3,14 @@ import type { Client } from '@temporalio/client';
 import { databaseReachable, type Config, type Db } from '@yuqing/shared';
 import { authPlugin, healthPlugin, openapiPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
 import { actionRoutes } from './routes/actions/actions.routes';
+import { channelRoutes } from './routes/channels/channels.routes';
+import { deliveryRoutes } from './routes/deliveries/deliveries.routes';
+import { overdueRoutes } from './routes/overdue/overdue.routes';
+import { personRoutes } from './routes/persons/persons.routes';
 import { policyRoutes } from './routes/policies/policies.routes';
+import { routingRoutes } from './routes/routing/routing.routes';
 import { taskRoutes } from './routes/tasks/tasks.routes';
+import { unitRoutes } from './routes/units/units.routes';
 import { IncidentWorkflowClient } from './workflow/incident-workflow.client';
 
 export interface DispatchDeps {
@@ -13,16 +19,23 @@ export interface DispatchDeps {
   readonly temporal: Client;
   /** True while the event consumer is connected to NATS. */
   readonly natsConnected: () => boolean;
+  /** Wakes the delivery worker after an operator put a dead letter back in its queue. */
+  readonly onDeliveriesQueued?: () => void;
 }
 
-/** The dispatch service as a plugin: units' tasks, and human steps forwarded to workflows. */
+/**
+ * The dispatch service as a plugin: the directory (units, people, duty, routing),
+ * units' tasks and chasing, human steps forwarded to workflows, notification
+ * channels and the delivery log.
+ */
 export const dispatchApp = fp<DispatchDeps>(
   async (app, deps) => {
     await app.register(problemPlugin);
     await app.register(securityPlugin, { perMinute: deps.config.RATE_LIMIT_PER_MINUTE });
     await app.register(openapiPlugin, {
       title: '舆情应急 · dispatch',
-      description: 'Units, their tasks and deadlines, and the human steps of the plan (签收, 反馈, 审批, 发布…) forwarded to each incident’s workflow.',
+      description:
+        'The bureau’s units and people, duty and routing; units’ tasks, deadlines and chasing (督办); the human steps of the plan (签收, 反馈, 审批, 发布…) forwarded to each incident’s workflow; notification channels and the delivery log.',
     });
     await app.register(healthPlugin, {
       checks: {
@@ -35,6 +48,12 @@ export const dispatchApp = fp<DispatchDeps>(
     await app.register(taskRoutes, { db: deps.db });
     await app.register(actionRoutes, { db: deps.db, workflows });
     await app.register(policyRoutes, { db: deps.db });
+    await app.register(unitRoutes, { db: deps.db });
+    await app.register(personRoutes, { db: deps.db });
+    await app.register(routingRoutes, { db: deps.db });
+    await app.register(overdueRoutes, { db: deps.db });
+    await app.register(channelRoutes, { db: deps.db });
+    await app.register(deliveryRoutes, { db: deps.db, ...(deps.onDeliveriesQueued ? { onRequeued: deps.onDeliveriesQueued } : {}) });
   },
   { name: 'yuqing-dispatch' },
 );

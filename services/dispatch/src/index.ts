@@ -1,3 +1,4 @@
 export * from './app';
 export * from './consumers/task-projection';
 export * from './workflow/incident-workflow.client';
+export * from './notifications';

@@ -153,11 +153,18 @@ describe('actions forwarded to the workflow', () => {
     const id = await report();
     const bad = await act(keys.nangang, `/v1/incidents/${id}/actions/reassign`, { fromUnitId: 'district-230103', toUnitId: 'nowhere', reason: '不属本辖区' });
     expect(bad.statusCode).toBe(422);
+    const asked = Date.now();
     const res = await act(keys.nangang, `/v1/incidents/${id}/actions/reassign`, { fromUnitId: 'district-230103', toUnitId: 'district-230102', reason: '涉事门店位于道里区' });
     expect(res.statusCode).toBe(200);
     const state = res.json();
     expect(state.assignments.map((a: { unitId: string }) => a.unitId)).toContain('district-230102');
-    expect(state.tasks.find((x: { key: string }) => x.key === 'acknowledge:district-230103').status).toBe('cancelled');
+    const task = (key: string) => state.tasks.find((x: { key: string }) => x.key === key) as { status: string; openedAt: string; dueAt: string };
+    expect(task('acknowledge:district-230103').status).toBe('cancelled');
+    // The new unit's clock starts at the reassignment, with the full time the policy gives (30 min to acknowledge).
+    const ack = task('acknowledge:district-230102');
+    expect(Date.parse(ack.openedAt)).toBeGreaterThanOrEqual(asked - 1_000);
+    expect(Date.parse(ack.openedAt)).toBeGreaterThan(Date.parse(task('acknowledge:district-230103').openedAt));
+    expect(Date.parse(ack.dueAt) - Date.parse(ack.openedAt)).toBe(30 * 60_000);
     await eventually(async () => (await tasks('district-230102', id)).length === 2, 10_000, 'new unit tasks');
   });
 

@@ -74,6 +74,14 @@ describe('policies as versioned data', () => {
     expect((await put('朝阳区', { baseVersion: 0, document: {} })).statusCode).toBe(400);
   });
 
+  it('reads back a district plan keyed by task kinds with underscores (jsonb keys are not camel-cased)', async () => {
+    const ok = await put('230102', { baseVersion: 0, document: { name: '道里区预案', tiers: { general: { investigation_report: { deadline: '24h' } } } } });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json().document.tiers.general).toEqual({ investigation_report: { deadline: '24h' } });
+    const snap = await snapshotPolicy(t.db, '230102');
+    expect(snap.document.tiers.general.tasks.find((x) => x.kind === 'investigation_report')!.deadline).toBe('24h');
+  });
+
   it('needs the policies:write scope to publish', async () => {
     expect((await put('city', { baseVersion: 2, document: DEFAULT_POLICY }, reader)).statusCode).toBe(403);
   });

@@ -68,14 +68,19 @@ export function zodFieldErrors(error: ZodError, prefix: readonly PropertyKey[] =
   return error.issues.map((issue) => ({ ...toField([...prefix, ...issue.path]), message: issue.message }));
 }
 
-const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08006', '08001', '08003']);
+/** SQLSTATEs and socket codes that mean "the database is not there right now". */
+const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+/** What node-postgres says when a connection dropped under a query or a transaction. */
+const PG_UNAVAILABLE_MESSAGE =
+  /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|not queryable|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Client was closed/i;
 
 /** True for errors that mean PostgreSQL could not be reached (answer 503, not 500). */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | undefined;
-  if (!e) return false;
-  if (e.code && PG_UNAVAILABLE.has(e.code)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(e.message ?? '');
+  for (let e = err as { code?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.code && PG_UNAVAILABLE.has(e.code)) return true;
+    if (PG_UNAVAILABLE_MESSAGE.test(e.message ?? '')) return true;
+  }
+  return false;
 }
 
 function send(reply: FastifyReply, request: FastifyRequest, p: HttpProblem): FastifyReply {
@@ -140,7 +145,9 @@ export const problemPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((err: FastifyError, request, reply) => {
       const p = toProblem(err, request);
-      if (p.status >= 500) request.log.error({ err, code: p.code }, 'request failed');
+      // A dependency being down (503) is expected to pass; any other 5xx is a bug to look at.
+      if (p.status === 503) request.log.warn({ code: p.code, reason: err.message }, 'dependency unavailable');
+      else if (p.status >= 500) request.log.error({ err, code: p.code }, 'request failed');
       else request.log.info({ code: p.code, status: p.status }, 'request refused');
       return send(reply, request, p);
     });

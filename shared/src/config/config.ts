@@ -50,6 +50,23 @@ export const ConfigSchema = z.object({
 
   /** How often the outbox relay looks for work it was not woken for (ms). */
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
+
+  /** The SMTP relay e-mail notifications go through, e.g. `smtps://user:pass@mail.example.cn`; unset: e-mail deliveries fail and wait for an operator. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL').optional(),
+  /** Sender of e-mail notifications. */
+  SMTP_FROM: z.string().min(3).default('舆情应急处置平台 <yuqing-noreply@example.cn>'),
+  /** How long one delivery attempt may take before it counts as failed (ms). */
+  NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Attempts before a delivery becomes a dead letter (an operator can retry it). */
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  /** First retry delay; each further one doubles, up to 10 minutes (ms). */
+  NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(10).default(2_000),
+  /** Deliveries in flight at once per endpoint (a webhook, a robot, the SMTP relay) in one process. */
+  NOTIFY_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(2),
+  /** Deliveries in flight at once in one process. */
+  NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
+  /** How often the delivery worker looks for due work it was not woken for (ms). */
+  NOTIFY_POLL_MS: z.coerce.number().int().min(10).default(500),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

@@ -21,7 +21,9 @@ export function createDb(options: { url: string; poolMax?: number; applicationNa
   // 'error' event (the query they run fails on its own and is handled there).
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  // Nested keys stay as stored: jsonb documents keyed by codes (`investigation_report`,
+  // `food_safety`) must read back as written, not camel-cased.
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
 }
 
 /** True when the database answers a trivial query. */

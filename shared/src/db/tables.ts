@@ -194,6 +194,90 @@ export interface AlertsTable {
   resolvedAt: Timestamp | null;
 }
 
+/**
+ * How a unit or a person is reached: a generic webhook, a WeCom or DingTalk group
+ * robot, or an e-mail address. `address` and `secret` are contact data: they never
+ * leave this table (not in events, logs, audit entries or API answers after creation).
+ */
+export interface NotificationChannelsTable {
+  id: string;
+  /** Exactly one of unitId and personId is set. */
+  unitId: string | null;
+  personId: string | null;
+  kind: string;
+  label: string | null;
+  /** The webhook or robot URL, or the e-mail address. */
+  address: string;
+  /** Signs generic webhooks (HMAC-SHA256); DingTalk's 加签 secret. */
+  secret: string | null;
+  enabled: Generated<boolean>;
+  createdAt: GeneratedTimestamp;
+  updatedAt: GeneratedTimestamp;
+}
+
+/** The 24-hour duty roster: who answers for a unit in a time span. */
+export interface DutyShiftsTable {
+  id: Generated<string>;
+  unitId: string;
+  personId: string;
+  startsAt: Timestamp;
+  endsAt: Timestamp;
+  note: string | null;
+  createdBy: string;
+  createdAt: GeneratedTimestamp;
+}
+
+/**
+ * One message about one event to one channel, sent at least once: the dispatch
+ * consumer records it with the event, the delivery worker drains the table.
+ */
+export interface DeliveriesTable {
+  id: string;
+  /** The event the message is about; with the channel it makes the delivery unique. */
+  eventId: string;
+  eventType: string;
+  incidentId: string;
+  tier: string;
+  channelId: string;
+  channelKind: string;
+  /** The queue it waits in: one per channel, one shared by e-mail (the SMTP relay). */
+  endpoint: string;
+  unitId: string;
+  personId: string | null;
+  personName: string | null;
+  /** The roles the recipient gets it as. */
+  roles: Json<string[]>;
+  /** The rendered message (title, text, markdown, links): no contact data. */
+  message: Json<Record<string, unknown>>;
+  status: string;
+  /** Attempts since it was queued or last retried by an operator. */
+  attempts: Generated<number>;
+  /** Outcomes recorded so far; each published one `notified` event. */
+  outcomes: Generated<number>;
+  nextAttemptAt: GeneratedTimestamp;
+  /** While `sending`: when another process may take it over (the sender died). */
+  leaseUntil: Timestamp | null;
+  lastError: string | null;
+  /** When the causing event happened: latency counts from here. */
+  triggeredAt: Timestamp;
+  createdAt: GeneratedTimestamp;
+  deliveredAt: Timestamp | null;
+  deadAt: Timestamp | null;
+  latencyMs: number | null;
+}
+
+/** The delivery log: every attempt with its result and duration. */
+export interface DeliveryAttemptsTable {
+  id: Generated<string>;
+  deliveryId: string;
+  attempt: number;
+  startedAt: Timestamp;
+  durationMs: number;
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   idempotencyKeys: IdempotencyKeysTable;
@@ -208,6 +292,10 @@ export interface Database {
   apiClients: ApiClientsTable;
   auditLog: AuditLogTable;
   alerts: AlertsTable;
+  notificationChannels: NotificationChannelsTable;
+  dutyShifts: DutyShiftsTable;
+  deliveries: DeliveriesTable;
+  deliveryAttempts: DeliveryAttemptsTable;
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;
@@ -220,3 +308,7 @@ export type UnitRow = Selectable<UnitsTable>;
 export type PersonRow = Selectable<PersonsTable>;
 export type ApiClientRow = Selectable<ApiClientsTable>;
 export type PolicyRow = Selectable<PoliciesTable>;
+export type NotificationChannelRow = Selectable<NotificationChannelsTable>;
+export type DutyShiftRow = Selectable<DutyShiftsTable>;
+export type DeliveryRow = Selectable<DeliveriesTable>;
+export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;

@@ -1,10 +1,9 @@
-import { DISTRICTS, DISTRICT_CODES, type Role, type Topic } from '../domain/vocabulary';
+import { DISTRICTS, DISTRICT_CODES, type Role, type Topic, type UnitKind } from '../domain/vocabulary';
 
 /**
  * The bureau's organisation (plan §2) as seed data: units, and the routing rules
- * that pick them. Loaded by a migration; edited afterwards through dispatch's API.
+ * that pick them. Loaded by migrations; edited afterwards through dispatch's API.
  */
-export type UnitKind = 'leadership' | 'office' | 'department' | 'affiliated' | 'district_bureau' | 'station' | 'outside';
 
 export interface SeedUnit {
   readonly id: string;
@@ -84,3 +83,52 @@ export const ROLE_ROUTES: Readonly<Partial<Record<Role, string>>> = {
   propaganda_department: 'ext-propaganda',
   public_security: 'ext-public-security',
 };
+
+/**
+ * Stations (所), the third level of the liaison network (plan §8): two generic
+ * placeholders per district bureau, to be replaced by the real ones.
+ */
+export const STATION_UNITS: readonly SeedUnit[] = DISTRICT_CODES.flatMap((code) =>
+  (['一', '二'] as const).map((ordinal, i) => ({
+    id: `station-${code}-${i + 1}`,
+    kind: 'station' as const,
+    name: `${DISTRICTS[code]}第${ordinal}市场监督管理所(示例)`,
+    parentId: `district-${code}`,
+    districtCode: code,
+  })),
+);
+
+/** Roles a person holds personally (a leader, the office director), never a unit's duty officer. */
+export const PERSONAL_ROLES: readonly Role[] = ['leader', 'deputy_leader', 'leader_in_charge', 'office_director'];
+
+export interface SeedPerson {
+  readonly id: string;
+  readonly unitId: string;
+  readonly name: string;
+  readonly title: string;
+  readonly roles: readonly Role[];
+  readonly contacts: Readonly<Record<string, string>>;
+  readonly onDuty: boolean;
+}
+
+/**
+ * One 24-hour duty placeholder per unit, with obviously fake contacts, holding the
+ * roles its unit plays. Real people replace them through dispatch's API.
+ */
+export function dutyPlaceholders(units: readonly SeedUnit[]): SeedPerson[] {
+  return units.map((unit) => {
+    const routed = (Object.entries(ROLE_ROUTES) as [Role, string][])
+      .filter(([role, unitId]) => unitId === unit.id && !PERSONAL_ROLES.includes(role))
+      .map(([role]) => role);
+    const byKind: Role[] = unit.kind === 'district_bureau' ? ['district_bureau'] : unit.kind === 'department' || unit.kind === 'affiliated' ? ['responsible_department'] : [];
+    return {
+      id: `duty-${unit.id}`,
+      unitId: unit.id,
+      name: `${unit.name}值班员(示例)`,
+      title: '24小时值班(示例)',
+      roles: [...new Set([...byKind, ...routed])],
+      contacts: { email: `duty.${unit.id}@example.cn`, phone: '0451-0000-0000' },
+      onDuty: true,
+    };
+  });
+}

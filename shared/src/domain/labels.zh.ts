@@ -7,6 +7,8 @@ import type { Metrics } from './assessment';
 import type {
   AlertKind,
   ChainAction,
+  ChannelKind,
+  DeliveryStatus,
   Disposition,
   Flag,
   FourFirst,
@@ -18,6 +20,7 @@ import type {
   TaskStatus,
   Tier,
   Topic,
+  UnitKind,
 } from './vocabulary';
 
 export const TIER_LABELS: Readonly<Record<Tier, string>> = {
@@ -154,6 +157,7 @@ export const EVENT_LABELS: Readonly<Record<EventType, string>> = {
   escalated: '督办升级',
   closed: '处置结束',
   archived: '归档',
+  notified: '消息通知',
 };
 
 /** The plan's wording of each of the "four firsts" (§5). */
@@ -184,3 +188,44 @@ export const METRIC_LABELS: Readonly<Record<keyof Metrics, string>> = {
   negativeRatio: '负面占比',
   importantMedia: '重要媒体报道',
 };
+export const UNIT_KIND_LABELS: Readonly<Record<UnitKind, string>> = {
+  leadership: '领导小组',
+  office: '舆情办',
+  department: '处室',
+  affiliated: '局属单位',
+  district_bureau: '区、县(市)局',
+  station: '市场监督管理所',
+  outside: '外部单位',
+};
+
+export const CHANNEL_KIND_LABELS: Readonly<Record<ChannelKind, string>> = {
+  webhook: 'Webhook',
+  wecom: '企业微信群机器人',
+  dingtalk: '钉钉群机器人',
+  email: '电子邮件',
+};
+
+export const DELIVERY_STATUS_LABELS: Readonly<Record<DeliveryStatus, string>> = {
+  pending: '待发送',
+  sending: '发送中',
+  delivered: '已送达',
+  dead: '发送失败,待人工重试',
+};
+
+/** Headings and field names of the notifications sent to units and people. */
+export const NOTICE_LABELS = {
+  warning: '预警',
+  urgentWarning: '紧急预警',
+  reminder: '催办',
+  advanceReminder: '临近时限提醒',
+  supervision: '督办',
+  lapsed: '超时预警',
+  recipient: '接收',
+  accountable: '责任单位',
+  deadline: '截止',
+  beijingTime: '北京时间',
+  overdueBy: '已超时',
+  source: '舆情链接',
+  timeline: '处置时间线',
+  unitTasks: '本单位待办',
+} as const;

@@ -177,3 +177,18 @@ export type FourFirst = (typeof FOUR_FIRSTS)[number];
 /** Kinds of deadline alert, each kept against the accountable unit (table `alerts`). */
 export const ALERT_KINDS = ['deadline_lapsed', 'reminder', 'escalation'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/**
+ * Kinds of unit in the bureau's organisation (plan §2) and the three-level liaison
+ * network of §8 (city, district, station 所).
+ */
+export const UNIT_KINDS = ['leadership', 'office', 'department', 'affiliated', 'district_bureau', 'station', 'outside'] as const;
+export type UnitKind = (typeof UNIT_KINDS)[number];
+
+/** How a notification reaches a unit or a person (configured as data per unit or person). */
+export const CHANNEL_KINDS = ['webhook', 'wecom', 'dingtalk', 'email'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+/** A delivery is waiting (or retrying), has arrived, or gave up and waits for an operator (dead letter). */
+export const DELIVERY_STATUSES = ['pending', 'sending', 'delivered', 'dead'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

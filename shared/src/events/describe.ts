@@ -1,4 +1,5 @@
 import {
+  CHANNEL_KIND_LABELS,
   DISPOSITION_LABELS,
   EVENT_LABELS,
   LEAD_LABELS,
@@ -18,8 +19,10 @@ function who(r: Recipient, unitNames: (id: string) => string | undefined): strin
   return unit ? `${ROLE_LABELS[r.role]}(${unit})` : ROLE_LABELS[r.role];
 }
 
-function late(ms: number): string {
+/** A duration in Chinese: `850 毫秒`, `12 秒`, `45 分钟`, `2.5 小时`. */
+export function durationText(ms: number): string {
   const minutes = Math.round(ms / 60_000);
+  if (Math.abs(ms) < 1_000) return `${Math.round(ms)} 毫秒`;
   if (Math.abs(ms) < 60_000) return `${Math.round(ms / 1000)} 秒`;
   return minutes < 120 ? `${minutes} 分钟` : `${(minutes / 60).toFixed(1)} 小时`;
 }
@@ -64,11 +67,19 @@ export function describeEvent(event: IncidentEvent, unitNames: (id: string) => s
     case 'reminder_sent':
       return `${event.data.stage === 'before_deadline' ? '临近时限提醒' : '催办'}「${TASK_LABELS[event.data.taskKind]}」→ ${event.data.to.map((r) => who(r, unitNames)).join('、')}`;
     case 'escalated':
-      return `督办升级「${TASK_LABELS[event.data.taskKind]}」(已超时 ${late(event.data.overdueMs)})→ ${event.data.to.map((r) => who(r, unitNames)).join('、')}`;
+      return `督办升级「${TASK_LABELS[event.data.taskKind]}」(已超时 ${durationText(event.data.overdueMs)})→ ${event.data.to.map((r) => who(r, unitNames)).join('、')}`;
     case 'closed':
       return `${event.data.forced ? '强制' : ''}处置结束:${event.data.reason}`;
     case 'archived':
       return '已归档,纳入舆情应急处置档案';
+    case 'notified': {
+      const d = event.data;
+      const whom = d.to.personName ? `${d.to.personName}(${unit(d.to.unitId)})` : unit(d.to.unitId);
+      const what = `「${EVENT_LABELS[d.cause.type]}」${CHANNEL_KIND_LABELS[d.channel]}通知`;
+      return d.outcome === 'delivered'
+        ? `${what}已送达 ${whom}${d.latencyMs !== undefined ? `(用时 ${durationText(d.latencyMs)})` : ''}`
+        : `${what}未能送达 ${whom}(已尝试 ${d.attempts} 次${d.reason ? `,${d.reason}` : ''}),待人工重试`;
+    }
     default:
       return EVENT_LABELS[(event as IncidentEvent).type];
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   CHAIN_ACTIONS,
+  CHANNEL_KINDS,
   DISPOSITIONS,
   FLAGS,
   RELEASE_FORMS,
@@ -11,6 +12,7 @@ import {
   TOPICS,
 } from '../domain/vocabulary';
 import { ActorSchema, ApprovalSchema, AssignmentSchema, TaskSnapshotSchema } from '../task/task.schema';
+import { EVENT_TYPES } from './event-types';
 
 /**
  * The data of each event type. Publisher (activities) and consumers (dispatch,
@@ -167,6 +169,28 @@ export const EVENT_DATA = {
   }),
   closed: z.strictObject({ ...base, reason: z.string(), forced: z.boolean() }),
   archived: z.strictObject({ ...base }),
+  /**
+   * A notification about another event reached its recipient, or gave up after its
+   * retries (a dead letter an operator can retry). Names only: never an address,
+   * phone number, webhook URL or secret.
+   */
+  notified: z.strictObject({
+    ...base,
+    deliveryId: z.string().min(1).max(100),
+    /** The event the message was about. */
+    cause: z.strictObject({ eventId: z.string().min(1).max(300), type: z.enum(EVENT_TYPES) }),
+    channel: z.enum(CHANNEL_KINDS),
+    /** The unit it was for, and the person when it went to a person's own channel. */
+    to: z.strictObject({ unitId: z.string().max(100), personId: z.string().max(100).optional(), personName: z.string().max(200).optional() }),
+    /** The roles the message reached them as. */
+    roles: z.array(z.enum(ROLES)),
+    outcome: z.enum(['delivered', 'failed']),
+    attempts: z.number().int().min(1),
+    /** From the event that caused it to the receiver's acknowledgement (delivered only). */
+    latencyMs: z.number().int().min(0).optional(),
+    /** Why it failed, coarsely (`HTTP 503`, `timeout`). */
+    reason: z.string().max(200).optional(),
+  }),
 } as const;
 
 export type EventDataMap = { [K in keyof typeof EVENT_DATA]: z.infer<(typeof EVENT_DATA)[K]> };

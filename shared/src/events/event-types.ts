@@ -20,6 +20,7 @@ export const EVENT_TYPES = [
   'escalated',
   'closed',
   'archived',
+  'notified',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -22,10 +22,13 @@ export const REDACT_PATHS = [
   '*.email',
   '*.contact',
   '*.contacts',
+  '*.address',
   'DATABASE_URL',
   'DEV_API_KEY',
+  'SMTP_URL',
   'config.DATABASE_URL',
   'config.DEV_API_KEY',
+  'config.SMTP_URL',
 ];
 
 /** The one logger factory: JSON lines in production, readable lines in development. */

@@ -1,17 +1,30 @@
 import { applyOnce, type Db, type IncidentEvent } from '@yuqing/shared';
+import type { DeliveryPlanner } from '../notifications/planner';
 import { setIncidentTier, upsertTasks } from '../tasks/task.repository';
 
 export const DISPATCH_CONSUMER = 'dispatch';
 
+export interface TaskProjectionOptions {
+  /** Records the notifications an event calls for, in the same transaction. */
+  readonly plan?: DeliveryPlanner;
+  /** After a commit that queued deliveries: wakes the delivery worker. */
+  readonly onDeliveriesQueued?: () => void;
+}
+
 /**
- * Keeps the `tasks` read model: every event may carry the tasks it changed
- * (`dispatched` brings the new ones); a tier change relabels the incident's tasks.
+ * The `dispatch` consumer. Keeps the `tasks` read model: every event may carry the
+ * tasks it changed (`dispatched` brings the new ones); a tier change relabels the
+ * incident's tasks. With a planner it also records, in the same transaction, the
+ * deliveries the event calls for: it stays fast because sending happens elsewhere.
  */
-export function createTaskProjection(db: Db) {
+export function createTaskProjection(db: Db, options: TaskProjectionOptions = {}) {
   return async (event: IncidentEvent): Promise<void> => {
+    let queued = 0;
     await applyOnce(db, DISPATCH_CONSUMER, event, async (trx) => {
       if (event.type === 'tier_changed') await setIncidentTier(trx, event.incidentId, event.data.to);
       if (event.data.tasks?.length) await upsertTasks(trx, event.incidentId, event.tier, event.data.tasks);
+      if (options.plan) queued = await options.plan(trx, event);
     });
+    if (queued > 0) options.onDeliveriesQueued?.();
   };
 }

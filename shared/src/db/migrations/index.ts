@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as core from './2026-11-28T0001-core';
 import * as seed from './2026-11-28T0002-seed-directory-and-policy';
 import * as reportingIndexes from './2026-11-28T0101-reporting-console-indexes';
+import * as dispatchNotifications from './2026-11-28T0201-dispatch-duty-and-notifications';
 
 /**
  * Every migration, by name (timestamp and purpose). Listed statically so that the
@@ -11,4 +12,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T0001-core': core,
   '2026-11-28T0002-seed-directory-and-policy': seed,
   '2026-11-28T0101-reporting-console-indexes': reportingIndexes,
+  '2026-11-28T0201-dispatch-duty-and-notifications': dispatchNotifications,
 };

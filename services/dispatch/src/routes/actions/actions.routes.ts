@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Assignment, Db } from '@yuqing/shared';
-import { actorOf, assertIncidentVisible, COORDINATING_UNITS, hasScope, problemResponses, problems, type Principal } from '@yuqing/http-kit';
+import { actorOf, assertIncidentVisible, hasScope, problemResponses, problems, type Principal } from '@yuqing/http-kit';
 import {
   acknowledgeUpdate,
   approveUpdate,
@@ -13,6 +13,7 @@ import {
   submitReportUpdate,
 } from '@yuqing/workflows/messages';
 import type { IncidentWorkflowClient } from '../../workflow/incident-workflow.client';
+import { isCoordinator } from '../guards';
 import {
   AcknowledgeBody,
   ApproveBody,
@@ -31,10 +32,6 @@ import {
 export interface ActionRoutesOptions {
   readonly db: Db;
   readonly workflows: IncidentWorkflowClient;
-}
-
-function isCoordinator(p: Principal): boolean {
-  return hasScope(p, 'admin') || (p.unitId !== undefined && COORDINATING_UNITS.has(p.unitId));
 }
 
 /** The unit a unit-step is done for: the caller's own, unless a coordinator names another. */

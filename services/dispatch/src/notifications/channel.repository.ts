@@ -1,0 +1,62 @@
+import type { Transaction } from 'kysely';
+import type { Database, Db, NotificationChannelRow } from '@yuqing/shared';
+
+type Executor = Db | Transaction<Database>;
+
+/** A channel without its contact data: what lists, answers and audit entries show. */
+export type ChannelSummary = Omit<NotificationChannelRow, 'address' | 'secret'> & { readonly hasSecret: boolean };
+
+const SUMMARY = ['id', 'unitId', 'personId', 'kind', 'label', 'enabled', 'createdAt', 'updatedAt'] as const;
+
+export function summarize(row: NotificationChannelRow): ChannelSummary {
+  const { address: _address, secret, ...rest } = row;
+  return { ...rest, hasSecret: secret !== null };
+}
+
+/** The full row, contact data included: for the sender only. */
+export async function findChannel(db: Executor, id: string): Promise<NotificationChannelRow | undefined> {
+  return db.selectFrom('notificationChannels').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listChannels(db: Executor, filter: { unitId?: string; personId?: string }): Promise<ChannelSummary[]> {
+  let q = db.selectFrom('notificationChannels').select([...SUMMARY, 'secret']).orderBy('id');
+  if (filter.unitId) q = q.where('unitId', '=', filter.unitId);
+  if (filter.personId) q = q.where('personId', '=', filter.personId);
+  const rows = await q.execute();
+  return rows.map(({ secret, ...rest }) => ({ ...rest, hasSecret: secret !== null }));
+}
+
+/** Enabled channels of a unit and of some of its people, for planning deliveries. */
+export async function enabledChannels(db: Executor, unitId: string, personIds: readonly string[]): Promise<Pick<NotificationChannelRow, 'id' | 'kind' | 'unitId' | 'personId'>[]> {
+  return db
+    .selectFrom('notificationChannels')
+    .select(['id', 'kind', 'unitId', 'personId'])
+    .where('enabled', '=', true)
+    .where((eb) => (personIds.length ? eb.or([eb('unitId', '=', unitId), eb('personId', 'in', [...personIds])]) : eb('unitId', '=', unitId)))
+    .orderBy('id')
+    .execute();
+}
+
+export async function insertChannel(
+  db: Executor,
+  c: { id: string; unitId: string | null; personId: string | null; kind: string; label: string | null; address: string; secret: string | null; enabled: boolean },
+): Promise<NotificationChannelRow> {
+  return db.insertInto('notificationChannels').values(c).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function updateChannel(
+  db: Executor,
+  id: string,
+  change: Partial<Pick<NotificationChannelRow, 'label' | 'address' | 'secret' | 'enabled'>>,
+): Promise<NotificationChannelRow | undefined> {
+  return db
+    .updateTable('notificationChannels')
+    .set({ ...change, updatedAt: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteChannel(db: Executor, id: string): Promise<NotificationChannelRow | undefined> {
+  return db.deleteFrom('notificationChannels').where('id', '=', id).returningAll().executeTakeFirst();
+}

@@ -1,0 +1,196 @@
+import type { ChannelKind, Db, DeliveryRow, Logger, Tier } from '@yuqing/shared';
+import { findChannel } from './channel.repository';
+import { claimDueDeliveries, recordDelivered, recordFailed, type AttemptRecord } from './delivery.repository';
+import type { NoticeMessage } from './notice';
+import { SMTP_CONNECTIONS } from './senders/email';
+import { DeliveryFailure, networkFailure, type Sender } from './senders/sender';
+
+export interface DeliveryWorkerOptions {
+  readonly db: Db;
+  readonly log: Logger;
+  readonly senders: Readonly<Record<ChannelKind, Sender>>;
+  /** Time one attempt may take. */
+  readonly timeoutMs: number;
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  /** In flight per endpoint in this process (the SMTP relay takes its pool size). */
+  readonly endpointConcurrency: number;
+  /** In flight in this process. */
+  readonly concurrency: number;
+  /** How often to look for due work nobody woke us for. */
+  readonly pollMs: number;
+  /** After an outcome and its `notified` event commit (wakes the event relay). */
+  readonly onOutcome?: () => void;
+}
+
+/** Settles with the send, or rejects as a timeout when the signal fires first (a sender that ignores it still frees its slot). */
+function withDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DeliveryFailure('timeout', true));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Drains the `deliveries` table: claims what is due, sends each without waiting
+ * for the others, records the outcome. At-least-once: a delivery is marked done
+ * only after its receiver accepted it, so a crash in between sends it again with
+ * the same event and delivery ids (receivers deduplicate). Each endpoint has its
+ * own small concurrency and every attempt a timeout, so a slow or dead endpoint
+ * only ever delays itself. Woken in-process when the consumer queues work, like
+ * the outbox relay; polls for retries and for work queued by other processes.
+ */
+export class DeliveryWorker {
+  private readonly busy = new Map<string, number>();
+  private inFlight = 0;
+  private readonly sends = new Set<Promise<void>>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private lastErrorLogged = 0;
+
+  constructor(private readonly options: DeliveryWorkerOptions) {}
+
+  start(): this {
+    this.schedule(0);
+    return this;
+  }
+
+  /** Looks for due work now (after the consumer committed new deliveries). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  /** Stops claiming and waits for the attempts in flight to be recorded. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const t of this.retryTimers) clearTimeout(t);
+    await this.running;
+    await Promise.allSettled([...this.sends]);
+  }
+
+  /** Claims what is due and starts sending it; returns how many attempts were started. */
+  async drainOnce(): Promise<number> {
+    const o = this.options;
+    const rows = await claimDueDeliveries(o.db, {
+      limit: o.concurrency - this.inFlight,
+      perEndpoint: o.endpointConcurrency,
+      smtpLimit: SMTP_CONNECTIONS,
+      busy: Object.fromEntries(this.busy),
+      leaseMs: o.timeoutMs + 30_000,
+    });
+    for (const row of rows) this.launch(row);
+    return rows.length;
+  }
+
+  private launch(row: DeliveryRow): void {
+    this.busy.set(row.endpoint, (this.busy.get(row.endpoint) ?? 0) + 1);
+    this.inFlight += 1;
+    const done: Promise<void> = this.attempt(row)
+      .catch((err: unknown) => this.logFailure(err, row))
+      .finally(() => {
+        const left = (this.busy.get(row.endpoint) ?? 1) - 1;
+        if (left > 0) this.busy.set(row.endpoint, left);
+        else this.busy.delete(row.endpoint);
+        this.inFlight -= 1;
+        this.sends.delete(done);
+        this.wake();
+      });
+    this.sends.add(done);
+  }
+
+  private async attempt(row: DeliveryRow): Promise<void> {
+    const o = this.options;
+    const startedAt = new Date();
+    let failure: DeliveryFailure | undefined;
+    let statusCode: number | undefined;
+    const channel = await findChannel(o.db, row.channelId);
+    if (!channel) failure = new DeliveryFailure('channel removed', false);
+    else if (!channel.enabled) failure = new DeliveryFailure('channel disabled', false);
+    else {
+      const signal = AbortSignal.timeout(o.timeoutMs);
+      try {
+        const sender = o.senders[channel.kind as ChannelKind];
+        if (!sender) throw new DeliveryFailure(`no sender for ${channel.kind}`, false);
+        const outgoing = {
+          deliveryId: row.id,
+          eventId: row.eventId,
+          eventType: row.eventType,
+          incidentId: row.incidentId,
+          tier: row.tier as Tier,
+          attempt: row.attempts,
+          message: row.message as unknown as NoticeMessage,
+        };
+        const result = await withDeadline(sender.send(outgoing, { kind: channel.kind as ChannelKind, address: channel.address, secret: channel.secret }, signal), signal);
+        statusCode = result.statusCode;
+      } catch (err) {
+        failure = err instanceof DeliveryFailure ? err : networkFailure(err, signal);
+      }
+    }
+    const finishedAt = new Date();
+    const record: AttemptRecord = {
+      attempt: row.attempts,
+      startedAt,
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+      ok: failure === undefined,
+      statusCode: failure?.statusCode ?? statusCode ?? null,
+      error: failure?.reason ?? null,
+    };
+    const about = { deliveryId: row.id, eventId: row.eventId, channel: row.channelKind, unitId: row.unitId, attempt: row.attempts };
+    if (!failure) {
+      if (await recordDelivered(o.db, row, record, finishedAt)) {
+        o.log.debug({ ...about, durationMs: record.durationMs }, 'notification delivered');
+        o.onOutcome?.();
+      }
+      return;
+    }
+    const outcome = await recordFailed(o.db, row, record, failure, { maxAttempts: o.maxAttempts, retryBaseMs: o.retryBaseMs });
+    if (outcome.dead) {
+      o.log.warn({ ...about, reason: failure.reason }, 'notification gave up: dead letter, an operator can retry it');
+      o.onOutcome?.();
+    } else if (outcome.retryInMs !== undefined) {
+      o.log.info({ ...about, reason: failure.reason, retryInMs: outcome.retryInMs }, 'notification attempt failed; will retry');
+      this.wakeIn(outcome.retryInMs);
+    }
+  }
+
+  private wakeIn(ms: number): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.wake();
+    }, ms);
+    timer.unref();
+    this.retryTimers.add(timer);
+  }
+
+  private logFailure(err: unknown, row?: DeliveryRow): void {
+    // One line per 5 s while the database is away; the rows keep the detail.
+    if (Date.now() - this.lastErrorLogged < 5_000) return;
+    this.lastErrorLogged = Date.now();
+    this.options.log.warn({ err, deliveryId: row?.id }, 'delivery worker could not record its work; will retry');
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.drainOnce()
+        .then(() => undefined)
+        .catch((err: unknown) => this.logFailure(err))
+        .finally(() => {
+          this.running = undefined;
+          const next = this.again ? 0 : this.options.pollMs;
+          this.again = false;
+          this.schedule(next);
+        });
+    }, delayMs);
+  }
+}

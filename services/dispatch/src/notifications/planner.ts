@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import { PERSONAL_ROLES, type Database, type IncidentEvent, type Recipient, type Role } from '@yuqing/shared';
+import { onDutyNow } from '../directory/duty.repository';
+import { enabledChannels } from './channel.repository';
+import { insertDeliveries, type NewDelivery } from './delivery.repository';
+import { isNotifying, renderNotice, type NotifyingEvent } from './notice';
+import { SMTP_ENDPOINT } from './senders/email';
+
+/** Records the deliveries an event calls for, inside the consumer's transaction; returns how many. */
+export type DeliveryPlanner = (trx: Transaction<Database>, event: IncidentEvent) => Promise<number>;
+
+export interface PlannerOptions {
+  /** Public base URLs for the links in messages. */
+  readonly links: { readonly dispatch: string; readonly reporting: string };
+}
+
+/** The unit and role whose task a chasing event is about (the task as dispatch's read model has it). */
+async function lateOwner(trx: Transaction<Database>, event: NotifyingEvent): Promise<Recipient | undefined> {
+  if (event.type === 'dispatched') return undefined;
+  if (event.type === 'deadline_lapsed' && event.data.accountable.unitId) return event.data.accountable;
+  const task = await trx.selectFrom('tasks').select(['ownerRole', 'unitId']).where('incidentId', '=', event.incidentId).where('key', '=', event.data.taskKey).executeTakeFirst();
+  return task?.unitId ? { role: task.ownerRole as Role, unitId: task.unitId } : undefined;
+}
+
+/**
+ * Who an event is for (plan §5, §6): a warning goes to the assigned units and the
+ * roles the tier sends the link to; a reminder or escalation to its `to`, and an
+ * escalation also to the unit that is late (督办 presses it as the next level
+ * learns); a lapse to the accountable unit and the opinion office.
+ */
+function recipientsOf(event: NotifyingEvent, late: Recipient | undefined): Recipient[] {
+  switch (event.type) {
+    case 'dispatched':
+      return [...event.data.assignments.map((a) => ({ role: a.role, unitId: a.unitId })), ...event.data.notify.map((role) => ({ role }))];
+    case 'reminder_sent':
+      return [...event.data.to];
+    case 'escalated':
+      return [...event.data.to, ...(late ? [late] : [])];
+    case 'deadline_lapsed':
+      return [event.data.accountable, { role: 'opinion_office' }];
+  }
+}
+
+/** Recipients by unit, each with the roles it gets the message as; a role without a unit goes where routing sends it. */
+async function unitsOf(trx: Transaction<Database>, recipients: readonly Recipient[]): Promise<Map<string, Set<Role>>> {
+  const rules = await trx.selectFrom('routingRules').select(['match', 'unitId']).where('kind', '=', 'role').execute();
+  const roleUnit = new Map(rules.map((r) => [r.match, r.unitId]));
+  const units = new Map<string, Set<Role>>();
+  for (const r of recipients) {
+    const unitId = r.unitId ?? roleUnit.get(r.role);
+    if (!unitId) continue;
+    units.set(unitId, (units.get(unitId) ?? new Set()).add(r.role));
+  }
+  return units;
+}
+
+/**
+ * The people of a unit a message goes to personally: the holders of a personal
+ * role it is addressed to (the leader in charge, the office director), and for
+ * the unit's own part whoever is on duty now. Nobody holds the role yet: the duty officer.
+ */
+async function peopleFor(trx: Transaction<Database>, unitId: string, roles: ReadonlySet<Role>): Promise<{ id: string; name: string }[]> {
+  const personal = [...roles].filter((r) => PERSONAL_ROLES.includes(r));
+  const people = new Map<string, string>();
+  if (personal.length > 0) {
+    const holders = await trx
+      .selectFrom('persons')
+      .select(['id', 'name'])
+      .where('unitId', '=', unitId)
+      .where(sql<boolean>`roles ?| ${personal}::text[]`)
+      .execute();
+    for (const p of holders) people.set(p.id, p.name);
+  }
+  if (personal.length < roles.size || people.size === 0) {
+    for (const p of await onDutyNow(trx, unitId)) people.set(p.personId, p.name);
+  }
+  return [...people].map(([id, name]) => ({ id, name }));
+}
+
+/**
+ * Plans the notifications of an event: resolves recipients to units, people and
+ * their enabled channels, renders one message per unit and queues one delivery per
+ * channel. It runs in the dispatch consumer's transaction, so it only reads and
+ * inserts: sending is the delivery worker's job.
+ */
+export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner {
+  const dispatchUrl = options.links.dispatch.replace(/\/+$/, '');
+  const reportingUrl = options.links.reporting.replace(/\/+$/, '');
+  return async (trx, event) => {
+    if (!isNotifying(event)) return 0;
+    const late = await lateOwner(trx, event);
+    const targets = await unitsOf(trx, recipientsOf(event, late));
+    if (targets.size === 0) return 0;
+    const names = new Map((await trx.selectFrom('units').select(['id', 'name']).execute()).map((u) => [u.id, u.name]));
+    const accountable = late?.unitId && names.has(late.unitId) ? { unitId: late.unitId, unitName: names.get(late.unitId)! } : undefined;
+    const incident = await trx.selectFrom('incidents').select(['title', 'source']).where('id', '=', event.incidentId).executeTakeFirst();
+    const sourceUrl = (incident?.source as { url?: string } | undefined)?.url;
+    const title = event.type === 'dispatched' ? event.data.title : incident?.title ?? event.incidentId;
+
+    const rows: NewDelivery[] = [];
+    for (const [unitId, roles] of targets) {
+      const unitName = names.get(unitId);
+      if (!unitName) continue;
+      const people = await peopleFor(trx, unitId, roles);
+      const channels = await enabledChannels(trx, unitId, people.map((p) => p.id));
+      if (channels.length === 0) continue;
+      const unitTasks = event.type === 'dispatched' ? (event.data.tasks ?? []).filter((t) => t.unitId === unitId && t.status === 'open') : [];
+      const links = {
+        timeline: `${reportingUrl}/v1/incidents/${event.incidentId}/timeline`,
+        tasks: `${dispatchUrl}/v1/tasks?unit=${encodeURIComponent(unitId)}`,
+      };
+      for (const channel of channels) {
+        const person = channel.personId ? people.find((p) => p.id === channel.personId) : undefined;
+        const to = { unitId, unitName, ...(person ? { personId: person.id, personName: person.name } : {}), roles: [...roles] };
+        const message = renderNotice({
+          event,
+          incident: { title, ...(sourceUrl ? { sourceUrl } : {}) },
+          to,
+          ...(accountable ? { accountable } : {}),
+          unitTasks: unitTasks.map((t) => ({ kind: t.kind, ...(t.dueAt ? { dueAt: t.dueAt } : {}) })),
+          links,
+          unitNames: (id) => names.get(id),
+        });
+        rows.push({
+          id: randomUUID(),
+          eventId: event.id,
+          eventType: event.type,
+          incidentId: event.incidentId,
+          tier: event.tier,
+          channelId: channel.id,
+          channelKind: channel.kind,
+          // E-mail all goes through the one SMTP relay; every other channel is its own endpoint.
+          endpoint: channel.kind === 'email' ? SMTP_ENDPOINT : `channel:${channel.id}`,
+          unitId,
+          personId: person?.id ?? null,
+          personName: person?.name ?? null,
+          roles: [...roles],
+          message,
+          triggeredAt: event.occurredAt,
+        });
+      }
+    }
+    return insertDeliveries(trx, rows);
+  };
+}

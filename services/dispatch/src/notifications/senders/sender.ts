@@ -1,0 +1,96 @@
+import type { ChannelKind, Tier } from '@yuqing/shared';
+import type { NoticeMessage } from '../notice';
+
+/** One attempt of one delivery, as a sender sees it. */
+export interface Outgoing {
+  readonly deliveryId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly incidentId: string;
+  readonly tier: Tier;
+  /** 1 for the first attempt; retries count up (an operator's retry starts again at 1). */
+  readonly attempt: number;
+  readonly message: NoticeMessage;
+}
+
+/** Where it goes: contact data, read from the channel at send time and never logged. */
+export interface ChannelTarget {
+  readonly kind: ChannelKind;
+  readonly address: string;
+  readonly secret: string | null;
+}
+
+/** Sends one attempt; resolves when the receiver accepted it, throws a DeliveryFailure otherwise. */
+export interface Sender {
+  send(delivery: Outgoing, channel: ChannelTarget, signal: AbortSignal): Promise<{ readonly statusCode?: number }>;
+  close?(): Promise<void> | void;
+}
+
+/**
+ * Why an attempt failed. `reason` is coarse (`HTTP 503`, `timeout`, `ECONNREFUSED`)
+ * and never holds an address: it goes into the delivery log and the timeline.
+ */
+export class DeliveryFailure extends Error {
+  readonly code = 'DELIVERY_FAILED';
+  constructor(
+    readonly reason: string,
+    /** False when trying again cannot help (HTTP 404, SMTP 550, no SMTP relay configured). */
+    readonly retryable: boolean,
+    readonly statusCode?: number,
+  ) {
+    super(reason);
+    this.name = 'DeliveryFailure';
+  }
+}
+
+/** Headers every HTTP delivery carries, so receivers can deduplicate (by event id) and verify. */
+export const DELIVERY_HEADERS = {
+  eventId: 'x-yuqing-event-id',
+  deliveryId: 'x-yuqing-delivery-id',
+  attempt: 'x-yuqing-attempt',
+  timestamp: 'x-yuqing-timestamp',
+  signature: 'x-yuqing-signature',
+} as const;
+
+/** A failure of the network or of the time allowed, never with the address in it. */
+export function networkFailure(err: unknown, signal: AbortSignal): DeliveryFailure {
+  const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string } };
+  if (signal.aborted || e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.cause?.name === 'TimeoutError') return new DeliveryFailure('timeout', true);
+  const code = e?.cause?.code ?? e?.code;
+  return new DeliveryFailure(code && /^[A-Z_]+$/.test(code) ? code : 'network error', true);
+}
+
+/** HTTP statuses worth trying again: the receiver is busy, down or slow. */
+export function retryableStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 425 || status === 429;
+}
+
+/** POSTs a JSON body; answers the status and (up to 64 KiB of) the body text. */
+export async function postJson(url: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; text: string }> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'yuqing-dispatch/0.1', ...headers },
+      body,
+      signal,
+      // A receiver that moved must be reconfigured, not followed blindly.
+      redirect: 'manual',
+    });
+  } catch (err) {
+    throw networkFailure(err, signal);
+  }
+  let text = '';
+  try {
+    text = (await res.text()).slice(0, 65_536);
+  } catch (err) {
+    throw networkFailure(err, signal);
+  }
+  return { status: res.status, text };
+}
+
+/** Throws unless the answer is a 2xx. */
+export function expectSuccess(status: number): void {
+  if (status >= 200 && status < 300) return;
+  throw new DeliveryFailure(`HTTP ${status}`, retryableStatus(status), status);
+}
