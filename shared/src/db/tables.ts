@@ -299,6 +299,33 @@ export interface Database {
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;
+
+/** Explicit columns: what the APIs show of an incident (every column, named so a new one is a decision). */
+export const INCIDENT_COLUMNS = [
+  'id',
+  'clientId',
+  'externalId',
+  'title',
+  'summary',
+  'source',
+  'topic',
+  'districtCode',
+  'metrics',
+  'flags',
+  'suggestedTier',
+  'tier',
+  'status',
+  'overdue',
+  'assessment',
+  'workflowId',
+  'policyVersion',
+  'stateSeq',
+  'requestHash',
+  'createdAt',
+  'updatedAt',
+  'closedAt',
+  'archivedAt',
+] as const satisfies readonly (keyof IncidentsTable)[];
 export type NewIncident = Insertable<IncidentsTable>;
 export type IncidentUpdate = Updateable<IncidentsTable>;
 export type TaskRow = Selectable<TasksTable>;

@@ -1,42 +1,16 @@
 import type { Transaction } from 'kysely';
-import type { Database, Db, IncidentRow, NewIncident } from '@yuqing/shared';
+import { INCIDENT_COLUMNS, type Database, type Db, type IncidentRow, type NewIncident } from '@yuqing/shared';
 import { visibleIncidents, type Reach } from '@yuqing/http-kit';
 
 type Executor = Db | Transaction<Database>;
 
-/** Explicit columns: what the API shows of an incident. */
-const COLUMNS = [
-  'id',
-  'clientId',
-  'externalId',
-  'title',
-  'summary',
-  'source',
-  'topic',
-  'districtCode',
-  'metrics',
-  'flags',
-  'suggestedTier',
-  'tier',
-  'status',
-  'overdue',
-  'assessment',
-  'workflowId',
-  'policyVersion',
-  'stateSeq',
-  'requestHash',
-  'createdAt',
-  'updatedAt',
-  'closedAt',
-  'archivedAt',
-] as const;
 
 export async function findIncident(db: Executor, id: string): Promise<IncidentRow | undefined> {
-  return db.selectFrom('incidents').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+  return db.selectFrom('incidents').select(INCIDENT_COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
 export async function findByExternalId(db: Executor, clientId: string, externalId: string): Promise<IncidentRow | undefined> {
-  return db.selectFrom('incidents').select(COLUMNS).where('clientId', '=', clientId).where('externalId', '=', externalId).executeTakeFirst();
+  return db.selectFrom('incidents').select(INCIDENT_COLUMNS).where('clientId', '=', clientId).where('externalId', '=', externalId).executeTakeFirst();
 }
 
 export async function findByIdempotencyKey(db: Executor, clientId: string, key: string): Promise<{ incident: IncidentRow; requestHash: string } | undefined> {
@@ -73,7 +47,7 @@ export interface IncidentFilter {
 
 /** Newest first, keyset-paged by `createdAt`. */
 export async function listIncidents(db: Executor, f: IncidentFilter): Promise<IncidentRow[]> {
-  let q = db.selectFrom('incidents').select(COLUMNS).where(visibleIncidents(f.reach)).orderBy('createdAt', 'desc').limit(f.limit);
+  let q = db.selectFrom('incidents').select(INCIDENT_COLUMNS).where(visibleIncidents(f.reach)).orderBy('createdAt', 'desc').limit(f.limit);
   if (f.tier) q = q.where('tier', '=', f.tier);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.district) q = q.where('districtCode', '=', f.district);

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { AlertRow, Db, IncidentRow, TaskRow } from '@yuqing/shared';
+import { INCIDENT_COLUMNS, type AlertRow, type Db, type IncidentRow, type TaskRow } from '@yuqing/shared';
 import { visibleIncidents, type Reach } from '@yuqing/http-kit';
 
 export interface IncidentFilter {
@@ -11,32 +11,6 @@ export interface IncidentFilter {
   readonly limit: number;
   readonly offset: number;
 }
-
-const INCIDENT_COLUMNS = [
-  'id',
-  'clientId',
-  'externalId',
-  'title',
-  'summary',
-  'source',
-  'topic',
-  'districtCode',
-  'metrics',
-  'flags',
-  'suggestedTier',
-  'tier',
-  'status',
-  'overdue',
-  'assessment',
-  'workflowId',
-  'policyVersion',
-  'stateSeq',
-  'requestHash',
-  'createdAt',
-  'updatedAt',
-  'closedAt',
-  'archivedAt',
-] as const;
 
 const TASK_COLUMNS = [
   'incidentId',
