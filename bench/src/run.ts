@@ -64,6 +64,8 @@ function incident(district: string): IncidentInputRaw {
   };
 }
 
+let stopping = false;
+
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const started = Date.now();
@@ -97,11 +99,21 @@ async function main(): Promise<void> {
       RATE_LIMIT_PER_MINUTE: '10000000',
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')),
     } as Record<string, string>;
-    // BENCH_PROFILE=worker (or intake, dispatch…) writes that process's CPU profile to bench/results/profiles.
+    // BENCH_PROFILE=worker,dispatch (any of the four) writes those processes' CPU profiles to bench/results/profiles.
     const profileDir = path.join(REPO_ROOT, 'bench', 'results', 'profiles');
     for (const name of ['worker', 'intake', 'dispatch', 'reporting'] as const) {
-      const profiled: Record<string, string> = process.env.BENCH_PROFILE === name ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {};
-      procs.set(name, startService(name, { ...env, ...profiled }));
+      const nodeArgs = (process.env.BENCH_PROFILE ?? '').split(',').includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+      const proc = startService(name, env, { nodeArgs });
+      // A process that dies mid-run would leave the bench waiting for events: stop at once.
+      proc.child.once('exit', (code, signal) => {
+        if (!stopping) {
+          log(`${name} exited (${code ?? signal}) during the run:\n${proc.output().slice(-3_000)}`);
+          void Promise.all([...procs.values()].map((p) => p.stop('SIGKILL')))
+            .then(() => servers.destroy())
+            .finally(() => process.exit(1));
+        }
+      });
+      procs.set(name, proc);
     }
     const intakeUrl = `http://127.0.0.1:${ports.intake}`;
     await waitReady(intakeUrl, procs.get('intake')!);
@@ -305,8 +317,10 @@ async function main(): Promise<void> {
 
     // 4. Alert lateness: N_LAPSING deadlines lapsing within one minute.
     log(`reporting ${N_LAPSING} incidents whose acknowledgement lapses ${LAPSE_AFTER} after dispatch`);
-    const lapsingIds = await fill(N_OPEN, LAPSING_DISTRICT);
-    await eventually(() => seen.dispatched.size >= N_OPEN, 600_000, 'all dispatched');
+    // Counted from what is open now: the intake levels above may already exceed the background target.
+    const openTarget = seen.dispatched.size + N_LAPSING;
+    const lapsingIds = await fill(openTarget, LAPSING_DISTRICT);
+    await eventually(() => seen.dispatched.size >= openTarget, 600_000, 'all dispatched');
     footprint.push({ open: seen.dispatched.size, rss: rss() });
     const lapseWindowMs = 15 * 60_000;
     await eventually(() => lapsingIds.every((id) => seen.lapsed.has(id)), lapseWindowMs, 'every lapse').catch(() => undefined);
@@ -358,6 +372,7 @@ async function main(): Promise<void> {
     receiver.close();
   } finally {
     await nc?.close();
+    stopping = true;
     // SIGTERM first so a profiled process writes its profile.
     await Promise.all([...procs.values()].map((p) => Promise.race([p.stop('SIGTERM'), new Promise((r) => setTimeout(r, 15_000))])));
     await Promise.all([...procs.values()].map((p) => p.stop('SIGKILL')));

@@ -130,6 +130,9 @@ export class PrivateNats extends ServerProcess {
   }
 }
 
+/** As infra/stack.sh: WAL with full sync, durable and one fsync per commit. */
+const SQLITE_PRAGMAS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=full'];
+
 export class PrivateTemporal extends ServerProcess {
   private constructor(
     readonly dbFile: string,
@@ -154,7 +157,7 @@ export class PrivateTemporal extends ServerProcess {
     const attrs = ['IncidentTier=Keyword', 'IncidentStatus=Keyword', 'District=Keyword', 'Topic=Keyword', 'Overdue=Bool'].flatMap((a) => ['--search-attribute', a]);
     this.child = spawn(
       bin,
-      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(this.port), '--http-port', String(await freePort()), '--metrics-port', String(await freePort()), '--db-filename', this.dbFile, '--log-level', 'error', ...attrs],
+      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(this.port), '--http-port', String(await freePort()), '--metrics-port', String(await freePort()), '--db-filename', this.dbFile, ...SQLITE_PRAGMAS, '--log-level', 'error', ...attrs],
       { stdio: 'ignore' },
     );
     await eventually(

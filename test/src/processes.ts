@@ -34,8 +34,9 @@ export interface ServiceProcess {
 }
 
 /** Runs one of the platform's processes from its built entry point, as `make up` does. */
-export function startService(name: ServiceName, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, ENTRY_POINTS[name])], {
+export function startService(name: ServiceName, env: Record<string, string>, options: { nodeArgs?: readonly string[] } = {}): ServiceProcess {
+  // Flags such as --cpu-prof are refused in NODE_OPTIONS, hence nodeArgs.
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(REPO_ROOT, ENTRY_POINTS[name])], {
     env: { ...process.env, NODE_ENV: 'test', LOG_PRETTY: 'false', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
