@@ -41,6 +41,7 @@ const N_LAPSING = Number(process.env.BENCH_LAPSING ?? 1_000);
 const PER_LEVEL = Number(process.env.BENCH_PER_LEVEL ?? 1_000);
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '8,32').split(',').map(Number);
 const LAPSE_AFTER = process.env.BENCH_LAPSE_AFTER ?? '100s';
+const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 5);
 const BACKGROUND_DISTRICT = '230103';
 const LAPSING_DISTRICT = '230184';
 
@@ -192,7 +193,8 @@ async function main(): Promise<void> {
       return Math.max(...ids.map((id) => seen.dispatched.get(id)!));
     };
     const intake: Record<string, unknown> = {};
-    for (const c of LEVELS) {
+    /** One autocannon run on POST /v1/incidents; `rate` (requests/s overall) for a steady stream instead of a burst. */
+    const intakeLevel = async (label: string, c: number, amount: number, rate?: number, fanoutInto?: Latencies) => {
       const lat = new Latencies();
       const toDispatched = new Latencies();
       const acceptedAt = new Map<string, number>();
@@ -202,7 +204,8 @@ async function main(): Promise<void> {
       const instance = autocannon({
         url: intakeUrl,
         connections: c,
-        amount: PER_LEVEL,
+        amount,
+        ...(rate ? { overallRate: rate } : {}),
         requests: [
           {
             method: 'POST',
@@ -227,11 +230,12 @@ async function main(): Promise<void> {
       for (const id of ids) {
         if (!warnedAt.has(id)) continue;
         levelFanout.record(warnedAt.get(id)! - acceptedAt.get(id)!);
-        fanout.record(warnedAt.get(id)! - acceptedAt.get(id)!);
+        fanoutInto?.record(warnedAt.get(id)! - acceptedAt.get(id)!);
       }
       const e2eSeconds = (lastDispatched - t0) / 1000;
-      intake[`single@${c}`] = {
+      intake[label] = {
         concurrency: c,
+        ...(rate ? { offeredPerSecond: rate } : {}),
         accepted: ids.length,
         rejected: statusErrors,
         httpPerSecond: Math.round((ids.length / httpSeconds) * 10) / 10,
@@ -240,8 +244,12 @@ async function main(): Promise<void> {
         latency202ToDispatched: toDispatched.summary(),
         latency202ToWebhook: levelFanout.summary(),
       };
-      log(`intake at concurrency ${c}: ${JSON.stringify(intake[`single@${c}`])}`);
-    }
+      log(`intake ${label}: ${JSON.stringify(intake[label])}`);
+    };
+    for (const c of LEVELS) await intakeLevel(`single@${c}`, c, PER_LEVEL, undefined, fanout);
+    // The same path at a steady rate the platform keeps up with: latency without a queue.
+    const fanoutSteady = new Latencies();
+    await intakeLevel(`steady@${STEADY_RATE}/s`, 2, STEADY_RATE * 30, STEADY_RATE, fanoutSteady);
     {
       const batches = Math.ceil(PER_LEVEL / 50);
       const lat = new Latencies();
@@ -358,13 +366,14 @@ async function main(): Promise<void> {
       at: new Date().toISOString(),
       commit: execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim(),
       machine: `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-      settings: { openIncidents: N_OPEN, lapsing: N_LAPSING, perLevel: PER_LEVEL, levels: LEVELS, lapseAfter: LAPSE_AFTER, env: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')) },
+      settings: { openIncidents: N_OPEN, lapsing: N_LAPSING, perLevel: PER_LEVEL, levels: LEVELS, lapseAfter: LAPSE_AFTER, steadyRate: STEADY_RATE, env: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')) },
       ceiling,
       intake,
       ratio: Object.fromEntries(LEVELS.map((c) => [c, Math.round(((intake[`single@${c}`] as { endToEndPerSecond: number }).endToEndPerSecond / ceiling[c]!.startsPerSecond) * 100) / 100])),
       lateness,
       footprint: { samples: footprint, final: final.rss, growthMiBPer1000: { worker: growth('worker'), intake: growth('intake'), dispatch: growth('dispatch'), reporting: growth('reporting') } },
       fanout: fanout.summary(),
+      fanoutSteady: fanoutSteady.summary(),
       seconds: Math.round((Date.now() - started) / 1000),
     };
     report(result);
@@ -397,7 +406,8 @@ function report(r: Record<string, any>): void {
   const f = r.footprint;
   rows.push([`RSS with ${r.settings.openIncidents} open (MiB)`, `worker ${f.final.worker}`, `intake ${f.final.intake}, dispatch ${f.final.dispatch}, reporting ${f.final.reporting}; target worker ≤ 1024`]);
   rows.push(['RSS growth per 1,000 open (MiB)', `worker ${f.growthMiBPer1000.worker}`, `intake ${f.growthMiBPer1000.intake}, dispatch ${f.growthMiBPer1000.dispatch}, reporting ${f.growthMiBPer1000.reporting}`]);
-  if (r.fanout) rows.push(['fan-out 202 → first webhook p50/p95/p99 (ms)', `${r.fanout.p50}/${r.fanout.p95}/${r.fanout.p99}`, `target p95 ≤ 200; ${r.fanout.count} warnings measured under the intake load above`]);
+  if (r.fanout) rows.push(['fan-out 202 → first webhook p50/p95/p99 (ms)', `${r.fanout.p50}/${r.fanout.p95}/${r.fanout.p99}`, `target p95 ≤ 200; ${r.fanout.count} warnings measured under the intake bursts above`]);
+  if (r.fanoutSteady) rows.push(['fan-out at a steady rate p50/p95/p99 (ms)', `${r.fanoutSteady.p50}/${r.fanoutSteady.p95}/${r.fanoutSteady.p99}`, `${r.fanoutSteady.count} warnings, ${r.settings.steadyRate} incidents/s offered`]);
   const width = Math.max(...rows.map((x) => x[0].length));
   process.stdout.write(`\n${rows.map(([a, b, c]) => `${a.padEnd(width)}  ${b.padStart(14)}  ${c}`).join('\n')}\n\n`);
   const md = [
