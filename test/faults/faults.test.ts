@@ -257,12 +257,23 @@ async function verify(scenario: string, fault: string, faults: number, outcomes:
     if (JSON.stringify(types) !== JSON.stringify([...EXPECTED_PER_INCIDENT].sort())) missingAlerts++;
   }
   // Consumers applied each event once (reporting's timeline is keyed by event id; count per incident).
-  const timeline = await db
-    .selectFrom('timelineEntries')
-    .select(['incidentId', (eb) => eb.fn.countAll<string>().as('n')])
-    .where('incidentId', 'in', ids)
-    .groupBy('incidentId')
-    .execute();
+  // They consume asynchronously: give reporting time to catch up with the stream, then count exactly.
+  const timelineCounts = () =>
+    db
+      .selectFrom('timelineEntries')
+      .select(['incidentId', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('incidentId', 'in', ids)
+      .groupBy('incidentId')
+      .execute();
+  await eventually(
+    async () => {
+      const rows = await timelineCounts();
+      return rows.length === ids.length && rows.every((r) => Number(r.n) >= EXPECTED_PER_INCIDENT.length);
+    },
+    60_000,
+    'reporting caught up',
+  ).catch(() => undefined);
+  const timeline = await timelineCounts();
   const alerts = await db.selectFrom('alerts').select(['incidentId', (eb) => eb.fn.countAll<string>().as('n')]).where('incidentId', 'in', ids).groupBy('incidentId').execute();
 
   const result: ScenarioResult = {
