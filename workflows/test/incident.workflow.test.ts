@@ -8,6 +8,7 @@ import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { sql } from 'kysely';
 import { DEFAULT_POLICY, type PolicyDocumentInput, type Tier } from '@yuqing/shared';
 import { eventually, publishCityPolicy, sampleIncident, sleep } from '@yuqing/testkit';
 import { acknowledgeUpdate, closeUpdate, reclassifyUpdate, recordReleaseUpdate, type IncidentState } from '../src/messages';
@@ -192,6 +193,34 @@ describe('deadlines and their chains', () => {
     expect(desc.searchAttributes.Overdue).toEqual([false]);
     const row = await h.t.db.selectFrom('incidents').select('overdue').where('id', '=', id).executeTakeFirstOrThrow();
     expect(row.overdue).toBe(false);
+  });
+});
+
+describe('deadlines keep real time', () => {
+  let h: IncidentHarness;
+  beforeAll(async () => {
+    h = await IncidentHarness.create({ policy: policyWithAckChain('3s', []) });
+  });
+  afterAll(() => h.close());
+
+  it('a slow first step (2 s inside the first workflow task) does not make its deadlines lapse late', async () => {
+    // Hold the routing rules so prepareIncident's read waits 2 s while workflow time stands still.
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((r) => (locked = r));
+    const held = h.t.db.transaction().execute(async (trx) => {
+      await sql`lock table routing_rules in access exclusive mode`.execute(trx);
+      locked();
+      await sleep(2_000);
+    });
+    await lockTaken;
+    const { id } = await h.report(incidentOfTier('general'));
+    await held;
+    const [dispatched] = await h.eventsOf(id, 'dispatched');
+    await eventually(async () => (await h.eventsOf(id, 'deadline_lapsed')).length === 1, 15_000, 'acknowledgement lapsed');
+    const [lapsed] = await h.eventsOf(id, 'deadline_lapsed');
+    // The deadline counts from the dispatch people saw, and fires on it, not 2 s after.
+    expect(Date.parse(lapsed!.data.dueAt) - Date.parse(dispatched!.occurredAt)).toBe(3_000);
+    expect(lapsed!.data.lateMs).toBeLessThan(1_000);
   });
 });
 

@@ -28,15 +28,6 @@ export interface AlertRecord {
   readonly lateMs: number;
 }
 
-/**
- * The wall clock when an activity finished (epoch ms). Workflow time stands still
- * while a workflow task runs its local activities; the workflow reads this to keep
- * its deadlines on real time (see `now()` in the incident workflow).
- */
-export interface Clock {
-  readonly at: number;
-}
-
 export interface IncidentActivityDeps {
   readonly db: Db;
   /** Called after a commit so the local outbox relay publishes at once. */
@@ -91,16 +82,16 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
      * What an incident's workflow needs at start, read once and kept in its history:
      * the policy snapshot (with its version) and who is responsible (routing).
      */
-    async prepareIncident(input: { topic: string; district?: string }): Promise<{ policy: PolicySnapshot; routing: Routing } & Clock> {
+    async prepareIncident(input: { topic: string; district?: string }): Promise<{ policy: PolicySnapshot; routing: Routing }> {
       const [policy, routing] = await Promise.all([snapshotPolicy(db, input.district), resolveRouting(db, input)]);
-      return { policy, routing, at: Date.now() };
+      return { policy, routing };
     },
 
     /**
      * Stores events for publication and updates the incident row, in one transaction;
      * marks the alerts of tasks now done as resolved.
      */
-    async publishEvents(input: { incidentId: string; events: readonly IncidentEvent[]; incident?: IncidentRowChange; resolveAlertsOf?: readonly string[] }): Promise<Clock> {
+    async publishEvents(input: { incidentId: string; events: readonly IncidentEvent[]; incident?: IncidentRowChange; resolveAlertsOf?: readonly string[] }): Promise<void> {
       await db.transaction().execute(async (trx) => {
         // A retry after a commit whose answer was lost: everything is already recorded.
         if (await alreadyRecorded(trx, input.events[0]?.id)) return;
@@ -118,11 +109,10 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
         }
       });
       onCommitted?.();
-      return { at: Date.now() };
     },
 
     /** Stores a deadline alert (one per lapse, reminder or escalation) with its event. */
-    async raiseAlert(input: { alert: AlertRecord; event: IncidentEvent; incident?: IncidentRowChange }): Promise<Clock> {
+    async raiseAlert(input: { alert: AlertRecord; event: IncidentEvent; incident?: IncidentRowChange }): Promise<void> {
       const { alert } = input;
       await db.transaction().execute(async (trx) => {
         if (await alreadyRecorded(trx, input.event.id)) return;
@@ -136,7 +126,7 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
         await applyRowChange(trx, alert.incidentId, input.incident);
       });
       onCommitted?.();
-      return { at: Date.now() };
     },
+
   };
 }

@@ -100,19 +100,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
   const watchers = new Map<string, { scope: CancellationScope; dueAt: string; round: number; def: unknown }>();
   const fired = new Set<string>();
 
-  /**
-   * Workflow time stands still while a workflow task runs its local activities,
-   * which under load takes a second or more; a timer started from it would fire
-   * that much after its deadline. So deadlines and timers use the later of workflow
-   * time and the clock the last activity reported (kept in history: replay-safe;
-   * worker and server clocks are assumed NTP-synced).
-   */
-  let clock = 0;
-  const now = () => Math.max(Date.now(), clock);
-  const tick = (reported: { at?: number } | undefined) => {
-    clock = Math.max(clock, reported?.at ?? 0);
-  };
-  const nowIso = () => new Date(now()).toISOString();
+  const nowIso = () => new Date(Date.now()).toISOString();
   const tierPolicy = (t: Tier = tier): TierPolicy => policy!.document.tiers[t];
 
   function state(): IncidentState {
@@ -150,11 +138,9 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
   /** Records events (and resolves the alerts of tasks they finished) in one transaction. */
   async function publish(summary: string, events: IncidentEvent[], done: readonly Task[] = []): Promise<void> {
     const resolveAlertsOf = done.filter((t) => t.lapsedAt).map((t) => t.key);
-    tick(
-      await activities.publishEvents.executeWithOptions({ ...LOCAL, summary }, [
-        { incidentId, events, incident: rowChange(), ...(resolveAlertsOf.length ? { resolveAlertsOf } : {}) },
-      ]),
-    );
+    await activities.publishEvents.executeWithOptions({ ...LOCAL, summary }, [
+      { incidentId, events, incident: rowChange(), ...(resolveAlertsOf.length ? { resolveAlertsOf } : {}) },
+    ]);
   }
 
   /** Search attributes and the Web UI's details follow every change. */
@@ -203,17 +189,15 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
   }
 
   async function raise(summary: string, alert: AlertRecord, ev: IncidentEvent): Promise<void> {
-    tick(
-      await CancellationScope.nonCancellable(() =>
-        activities.raiseAlert.executeWithOptions({ ...LOCAL, summary }, [{ alert, event: ev, incident: rowChange() }]),
-      ),
+    await CancellationScope.nonCancellable(() =>
+      activities.raiseAlert.executeWithOptions({ ...LOCAL, summary }, [{ alert, event: ev, incident: rowChange() }]),
     );
     syncVisibility();
   }
 
   /** Sleeps until `at` (absolute workflow time), naming the timer for the Web UI. */
   async function sleepUntil(at: number, summary: string): Promise<void> {
-    const ms = at - now();
+    const ms = at - Date.now();
     if (ms > 0) await sleep(ms, { summary });
   }
 
@@ -229,7 +213,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     const warning = (async () => {
       if (!def.warnBefore || fired.has(stage('warn'))) return;
       const warnAt = due - durationMs(def.warnBefore);
-      if (warnAt <= now()) return;
+      if (warnAt <= Date.now()) return;
       await sleepUntil(warnAt, `提前提醒:${label}(截止前 ${def.warnBefore})`);
       fired.add(stage('warn'));
       const to = [recipient(task, 'owner')];
@@ -242,19 +226,19 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     if (!fired.has(stage('lapse'))) {
       await sleepUntil(due, `截止:${label} ${beijing(dueAt)}(${def.deadline ?? ''})`);
       fired.add(stage('lapse'));
-      const at = now();
-      book.markLapsed(key, at);
+      const now = Date.now();
+      book.markLapsed(key, now);
       const accountable = recipient(task, 'owner');
       const ev = event('deadline_lapsed', {
         taskKey: key,
         taskKind: task.kind,
         accountable,
         dueAt,
-        lapsedAt: new Date(at).toISOString(),
-        lateMs: at - due,
+        lapsedAt: new Date(now).toISOString(),
+        lateMs: now - due,
         actor: SYSTEM,
       });
-      await raise(`超时预警:${label}`, alertOf(task, ev, 'deadline_lapsed', null, [accountable], at - due), ev);
+      await raise(`超时预警:${label}`, alertOf(task, ev, 'deadline_lapsed', null, [accountable], now - due), ev);
     }
     await warning;
 
@@ -265,7 +249,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       await sleepUntil(at, `${actionLabel}:${label} 第${i + 1}级(超时 ${step.after})`);
       fired.add(stage(`chain${i}`));
       const to = step.notify.map((role) => recipient(task, role));
-      const overdueMs = now() - due;
+      const overdueMs = Date.now() - due;
       const ev =
         step.action === 'remind'
           ? event('reminder_sent', { taskKey: key, taskKind: task.kind, to, dueAt, stage: i, actor: SYSTEM })
@@ -357,7 +341,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
   setHandler(
     acknowledgeUpdate,
     async ({ actor, unitId }) => {
-      const task = book.complete(taskKey('acknowledge', unitId), actor, now());
+      const task = book.complete(taskKey('acknowledge', unitId), actor, Date.now());
       syncWatchers();
       await publish(`签收:${unitId}`, [event('acknowledged', { unitId, actor })], [task]);
       return state();
@@ -368,12 +352,12 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
   setHandler(
     submitReportUpdate,
     async ({ actor, unitId, report }) => {
-      const at = now();
+      const now = Date.now();
       const done: Task[] = [];
       // Reporting proves the warning arrived: an open acknowledgement is done with it.
       const ack = book.get(taskKey('acknowledge', unitId));
-      if (ack?.status === 'open') done.push(book.complete(ack.key, actor, at));
-      if (report.kind === 'final') done.push(book.complete(taskKey('investigation_report', unitId), actor, at));
+      if (ack?.status === 'open') done.push(book.complete(ack.key, actor, now));
+      if (report.kind === 'final') done.push(book.complete(taskKey('investigation_report', unitId), actor, now));
       syncWatchers();
       await publish(`上报${report.kind === 'final' ? '整体' : '阶段性'}情况:${unitId}`, [event('report_submitted', { unitId, report, actor })], done);
       return state();
@@ -384,7 +368,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
   setHandler(
     completeTaskUpdate,
     async ({ actor, taskKey: key, note, proposal, url }) => {
-      const task = book.complete(key, actor, now());
+      const task = book.complete(key, actor, Date.now());
       syncWatchers();
       const ev =
         task.kind === 'digest'
@@ -408,7 +392,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     approveUpdate,
     async ({ actor, taskKey: key, role, comment }) => {
       const approval = { role, actor, at: nowIso(), ...(comment ? { comment } : {}) };
-      const { task, complete } = book.approve(key, approval, now());
+      const { task, complete } = book.approve(key, approval, Date.now());
       syncWatchers();
       await publish(`审批:${TASK_LABELS[task.kind]}(${ROLE_LABELS[role]})`, [event('approval_recorded', { taskKey: key, taskKind: task.kind, approval, complete, actor })], complete ? [task] : []);
       return state();
@@ -434,12 +418,12 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
   setHandler(
     recordReleaseUpdate,
     async ({ actor, form, summary, url }) => {
-      const at = now();
+      const now = Date.now();
       const targets = releaseTargets(form);
       // A press conference completes its own task and, if still open, the first release.
       const done = form === 'press_conference' ? targets.filter((t) => t.kind === 'press_conference' || t.kind === 'authoritative_release') : targets.slice(0, 1);
-      for (const t of done) book.complete(t.key, actor, at);
-      for (const t of done) book.repeat(t.key, at);
+      for (const t of done) book.complete(t.key, actor, now);
+      for (const t of done) book.repeat(t.key, now);
       syncWatchers();
       const approvals = book.get(taskKey('talking_points_approval'))?.approvals ?? [];
       await publish(`对外发布:${form}`, [event('released', { form, summary, ...(url ? { url } : {}), approvals, actor })], done);
@@ -469,7 +453,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       const raising = isRaise(from, to);
       const before = new Set(assignments.map((a) => a.unitId));
       tier = to;
-      tierSince = now();
+      tierSince = Date.now();
       assignments = assignmentsFor(to);
       book.applyTier(tierPolicy(), assignments, tierSince, raising, `等级调整为${TIER_LABELS[to]}:${reason}`);
       syncWatchers();
@@ -492,10 +476,10 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
   setHandler(
     reassignUpdate,
     async ({ actor, fromUnitId, to, reason }) => {
-      const at = now();
+      const now = Date.now();
       assignments = assignments.map((a) => (a.unitId === fromUnitId ? to : a));
       if (routing && routing.roleUnits[to.role] === fromUnitId) routing = { ...routing, roleUnits: { ...routing.roleUnits, [to.role]: to.unitId } };
-      book.reassign(fromUnitId, to, tierPolicy(), at, `改派至 ${to.unitName}:${reason}`);
+      book.reassign(fromUnitId, to, tierPolicy(), now, `改派至 ${to.unitName}:${reason}`);
       syncWatchers();
       await publish(`改派:${fromUnitId} → ${to.unitId}`, [event('reassigned', { fromUnitId, toUnitId: to.unitId, reason, actor }), dispatched('reassigned', [to], actor)]);
       return state();
@@ -519,7 +503,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       book.cancelOpen('handling', force ? `强制结束:${reason}` : '处置结束,可选事项撤销', !force);
       status = 'closed';
       closedReason = reason;
-      book.openClosing(tierPolicy(), now());
+      book.openClosing(tierPolicy(), Date.now());
       syncWatchers();
       await publish('处置结束', [event('closed', { reason, forced: force ?? false, actor })]);
       return state();
@@ -539,13 +523,11 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
 
   // ---- the path -----------------------------------------------------------------
 
-  const prepared = await activities.prepareIncident.executeWithOptions({ ...LOCAL, summary: '读取处置策略与责任单位' }, [
+  ({ policy, routing } = await activities.prepareIncident.executeWithOptions({ ...LOCAL, summary: '读取处置策略与责任单位' }, [
     { topic: input.topic, ...(input.district ? { district: input.district } : {}) },
-  ]);
-  ({ policy, routing } = prepared);
-  tick(prepared);
+  ]));
   assignments = assignmentsFor(tier);
-  tierSince = now();
+  tierSince = Date.now();
   status = 'handling';
   const received = event(
     'received',
@@ -564,9 +546,8 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
   );
   const assessed = event('assessed', { reasons: [...input.reasons], policyVersion: policy.version, lead: tierPolicy().lead });
   book.applyTier(tierPolicy(), assignments, tierSince, false, '');
-  await publish(`接收、定级、转办:${TIER_LABELS[tier]}`, [received, assessed, dispatched('initial', assignments)]);
-  // The deadline timers start after the events are recorded, from the clock that step reported.
   syncWatchers();
+  await publish(`接收、定级、转办:${TIER_LABELS[tier]}`, [received, assessed, dispatched('initial', assignments)]);
 
   // Closed, and the post-incident review (if the tier requires one) done: archive.
   await condition(() => status === 'closed' && book.outstanding('closing').length === 0);
