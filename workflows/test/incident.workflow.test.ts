@@ -204,7 +204,7 @@ describe('deadlines keep real time', () => {
   afterAll(() => h.close());
 
   it('a slow first step (2 s inside the first workflow task) does not make its deadlines lapse late', async () => {
-    // Hold the routing rules so prepareIncident's read waits 2 s while workflow time stands still.
+    // Hold the routing rules so prepareIncident's read, inside the first workflow task, waits 2 s.
     let locked!: () => void;
     const lockTaken = new Promise<void>((r) => (locked = r));
     const held = h.t.db.transaction().execute(async (trx) => {
