@@ -34,7 +34,7 @@ import {
   type IncidentInputRaw,
 } from '@yuqing/shared';
 import { eventually, freePort, PrivateServers, publishCityPolicy, REPO_ROOT, startService, waitReady, type ServiceName, type ServiceProcess } from '@yuqing/testkit';
-import { Latencies, rssMiB } from './stats';
+import { cpuMs, Latencies, rssMiB } from './stats';
 
 const N_OPEN = Number(process.env.BENCH_OPEN_INCIDENTS ?? 10_000);
 const N_LAPSING = Number(process.env.BENCH_LAPSING ?? 1_000);
@@ -155,6 +155,34 @@ async function main(): Promise<void> {
 
     const rss = () => ({ worker: rssMiB(procs.get('worker')!.child.pid), intake: rssMiB(procs.get('intake')!.child.pid), dispatch: rssMiB(procs.get('dispatch')!.child.pid), reporting: rssMiB(procs.get('reporting')!.child.pid) });
     const footprint: { open: number; rss: ReturnType<typeof rss> }[] = [{ open: 0, rss: rss() }];
+    // CPU time by process, to say where each incident's cost goes (the machine's cores are shared by all).
+    const cpuNow = () => ({
+      temporal: cpuMs(servers.temporal.pid),
+      worker: cpuMs(procs.get('worker')!.child.pid),
+      postgres: cpuMs(servers.postgres.pid),
+      dispatch: cpuMs(procs.get('dispatch')!.child.pid),
+      intake: cpuMs(procs.get('intake')!.child.pid),
+      reporting: cpuMs(procs.get('reporting')!.child.pid),
+      nats: cpuMs(servers.nats.pid),
+      bench: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+      at: Date.now(),
+    });
+    const cpu: Record<string, { incidents: number; wallSeconds: number; busyCores: number; msPerIncident: Record<string, number> }> = {};
+    const cpuSince = (label: string, before: ReturnType<typeof cpuNow>, incidents: number) => {
+      const after = cpuNow();
+      const msPerIncident: Record<string, number> = {};
+      let total = 0;
+      for (const k of Object.keys(before) as (keyof typeof before)[]) {
+        if (k === 'at' || before[k] === undefined || after[k] === undefined) continue;
+        const ms = after[k]! - before[k]!;
+        if (k !== 'bench') total += ms;
+        msPerIncident[k] = Math.round((ms / incidents) * 10) / 10;
+      }
+      msPerIncident.total = Math.round((total / incidents) * 10) / 10;
+      const wallSeconds = (after.at - before.at) / 1000;
+      cpu[label] = { incidents, wallSeconds, busyCores: Math.round((total / 1000 / wallSeconds) * 100) / 100, msPerIncident };
+      log(`cpu ${label}: ${JSON.stringify(cpu[label])}`);
+    };
 
     // 1. Ceiling: raw starts of an empty workflow, same server, same concurrency.
     const temporal = new Client({ connection: await Connection.connect({ address: servers.temporal.address }) });
@@ -199,6 +227,7 @@ async function main(): Promise<void> {
       const toDispatched = new Latencies();
       const acceptedAt = new Map<string, number>();
       let statusErrors = 0;
+      const cpuBefore = cpuNow();
       const t0 = Date.now();
       await new Promise<autocannon.Result>((resolve, reject) => {
       const instance = autocannon({
@@ -232,6 +261,7 @@ async function main(): Promise<void> {
         levelFanout.record(warnedAt.get(id)! - acceptedAt.get(id)!);
         fanoutInto?.record(warnedAt.get(id)! - acceptedAt.get(id)!);
       }
+      cpuSince(label, cpuBefore, ids.length);
       const e2eSeconds = (lastDispatched - t0) / 1000;
       intake[label] = {
         concurrency: c,
@@ -314,6 +344,7 @@ async function main(): Promise<void> {
     };
     const nextSample = { at: 2_000 };
     log(`filling to ${N_OPEN - N_LAPSING} open incidents`);
+    const fillFrom = { cpu: cpuNow(), open: seen.dispatched.size };
     await fill(N_OPEN - N_LAPSING, BACKGROUND_DISTRICT, async () => {
       if (seen.dispatched.size >= nextSample.at) {
         footprint.push({ open: seen.dispatched.size, rss: rss() });
@@ -322,6 +353,7 @@ async function main(): Promise<void> {
     });
     await eventually(() => seen.dispatched.size >= N_OPEN - N_LAPSING, 600_000, 'background dispatched');
     footprint.push({ open: seen.dispatched.size, rss: rss() });
+    cpuSince('fill', fillFrom.cpu, seen.dispatched.size - fillFrom.open);
 
     // 4. Alert lateness: N_LAPSING deadlines lapsing within one minute.
     log(`reporting ${N_LAPSING} incidents whose acknowledgement lapses ${LAPSE_AFTER} after dispatch`);
@@ -374,6 +406,7 @@ async function main(): Promise<void> {
       footprint: { samples: footprint, final: final.rss, growthMiBPer1000: { worker: growth('worker'), intake: growth('intake'), dispatch: growth('dispatch'), reporting: growth('reporting') } },
       fanout: fanout.summary(),
       fanoutSteady: fanoutSteady.summary(),
+      cpu,
       seconds: Math.round((Date.now() - started) / 1000),
     };
     report(result);
@@ -408,6 +441,10 @@ function report(r: Record<string, any>): void {
   rows.push(['RSS growth per 1,000 open (MiB)', `worker ${f.growthMiBPer1000.worker}`, `intake ${f.growthMiBPer1000.intake}, dispatch ${f.growthMiBPer1000.dispatch}, reporting ${f.growthMiBPer1000.reporting}`]);
   if (r.fanout) rows.push(['fan-out 202 → first webhook p50/p95/p99 (ms)', `${r.fanout.p50}/${r.fanout.p95}/${r.fanout.p99}`, `target p95 ≤ 200; ${r.fanout.count} warnings measured under the intake bursts above`]);
   if (r.fanoutSteady) rows.push(['fan-out at a steady rate p50/p95/p99 (ms)', `${r.fanoutSteady.p50}/${r.fanoutSteady.p95}/${r.fanoutSteady.p99}`, `${r.fanoutSteady.count} warnings, ${r.settings.steadyRate} incidents/s offered`]);
+  for (const [phase, v] of Object.entries(r.cpu as Record<string, any>)) {
+    const { total, ...by } = v.msPerIncident;
+    rows.push([`CPU ms per incident, ${phase}`, String(total), `${Object.entries(by).map(([k, ms]) => `${k} ${ms}`).join(', ')}; ${v.busyCores} cores busy over ${Math.round(v.wallSeconds)} s`]);
+  }
   const width = Math.max(...rows.map((x) => x[0].length));
   process.stdout.write(`\n${rows.map(([a, b, c]) => `${a.padEnd(width)}  ${b.padStart(14)}  ${c}`).join('\n')}\n\n`);
   const md = [

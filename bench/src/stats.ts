@@ -30,3 +30,44 @@ export function rssMiB(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** utime + stime + reaped children's of one process, and its parent, from /proc/<pid>/stat. */
+function readStat(pid: number): { ppid: number; ticks: number } | undefined {
+  try {
+    const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8') as string;
+    // The command name may hold spaces: fields start after its closing parenthesis.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU milliseconds used so far by a process and all its live descendants (Linux
+ * /proc): PostgreSQL's backends are children of the postmaster, and the time of
+ * those that exited is already in their parent's reaped-children counters.
+ */
+export function cpuMs(rootPid: number | undefined): number | undefined {
+  if (!rootPid) return undefined;
+  const fs = require('node:fs') as typeof import('node:fs');
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const s = readStat(Number(entry));
+    if (s) stats.set(Number(entry), s);
+  }
+  if (!stats.has(rootPid)) return undefined;
+  let ticks = 0;
+  const queue = [rootPid];
+  const children = new Map<number, number[]>();
+  for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
+  while (queue.length) {
+    const pid = queue.pop()!;
+    ticks += stats.get(pid)?.ticks ?? 0;
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}

@@ -4,7 +4,7 @@
  * may stop, kill and restart without disturbing anything else on the machine.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -75,6 +75,15 @@ export class PrivatePostgres {
     this.ctl('start', '-w', '-l', path.join(this.dataDir, 'server.log'), '-o', `-p ${this.port} -k ${this.dataDir} -c listen_addresses=127.0.0.1 -c max_connections=200${this.fsync ? '' : ' -c fsync=off'}`);
   }
 
+  /** The postmaster's process id (pg_ctl daemonizes it), from its pid file. */
+  get pid(): number | undefined {
+    try {
+      return Number(readFileSync(path.join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Fast shutdown: open connections are cut, as in a real crash-restart of the server. */
   async stop(): Promise<void> {
     this.ctl('stop', '-w', '-m', 'fast');
@@ -92,6 +101,11 @@ export class PrivatePostgres {
 abstract class ServerProcess {
   protected child: ChildProcess | undefined;
   abstract start(): Promise<void>;
+
+  /** The server's process id while it runs (the benchmark reads its CPU time). */
+  get pid(): number | undefined {
+    return this.child?.exitCode === null ? this.child.pid : undefined;
+  }
 
   /** SIGKILL: the server vanishes as in a crash. */
   async kill(): Promise<void> {
