@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import {
-  applyOnce,
+  applyEventsOnce,
   consumeEvents,
   ensureDurableConsumer,
   ensureIncidentStream,
@@ -107,44 +107,55 @@ describe('JetStream', () => {
     expect((await bus.jsm.consumers.info(bus.stream, 'twice')).config.filter_subject).toBe(`${bus.subjectPrefix}incident.>`);
   });
 
-  it('drops a republished event (same Nats-Msg-Id), and a consumer applies each event once', async () => {
+  it('drops a republished event (same Nats-Msg-Id), and a consumer applies each event once, in batches that one bad event cannot hold back', async () => {
     const incidentId = randomUUID();
     const e1 = ackEvent(1, incidentId);
     const e2 = ackEvent(2, incidentId);
+    const e3 = ackEvent(3, incidentId);
+    const e4 = ackEvent(4, incidentId);
     expect((await publishEvent(bus, e1)).duplicate).toBe(false);
     expect((await publishEvent(bus, e1)).duplicate).toBe(true);
     await publishEvent(bus, e2);
     // A malformed message is terminated, not retried forever, and does not block the rest.
     await bus.js.publish(`${bus.subjectPrefix}incident.acknowledged`, JSON.stringify({ hello: 'world' }));
-    await publishEvent(bus, ackEvent(3, incidentId));
+    await publishEvent(bus, e3);
+    await publishEvent(bus, e4);
 
     await ensureDurableConsumer(bus, 'once');
     const applied: string[] = [];
+    const batchSizes: number[] = [];
     let failFirst = true;
+    let e4Failures = 2;
     const abort = new AbortController();
     const done = consumeEvents({
       bus,
       durable: 'once',
       log,
       signal: abort.signal,
-      handler: async (event) => {
-        // The first attempt fails after "applying": the redelivery must not apply again.
-        await applyOnce(t.db, 'once', event, async () => {
-          applied.push(event.id);
-        }).then(() => {
-          if (failFirst && event.id === e1.id) {
-            failFirst = false;
-            throw new Error('crash before ack');
-          }
+      handler: async (events) => {
+        batchSizes.push(events.length);
+        const committed: string[] = [];
+        await applyEventsOnce(t.db, 'once', events, async (_trx, event) => {
+          // e4 fails inside the transaction twice: its batch rolls back, the others go on alone.
+          if (event.id === e4.id && e4Failures-- > 0) throw new Error('e4 cannot be applied yet');
+          committed.push(event.id);
         });
+        applied.push(...committed);
+        // The first commit holding e1 "crashes" before the ack: the redelivery must not apply it again.
+        if (failFirst && committed.includes(e1.id)) {
+          failFirst = false;
+          throw new Error('crash before ack');
+        }
       },
     });
-    await eventually(() => applied.length === 3 && applied, 15_000, 'three events applied');
-    // The nak'd first delivery comes back, is recognised as applied, and is acked.
-    await eventually(async () => (await bus.jsm.consumers.info(bus.stream, 'once')).num_ack_pending === 0, 15_000, 'all acked');
+    await eventually(() => applied.length === 4 && applied, 20_000, 'four events applied');
+    // The nak'd deliveries come back, are recognised as applied, and are acked.
+    await eventually(async () => (await bus.jsm.consumers.info(bus.stream, 'once')).num_ack_pending === 0, 20_000, 'all acked');
     abort.abort();
     await done;
-    expect(applied).toEqual([e1.id, e2.id, ackEvent(3, incidentId).id]);
-    expect((await bus.jsm.consumers.info(bus.stream, 'once')).delivered.stream_seq).toBe(4);
+    expect([...applied].sort()).toEqual([e1.id, e2.id, e3.id, e4.id].sort());
+    // The waiting messages were handled together first.
+    expect(batchSizes[0]).toBe(4);
+    expect((await bus.jsm.consumers.info(bus.stream, 'once')).delivered.stream_seq).toBe(5);
   });
 });

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import { enqueue, recordAudit, type AuditEntry, type Database, type Db, type IncidentEvent, type IncidentStatus, type PolicySnapshot, type Tier } from '@yuqing/shared';
+import { enqueue, recordAudit, type AuditEntry, type Database, type Db, type IncidentEvent, type IncidentStatus, type OutboxItem, type PolicySnapshot, type Tier } from '@yuqing/shared';
 import { snapshotPolicy } from '../policy/policy-snapshot';
 import { resolveRouting, type Routing } from '../routing/routing';
 
@@ -57,11 +57,7 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
       .execute();
   }
 
-  async function alreadyRecorded(trx: Transaction<Database>, eventId: string | undefined): Promise<boolean> {
-    if (!eventId) return false;
-    const row = await trx.selectFrom('outbox').select('id').where('dedupeKey', '=', eventId).executeTakeFirst();
-    return row !== undefined;
-  }
+  const eventItem = (event: IncidentEvent): OutboxItem => ({ kind: 'event', dedupeKey: event.id, payload: event });
 
   /** Every event is a state change; the audit log gets one row per event with its actor. */
   function auditOf(event: IncidentEvent): AuditEntry {
@@ -93,9 +89,8 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
      */
     async publishEvents(input: { incidentId: string; events: readonly IncidentEvent[]; incident?: IncidentRowChange; resolveAlertsOf?: readonly string[] }): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        // A retry after a commit whose answer was lost: everything is already recorded.
-        if (await alreadyRecorded(trx, input.events[0]?.id)) return;
-        for (const event of input.events) await enqueue(trx, { kind: 'event', dedupeKey: event.id, payload: event });
+        // Nothing new: a retry after a commit whose answer was lost, everything is already recorded.
+        if ((await enqueue(trx, input.events.map(eventItem))) === 0) return;
         await recordAudit(trx, input.events.map(auditOf));
         await applyRowChange(trx, input.incidentId, input.incident);
         if (input.resolveAlertsOf?.length) {
@@ -115,13 +110,12 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
     async raiseAlert(input: { alert: AlertRecord; event: IncidentEvent; incident?: IncidentRowChange }): Promise<void> {
       const { alert } = input;
       await db.transaction().execute(async (trx) => {
-        if (await alreadyRecorded(trx, input.event.id)) return;
+        if ((await enqueue(trx, eventItem(input.event))) === 0) return;
         await trx
           .insertInto('alerts')
           .values({ ...alert, notified: JSON.stringify(alert.notified) })
           .onConflict((oc) => oc.column('id').doNothing())
           .execute();
-        await enqueue(trx, { kind: 'event', dedupeKey: input.event.id, payload: input.event });
         await recordAudit(trx, auditOf(input.event));
         await applyRowChange(trx, alert.incidentId, input.incident);
       });

@@ -63,7 +63,8 @@ beforeAll(async () => {
   });
   const log = createLogger({ LOG_LEVEL: 'debug', NODE_ENV: 'production', LOG_PRETTY: 'false' }, 'dispatch', sink);
   notifications = createNotifications({ db: t.db, config, log, bus: () => bus }).start();
-  project = createTaskProjection(t.db, { plan: notifications.plan, onDeliveriesQueued: () => notifications.wake() });
+  const handle = createTaskProjection(t.db, { plan: notifications.plan, onDeliveriesQueued: () => notifications.wake() });
+  project = (event) => handle([event]);
   keys.admin = await createTestKey(t.db, { scopes: ['admin'] });
   keys.office = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'opinion-office', roles: ['opinion_office'] });
   keys.reader = await createTestKey(t.db, { scopes: ['reports:read'] });

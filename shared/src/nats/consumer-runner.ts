@@ -3,29 +3,36 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/database';
 import type { Database } from '../db/tables';
 import type { IncidentEvent } from '../events/envelope';
-import { connectEventBus, consumeEvents, ensureDurableConsumer, ensureIncidentStream, type EventBus, type NatsOptions } from './nats';
+import { connectEventBus, consumeEvents, ensureDurableConsumer, ensureIncidentStream, type EventBus, type EventHandler, type NatsOptions } from './nats';
 
 /**
- * Applies an event at most once per consumer: the event id is recorded in
- * `processed_events` in the same transaction as the changes, so a redelivery
- * (after a crash before the ack) changes nothing.
+ * Applies events at most once per consumer, all in one transaction: each event id
+ * is recorded in `processed_events` with the changes, so a redelivery (after a
+ * crash before the ack) changes nothing. Returns how many were new.
  */
-export async function applyOnce(
+export async function applyEventsOnce(
   db: Db,
   consumer: string,
-  event: IncidentEvent,
-  apply: (trx: Transaction<Database>) => Promise<void>,
-): Promise<boolean> {
+  events: readonly IncidentEvent[],
+  apply: (trx: Transaction<Database>, event: IncidentEvent) => Promise<void>,
+): Promise<number> {
+  if (events.length === 0) return 0;
   return db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto('processedEvents')
-      .values({ consumer, eventId: event.id })
+      .values(events.map((e) => ({ consumer, eventId: e.id })))
       .onConflict((oc) => oc.columns(['consumer', 'eventId']).doNothing())
       .returning('eventId')
-      .executeTakeFirst();
-    if (!inserted) return false;
-    await apply(trx);
-    return true;
+      .execute();
+    const fresh = new Set(inserted.map((r) => r.eventId));
+    let applied = 0;
+    for (const event of events) {
+      // delete: the same event twice in one batch (a redelivery) applies once.
+      if (!fresh.delete(event.id)) continue;
+      await apply(trx, event);
+      applied++;
+    }
+    return applied;
   });
 }
 
@@ -44,7 +51,7 @@ export function runConsumer(options: {
   nats: NatsOptions;
   durable: string;
   log: Logger;
-  handler: (event: IncidentEvent) => Promise<void>;
+  handler: EventHandler;
 }): ConsumerRunner {
   const abort = new AbortController();
   let bus: EventBus | undefined;
@@ -55,7 +62,7 @@ export function runConsumer(options: {
         await ensureIncidentStream(bus);
         await ensureDurableConsumer(bus, options.durable);
         options.log.info({ durable: options.durable }, 'consuming incident events');
-        await consumeEvents({ bus, durable: options.durable, handler: (e) => options.handler(e), log: options.log, signal: abort.signal });
+        await consumeEvents({ bus, durable: options.durable, handler: options.handler, log: options.log, signal: abort.signal });
         return;
       } catch (err) {
         if (abort.signal.aborted) return;

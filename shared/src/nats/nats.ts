@@ -108,13 +108,21 @@ export async function publishEvent(bus: EventBus, event: IncidentEvent): Promise
   });
 }
 
-export type EventHandler = (event: IncidentEvent, msg: JsMsg) => Promise<void>;
+/**
+ * Handles events in stream order, usually in one transaction; throwing fails them
+ * all, and each is then retried on its own.
+ */
+export type EventHandler = (events: readonly IncidentEvent[]) => Promise<void>;
+
+/** Most events handled together: one transaction and one commit for a burst instead of one per event. */
+const MAX_BATCH = 100;
 
 /**
  * Consumes a durable consumer until `signal` aborts: each message is validated
- * with the shared envelope schema, handled, then acked. A handler failure is
- * redelivered later; an invalid message is logged and terminated, never retried.
- * Returns when the loop has stopped.
+ * with the shared envelope schema, handled, then acked. Messages already waiting
+ * are handled together; a batch that fails is split so one bad event cannot hold
+ * back the others. A handler failure is redelivered later; an invalid message is
+ * logged and terminated, never retried. Returns when the loop has stopped.
  */
 export async function consumeEvents(options: {
   bus: EventBus;
@@ -131,8 +139,12 @@ export async function consumeEvents(options: {
       const stop = () => void messages.close();
       signal.addEventListener('abort', stop, { once: true });
       try {
+        const batch: JsMsg[] = [];
         for await (const msg of messages) {
-          await handleOne(msg, handler, log);
+          batch.push(msg);
+          // More already received: take them too, up to a batch.
+          if (batch.length < MAX_BATCH && messages.getPending() > 0) continue;
+          await handleBatch(batch.splice(0), handler, log);
           if (signal.aborted) break;
         }
       } finally {
@@ -146,21 +158,34 @@ export async function consumeEvents(options: {
   }
 }
 
-async function handleOne(msg: JsMsg, handler: EventHandler, log: Logger): Promise<void> {
-  let event: IncidentEvent;
-  try {
-    event = parseIncidentEvent(msg.json());
-  } catch (err) {
-    log.error({ err, subject: msg.subject, seq: msg.seq }, 'invalid event terminated');
-    // No reason string: nats-server 2.9 ignores "+TERM <reason>" and would redeliver.
-    msg.term();
-    return;
+async function handleBatch(msgs: JsMsg[], handler: EventHandler, log: Logger): Promise<void> {
+  const valid: { msg: JsMsg; event: IncidentEvent }[] = [];
+  for (const msg of msgs) {
+    try {
+      valid.push({ msg, event: parseIncidentEvent(msg.json()) });
+    } catch (err) {
+      log.error({ err, subject: msg.subject, seq: msg.seq }, 'invalid event terminated');
+      // No reason string: nats-server 2.9 ignores "+TERM <reason>" and would redeliver.
+      msg.term();
+    }
   }
-  try {
-    await handler(event, msg);
-    msg.ack();
-  } catch (err) {
-    log.warn({ err, eventId: event.id, type: event.type, redeliveries: msg.info.deliveryCount }, 'event handling failed; will retry');
-    msg.nak(Math.min(30_000, 500 * 2 ** Math.min(msg.info.deliveryCount, 6)));
+  if (valid.length === 0) return;
+  if (valid.length > 1) {
+    try {
+      await handler(valid.map((v) => v.event));
+      for (const { msg } of valid) msg.ack();
+      return;
+    } catch {
+      // Find the one that fails: each on its own below.
+    }
+  }
+  for (const { msg, event } of valid) {
+    try {
+      await handler([event]);
+      msg.ack();
+    } catch (err) {
+      log.warn({ err, eventId: event.id, type: event.type, redeliveries: msg.info.deliveryCount }, 'event handling failed; will retry');
+      msg.nak(Math.min(30_000, 500 * 2 ** Math.min(msg.info.deliveryCount, 6)));
+    }
   }
 }

@@ -5,19 +5,27 @@ import type { Database, OutboxTable } from '../db/tables';
 
 export type OutboxKind = OutboxTable['kind'];
 
+export interface OutboxItem {
+  readonly kind: OutboxKind;
+  readonly dedupeKey: string;
+  readonly payload: unknown;
+}
+
 /**
- * Queues work in the same transaction as the change it follows. The dedupe key
- * (workflow id, event id) makes a repeated enqueue a no-op.
+ * Queues work in the same transaction as the change it follows, in one statement
+ * however many items. The dedupe key (workflow id, event id) makes a repeated
+ * enqueue a no-op. Returns how many items were new.
  */
-export async function enqueue(
-  trx: Transaction<Database> | Db,
-  item: { kind: OutboxKind; dedupeKey: string; payload: unknown },
-): Promise<void> {
-  await trx
+export async function enqueue(trx: Transaction<Database> | Db, items: OutboxItem | readonly OutboxItem[]): Promise<number> {
+  const list = Array.isArray(items) ? (items as readonly OutboxItem[]) : [items as OutboxItem];
+  if (list.length === 0) return 0;
+  const inserted = await trx
     .insertInto('outbox')
-    .values({ kind: item.kind, dedupeKey: item.dedupeKey, payload: JSON.stringify(item.payload) })
+    .values(list.map((item) => ({ kind: item.kind, dedupeKey: item.dedupeKey, payload: JSON.stringify(item.payload) })))
     .onConflict((oc) => oc.column('dedupeKey').doNothing())
+    .returning('id')
     .execute();
+  return inserted.length;
 }
 
 export interface RelayOptions<T> {

@@ -1,4 +1,4 @@
-import { applyOnce, type Db, type IncidentEvent } from '@yuqing/shared';
+import { applyEventsOnce, type Db, type EventHandler } from '@yuqing/shared';
 import type { DeliveryPlanner } from '../notifications/planner';
 import { setIncidentTier, upsertTasks } from '../tasks/task.repository';
 
@@ -17,13 +17,13 @@ export interface TaskProjectionOptions {
  * incident's tasks. With a planner it also records, in the same transaction, the
  * deliveries the event calls for: it stays fast because sending happens elsewhere.
  */
-export function createTaskProjection(db: Db, options: TaskProjectionOptions = {}) {
-  return async (event: IncidentEvent): Promise<void> => {
+export function createTaskProjection(db: Db, options: TaskProjectionOptions = {}): EventHandler {
+  return async (events) => {
     let queued = 0;
-    await applyOnce(db, DISPATCH_CONSUMER, event, async (trx) => {
+    await applyEventsOnce(db, DISPATCH_CONSUMER, events, async (trx, event) => {
       if (event.type === 'tier_changed') await setIncidentTier(trx, event.incidentId, event.data.to);
       if (event.data.tasks?.length) await upsertTasks(trx, event.incidentId, event.tier, event.data.tasks);
-      if (options.plan) queued = await options.plan(trx, event);
+      if (options.plan) queued += await options.plan(trx, event);
     });
     if (queued > 0) options.onDeliveriesQueued?.();
   };
