@@ -49,7 +49,7 @@ const log = (msg: string) => process.stdout.write(`[bench ${new Date().toISOStri
 
 interface Seen {
   dispatched: Map<string, number>;
-  lapsed: Map<string, { arrivedAt: number; dueAt: number }>;
+  lapsed: Map<string, { arrivedAt: number; dueAt: number; raisedAt: number }>;
 }
 
 let seq = 0;
@@ -128,9 +128,9 @@ async function main(): Promise<void> {
     void (async () => {
       for await (const m of sub) {
         const now = Date.now();
-        const e = m.json<{ type: string; incidentId: string; data: { dueAt?: string; reason?: string } }>();
+        const e = m.json<{ type: string; incidentId: string; occurredAt: string; data: { dueAt?: string; reason?: string } }>();
         if (e.type === 'dispatched' && e.data.reason === 'initial' && !seen.dispatched.has(e.incidentId)) seen.dispatched.set(e.incidentId, now);
-        if (e.type === 'deadline_lapsed' && !seen.lapsed.has(e.incidentId)) seen.lapsed.set(e.incidentId, { arrivedAt: now, dueAt: Date.parse(e.data.dueAt!) });
+        if (e.type === 'deadline_lapsed' && !seen.lapsed.has(e.incidentId)) seen.lapsed.set(e.incidentId, { arrivedAt: now, dueAt: Date.parse(e.data.dueAt!), raisedAt: Date.parse(e.occurredAt) });
       }
     })();
     // 6. Fan-out: a loopback webhook for the background district's bureau; the first
@@ -363,13 +363,22 @@ async function main(): Promise<void> {
     await eventually(() => seen.dispatched.size >= openTarget, 600_000, 'all dispatched');
     footprint.push({ open: seen.dispatched.size, rss: rss() });
     const lapseWindowMs = 15 * 60_000;
+    // CPU from the first lapse to the last: what each alert costs while they arrive.
+    await eventually(() => seen.lapsed.size > 0, lapseWindowMs, 'the first lapse').catch(() => undefined);
+    const lapseCpu = cpuNow();
     await eventually(() => lapsingIds.every((id) => seen.lapsed.has(id)), lapseWindowMs, 'every lapse').catch(() => undefined);
+    cpuSince('lapses', lapseCpu, Math.max(1, seen.lapsed.size));
     const late = new Latencies();
+    // Split: the timer's own lateness (the workflow's clock when it woke) and raising → on the bus.
+    const timerLate = new Latencies();
+    const raisedToBus = new Latencies();
     const dueTimes: number[] = [];
     for (const id of lapsingIds) {
       const l = seen.lapsed.get(id);
       if (!l) continue;
       late.record(Math.max(0, l.arrivedAt - l.dueAt));
+      timerLate.record(Math.max(0, l.raisedAt - l.dueAt));
+      raisedToBus.record(Math.max(0, l.arrivedAt - l.raisedAt));
       dueTimes.push(l.dueAt);
     }
     const lateness = {
@@ -378,6 +387,8 @@ async function main(): Promise<void> {
       missing: lapsingIds.length - late.count,
       deadlineSpreadSeconds: dueTimes.length ? Math.round((Math.max(...dueTimes) - Math.min(...dueTimes)) / 100) / 10 : NaN,
       lateMs: late.summary(),
+      timerLateMs: timerLate.summary(),
+      raisedToBusMs: raisedToBus.summary(),
     };
     log(`lateness: ${JSON.stringify(lateness)}`);
     footprint.push({ open: seen.dispatched.size, rss: rss() });
@@ -436,6 +447,7 @@ function report(r: Record<string, any>): void {
   for (const [c, v] of Object.entries(r.ratio as Record<string, number>)) rows.push([`ratio intake ÷ ceiling @${c}`, String(v), 'target ≥ 0.8']);
   const l = r.lateness;
   rows.push(['alert lateness p50/p99/max (ms)', `${l.lateMs.p50}/${l.lateMs.p99}/${l.lateMs.max}`, `target p99 ≤ 1000, max ≤ 2000; ${l.arrived}/${l.deadlines} arrived, ${l.missing} missing, deadlines spread over ${l.deadlineSpreadSeconds} s`]);
+  if (l.timerLateMs) rows.push(['  of which timer woke late / raised → bus p50/p99 (ms)', `${l.timerLateMs.p50}/${l.timerLateMs.p99}`, `${l.raisedToBusMs.p50}/${l.raisedToBusMs.p99} from the alert's time to the event on NATS`]);
   const f = r.footprint;
   rows.push([`RSS with ${r.settings.openIncidents} open (MiB)`, `worker ${f.final.worker}`, `intake ${f.final.intake}, dispatch ${f.final.dispatch}, reporting ${f.final.reporting}; target worker ≤ 1024`]);
   rows.push(['RSS growth per 1,000 open (MiB)', `worker ${f.growthMiBPer1000.worker}`, `intake ${f.growthMiBPer1000.intake}, dispatch ${f.growthMiBPer1000.dispatch}, reporting ${f.growthMiBPer1000.reporting}`]);
@@ -443,7 +455,7 @@ function report(r: Record<string, any>): void {
   if (r.fanoutSteady) rows.push(['fan-out at a steady rate p50/p95/p99 (ms)', `${r.fanoutSteady.p50}/${r.fanoutSteady.p95}/${r.fanoutSteady.p99}`, `${r.fanoutSteady.count} warnings, ${r.settings.steadyRate} incidents/s offered`]);
   for (const [phase, v] of Object.entries(r.cpu as Record<string, any>)) {
     const { total, ...by } = v.msPerIncident;
-    rows.push([`CPU ms per incident, ${phase}`, String(total), `${Object.entries(by).map(([k, ms]) => `${k} ${ms}`).join(', ')}; ${v.busyCores} cores busy over ${Math.round(v.wallSeconds)} s`]);
+    rows.push([`CPU ms per ${phase === 'lapses' ? 'lapse' : 'incident'}, ${phase}`, String(total), `${Object.entries(by).map(([k, ms]) => `${k} ${ms}`).join(', ')}; ${v.busyCores} cores busy over ${Math.round(v.wallSeconds)} s`]);
   }
   const width = Math.max(...rows.map((x) => x[0].length));
   process.stdout.write(`\n${rows.map(([a, b, c]) => `${a.padEnd(width)}  ${b.padStart(14)}  ${c}`).join('\n')}\n\n`);
