@@ -41,6 +41,8 @@ const N_LAPSING = Number(process.env.BENCH_LAPSING ?? 1_000);
 const PER_LEVEL = Number(process.env.BENCH_PER_LEVEL ?? 1_000);
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '8,32').split(',').map(Number);
 const LAPSE_AFTER = process.env.BENCH_LAPSE_AFTER ?? '100s';
+/** Seconds over which the lapsing incidents are reported, hence their deadlines spread. */
+const LAPSE_WINDOW_S = Number(process.env.BENCH_LAPSE_WINDOW ?? 55);
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 5);
 const BACKGROUND_DISTRICT = '230103';
 const LAPSING_DISTRICT = '230184';
@@ -356,10 +358,29 @@ async function main(): Promise<void> {
     cpuSince('fill', fillFrom.cpu, seen.dispatched.size - fillFrom.open);
 
     // 4. Alert lateness: N_LAPSING deadlines lapsing within one minute.
-    log(`reporting ${N_LAPSING} incidents whose acknowledgement lapses ${LAPSE_AFTER} after dispatch`);
+    log(`reporting ${N_LAPSING} incidents over ${LAPSE_WINDOW_S} s, whose acknowledgement lapses ${LAPSE_AFTER} after dispatch`);
     // Counted from what is open now: the intake levels above may already exceed the background target.
     const openTarget = seen.dispatched.size + N_LAPSING;
-    const lapsingIds = await fill(openTarget, LAPSING_DISTRICT);
+    // At an even pace over the window, so the deadlines spread over it ("within the same
+    // minute") whatever the machine's intake speed; a slower machine shows a longer spread.
+    const lapsingIds: string[] = [];
+    {
+      const perRequest = 10;
+      const requests = Math.ceil(N_LAPSING / perRequest);
+      const t0 = Date.now();
+      for (let k = 0; k < requests; k++) {
+        const wait = t0 + (k * LAPSE_WINDOW_S * 1000) / requests - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const size = Math.min(perRequest, N_LAPSING - k * perRequest);
+        const res = await fetch(`${intakeUrl}/v1/incidents/batch`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ incidents: Array.from({ length: size }, () => incident(LAPSING_DISTRICT)) }),
+        });
+        const body = (await res.json()) as { results: { incident?: { id: string } }[] };
+        for (const r of body.results) if (r.incident) lapsingIds.push(r.incident.id);
+      }
+    }
     await eventually(() => seen.dispatched.size >= openTarget, 600_000, 'all dispatched');
     footprint.push({ open: seen.dispatched.size, rss: rss() });
     const lapseWindowMs = 15 * 60_000;
@@ -409,7 +430,7 @@ async function main(): Promise<void> {
       at: new Date().toISOString(),
       commit: execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim(),
       machine: `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-      settings: { openIncidents: N_OPEN, lapsing: N_LAPSING, perLevel: PER_LEVEL, levels: LEVELS, lapseAfter: LAPSE_AFTER, steadyRate: STEADY_RATE, env: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')) },
+      settings: { openIncidents: N_OPEN, lapsing: N_LAPSING, perLevel: PER_LEVEL, levels: LEVELS, lapseAfter: LAPSE_AFTER, lapseWindowSeconds: LAPSE_WINDOW_S, steadyRate: STEADY_RATE, env: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')) },
       ceiling,
       intake,
       ratio: Object.fromEntries(LEVELS.map((c) => [c, Math.round(((intake[`single@${c}`] as { endToEndPerSecond: number }).endToEndPerSecond / ceiling[c]!.startsPerSecond) * 100) / 100])),
