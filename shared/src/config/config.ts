@@ -43,8 +43,8 @@ export const ConfigSchema = z.object({
   /** Largest accepted request body in bytes. */
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
 
-  /** Workflows kept in the worker's memory; others are replayed from history when they next wake. */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2_000),
+  /** Workflows kept in the worker's memory (≈ 0.4 MiB each, BENCHMARKS.md); others are replayed from history when they next wake. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1_000),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(40),
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).default(100),
 
