@@ -139,14 +139,7 @@ export async function consumeEvents(options: {
       const stop = () => void messages.close();
       signal.addEventListener('abort', stop, { once: true });
       try {
-        const batch: JsMsg[] = [];
-        for await (const msg of messages) {
-          batch.push(msg);
-          // More already received: take them too, up to a batch.
-          if (batch.length < MAX_BATCH && messages.getPending() > 0) continue;
-          await handleBatch(batch.splice(0), handler, log);
-          if (signal.aborted) break;
-        }
+        await drainInBatches(messages, (batch) => handleBatch(batch, handler, log), signal);
       } finally {
         signal.removeEventListener('abort', stop);
       }
@@ -156,6 +149,44 @@ export async function consumeEvents(options: {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   }
+}
+
+/**
+ * Handles each message as soon as it arrives, and those that arrived meanwhile
+ * together. (The iterator's own pending count also counts its internal callbacks,
+ * so it cannot tell whether a message is waiting.)
+ */
+async function drainInBatches(messages: AsyncIterable<JsMsg>, handle: (batch: JsMsg[]) => Promise<void>, signal: AbortSignal): Promise<void> {
+  const queue: JsMsg[] = [];
+  let arrived: (() => void) | undefined;
+  let ended = false;
+  let failure: unknown;
+  const pump = (async () => {
+    try {
+      for await (const msg of messages) {
+        queue.push(msg);
+        arrived?.();
+      }
+    } catch (err) {
+      failure = err;
+    } finally {
+      ended = true;
+      arrived?.();
+    }
+  })();
+  while (!signal.aborted) {
+    if (queue.length === 0) {
+      if (ended) break;
+      await new Promise<void>((resolve) => (arrived = resolve));
+      arrived = undefined;
+      // One turn of the event loop: what came in the same read joins the batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      continue;
+    }
+    await handle(queue.splice(0, MAX_BATCH));
+  }
+  await pump;
+  if (failure && !signal.aborted) throw failure;
 }
 
 async function handleBatch(msgs: JsMsg[], handler: EventHandler, log: Logger): Promise<void> {
