@@ -317,6 +317,17 @@ async function main(): Promise<void> {
       log(`batch: ${JSON.stringify(intake['batch50@4'])}`);
     }
 
+    /** Reports `size` incidents of a district in one batch request; returns the ids accepted. */
+    const reportBatch = async (district: string, size: number): Promise<string[]> => {
+      const res = await fetch(`${intakeUrl}/v1/incidents/batch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ incidents: Array.from({ length: size }, () => incident(district)) }),
+      });
+      const body = (await res.json()) as { results: { incident?: { id: string } }[] };
+      return body.results.flatMap((r) => (r.incident ? [r.incident.id] : []));
+    };
+
     // 3. Fill up to N_OPEN - N_LAPSING open incidents, sampling the footprint on the way.
     const fill = async (target: number, district: string, onEach?: (ids: string[]) => Promise<void>) => {
       const ids: string[] = [];
@@ -329,14 +340,7 @@ async function main(): Promise<void> {
         const chunk: string[] = [];
         await Promise.all(
           Array.from({ length: Math.ceil(want / 50) }, async (_, b) => {
-            const size = Math.min(50, want - b * 50);
-            const res = await fetch(`${intakeUrl}/v1/incidents/batch`, {
-              method: 'POST',
-              headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-              body: JSON.stringify({ incidents: Array.from({ length: size }, () => incident(district)) }),
-            });
-            const body = (await res.json()) as { results: { incident?: { id: string } }[] };
-            for (const r of body.results) if (r.incident) chunk.push(r.incident.id);
+            chunk.push(...(await reportBatch(district, Math.min(50, want - b * 50))));
           }),
         );
         ids.push(...chunk);
@@ -371,14 +375,7 @@ async function main(): Promise<void> {
       for (let k = 0; k < requests; k++) {
         const wait = t0 + (k * LAPSE_WINDOW_S * 1000) / requests - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const size = Math.min(perRequest, N_LAPSING - k * perRequest);
-        const res = await fetch(`${intakeUrl}/v1/incidents/batch`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ incidents: Array.from({ length: size }, () => incident(LAPSING_DISTRICT)) }),
-        });
-        const body = (await res.json()) as { results: { incident?: { id: string } }[] };
-        for (const r of body.results) if (r.incident) lapsingIds.push(r.incident.id);
+        lapsingIds.push(...(await reportBatch(LAPSING_DISTRICT, Math.min(perRequest, N_LAPSING - k * perRequest))));
       }
     }
     await eventually(() => seen.dispatched.size >= openTarget, 600_000, 'all dispatched');
