@@ -90,7 +90,7 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
     async publishEvents(input: { incidentId: string; events: readonly IncidentEvent[]; incident?: IncidentRowChange; resolveAlertsOf?: readonly string[] }): Promise<void> {
       await db.transaction().execute(async (trx) => {
         // Nothing new: a retry after a commit whose answer was lost, everything is already recorded.
-        if ((await enqueue(trx, input.events.map(eventItem))) === 0) return;
+        if ((await enqueue(trx, input.events.map(eventItem))) === 0 && input.events.length > 0) return;
         await recordAudit(trx, input.events.map(auditOf));
         await applyRowChange(trx, input.incidentId, input.incident);
         if (input.resolveAlertsOf?.length) {
