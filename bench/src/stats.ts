@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { build } from 'hdr-histogram-js';
 
 /** Latency percentiles in milliseconds, from an HDR histogram (microsecond resolution). */
@@ -23,7 +24,7 @@ export class Latencies {
 export function rssMiB(pid: number | undefined): number | undefined {
   if (!pid) return undefined;
   try {
-    const status = require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8') as string;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
     return Math.round((kb / 1024) * 10) / 10;
   } catch {
@@ -33,10 +34,10 @@ export function rssMiB(pid: number | undefined): number | undefined {
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-/** utime + stime + reaped children's of one process, and its parent, from /proc/<pid>/stat. */
+/** A process's parent and its CPU ticks (own and reaped children's, user + system), from /proc/<pid>/stat. */
 function readStat(pid: number): { ppid: number; ticks: number } | undefined {
   try {
-    const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8') as string;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may hold spaces: fields start after its closing parenthesis.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
@@ -52,18 +53,17 @@ function readStat(pid: number): { ppid: number; ticks: number } | undefined {
  */
 export function cpuMs(rootPid: number | undefined): number | undefined {
   if (!rootPid) return undefined;
-  const fs = require('node:fs') as typeof import('node:fs');
   const stats = new Map<number, { ppid: number; ticks: number }>();
-  for (const entry of fs.readdirSync('/proc')) {
+  for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const s = readStat(Number(entry));
     if (s) stats.set(Number(entry), s);
   }
   if (!stats.has(rootPid)) return undefined;
-  let ticks = 0;
-  const queue = [rootPid];
   const children = new Map<number, number[]>();
   for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
+  let ticks = 0;
+  const queue = [rootPid];
   while (queue.length) {
     const pid = queue.pop()!;
     ticks += stats.get(pid)?.ticks ?? 0;
