@@ -5,6 +5,7 @@
  */
 export * from './domain';
 export * from './events/event-data';
+export * from './schemas/text.schema';
 export * from './events/envelope';
 export * from './events/describe';
 export * from './domain/time';
@@ -29,5 +30,6 @@ export * from './nats/event-watcher';
 export * from './outbox/outbox';
 export * from './outbox/event-relay';
 export * from './audit/audit';
+export * from './idempotency/request-hash';
 export * from './auth/api-keys';
 export * from './temporal/temporal';

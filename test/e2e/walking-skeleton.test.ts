@@ -23,6 +23,7 @@ import {
 let t: TestDatabase;
 let temporal: Client;
 let key: string;
+let nangangKey: string;
 const procs: ServiceProcess[] = [];
 const urls = { intake: '', dispatch: '', reporting: '' };
 const taskQueue = testTaskQueue();
@@ -32,6 +33,8 @@ beforeAll(async () => {
   t = await createTestDatabase();
   temporal = await connectTestClient();
   key = await createTestKey(t.db, { scopes: ['admin'] });
+  // Steps are taken by the unit's own people: the district bureau's duty officer acknowledges.
+  nangangKey = await createTestKey(t.db, { scopes: ['tasks:act'], unitId: 'district-230103', roles: ['district_bureau'] });
   const ports = { intake: await freePort(), dispatch: await freePort(), reporting: await freePort() };
   urls.intake = `http://127.0.0.1:${ports.intake}`;
   urls.dispatch = `http://127.0.0.1:${ports.dispatch}`;
@@ -110,8 +113,8 @@ it('an incident posted over HTTP reaches the unit as a task, the timeline and th
   // A human step through dispatch lands in the timeline too.
   const ack = await fetch(`${urls.dispatch}/v1/incidents/${accepted.id}/actions/acknowledge`, {
     method: 'POST',
-    headers: { ...auth(), 'content-type': 'application/json' },
-    body: JSON.stringify({ unitId: 'district-230103' }),
+    headers: { authorization: `Bearer ${nangangKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({}),
   });
   expect(ack.status).toBe(200);
   await eventually(

@@ -34,7 +34,7 @@ let t: TestDatabase;
 let temporal: Client;
 let worker: TestWorker;
 const apps = {} as Record<'intake' | 'dispatch' | 'reporting', App>;
-const keys = {} as Record<'admin' | 'nangang' | 'daoli' | 'readOnly' | 'revoked', string>;
+const keys = {} as Record<'admin' | 'office' | 'nangang' | 'daoli' | 'readOnly' | 'revoked', string>;
 let incidentId = '';
 const outcomes: Record<string, Record<string, number>> = {};
 
@@ -101,10 +101,11 @@ beforeAll(async () => {
   keys.admin = await createTestKey(t.db, { scopes: ['admin'] });
   keys.nangang = await createTestKey(t.db, { scopes: ['incidents:write', 'incidents:read', 'tasks:act', 'reports:read'], unitId: 'district-230103' });
   keys.daoli = await createTestKey(t.db, { scopes: ['incidents:write', 'incidents:read', 'tasks:act', 'reports:read', 'policies:write'], unitId: 'district-230102' });
+  keys.office = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'opinion-office', roles: ['opinion_office'] });
   keys.readOnly = await createTestKey(t.db, { scopes: ['reports:read'] });
   keys.revoked = await createTestKey(t.db, { scopes: ['admin'], id: 'revoked-client' });
   await t.db.updateTable('apiClients').set({ revokedAt: new Date() }).where('id', '=', 'revoked-client').execute();
-  const { incident } = await acceptIncident(t.db, { id: 'fuzz', kind: 'client', name: 'f', scopes: ['admin'] }, IncidentInputSchema.parse(sampleIncident()), {});
+  const { incident } = await acceptIncident(t.db, { id: 'fuzz', kind: 'client', name: 'f', scopes: ['admin'], roles: [] }, IncidentInputSchema.parse(sampleIncident()), {});
   incidentId = incident.id;
   await createWorkflowStarter({ db: t.db, temporal, taskQueue: worker.taskQueue, log: testLogger(), pollMs: 60_000 }).drainOnce();
   await eventually(async () => (await t.db.selectFrom('outbox').select('id').where('kind', '=', 'event').execute()).length >= 3, 20_000, 'incident dispatched');
@@ -205,8 +206,9 @@ describe('the bad-input corpus changes nothing and is answered 4xx problem+json'
       service: 'dispatch',
       method: 'POST',
       url: `/v1/incidents/${incidentId}/actions/acknowledge`,
-      headers: auth(keys.admin),
-      payload: JSON.stringify({ unitId: "district-230103'; DELETE FROM tasks; --" }),
+      headers: auth(keys.office),
+      // Through the access check (the office's 代办) to the workflow, which knows no such unit.
+      payload: JSON.stringify({ unitId: "district-230103'; DELETE FROM tasks; --", proxy: { reason: '测试' } }),
     });
     expect(actions.status).toBe(404);
   });

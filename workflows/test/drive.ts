@@ -8,16 +8,19 @@ import {
   submitReportUpdate,
   type IncidentState,
 } from '../src/messages';
-import { LEADERS, OFFICE, type IncidentHarness } from './harness';
+import { OFFICE, personOf, type IncidentHarness } from './harness';
 
-const unitActor = (unitId: string): Actor => ({ id: `person-${unitId}`, kind: 'person', unitId });
+/** The person who takes a task as its owner would: of the task's unit, holding its owner role. */
+const ownerOf = (task: TaskSnapshot): Actor => personOf(task.unitId ?? 'opinion-office', [task.owner]);
+/** Each approval by a different person holding the role (two approvals are two people). */
+const approverOf = (role: TaskSnapshot['owner']): Actor => personOf('leadership-group', [role], `approver-${role}`);
 
 /** Does one open task the way its owner would, through the workflow's Updates. */
 export async function doTask(h: IncidentHarness, id: string, task: TaskSnapshot): Promise<IncidentState> {
-  if (task.kind === 'acknowledge') return h.update(id, acknowledgeUpdate, { actor: unitActor(task.unitId!), unitId: task.unitId! });
+  if (task.kind === 'acknowledge') return h.update(id, acknowledgeUpdate, { actor: ownerOf(task), unitId: task.unitId! });
   if (task.kind === 'investigation_report') {
     return h.update(id, submitReportUpdate, {
-      actor: unitActor(task.unitId!),
+      actor: ownerOf(task),
       unitId: task.unitId!,
       report: {
         kind: 'final',
@@ -32,7 +35,7 @@ export async function doTask(h: IncidentHarness, id: string, task: TaskSnapshot)
   if (task.approvalsNeeded.length > 0) {
     let state: IncidentState | undefined;
     for (const role of task.approvalsNeeded.filter((r) => !task.approvals.some((a) => a.role === r))) {
-      state = await h.update(id, approveUpdate, { actor: { ...LEADERS, roles: [role] }, taskKey: task.key, role });
+      state = await h.update(id, approveUpdate, { actor: approverOf(role), taskKey: task.key, role });
     }
     return state!;
   }
@@ -43,7 +46,7 @@ export async function doTask(h: IncidentHarness, id: string, task: TaskSnapshot)
       summary: '经核查,涉事单位部分食材过期,已责令整改并立案调查。',
     });
   }
-  return h.update(id, completeTaskUpdate, { actor: OFFICE, taskKey: task.key, note: `已完成:${task.kind}`, ...(task.kind === 'digest' ? { proposal: '建议由南岗区局现场核查' } : {}) });
+  return h.update(id, completeTaskUpdate, { actor: ownerOf(task), taskKey: task.key, note: `已完成:${task.kind}`, ...(task.kind === 'digest' ? { proposal: '建议由南岗区局现场核查' } : {}) });
 }
 
 /**

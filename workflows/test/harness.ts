@@ -11,6 +11,7 @@ import {
   IncidentInputSchema,
   incidentWorkflowId,
   type Actor,
+  type Role,
   type AlertRow,
   type EventType,
   type IncidentEvent,
@@ -32,8 +33,13 @@ import {
 } from '@yuqing/testkit';
 import { stateQuery, type IncidentState } from '../src/messages';
 
-export const OFFICE: Actor = { id: 'person-office', kind: 'person', unitId: 'opinion-office', roles: ['opinion_office', 'office_director'] };
-export const LEADERS: Actor = { id: 'person-leaders', kind: 'person', unitId: 'leadership-group', roles: ['leader', 'deputy_leader', 'leader_in_charge', 'leadership_group'] };
+export const OFFICE: Actor = { id: 'person-office', personId: 'person-office', kind: 'person', unitId: 'opinion-office', roles: ['opinion_office'] };
+export const LEADERS: Actor = { id: 'person-leaders', personId: 'person-leaders', kind: 'person', unitId: 'leadership-group', roles: ['leadership_group'] };
+
+/** A person of a unit, holding `roles`, as the dispatch service would pass them. */
+export function personOf(unitId: string, roles: readonly Role[] = [], name = `${unitId}-${roles.join('-') || 'staff'}`): Actor {
+  return { id: `person-${name}`, personId: `person-${name}`, kind: 'person', unitId, roles: [...roles] };
+}
 
 /** A sample incident that assesses to exactly `tier` (small numbers for general). */
 export function incidentOfTier(tier: Tier, overrides: Partial<IncidentInputRaw> = {}): IncidentInputRaw {
@@ -63,7 +69,7 @@ export class IncidentHarness {
   /** Reports an incident through intake's code and starts its workflow through the outbox. */
   async report(raw: IncidentInputRaw): Promise<{ id: string; handle: WorkflowHandle }> {
     const input = IncidentInputSchema.parse(raw);
-    const { incident } = await acceptIncident(this.t.db, { id: 'test-client', kind: 'client', name: 'test', scopes: ['admin'] }, input, {});
+    const { incident } = await acceptIncident(this.t.db, { id: 'test-client', kind: 'client', name: 'test', scopes: ['admin'], roles: [] }, input, {});
     const starter = createWorkflowStarter({ db: this.t.db, temporal: this.client, taskQueue: this.taskQueue, log: testLogger(), pollMs: 60_000 });
     await starter.drainOnce();
     const handle = this.client.workflow.getHandle(incidentWorkflowId(incident.id));

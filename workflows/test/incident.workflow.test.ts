@@ -11,9 +11,9 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { sql } from 'kysely';
 import { DEFAULT_POLICY, type PolicyDocumentInput, type Tier } from '@yuqing/shared';
 import { eventually, publishCityPolicy, sampleIncident, sleep } from '@yuqing/testkit';
-import { acknowledgeUpdate, closeUpdate, reclassifyUpdate, recordReleaseUpdate, type IncidentState } from '../src/messages';
+import { acknowledgeUpdate, approveUpdate, closeUpdate, completeTaskUpdate, reclassifyUpdate, recordReleaseUpdate, type IncidentState } from '../src/messages';
 import { driveToArchive } from './drive';
-import { IncidentHarness, incidentOfTier, LEADERS, OFFICE } from './harness';
+import { IncidentHarness, incidentOfTier, LEADERS, OFFICE, personOf } from './harness';
 
 const HISTORIES = path.join(__dirname, 'histories');
 const H = 3_600_000;
@@ -126,13 +126,48 @@ describe('human steps are checked by the plan’s rules', () => {
     const sameTier = await rejection(h.update(id, reclassifyUpdate, { actor: LEADERS, tier: 'sensitive', reason: '复核' }));
     expect(sameTier.type).toBe('conflict');
 
-    await h.update(id, acknowledgeUpdate, { actor: OFFICE, unitId: 'district-230103' });
-    const twice = await rejection(h.update(id, acknowledgeUpdate, { actor: OFFICE, unitId: 'district-230103' }));
+    const nangang = personOf('district-230103', ['district_bureau']);
+    // Text the database cannot store is refused by the validator, not accepted and retried for ever.
+    const nul = await rejection(h.update(id, completeTaskUpdate, { actor: OFFICE, taskKey: 'digest', note: '摘报\u0000正文' }));
+    expect(nul).toEqual({ type: 'invalid', message: expect.stringContaining('note') });
+    // Another unit's step: refused; the office only as 代办 with a reason; never a decision or an approval.
+    const foreign = await rejection(h.update(id, acknowledgeUpdate, { actor: personOf('dept-food-safety', ['responsible_department']), unitId: 'district-230103' }));
+    expect(foreign.type).toBe('forbidden');
+    const officeWithout = await rejection(h.update(id, acknowledgeUpdate, { actor: OFFICE, unitId: 'district-230103' }));
+    expect(officeWithout.type).toBe('forbidden');
+    const district = await rejection(h.update(id, completeTaskUpdate, { actor: nangang, taskKey: 'digest', note: '摘报' }));
+    expect(district.type).toBe('forbidden');
+    const system = await rejection(h.update(id, acknowledgeUpdate, { actor: { id: 'city-admin', kind: 'client' }, unitId: 'district-230103' }));
+    expect(system.type).toBe('forbidden');
+
+    await h.update(id, acknowledgeUpdate, { actor: nangang, unitId: 'district-230103' });
+    const twice = await rejection(h.update(id, acknowledgeUpdate, { actor: nangang, unitId: 'district-230103' }));
     expect(twice).toEqual({ type: 'conflict', message: expect.stringContaining('already done') });
 
     const after = await h.events(id);
     expect(after.length).toBe(before.length + 1);
     expect(after.at(-1)!.type).toBe('acknowledged');
+  });
+
+  it('approvals: a person holding the role, one approval per person, never by whoever wrote what is approved', async () => {
+    const { id } = await h.report(incidentOfTier('sensitive'));
+    const director = personOf('opinion-office', ['opinion_office', 'office_director'], 'director');
+    await h.update(id, completeTaskUpdate, { actor: director, taskKey: 'digest', note: '摘报正文' });
+    const own = await rejection(h.update(id, approveUpdate, { actor: director, taskKey: 'digest_signoff', role: 'office_director' }));
+    expect(own).toEqual({ type: 'forbidden', message: expect.stringContaining('digest') });
+    const system = await rejection(h.update(id, approveUpdate, { actor: { id: 'city-admin', kind: 'client', roles: ['office_director'] }, taskKey: 'digest_signoff', role: 'office_director' }));
+    expect(system.type).toBe('forbidden');
+    await h.update(id, approveUpdate, { actor: personOf('opinion-office', ['office_director'], 'director-2'), taskKey: 'digest_signoff', role: 'office_director' });
+
+    await h.update(id, completeTaskUpdate, { actor: personOf('dept-food-safety', ['responsible_department']), taskKey: 'talking_points_draft', note: '事实' });
+    await h.update(id, completeTaskUpdate, { actor: OFFICE, taskKey: 'talking_points_wording', note: '口径' });
+    const both = personOf('leadership-group', ['leader_in_charge', 'leader'], 'both-leaders');
+    await h.update(id, approveUpdate, { actor: both, taskKey: 'talking_points_approval', role: 'leader_in_charge' });
+    // Another key of the same person is the same person.
+    const sameOtherKey = await rejection(h.update(id, approveUpdate, { actor: { ...both, id: 'key-both-leaders-phone' }, taskKey: 'talking_points_approval', role: 'leader' }));
+    expect(sameOtherKey.type).toBe('conflict');
+    const state = await h.update(id, approveUpdate, { actor: personOf('leadership-group', ['leader'], 'leader'), taskKey: 'talking_points_approval', role: 'leader' });
+    expect(state.tasks.find((t) => t.key === 'talking_points_approval')!.status).toBe('done');
   });
 
   it('a forced close cancels what is open, with the reason', async () => {
@@ -169,7 +204,7 @@ describe('deadlines and their chains', () => {
       10_000,
       'visibility: Overdue = true',
     );
-    const acked = await h.update(id, acknowledgeUpdate, { actor: { id: 'p-nangang', kind: 'person', unitId: 'district-230103' }, unitId: 'district-230103' });
+    const acked = await h.update(id, acknowledgeUpdate, { actor: personOf('district-230103', ['district_bureau']), unitId: 'district-230103' });
     expect(acked.overdue).toBe(false);
     await sleep(6_000); // past the third link's time: it must not fire
 
@@ -266,7 +301,7 @@ describe('reclassification mid-flight', () => {
 
   it('raising general to critical switches path at once, keeps what was done, and starts the critical clocks then', async () => {
     const { id, handle } = await h.report(incidentOfTier('general'));
-    await h.update(id, acknowledgeUpdate, { actor: OFFICE, unitId: 'district-230103' });
+    await h.update(id, acknowledgeUpdate, { actor: personOf('district-230103', ['district_bureau']), unitId: 'district-230103' });
     await sleep(1_000);
     const raised = await h.update(id, reclassifyUpdate, { actor: LEADERS, tier: 'critical', reason: '央视报道,涉及突发事件' });
     expect(raised.tier).toBe('critical');

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { Client } from '@temporalio/client';
-import { databaseReachable, type Config, type Db } from '@yuqing/shared';
-import { authPlugin, healthPlugin, openapiPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
+import { databaseReachable, type Config, type Db, type Logger } from '@yuqing/shared';
+import { accessPlugin, authPlugin, healthPlugin, openapiPlugin, inputGuardPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
 import { actionRoutes } from './routes/actions/actions.routes';
 import { channelRoutes } from './routes/channels/channels.routes';
 import { deliveryRoutes } from './routes/deliveries/deliveries.routes';
@@ -31,6 +31,7 @@ export interface DispatchDeps {
 export const dispatchApp = fp<DispatchDeps>(
   async (app, deps) => {
     await app.register(problemPlugin);
+    await app.register(inputGuardPlugin);
     await app.register(securityPlugin, { perMinute: deps.config.RATE_LIMIT_PER_MINUTE });
     await app.register(openapiPlugin, {
       title: '舆情应急 · dispatch',
@@ -44,7 +45,8 @@ export const dispatchApp = fp<DispatchDeps>(
       },
     });
     await app.register(authPlugin, { db: deps.db });
-    const workflows = new IncidentWorkflowClient(deps.temporal, deps.db);
+    await app.register(accessPlugin, { db: deps.db });
+    const workflows = new IncidentWorkflowClient(deps.temporal, deps.db, app.log as Logger);
     await app.register(taskRoutes, { db: deps.db });
     await app.register(actionRoutes, { db: deps.db, workflows });
     await app.register(policyRoutes, { db: deps.db });

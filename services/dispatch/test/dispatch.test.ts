@@ -28,7 +28,7 @@ let app: App;
 const keys = {} as Record<'admin' | 'nangang' | 'daoli' | 'office' | 'leaderInCharge', string>;
 
 async function report(overrides = {}): Promise<string> {
-  const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'] }, IncidentInputSchema.parse(sampleIncident(overrides)), {});
+  const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'], roles: [] }, IncidentInputSchema.parse(sampleIncident(overrides)), {});
   await createWorkflowStarter({ db: t.db, temporal, taskQueue: worker.taskQueue, log: testLogger(), pollMs: 60_000 }).drainOnce();
   await eventually(async () => (await tasks('district-230103', incident.id)).length > 0, 20_000, 'tasks projected');
   return incident.id;
@@ -104,8 +104,8 @@ describe('actions forwarded to the workflow', () => {
     expect(forOther.statusCode).toBe(404);
     const otherState = await app.inject({ url: `/v1/incidents/${id}/state`, headers: { authorization: `Bearer ${keys.daoli}` } });
     expect(otherState.statusCode).toBe(404);
-    // The office names the unit it records for; the unit must be assigned.
-    const notAssigned = await act(keys.admin, `${base}/acknowledge`, { unitId: 'district-230184' });
+    // The office names the unit it acts for (代办, with a reason); the unit must be assigned.
+    const notAssigned = await act(keys.office, `${base}/acknowledge`, { unitId: 'district-230184', proxy: { reason: '电话确认' } });
     expect(notAssigned.statusCode).toBe(404);
 
     const release = await act(keys.office, `${base}/release`, { form: 'press_release', summary: '情况通报' });

@@ -130,7 +130,7 @@ async function webhookFor(unitId: string, name: string, behaviour: { failTimes?:
 
 async function incident(): Promise<{ id: string; title: string; url: string }> {
   const input = IncidentInputSchema.parse(sampleIncident());
-  const { incident: row } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'] }, input, {});
+  const { incident: row } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'], roles: [] }, input, {});
   return { id: row.id, title: row.title, url: input.source.url };
 }
 

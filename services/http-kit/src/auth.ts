@@ -7,18 +7,27 @@ import { problems } from './problem';
 
 /** Who is calling: a system (API client) or a person acting for a unit. */
 export interface Principal {
+  /** The key's id (a person may hold several keys). */
   readonly id: string;
   readonly kind: 'client' | 'person';
   readonly name: string;
   readonly scopes: readonly Scope[];
   readonly unitId?: string;
   readonly personId?: string;
-  readonly roles?: readonly Role[];
+  /** The person's roles in the plan; none for a system key. */
+  readonly roles: readonly Role[];
 }
+
+const PRINCIPAL = Symbol('principal');
 
 declare module 'fastify' {
   interface FastifyRequest {
-    principal?: Principal;
+    /**
+     * The authenticated caller. Reading it on a route without `requireScope`
+     * answers 401 instead of going on without one.
+     */
+    principal: Principal;
+    [PRINCIPAL]?: Principal;
   }
   interface FastifyInstance {
     /** onRequest hook: authenticates the caller and checks that it holds `scope`. */
@@ -33,8 +42,9 @@ export function actorOf(principal: Principal, requestId?: string): Actor {
     id: principal.id,
     kind: principal.kind,
     name: principal.name,
+    ...(principal.personId ? { personId: principal.personId } : {}),
     ...(principal.unitId ? { unitId: principal.unitId } : {}),
-    ...(principal.roles?.length ? { roles: [...principal.roles] } : {}),
+    ...(principal.roles.length ? { roles: [...principal.roles] } : {}),
   };
 }
 
@@ -62,6 +72,16 @@ export interface AuthOptions {
 export const authPlugin = fp<AuthOptions>(
   async (app: FastifyInstance, { db, cacheMs = 10_000 }) => {
     const cache = new Map<string, { principal: Principal | null; expires: number }>();
+    app.decorateRequest('principal', {
+      getter(this: FastifyRequest): Principal {
+        const principal = this[PRINCIPAL];
+        if (!principal) throw problems.unauthorized('this route needs an authenticated caller');
+        return principal;
+      },
+      setter(this: FastifyRequest, value: Principal) {
+        this[PRINCIPAL] = value;
+      },
+    });
 
     async function lookup(hash: string): Promise<Principal | null> {
       const cached = cache.get(hash);
@@ -81,7 +101,7 @@ export const authPlugin = fp<AuthOptions>(
             scopes: row.scopes as Scope[],
             ...((row.personUnitId ?? row.unitId) ? { unitId: (row.personUnitId ?? row.unitId)! } : {}),
             ...(row.personId ? { personId: row.personId } : {}),
-            ...(row.roles ? { roles: row.roles as Role[] } : {}),
+            roles: row.personId && row.roles ? (row.roles as Role[]) : [],
           }
         : null;
       if (cache.size > 10_000) cache.clear();

@@ -4,6 +4,7 @@ export * from './auth';
 export * from './openapi';
 export * from './health';
 export * from './lifecycle';
-export * from './access';
+export * from './access/index';
+export * from './input-guard';
 export * from './security';
 export * from './production';

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { databaseReachable, temporalReachable, type Config, type Db } from '@yuqing/shared';
-import { authPlugin, healthPlugin, openapiPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
+import { accessPlugin, authPlugin, healthPlugin, openapiPlugin, inputGuardPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
 import type { Client } from '@temporalio/client';
 import { incidentRoutes } from './routes/incidents/incidents.routes';
 
@@ -16,6 +16,7 @@ export interface IntakeDeps {
 export const intakeApp = fp<IntakeDeps>(
   async (app, deps) => {
     await app.register(problemPlugin);
+    await app.register(inputGuardPlugin);
     await app.register(securityPlugin, { perMinute: deps.config.RATE_LIMIT_PER_MINUTE });
     await app.register(openapiPlugin, {
       title: '舆情应急 · intake',
@@ -29,6 +30,7 @@ export const intakeApp = fp<IntakeDeps>(
       },
     });
     await app.register(authPlugin, { db: deps.db });
+    await app.register(accessPlugin, { db: deps.db });
     await app.register(incidentRoutes, deps);
   },
   { name: 'yuqing-intake' },

@@ -1,3 +1,4 @@
 export * from './app';
 export * from './incidents/incident.service';
 export * from './incidents/workflow-starter';
+export * from './incidents/workflow-updater';

@@ -3,6 +3,7 @@ import { createDb, createLogger, createTemporalClient, loadConfigOrExit } from '
 import { createServer, serve } from '@yuqing/http-kit';
 import { intakeApp } from './app';
 import { createWorkflowStarter } from './incidents/workflow-starter';
+import { createWorkflowUpdater } from './incidents/workflow-updater';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -10,9 +11,18 @@ async function main(): Promise<void> {
   const db = createDb({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, applicationName: 'yuqing-intake' });
   const temporal = createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   const starter = createWorkflowStarter({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log, pollMs: config.OUTBOX_POLL_MS }).start();
+  const updater = createWorkflowUpdater({ db, temporal, log, pollMs: config.OUTBOX_POLL_MS }).start();
 
   const app = createServer({ log, bodyLimit: config.BODY_LIMIT_BYTES });
-  await app.register(intakeApp, { db, config, temporal, onAccepted: () => starter.wake() });
+  await app.register(intakeApp, {
+    db,
+    config,
+    temporal,
+    onAccepted: () => {
+      starter.wake();
+      updater.wake();
+    },
+  });
   await serve(app, {
     host: config.HOST,
     port: config.INTAKE_PORT,
@@ -21,6 +31,7 @@ async function main(): Promise<void> {
     config,
     cleanup: async () => {
       await starter.stop();
+      await updater.stop();
       await temporal.connection.close();
       await db.destroy();
     },

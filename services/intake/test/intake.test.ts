@@ -52,6 +52,8 @@ describe('POST /v1/incidents', () => {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       tier: 'sensitive',
       status: 'received',
+      reportId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      outcome: 'opened',
       workflowId: `incident-${body.id}`,
       links: {
         self: `http://localhost:3001/v1/incidents/${body.id}`,
@@ -139,6 +141,36 @@ describe('POST /v1/incidents', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('refuses text that cannot be stored or shows nothing, naming the field; nothing stored', async () => {
+    const before = await counts();
+    for (const [field, value] of [
+      ['title', '网传\u0000某地'],
+      ['summary', '多名家长\u0007发帖'],
+      ['title', '\u200b\u200d \u202e'],
+    ] as const) {
+      const res = await post({ ...sampleIncident(), [field]: value });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().errors).toEqual([expect.objectContaining({ field: `body.${field}` })]);
+    }
+    const fine = await post(sampleIncident(), { 'idempotency-key': 'ok' });
+    expect(fine.statusCode).toBe(202);
+    const sourceNul = await post({ ...sampleIncident(), source: { url: 'https://weibo.com/1', externalId: 'a\u0000b' } });
+    expect(sourceNul.json().errors[0].field).toBe('body.source.externalId');
+    const queryNul = await app.inject({ url: '/v1/incidents?topic=food%00safety', headers: { authorization: `Bearer ${key}` } });
+    expect(queryNul.statusCode).toBe(400);
+    const year0 = await app.inject({ url: '/v1/incidents?before=0000-01-01T00:00:00Z', headers: { authorization: `Bearer ${readOnlyKey}` } });
+    expect(year0.statusCode).toBe(400);
+    expect(year0.json().errors[0].field).toBe('querystring.before');
+    expect((await counts()).incidents).toBe(before.incidents + 1);
+  });
+
+  it('finds an incident by its id in upper case too', async () => {
+    const { id } = (await post(sampleIncident())).json();
+    const upper = await app.inject({ url: `/v1/incidents/${id.toUpperCase()}`, headers: { authorization: `Bearer ${key}` } });
+    expect(upper.statusCode).toBe(200);
+    expect(upper.json().id).toBe(id);
+  });
+
   it('needs a known key with the right scope', async () => {
     const none = await app.inject({ method: 'POST', url: '/v1/incidents', payload: sampleIncident() });
     expect(none.statusCode).toBe(401);
@@ -155,21 +187,53 @@ describe('POST /v1/incidents', () => {
 });
 
 describe('POST /v1/incidents/batch', () => {
-  it('handles each item on its own: accepted, duplicate and invalid side by side', async () => {
+  const batch = (incidents: unknown[], headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url: '/v1/incidents/batch', headers: { authorization: `Bearer ${key}`, ...headers }, payload: { incidents } });
+
+  it('answers each item: accepted and repeat side by side', async () => {
     const dup = sampleIncident();
     await post(dup);
-    const res = await app.inject({
-      method: 'POST',
-      url: '/v1/incidents/batch',
-      headers: { authorization: `Bearer ${key}` },
-      payload: { incidents: [sampleIncident(), dup, { title: '缺少字段' }, sampleIncident({ flags: ['tied_to_emergency'] })] },
-    });
+    const res = await batch([sampleIncident(), dup, sampleIncident({ flags: ['tied_to_emergency'] })]);
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ accepted: 2, duplicates: 1, rejected: 1 });
-    expect(body.results.map((r: { status: number }) => r.status)).toEqual([202, 200, 422, 202]);
-    expect(body.results[3].incident.tier).toBe('critical');
-    expect(body.results[2].problem.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['incidents.2.source', 'incidents.2.topic']));
+    expect(body).toMatchObject({ accepted: 2, duplicates: 1, rejected: 0 });
+    expect(body.results.map((r: { status: number }) => r.status)).toEqual([202, 200, 202]);
+    expect(body.results[2].incident.tier).toBe('critical');
+  });
+
+  it('checks the whole batch first: one bad item stores nothing and names its fields', async () => {
+    const before = await counts();
+    // The NUL byte passed validation once, was stored half-way through a batch and its retry doubled the rest.
+    const res = await batch([sampleIncident(), { title: '缺少字段' }, sampleIncident({ title: '' }), sampleIncident()]);
+    expect(res.statusCode).toBe(422);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    const fields = res.json().errors.map((e: { field: string }) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['body.incidents.1.source', 'body.incidents.1.topic', 'body.incidents.2.title']));
+    const nul = await batch([sampleIncident(), sampleIncident({ summary: '摘要\u0000截断' })]);
+    expect(nul.statusCode).toBe(422);
+    expect(nul.json().errors).toEqual([expect.objectContaining({ field: 'body.incidents.1.summary', message: expect.stringContaining('U+0000') })]);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('a retried batch creates nothing new: each item is one incident, by caller id or by the batch key', async () => {
+    const items = [sampleIncident(), sampleIncident(), sampleIncident()];
+    const first = await batch(items);
+    expect(first.json().accepted).toBe(3);
+    const middle = await counts();
+    const again = await batch(items);
+    expect(again.json()).toMatchObject({ accepted: 0, duplicates: 3 });
+    expect(again.json().results.map((r: { incident: { id: string } }) => r.incident.id)).toEqual(first.json().results.map((r: { incident: { id: string } }) => r.incident.id));
+    expect(await counts()).toEqual(middle);
+
+    // Without caller ids the batch needs its own key, and item i is `<key>#i`.
+    const anonymous = [sampleIncident({ source: { url: 'https://weibo.com/x/1' } }), sampleIncident({ source: { url: 'https://weibo.com/x/2' } })];
+    const refused = await batch(anonymous);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().errors.map((e: { field: string }) => e.field)).toEqual(['body.incidents.0.source.externalId', 'body.incidents.1.source.externalId']);
+    const keyed = await batch(anonymous, { 'idempotency-key': 'batch-20261201-01' });
+    expect(keyed.json().accepted).toBe(2);
+    const replay = await batch(anonymous, { 'idempotency-key': 'batch-20261201-01' });
+    expect(replay.json()).toMatchObject({ accepted: 0, duplicates: 2 });
   });
 
   it('refuses an empty or oversized batch', async () => {

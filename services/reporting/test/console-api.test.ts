@@ -4,7 +4,7 @@ import { percentile } from '../src/stats/four-firsts';
 import { startReportingHarness, type ReportingHarness } from './harness';
 
 let h: ReportingHarness;
-const keys = {} as Record<'reader' | 'noScope' | 'office' | 'nangang', string>;
+const keys = {} as Record<'reader' | 'noScope' | 'office' | 'director' | 'leadership' | 'nangang', string>;
 const ids = {} as Record<'sensitive' | 'major' | 'general', string>;
 const UNKNOWN = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
 
@@ -13,6 +13,9 @@ beforeAll(async () => {
   keys.reader = await createTestKey(h.t.db, { scopes: ['reports:read'], unitId: 'opinion-office' });
   keys.noScope = await createTestKey(h.t.db, { scopes: ['tasks:act'] });
   keys.office = await createTestKey(h.t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'opinion-office', roles: ['opinion_office', 'office_director'] });
+  // Whoever writes the digest does not sign it off; the emergency procedure is the leadership group's decision.
+  keys.director = await createTestKey(h.t.db, { scopes: ['tasks:act'], unitId: 'opinion-office', roles: ['office_director'] });
+  keys.leadership = await createTestKey(h.t.db, { scopes: ['tasks:act'], unitId: 'leadership-group', roles: ['leadership_group'] });
   keys.nangang = await createTestKey(h.t.db, { scopes: ['tasks:act'], unitId: 'district-230103', roles: ['district_bureau'] });
 });
 afterAll(() => h.close());
@@ -150,7 +153,7 @@ describe('the opinion digest 《舆情摘报》', () => {
     const text = '多名家长反映幼儿园食堂食材变质。<img src=x onerror=alert(1)>';
     const done = await act(`/v1/incidents/${ids.sensitive}/tasks/digest/complete`, { note: text, proposal: '建议南岗区局立即开展现场检查' });
     expect(done.statusCode).toBe(200);
-    const signed = await act(`/v1/incidents/${ids.sensitive}/tasks/digest_signoff/approve`, { role: 'office_director', comment: '请分管局领导阅示' });
+    const signed = await act(`/v1/incidents/${ids.sensitive}/tasks/digest_signoff/approve`, { role: 'office_director', comment: '请分管局领导阅示' }, keys.director);
     expect(signed.statusCode).toBe(200);
 
     const digest = await eventually<any>(
@@ -240,8 +243,8 @@ describe('GET /v1/incidents/:id/archive (档案)', () => {
 
 describe('GET /v1/stats/four-firsts', () => {
   it('measures each first from intake and gives p50/p90 over the period', async () => {
-    for (const key of ['cyberspace_liaison', 'emergency_procedure']) {
-      expect((await act(`/v1/incidents/${ids.major}/tasks/${key}/complete`, { note: '已完成' })).statusCode).toBe(200);
+    for (const [key, by] of [['cyberspace_liaison', keys.office], ['emergency_procedure', keys.leadership]] as const) {
+      expect((await act(`/v1/incidents/${ids.major}/tasks/${key}/complete`, { note: '已完成' }, by)).statusCode).toBe(200);
       await doneInReadModel(ids.major, key);
     }
     const res = await get('/v1/stats/four-firsts?tier=major');

@@ -72,7 +72,7 @@ export async function startReportingHarness(name: string): Promise<ReportingHarn
     live,
     watcher,
     async report(overrides = {}) {
-      const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'] }, IncidentInputSchema.parse(sampleIncident(overrides)), {});
+      const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'], roles: [] }, IncidentInputSchema.parse(sampleIncident(overrides)), {});
       await starter.drainOnce();
       return incident.id;
     },

@@ -54,7 +54,7 @@ afterAll(async () => {
 
 describe('GET /v1/incidents/:id/timeline', () => {
   it('shows every event of the incident in order, worded in Chinese with Beijing time', async () => {
-    const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'] }, IncidentInputSchema.parse(sampleIncident()), {});
+    const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'], roles: [] }, IncidentInputSchema.parse(sampleIncident()), {});
     await createWorkflowStarter({ db: t.db, temporal, taskQueue: worker.taskQueue, log: testLogger(), pollMs: 60_000 }).drainOnce();
     const timeline = await eventually(
       async () => {
@@ -84,7 +84,7 @@ describe('GET /v1/incidents/:id/timeline', () => {
 
 describe('jurisdiction', () => {
   it('another district’s bureau does not find the timeline', async () => {
-    const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'] }, IncidentInputSchema.parse(sampleIncident({ district: '南岗区' })), {});
+    const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'], roles: [] }, IncidentInputSchema.parse(sampleIncident({ district: '南岗区' })), {});
     const daoli = await createTestKey(t.db, { scopes: ['reports:read'], unitId: 'district-230102' });
     const nangang = await createTestKey(t.db, { scopes: ['reports:read'], unitId: 'district-230103' });
     expect((await app.inject({ url: `/v1/incidents/${incident.id}/timeline`, headers: { authorization: `Bearer ${daoli}` } })).statusCode).toBe(404);

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ReportOutcome } from '../domain/vocabulary';
 
 /** timestamptz: read as Date, written as Date or ISO string. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -43,13 +44,46 @@ export interface IdempotencyKeysTable {
   createdAt: GeneratedTimestamp;
 }
 
+/** A human step's Idempotency-Key, scoped to who sent it, the incident and the action. */
+export interface ActionRequestsTable {
+  principalId: string;
+  incidentId: string;
+  action: string;
+  key: string;
+  requestHash: string;
+  /** The Temporal Update id the step runs as: a retry is the same Update. */
+  updateId: string;
+  createdAt: GeneratedTimestamp;
+}
+
+/** Every sighting a caller sent, against the incident it opened or joined. */
+export interface ReportsTable {
+  id: string;
+  incidentId: string;
+  clientId: string;
+  externalId: string | null;
+  source: Json<Record<string, unknown>>;
+  title: string;
+  summary: string | null;
+  topic: string;
+  districtCode: string | null;
+  metrics: Json<Record<string, unknown>>;
+  flags: Json<string[]>;
+  suggestedTier: string | null;
+  requestHash: string;
+  outcome: ReportOutcome;
+  matchRule: string;
+  matchScore: Generated<number>;
+  receivedAt: GeneratedTimestamp;
+}
+
 /**
  * Transactional outbox: work that must follow a committed change (start a
  * workflow, publish an event) even if Temporal or NATS is down at that moment.
  */
 export interface OutboxTable {
   id: Generated<string>;
-  kind: 'start_workflow' | 'event';
+  kind: 'start_workflow' | 'update_workflow' | 'event';
   /** Workflow id or event id: the same work is never queued twice. */
   dedupeKey: string;
   payload: Json<unknown>;
@@ -281,6 +315,8 @@ export interface DeliveryAttemptsTable {
 export interface Database {
   incidents: IncidentsTable;
   idempotencyKeys: IdempotencyKeysTable;
+  actionRequests: ActionRequestsTable;
+  reports: ReportsTable;
   outbox: OutboxTable;
   processedEvents: ProcessedEventsTable;
   timelineEntries: TimelineEntriesTable;
@@ -329,6 +365,7 @@ export const INCIDENT_COLUMNS = [
 export type NewIncident = Insertable<IncidentsTable>;
 export type IncidentUpdate = Updateable<IncidentsTable>;
 export type TaskRow = Selectable<TasksTable>;
+export type ReportRow = Selectable<ReportsTable>;
 export type AlertRow = Selectable<AlertsTable>;
 export type TimelineEntryRow = Selectable<TimelineEntriesTable>;
 export type UnitRow = Selectable<UnitsTable>;

@@ -1,4 +1,4 @@
-import { DISTRICTS, DISTRICT_CODES, type Role, type Topic, type UnitKind } from '../domain/vocabulary';
+import { DISTRICTS, DISTRICT_CODES, PERSONAL_ROLES, type Role, type Topic, type UnitKind } from '../domain/vocabulary';
 
 /**
  * The bureau's organisation (plan §2) as seed data: units, and the routing rules
@@ -97,9 +97,6 @@ export const STATION_UNITS: readonly SeedUnit[] = DISTRICT_CODES.flatMap((code) 
     districtCode: code,
   })),
 );
-
-/** Roles a person holds personally (a leader, the office director), never a unit's duty officer. */
-export const PERSONAL_ROLES: readonly Role[] = ['leader', 'deputy_leader', 'leader_in_charge', 'office_director'];
 
 export interface SeedPerson {
   readonly id: string;

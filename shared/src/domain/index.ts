@@ -4,9 +4,11 @@
  */
 export * from './vocabulary';
 export * from './tiers';
+export * from './text';
 export * from './durations';
 export * from './labels.zh';
 export * from './assessment';
+export * from './metrics';
 export * from './temporal-names';
 export * from '../events/event-types';
 export type * from '../policy/policy.schema';

@@ -94,6 +94,16 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * Roles a person holds personally (a leader, the office director), never a unit's
+ * duty officer: only the city's administrators grant them, and a task they own is
+ * done by its holder in person.
+ */
+export const PERSONAL_ROLES: readonly Role[] = ['leader', 'deputy_leader', 'leader_in_charge', 'office_director'];
+
+/** Roles that decide for the bureau (plan §2.1): their steps are never taken by proxy (代办). */
+export const DECISION_ROLES: readonly Role[] = ['leadership_group', 'leader', 'deputy_leader', 'leader_in_charge'];
+
 /** Roles a unit assignment can carry: the units that investigate and report back. */
 export const ASSIGNEE_ROLES = ['responsible_department', 'district_bureau'] as const;
 export type AssigneeRole = (typeof ASSIGNEE_ROLES)[number];
@@ -162,6 +172,10 @@ export type Disposition = (typeof DISPOSITIONS)[number];
 
 export const REPORT_KINDS = ['interim', 'final'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
+
+/** What a report did to its incident (ARCHITECTURE.md, correlation contract). */
+export const REPORT_OUTCOMES = ['opened', 'joined', 'reassessed'] as const;
+export type ReportOutcome = (typeof REPORT_OUTCOMES)[number];
 
 export const CHAIN_ACTIONS = ['remind', 'escalate'] as const;
 export type ChainAction = (typeof CHAIN_ACTIONS)[number];

@@ -32,6 +32,15 @@ export function durationText(ms: number): string {
  * notifications show it. `unitNames` turns unit ids into names where known.
  */
 export function describeEvent(event: IncidentEvent, unitNames: (id: string) => string | undefined = () => undefined): string {
+  const line = describeStep(event, unitNames);
+  // 代办 is always said: who took the step for whom, and why (plan §8.5).
+  const proxy = event.data.actor?.onBehalfOf;
+  if (!proxy) return line;
+  const by = event.data.actor?.unitId ? (unitNames(event.data.actor.unitId) ?? event.data.actor.unitId) : '舆情办';
+  return `${line}(${by}代办:${proxy.reason})`;
+}
+
+function describeStep(event: IncidentEvent, unitNames: (id: string) => string | undefined): string {
   const unit = (id: string) => unitNames(id) ?? id;
   switch (event.type) {
     case 'received':

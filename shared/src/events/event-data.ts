@@ -12,6 +12,7 @@ import {
   TOPICS,
 } from '../domain/vocabulary';
 import { ActorSchema, ApprovalSchema, AssignmentSchema, TaskSnapshotSchema } from '../task/task.schema';
+import { optionalText, requiredText } from '../schemas/text.schema';
 import { EVENT_TYPES } from './event-types';
 
 /**
@@ -21,26 +22,20 @@ import { EVENT_TYPES } from './event-types';
  */
 const isoTime = z.iso.datetime({ offset: true });
 
-/** Text that is well-formed Unicode (no lone surrogates), trimmed, within `max` characters. */
-export const text = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .refine((s) => s.isWellFormed(), 'not well-formed Unicode (lone surrogate)');
 const base = { actor: ActorSchema.optional(), tasks: z.array(TaskSnapshotSchema).optional() };
 
 /** The answers to the plan's three investigation questions (§6.1). */
 export const FindingsSchema = z.strictObject({
   /** Is the report true? `partly` and `unknown` are honest interim answers. */
   truth: z.enum(['true', 'partly', 'false', 'unknown']),
-  whatHappened: text(10_000).pipe(z.string().min(1)),
-  dutyFailure: z.strictObject({ found: z.boolean(), detail: text(5_000).optional() }),
-  violation: z.strictObject({ found: z.boolean(), detail: text(5_000).optional() }),
+  whatHappened: requiredText(10_000),
+  dutyFailure: z.strictObject({ found: z.boolean(), detail: optionalText(5_000).optional() }),
+  violation: z.strictObject({ found: z.boolean(), detail: optionalText(5_000).optional() }),
 });
 export type Findings = z.infer<typeof FindingsSchema>;
 
 export const AttachmentSchema = z.strictObject({
-  title: text(200).pipe(z.string().min(1)),
+  title: requiredText(200),
   url: z.url({ protocol: /^https?$/ }).max(2_000),
 });
 
@@ -48,18 +43,18 @@ export const ReportSchema = z.strictObject({
   kind: z.enum(REPORT_KINDS),
   findings: FindingsSchema,
   dispositions: z.array(z.enum(DISPOSITIONS)).max(DISPOSITIONS.length),
-  measures: text(10_000).optional(),
-  result: text(10_000).optional(),
+  measures: optionalText(10_000).optional(),
+  result: optionalText(10_000).optional(),
   attachments: z.array(AttachmentSchema).max(20).default([]),
 });
 export type Report = z.infer<typeof ReportSchema>;
 
 export const SourceSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }).max(2_000),
-  platform: text(100).optional(),
-  outlet: text(200).optional(),
+  platform: optionalText(100).optional(),
+  outlet: optionalText(200).optional(),
   detectedAt: isoTime.optional(),
-  externalId: text(200).optional(),
+  externalId: requiredText(200).optional(),
 });
 
 export const MetricsSchema = z.strictObject({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FLAGS, TIERS, TOPICS, toDistrictCode, type DistrictCode } from '../domain/vocabulary';
-import { MetricsSchema, SourceSchema, text } from '../events/event-data';
+import { MetricsSchema, SourceSchema } from '../events/event-data';
+import { optionalText, requiredText } from '../schemas/text.schema';
 
 /**
  * The intake contract (ARCHITECTURE.md): one incident as the monitoring platform
@@ -9,8 +10,8 @@ import { MetricsSchema, SourceSchema, text } from '../events/event-data';
  */
 export const IncidentInputSchema = z.strictObject({
   source: SourceSchema,
-  title: text(300).pipe(z.string().trim().min(1)),
-  summary: text(10_000).pipe(z.string().trim()).optional(),
+  title: requiredText(300),
+  summary: optionalText(10_000).optional(),
   topic: z.enum(TOPICS),
   /** GB/T 2260 code (`230103`) or name (`南岗区`); stored as the code. */
   district: z

@@ -3,14 +3,18 @@ import { ROLES, TASK_KINDS, TASK_STATUSES } from '../domain/vocabulary';
 
 /** Who did something. Every state change names one (DOMAIN.md, discipline). */
 export const ActorSchema = z.strictObject({
-  /** Person id, API client id, or `system:<component>`. */
+  /** The key's id (API client or personal key), or `system:<component>`. */
   id: z.string().min(1).max(200),
   kind: z.enum(['person', 'client', 'system']),
   name: z.string().max(200).optional(),
+  /** The person behind a personal key: two keys of one person are one person. */
+  personId: z.string().max(100).optional(),
   unitId: z.string().max(100).optional(),
   roles: z.array(z.enum(ROLES)).optional(),
   /** The HTTP request that carried the action, so the audit log ties the two. */
   requestId: z.string().max(200).optional(),
+  /** 代办: the opinion office took this step for another unit, and why. */
+  onBehalfOf: z.strictObject({ unitId: z.string().max(100), reason: z.string().max(2_000) }).optional(),
 });
 export type Actor = z.infer<typeof ActorSchema>;
 

@@ -42,18 +42,26 @@ export interface IncidentState {
   readonly closedReason?: string;
 }
 
+/** 代办: the opinion office takes a step for another unit, with the reason (recorded and shown). */
+export interface Proxy {
+  readonly reason: string;
+}
+
 export interface AcknowledgeInput {
   readonly actor: Actor;
   readonly unitId: string;
+  readonly proxy?: Proxy;
 }
 export interface SubmitReportInput {
   readonly actor: Actor;
   readonly unitId: string;
   readonly report: Report;
+  readonly proxy?: Proxy;
 }
 export interface CompleteTaskInput {
   readonly actor: Actor;
   readonly taskKey: string;
+  readonly proxy?: Proxy;
   /** The record itself: the digest text, meeting minutes, guidance given… */
   readonly note?: string;
   /** For the digest: the proposed handling (拟办意见). */
@@ -76,6 +84,17 @@ export interface ReclassifyInput {
   readonly actor: Actor;
   readonly tier: Tier;
   readonly reason: string;
+}
+/**
+ * A new report raised the assessment (intake re-assessed the incident's aggregate
+ * metrics and flags): raise the tier to at least `tier`, never lower it.
+ */
+export interface ReassessInput {
+  readonly actor: Actor;
+  readonly tier: Tier;
+  readonly reasons: readonly AssessmentReason[];
+  /** The report that caused it. */
+  readonly reportId: string;
 }
 export interface ReassignInput {
   readonly actor: Actor;
@@ -102,6 +121,7 @@ export const approveUpdate = defineUpdate<IncidentState, [ApproveInput]>('approv
 export const recordReleaseUpdate = defineUpdate<IncidentState, [RecordReleaseInput]>('recordRelease');
 export const reclassifyUpdate = defineUpdate<IncidentState, [ReclassifyInput]>('reclassify');
 export const reassignUpdate = defineUpdate<IncidentState, [ReassignInput]>('reassign');
+export const reassessUpdate = defineUpdate<IncidentState, [ReassessInput]>('reassess');
 export const closeUpdate = defineUpdate<IncidentState, [CloseInput]>('close');
 
 export const stateQuery = defineQuery<IncidentState>('state');

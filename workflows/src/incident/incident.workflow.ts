@@ -19,10 +19,13 @@ import {
 import type { Activities, AlertRecord, IncidentRowChange, Routing } from '@yuqing/activities';
 import {
   CHAIN_ACTION_LABELS,
+  DECISION_ROLES,
   durationMs,
+  findUnacceptableText,
   EVENT_SCHEMA_VERSION,
   INCIDENT_STATUS_LABELS,
   PER_UNIT_TASK_KINDS,
+  PERSONAL_ROLES,
   RELEASE_TASK_KINDS,
   ROLE_LABELS,
   SEARCH_ATTRIBUTES,
@@ -37,6 +40,7 @@ import {
   type IncidentStatus,
   type PolicySnapshot,
   type Recipient,
+  type Role,
   type TaskKind,
   type Tier,
   type TierPolicy,
@@ -47,13 +51,22 @@ import {
   closeUpdate,
   completeTaskUpdate,
   REJECTION,
+  reassessUpdate,
   reassignUpdate,
   reclassifyUpdate,
   recordReleaseUpdate,
   stateQuery,
   submitReportUpdate,
+  type AcknowledgeInput,
   type ApproveInput,
+  type CloseInput,
+  type CompleteTaskInput,
+  type ReassessInput,
+  type ReassignInput,
+  type RecordReleaseInput,
+  type SubmitReportInput,
   type IncidentState,
+  type Proxy,
   type ReclassifyInput,
   type IncidentWorkflowInput,
   type RejectionType,
@@ -74,6 +87,22 @@ const SYSTEM: Actor = { id: 'system:workflow', kind: 'system' };
 function reject(type: RejectionType, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
+
+/**
+ * Wraps an Update validator: text that could not be stored (a NUL byte, control
+ * characters) is refused here, before the Update is accepted, never accepted and
+ * then retried for ever by the activity that records it.
+ */
+function checked<T>(validate: (input: T) => void): (input: T) => void {
+  return (input) => {
+    const bad = findUnacceptableText(input);
+    if (bad.length > 0) reject(REJECTION.invalid, `${bad.map((b) => b.path.join('.')).join(', ')}: ${bad[0]!.reason}`);
+    validate(input);
+  };
+}
+
+/** One person, however many keys they hold. */
+const personOf = (actor: Actor): string => actor.personId ?? actor.id;
 
 /** Beijing time for the details shown in the Web UI. */
 function beijing(iso: string): string {
@@ -336,55 +365,124 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     return openTask(taskKey(kind, unitId));
   }
 
+  /**
+   * Each body does its own steps (plan §2, §8.5): a task is taken by its owner's
+   * unit, and one owned by a leader's role by its holder in person. The office may
+   * take another unit's step as 代办, with a reason, except decisions and approvals.
+   */
+  function assertMayTake(task: Task, actor: Actor, proxy: Proxy | undefined): void {
+    const office = routing?.roleUnits.opinion_office;
+    const label = TASK_LABELS[task.kind];
+    if (!actor.unitId) reject(REJECTION.forbidden, `${label}须由承办单位办理 (a step is taken for a unit)`);
+    if (proxy) {
+      if (actor.unitId !== office) reject(REJECTION.forbidden, '仅舆情办可代办其他单位事项 (only the opinion office acts for another unit)');
+      if (task.unitId === actor.unitId) reject(REJECTION.invalid, '本单位事项直接办理,无需代办 (proxy is for another unit’s step)');
+      if (task.approvalsNeeded.length > 0 || DECISION_ROLES.includes(task.owner)) {
+        reject(REJECTION.forbidden, `${label}属决策或审批事项,不能代办 (decisions and approvals are never taken by proxy)`);
+      }
+      return;
+    }
+    // A step whose owner the routing does not name falls to the office that coordinates.
+    const ownerUnit = task.unitId ?? office;
+    if (actor.unitId !== ownerUnit) {
+      reject(REJECTION.forbidden, `${label}由 ${ownerUnit ?? ROLE_LABELS[task.owner]} 办理;舆情办代办须注明理由 (this step is ${ownerUnit ?? task.owner}’s)`);
+    }
+    if (PERSONAL_ROLES.includes(task.owner) && !actor.roles?.includes(task.owner)) {
+      reject(REJECTION.forbidden, `${label}须由${ROLE_LABELS[task.owner]}本人办理 (only the ${task.owner} takes this step)`);
+    }
+  }
+
+  /** The actor as events record it: with the unit it acted for when the office took the step as 代办. */
+  function recordedActor(actor: Actor, task: Task | undefined, proxy: Proxy | undefined): Actor {
+    return proxy && task?.unitId ? { ...actor, onBehalfOf: { unitId: task.unitId, reason: proxy.reason } } : actor;
+  }
+
+  /**
+   * Who may approve (plan §7.1, §8.5): a person holding the role, not a system key;
+   * two approvals are two people; whoever wrote what is approved does not approve it.
+   */
+  function assertMayApprove(task: Task, actor: Actor, role: Role): void {
+    if (actor.kind !== 'person') reject(REJECTION.forbidden, '审批须由本人办理,系统或单位密钥不能审批 (approvals are given by people)');
+    if (!actor.roles?.includes(role)) reject(REJECTION.forbidden, `需由${ROLE_LABELS[role]}本人审批 (actor does not hold role ${role})`);
+    const me = personOf(actor);
+    const earlier = task.approvals.find((a) => personOf(a.actor) === me);
+    if (earlier) reject(REJECTION.conflict, `同一人已以${ROLE_LABELS[earlier.role]}身份审批,两级审批须由两人分别办理 (one person gives one approval)`);
+    for (const authored of authoredBefore(task)) {
+      if (authored.doneBy && personOf(authored.doneBy) === me) {
+        reject(REJECTION.forbidden, `${TASK_LABELS[authored.kind]}的办理人不能审批本人所拟内容 (whoever wrote ${authored.kind} does not approve it)`);
+      }
+    }
+  }
+
+  /** The tasks whose work an approval task approves: those it waits for, and theirs. */
+  function authoredBefore(task: Task): Task[] {
+    const found = new Map<string, Task>();
+    const visit = (t: Task) => {
+      for (const kind of t.def.after) {
+        const dep = book.get(taskKey(kind));
+        if (dep && !found.has(dep.key)) {
+          found.set(dep.key, dep);
+          visit(dep);
+        }
+      }
+    };
+    visit(task);
+    return [...found.values()];
+  }
+
   setHandler(stateQuery, state);
 
   setHandler(
     acknowledgeUpdate,
-    async ({ actor, unitId }) => {
-      const task = book.complete(taskKey('acknowledge', unitId), actor, Date.now());
+    async ({ actor, unitId, proxy }) => {
+      const by = recordedActor(actor, book.get(taskKey('acknowledge', unitId)), proxy);
+      const task = book.complete(taskKey('acknowledge', unitId), by, Date.now());
       syncWatchers();
-      await publish(`签收:${unitId}`, [event('acknowledged', { unitId, actor })], [task]);
+      await publish(`签收:${unitId}`, [event('acknowledged', { unitId, actor: by })], [task]);
       return state();
     },
-    { validator: ({ unitId }) => void unitTask('acknowledge', unitId) },
+    { validator: checked<AcknowledgeInput>(({ actor, unitId, proxy }) => assertMayTake(unitTask('acknowledge', unitId), actor, proxy)) },
   );
 
   setHandler(
     submitReportUpdate,
-    async ({ actor, unitId, report }) => {
+    async ({ actor, unitId, report, proxy }) => {
       const now = Date.now();
       const done: Task[] = [];
+      const by = recordedActor(actor, book.get(taskKey('investigation_report', unitId)), proxy);
       // Reporting proves the warning arrived: an open acknowledgement is done with it.
       const ack = book.get(taskKey('acknowledge', unitId));
-      if (ack?.status === 'open') done.push(book.complete(ack.key, actor, now));
-      if (report.kind === 'final') done.push(book.complete(taskKey('investigation_report', unitId), actor, now));
+      if (ack?.status === 'open') done.push(book.complete(ack.key, by, now));
+      if (report.kind === 'final') done.push(book.complete(taskKey('investigation_report', unitId), by, now));
       syncWatchers();
-      await publish(`上报${report.kind === 'final' ? '整体' : '阶段性'}情况:${unitId}`, [event('report_submitted', { unitId, report, actor })], done);
+      await publish(`上报${report.kind === 'final' ? '整体' : '阶段性'}情况:${unitId}`, [event('report_submitted', { unitId, report, actor: by })], done);
       return state();
     },
-    { validator: ({ unitId }) => void unitTask('investigation_report', unitId) },
+    { validator: checked<SubmitReportInput>(({ actor, unitId, proxy }) => assertMayTake(unitTask('investigation_report', unitId), actor, proxy)) },
   );
 
   setHandler(
     completeTaskUpdate,
-    async ({ actor, taskKey: key, note, proposal, url }) => {
-      const task = book.complete(key, actor, Date.now());
+    async ({ actor, taskKey: key, note, proposal, url, proxy }) => {
+      const by = recordedActor(actor, book.get(key), proxy);
+      const task = book.complete(key, by, Date.now());
       syncWatchers();
       const ev =
         task.kind === 'digest'
-          ? event('digest_ready', { text: note!, ...(proposal ? { proposal } : {}), actor })
-          : event('task_completed', { taskKey: key, taskKind: task.kind, ...(note ? { note } : {}), ...(url ? { url } : {}), actor });
+          ? event('digest_ready', { text: note!, ...(proposal ? { proposal } : {}), actor: by })
+          : event('task_completed', { taskKey: key, taskKind: task.kind, ...(note ? { note } : {}), ...(url ? { url } : {}), actor: by });
       await publish(`完成:${TASK_LABELS[task.kind]}`, [ev], [task]);
       return state();
     },
     {
-      validator: ({ taskKey: key, note }) => {
+      validator: checked<CompleteTaskInput>(({ actor, taskKey: key, note, proxy }) => {
         const task = openTask(key);
+        assertMayTake(task, actor, proxy);
         if (PER_UNIT_TASK_KINDS.includes(task.kind)) reject(REJECTION.invalid, `${key} is completed by acknowledge or submitReport`);
         if (RELEASE_TASK_KINDS.includes(task.kind)) reject(REJECTION.invalid, `${key} is completed by recordRelease`);
         if (task.approvalsNeeded.length > 0) reject(REJECTION.invalid, `${key} is completed by approvals (${task.approvalsNeeded.join(', ')})`);
         if (task.kind === 'digest' && !note?.trim()) reject(REJECTION.invalid, 'note: 舆情摘报正文不能为空 (the digest text is required)');
-      },
+      }),
     },
   );
 
@@ -398,14 +496,14 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       return state();
     },
     {
-      validator: ({ actor, taskKey: key, role }: ApproveInput) => {
+      validator: checked<ApproveInput>(({ actor, taskKey: key, role }) => {
         const task = openTask(key);
         if (!task.approvalsNeeded.includes(role)) {
           reject(REJECTION.invalid, `role: ${role} 不是本事项的审批角色 (approvals needed: ${task.approvalsNeeded.join(', ') || 'none'})`);
         }
-        if (actor.roles && !actor.roles.includes(role)) reject(REJECTION.forbidden, `actor does not hold role ${role}`);
         if (task.approvals.some((a) => a.role === role)) reject(REJECTION.conflict, `${ROLE_LABELS[role]}已审批 (already approved as ${role})`);
-      },
+        assertMayApprove(task, actor, role);
+      }),
     },
   );
 
@@ -430,9 +528,12 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       return state();
     },
     {
-      validator: ({ form, summary }) => {
+      validator: checked<RecordReleaseInput>(({ actor, form, summary }) => {
         requireHandling();
         if (!summary.trim()) reject(REJECTION.invalid, 'summary: 发布内容摘要不能为空');
+        const targets = releaseTargets(form);
+        if (targets[0]) assertMayTake(targets[0], actor, undefined);
+        else if (actor.unitId !== routing?.roleUnits.opinion_office) reject(REJECTION.forbidden, '对外发布由舆情办办理 (the opinion office records releases)');
         const approval = book.get(taskKey('talking_points_approval'));
         // Discipline (plan §8.5): nothing is released without approved talking points.
         if (approval && approval.status !== 'done') {
@@ -442,35 +543,54 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
           const missing = book.missingRequirements(t);
           if (missing.length > 0) reject(REJECTION.conflict, `需先完成:${missing.map((m) => TASK_LABELS[m.kind]).join('、')}`);
         }
-      },
+      }),
     },
   );
+
+  /** Puts the incident on another tier's path: new units and clocks when raising, the higher tier's left when lowering. */
+  async function changeTier(to: Tier, reason: string, actor: Actor): Promise<void> {
+    const from = tier;
+    const raising = isRaise(from, to);
+    const before = new Set(assignments.map((a) => a.unitId));
+    tier = to;
+    tierSince = Date.now();
+    assignments = assignmentsFor(to);
+    book.applyTier(tierPolicy(), assignments, tierSince, raising, `等级调整为${TIER_LABELS[to]}:${reason}`);
+    syncWatchers();
+    const events = [event('tier_changed', { from, to, reason, actor })];
+    // Raising brings new units and leaders in: they get the link at once.
+    if (raising) events.push(dispatched('tier_changed', assignments.filter((a) => !before.has(a.unitId)), actor));
+    await publish(`调整等级:${TIER_LABELS[from]} → ${TIER_LABELS[to]}`, events);
+  }
 
   setHandler(
     reclassifyUpdate,
     async ({ actor, tier: to, reason }) => {
-      const from = tier;
-      const raising = isRaise(from, to);
-      const before = new Set(assignments.map((a) => a.unitId));
-      tier = to;
-      tierSince = Date.now();
-      assignments = assignmentsFor(to);
-      book.applyTier(tierPolicy(), assignments, tierSince, raising, `等级调整为${TIER_LABELS[to]}:${reason}`);
-      syncWatchers();
-      const events = [event('tier_changed', { from, to, reason, actor })];
-      // Raising brings new units and leaders in: they get the link at once.
-      if (raising) events.push(dispatched('tier_changed', assignments.filter((a) => !before.has(a.unitId)), actor));
-      await publish(`调整等级:${TIER_LABELS[from]} → ${TIER_LABELS[to]}`, events);
+      await changeTier(to, reason, actor);
       return state();
     },
     {
-      validator: ({ tier: to, reason }: ReclassifyInput) => {
+      validator: checked<ReclassifyInput>(({ tier: to, reason }) => {
         requireHandling();
         if (status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[status]},不能调整等级`);
         if (to === tier) reject(REJECTION.conflict, `已是${TIER_LABELS[to]} (tier is already ${to})`);
         if (!reason.trim()) reject(REJECTION.invalid, 'reason: 调整等级须说明理由');
-      },
+      }),
     },
+  );
+
+  setHandler(
+    reassessUpdate,
+    async ({ actor, tier: to, reasons, reportId }) => {
+      // A report may arrive before the first step is done: wait for it, then raise only.
+      await condition(() => status !== 'received');
+      if (status === 'handling' && isRaise(tier, to)) {
+        const why = reasons.map((r) => `${r.rule}→${TIER_LABELS[r.tier]}`).join(';');
+        await changeTier(to, `新报告重新研判(报告 ${reportId}):${why}`, actor);
+      }
+      return state();
+    },
+    { validator: checked<ReassessInput>(() => undefined) },
   );
 
   setHandler(
@@ -485,7 +605,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       return state();
     },
     {
-      validator: ({ fromUnitId, to, reason }) => {
+      validator: checked<ReassignInput>(({ fromUnitId, to, reason }) => {
         requireHandling();
         if (status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[status]},不能改派`);
         const from = assignments.find((a) => a.unitId === fromUnitId);
@@ -493,7 +613,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
         if (from.role !== to.role) reject(REJECTION.invalid, `to.role: must stay ${from.role}`);
         if (assignments.some((a) => a.unitId === to.unitId)) reject(REJECTION.conflict, `单位 ${to.unitId} 已承办本舆情`);
         if (!reason.trim()) reject(REJECTION.invalid, 'reason: 改派须说明理由');
-      },
+      }),
     },
   );
 
@@ -509,7 +629,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       return state();
     },
     {
-      validator: ({ reason, force }) => {
+      validator: checked<CloseInput>(({ reason, force }) => {
         requireHandling();
         if (status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[status]}`);
         if (!reason.trim()) reject(REJECTION.invalid, 'reason: 须说明结束理由');
@@ -517,7 +637,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
         if (!force && outstanding.length > 0) {
           reject(REJECTION.conflict, `尚有必办事项未完成:${outstanding.map((t) => `${TASK_LABELS[t.kind]}${t.unitId ? `(${t.unitId})` : ''}`).join('、')}`);
         }
-      },
+      }),
     },
   );
 

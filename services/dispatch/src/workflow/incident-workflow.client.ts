@@ -4,7 +4,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { incidentWorkflowId, type Db } from '@yuqing/shared';
+import { incidentWorkflowId, type Db, type Logger } from '@yuqing/shared';
 import { HttpProblem, problems } from '@yuqing/http-kit';
 import { REJECTION, stateQuery, type IncidentState } from '@yuqing/workflows/messages';
 import type { UpdateDefinition } from '@temporalio/client';
@@ -30,6 +30,7 @@ export class IncidentWorkflowClient {
   constructor(
     private readonly temporal: Client,
     private readonly db: Db,
+    private readonly log?: Logger,
   ) {}
 
   async update<Arg>(incidentId: string, def: UpdateDefinition<IncidentState, [Arg]>, arg: Arg, updateId: string): Promise<IncidentState> {
@@ -59,12 +60,17 @@ export class IncidentWorkflowClient {
       const known = await this.db.selectFrom('incidents').select('status').where('id', '=', incidentId).executeTakeFirst();
       if (!known) return problems.notFound(`incident ${incidentId}`);
       if (known.status === 'archived') return problems.conflict('舆情已归档 (incident archived)');
-      return problems.unavailable('该舆情的流程正在启动,请稍后重试 (workflow not started yet)', 2);
+      // Only an incident whose start is still queued is worth retrying; any other missing workflow never comes back.
+      const queued = await this.db.selectFrom('outbox').select('id').where('dedupeKey', '=', incidentWorkflowId(incidentId)).where('doneAt', 'is', null).executeTakeFirst();
+      if (queued) return problems.unavailable('该舆情的流程正在启动,请稍后重试 (workflow not started yet)', 2);
+      return problems.conflict('该舆情的处置流程已终止 (the incident workflow no longer runs)');
     }
     const e = err as { name?: string; message?: string };
     if (e?.message?.includes('already completed') || e?.name === 'WorkflowExecutionAlreadyCompletedError') {
       return problems.conflict('舆情已归档 (incident workflow completed)');
     }
-    return problems.unavailable(`工作流暂不可达,请稍后重试 (${e?.name ?? 'error'}: ${e?.message ?? ''})`, 5);
+    // The cause is logged by the error handler's caller, never sent: it can name hosts and addresses.
+    this.log?.warn({ err, incidentId }, 'workflow unreachable');
+    return problems.unavailable('工作流暂不可达,请稍后重试 (workflow service unreachable; retry later)', 5);
   }
 }

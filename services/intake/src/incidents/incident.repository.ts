@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
-import { INCIDENT_COLUMNS, type Database, type Db, type IncidentRow, type NewIncident } from '@yuqing/shared';
+import type { Insertable } from 'kysely';
+import { INCIDENT_COLUMNS, type Database, type Db, type IncidentRow, type NewIncident, type ReportRow, type ReportsTable } from '@yuqing/shared';
 import { visibleIncidents, type Reach } from '@yuqing/http-kit';
 
 type Executor = Db | Transaction<Database>;
@@ -27,6 +28,46 @@ export async function findByIdempotencyKey(db: Executor, clientId: string, key: 
 
 export async function insertIncident(trx: Transaction<Database>, incident: NewIncident): Promise<void> {
   await trx.insertInto('incidents').values(incident).execute();
+}
+
+const REPORT_COLUMNS = [
+  'id',
+  'incidentId',
+  'clientId',
+  'externalId',
+  'source',
+  'title',
+  'summary',
+  'topic',
+  'districtCode',
+  'metrics',
+  'flags',
+  'suggestedTier',
+  'requestHash',
+  'outcome',
+  'matchRule',
+  'matchScore',
+  'receivedAt',
+] as const satisfies readonly (keyof ReportsTable)[];
+
+export async function insertReport(trx: Transaction<Database>, report: Insertable<ReportsTable>): Promise<void> {
+  await trx.insertInto('reports').values(report).execute();
+}
+
+/** The report a client already sent with this caller id and this exact body. */
+export async function findReport(db: Executor, clientId: string, externalId: string, requestHash: string): Promise<ReportRow | undefined> {
+  return db
+    .selectFrom('reports')
+    .select(REPORT_COLUMNS)
+    .where('clientId', '=', clientId)
+    .where('externalId', '=', externalId)
+    .where('requestHash', '=', requestHash)
+    .executeTakeFirst();
+}
+
+/** An incident's reports, oldest first: its metrics history. */
+export async function reportsOf(db: Executor, incidentId: string): Promise<ReportRow[]> {
+  return db.selectFrom('reports').select(REPORT_COLUMNS).where('incidentId', '=', incidentId).orderBy('receivedAt').orderBy('id').execute();
 }
 
 export async function insertIdempotencyKey(trx: Transaction<Database>, row: { clientId: string; key: string; incidentId: string; requestHash: string }): Promise<void> {

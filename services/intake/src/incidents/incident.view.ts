@@ -7,6 +7,7 @@ import {
   type DistrictCode,
   type IncidentRow,
   type IncidentStatus,
+  type ReportRow,
   type Tier,
   type Topic,
 } from '@yuqing/shared';
@@ -23,6 +24,23 @@ export function incidentLinks(config: Config, incident: Pick<IncidentRow, 'id' |
 /** The 202/200 answer of intake (ARCHITECTURE.md, intake contract). */
 export function acceptedView(config: Config, row: IncidentRow) {
   return { id: row.id, tier: row.tier as Tier, status: row.status as IncidentStatus, workflowId: row.workflowId, links: incidentLinks(config, row) };
+}
+
+/** One report of an incident, as its metrics history lists it. */
+export function reportView(r: ReportRow) {
+  return {
+    id: r.id,
+    receivedAt: r.receivedAt.toISOString(),
+    outcome: r.outcome,
+    matchRule: r.matchRule,
+    matchScore: r.matchScore,
+    externalId: r.externalId,
+    source: r.source,
+    title: r.title,
+    metrics: r.metrics,
+    flags: r.flags,
+    suggestedTier: r.suggestedTier as Tier | null,
+  };
 }
 
 /** An incident as `GET /v1/incidents/:id` shows it, with Chinese labels beside the codes. */

@@ -19,9 +19,6 @@ import {
 import { incidentLinks } from '../incidents/incident.view';
 import { timelineEntryView } from '../timeline/timeline.view';
 
-/** The unit that writes digests (plan §5: the opinion office). */
-const OPINION_OFFICE = 'opinion-office';
-
 function actorName(actor: Actor | undefined, names: ReadonlyMap<string, string>): string | null {
   if (!actor) return null;
   const unit = actor.unitId ? names.get(actor.unitId) : undefined;
@@ -57,7 +54,8 @@ export function composeDigest(config: Config, incident: IncidentRow, events: rea
     incidentId: incident.id,
     /** Beijing date and the incident's short reference, for filing. */
     reference: `${formatBeijing(ready.occurredAt).slice(0, 10)} · ${incident.id.slice(0, 8)}`,
-    issuer: names.get(OPINION_OFFICE) ?? ROLE_LABELS.opinion_office,
+    // The unit that wrote it (plan §5: the opinion office).
+    issuer: (ready.data.actor?.unitId ? names.get(ready.data.actor.unitId) : undefined) ?? ROLE_LABELS.opinion_office,
     preparedAt: ready.occurredAt,
     preparedAtLocal: formatBeijing(ready.occurredAt),
     preparedBy: actorName(ready.data.actor, names),

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { UpdateDefinition } from '@temporalio/client';
 import type { Assignment, Db } from '@yuqing/shared';
-import { actorOf, assertIncidentVisible, hasScope, problemResponses, problems, type Principal } from '@yuqing/http-kit';
+import { actorOf, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
 import {
   acknowledgeUpdate,
   approveUpdate,
@@ -11,9 +12,10 @@ import {
   reclassifyUpdate,
   recordReleaseUpdate,
   submitReportUpdate,
+  type IncidentState,
 } from '@yuqing/workflows/messages';
+import { updateIdFor } from '../../workflow/action-requests';
 import type { IncidentWorkflowClient } from '../../workflow/incident-workflow.client';
-import { isCoordinator } from '../guards';
 import {
   AcknowledgeBody,
   ApproveBody,
@@ -34,43 +36,40 @@ export interface ActionRoutesOptions {
   readonly workflows: IncidentWorkflowClient;
 }
 
-/** The unit a unit-step is done for: the caller's own, unless a coordinator names another. */
-function actingUnit(p: Principal, requested: string | undefined): string {
-  const unitId = requested ?? p.unitId;
-  if (!unitId) throw problems.invalid('unitId is required for a caller without a unit', [{ field: 'body.unitId', pointer: '/body/unitId', message: 'required' }]);
-  if (unitId !== p.unitId && !hasScope(p, 'admin')) throw problems.forbidden(`只能以本单位名义办理 (you act for ${p.unitId ?? 'no unit'}, not ${unitId})`);
-  return unitId;
-}
-
-function requireCoordinator(p: Principal): void {
-  if (!isCoordinator(p)) throw problems.forbidden('仅舆情办或领导小组可办理 (only the opinion office or the leadership group may do this)');
-}
-
-const updateId = (request: FastifyRequest) => (request.headers['idempotency-key'] as string | undefined) ?? `req-${request.id}`;
-
 const responses = { 200: IncidentStateSchema, ...problemResponses(400, 401, 403, 404, 409, 422, 503) };
 
 /**
- * Human steps as REST actions. Each forwards to the incident workflow's Update
- * and answers with its verdict: 200 and the new state, or the rejection as
+ * Human steps as REST actions. Access is decided by `requireAccess` (who may act
+ * on this incident, for which unit); each step then goes to the incident
+ * workflow as an Update whose validator applies the plan's rules (whose task it
+ * is, who already approved) and answers: 200 and the new state, or the refusal as
  * problem+json (e.g. 409 "talking points not yet approved").
  */
 export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (app, { db, workflows }) => {
   const guard = app.requireScope('tasks:act');
   const tags = ['actions'];
-  // Nobody acts on, or learns of, an incident outside their reach (404, not 403).
-  app.addHook('preHandler', async (request) => {
-    const params = request.params as { id?: string } | undefined;
-    if (params?.id && request.principal) await assertIncidentVisible(db, request.principal, params.id);
-  });
+
+  /** Runs a step as its Update, with an update id scoped to caller, incident and action. */
+  async function run<Arg>(request: FastifyRequest, incidentId: string, action: string, def: UpdateDefinition<IncidentState, [Arg]>, arg: Arg): Promise<IncidentState> {
+    const updateId = await updateIdFor(db, {
+      principalId: request.principal.id,
+      incidentId,
+      action,
+      key: request.headers['idempotency-key'] as string | undefined,
+      request: { params: request.params, body: request.body ?? null },
+    });
+    return workflows.update(incidentId, def, arg, updateId);
+  }
 
   app.post(
     '/v1/incidents/:id/actions/acknowledge',
     { onRequest: guard, schema: { tags, summary: 'A unit acknowledges the warning (签收)', params: IncidentParams, headers: UpdateHeaders, body: AcknowledgeBody, response: responses } },
     async (request) => {
-      const p = request.principal!;
-      const unitId = actingUnit(p, request.body.unitId);
-      return workflows.update(request.params.id, acknowledgeUpdate, { actor: actorOf(p, request.id), unitId }, updateId(request));
+      const p = request.principal;
+      const { unitId: named, proxy } = request.body;
+      await requireAccess(app.access, p, 'incident.act', { incidentId: request.params.id, unitId: named, proxy: proxy !== undefined });
+      const unitId = named ?? p.unitId!;
+      return run(request, request.params.id, 'acknowledge', acknowledgeUpdate, { actor: actorOf(p, request.id), unitId, ...(proxy ? { proxy } : {}) });
     },
   );
 
@@ -89,10 +88,11 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
       },
     },
     async (request) => {
-      const p = request.principal!;
-      const { unitId: requested, ...report } = request.body;
-      const unitId = actingUnit(p, requested);
-      return workflows.update(request.params.id, submitReportUpdate, { actor: actorOf(p, request.id), unitId, report }, updateId(request));
+      const p = request.principal;
+      const { unitId: named, proxy, ...report } = request.body;
+      await requireAccess(app.access, p, 'incident.act', { incidentId: request.params.id, unitId: named, proxy: proxy !== undefined });
+      const unitId = named ?? p.unitId!;
+      return run(request, request.params.id, 'report', submitReportUpdate, { actor: actorOf(p, request.id), unitId, report, ...(proxy ? { proxy } : {}) });
     },
   );
 
@@ -103,11 +103,11 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
       schema: { tags, summary: 'Record a task as done: digest, meeting, guidance, liaison, tracking, review…', params: TaskParams, headers: UpdateHeaders, body: CompleteTaskBody, response: responses },
     },
     async (request) => {
-      const p = request.principal!;
-      const state = await workflows.state(request.params.id);
-      const task = state.tasks.find((t) => t.key === request.params.taskKey);
-      if (task?.unitId && task.unitId !== p.unitId && !isCoordinator(p)) throw problems.forbidden(`该事项由 ${task.unitId} 办理`);
-      return workflows.update(request.params.id, completeTaskUpdate, { actor: actorOf(p, request.id), taskKey: request.params.taskKey, ...request.body }, updateId(request));
+      const p = request.principal;
+      const { proxy } = request.body;
+      // Whose task it is, the workflow knows: its validator refuses another unit's step.
+      await requireAccess(app.access, p, 'incident.act', { incidentId: request.params.id, unitId: undefined, proxy: proxy !== undefined });
+      return run(request, request.params.id, `complete:${request.params.taskKey}`, completeTaskUpdate, { actor: actorOf(p, request.id), taskKey: request.params.taskKey, ...request.body });
     },
   );
 
@@ -115,12 +115,12 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     '/v1/incidents/:id/tasks/:taskKey/approve',
     {
       onRequest: guard,
-      schema: { tags, summary: 'Approve as one of the roles the task needs (审批/审定/签转)', params: TaskParams, headers: UpdateHeaders, body: ApproveBody, response: responses },
+      schema: { tags, summary: 'Approve as one of the roles the task needs (审批/审定/签转), in person', params: TaskParams, headers: UpdateHeaders, body: ApproveBody, response: responses },
     },
     async (request) => {
-      const p = request.principal!;
-      if (!hasScope(p, 'admin') && !p.roles?.includes(request.body.role)) throw problems.forbidden(`需由${request.body.role}审批 (you do not hold the role ${request.body.role})`);
-      return workflows.update(request.params.id, approveUpdate, { actor: actorOf(p, request.id), taskKey: request.params.taskKey, ...request.body }, updateId(request));
+      const p = request.principal;
+      await requireAccess(app.access, p, 'incident.approve', { incidentId: request.params.id, role: request.body.role });
+      return run(request, request.params.id, `approve:${request.params.taskKey}:${request.body.role}`, approveUpdate, { actor: actorOf(p, request.id), taskKey: request.params.taskKey, ...request.body });
     },
   );
 
@@ -138,9 +138,9 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
       },
     },
     async (request) => {
-      const p = request.principal!;
-      requireCoordinator(p);
-      return workflows.update(request.params.id, recordReleaseUpdate, { actor: actorOf(p, request.id), ...request.body }, updateId(request));
+      const p = request.principal;
+      await requireAccess(app.access, p, 'incident.act', { incidentId: request.params.id, unitId: undefined, proxy: false });
+      return run(request, request.params.id, 'release', recordReleaseUpdate, { actor: actorOf(p, request.id), ...request.body });
     },
   );
 
@@ -148,9 +148,9 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     '/v1/incidents/:id/actions/reclassify',
     { onRequest: guard, schema: { tags, summary: 'Raise or lower the tier (调整等级)', params: IncidentParams, headers: UpdateHeaders, body: ReclassifyBody, response: responses } },
     async (request) => {
-      const p = request.principal!;
-      requireCoordinator(p);
-      return workflows.update(request.params.id, reclassifyUpdate, { actor: actorOf(p, request.id), ...request.body }, updateId(request));
+      const p = request.principal;
+      await requireAccess(app.access, p, 'incident.coordinate', { incidentId: request.params.id });
+      return run(request, request.params.id, 'reclassify', reclassifyUpdate, { actor: actorOf(p, request.id), ...request.body });
     },
   );
 
@@ -161,17 +161,16 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
       schema: { tags, summary: 'Hand a unit’s part to another unit (改派); its clock starts then', params: IncidentParams, headers: UpdateHeaders, body: ReassignBody, response: responses },
     },
     async (request) => {
-      const p = request.principal!;
+      const p = request.principal;
       const { fromUnitId, toUnitId, reason } = request.body;
-      // The unit itself may say "not ours"; the office may move it anywhere.
-      if (p.unitId !== fromUnitId && !isCoordinator(p)) throw problems.forbidden('只能改派本单位承办的舆情');
+      await requireAccess(app.access, p, 'incident.reassign', { incidentId: request.params.id, fromUnitId });
       const unit = await db.selectFrom('units').select(['id', 'name', 'kind']).where('id', '=', toUnitId).executeTakeFirst();
       if (!unit) throw problems.invalid(`unknown unit ${toUnitId}`, [{ field: 'body.toUnitId', pointer: '/body/toUnitId', message: 'no such unit' }]);
       if (unit.kind !== 'district_bureau' && unit.kind !== 'department' && unit.kind !== 'affiliated') {
         throw problems.invalid(`unit ${toUnitId} cannot handle incidents`, [{ field: 'body.toUnitId', pointer: '/body/toUnitId', message: 'not a department or district bureau' }]);
       }
       const to: Assignment = { unitId: unit.id, unitName: unit.name, role: unit.kind === 'district_bureau' ? 'district_bureau' : 'responsible_department' };
-      return workflows.update(request.params.id, reassignUpdate, { actor: actorOf(p, request.id), fromUnitId, to, reason }, updateId(request));
+      return run(request, request.params.id, 'reassign', reassignUpdate, { actor: actorOf(p, request.id), fromUnitId, to, reason });
     },
   );
 
@@ -179,16 +178,18 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     '/v1/incidents/:id/actions/close',
     { onRequest: guard, schema: { tags, summary: 'End handling (处置结束); major and critical then need a review', params: IncidentParams, headers: UpdateHeaders, body: CloseBody, response: responses } },
     async (request) => {
-      const p = request.principal!;
-      requireCoordinator(p);
-      if (request.body.force && !hasScope(p, 'admin') && p.unitId !== 'leadership-group') throw problems.forbidden('强制结束须由领导小组决定');
-      return workflows.update(request.params.id, closeUpdate, { actor: actorOf(p, request.id), ...request.body }, updateId(request));
+      const p = request.principal;
+      await requireAccess(app.access, p, request.body.force ? 'incident.forceClose' : 'incident.coordinate', { incidentId: request.params.id });
+      return run(request, request.params.id, 'close', closeUpdate, { actor: actorOf(p, request.id), ...request.body });
     },
   );
 
   app.get(
     '/v1/incidents/:id/state',
     { onRequest: app.requireScope('reports:read'), schema: { tags, summary: 'The live state from the workflow: phase, open tasks, every deadline', params: IncidentParams, response: responses } },
-    async (request) => workflows.state(request.params.id),
+    async (request) => {
+      await requireAccess(app.access, request.principal, 'incident.read', { incidentId: request.params.id });
+      return workflows.state(request.params.id);
+    },
   );
 };

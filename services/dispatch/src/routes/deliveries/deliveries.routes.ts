@@ -10,10 +10,9 @@ import {
   type DeliveryStatus,
   type EventType,
 } from '@yuqing/shared';
-import { actorOf, hasScope, problemResponses, problems, type Principal } from '@yuqing/http-kit';
+import { actorOf, hasAccess, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
 import { findDelivery, listAttempts, listDeliveries, requeueDelivery } from '../../notifications/delivery.repository';
 import type { NoticeMessage } from '../../notifications/notice';
-import { assertMaySeeUnit, isCoordinator } from '../guards';
 import { DeliveryDetailSchema, DeliveryListQuery, DeliveryListSchema, DeliveryParams, DeliveryViewSchema } from './deliveries.schemas';
 
 export function deliveryView(d: DeliveryRow) {
@@ -45,11 +44,6 @@ export function deliveryView(d: DeliveryRow) {
   };
 }
 
-/** Operators of notifications: directory editors, and the coordinating units acting on tasks. */
-function mayOperate(p: Principal): boolean {
-  return hasScope(p, 'directory:write') || (hasScope(p, 'tasks:act') && isCoordinator(p));
-}
-
 /**
  * The delivery log and the dead-letter list: every notification with its
  * attempts, status and latency; an operator puts a dead letter back in its queue.
@@ -70,12 +64,12 @@ export const deliveryRoutes: FastifyPluginAsyncZod<{ db: Db; onRequeued?: () => 
       },
     },
     async (request) => {
-      const p = request.principal!;
+      const p = request.principal;
       const q = request.query;
-      const seesAll = isCoordinator(p) || hasScope(p, 'directory:write');
+      const seesAll = await hasAccess(app.access, p, 'bureau.view', {});
       const unitId = q.unit ?? (seesAll ? undefined : p.unitId);
-      if (!unitId && !seesAll) throw problems.forbidden('a key without a unit sees no deliveries');
-      if (unitId) assertMaySeeUnit(p, unitId);
+      if (!unitId && !seesAll) throw problems.forbidden('未指明单位:无单位的密钥看不到通知记录 (a key without a unit sees no deliveries)');
+      if (unitId) await requireAccess(app.access, p, 'unit.records', { unitId });
       const rows = await listDeliveries(db, {
         ...(q.incident ? { incidentId: q.incident } : {}),
         ...(unitId ? { unitId } : {}),
@@ -93,7 +87,7 @@ export const deliveryRoutes: FastifyPluginAsyncZod<{ db: Db; onRequeued?: () => 
     async (request) => {
       const row = await findDelivery(db, request.params.id);
       if (!row) throw problems.notFound(`delivery ${request.params.id}`);
-      assertMaySeeUnit(request.principal!, row.unitId);
+      await requireAccess(app.access, request.principal, 'unit.records', { unitId: row.unitId });
       const message = row.message as unknown as NoticeMessage;
       const log = await listAttempts(db, row.id);
       return {
@@ -111,14 +105,16 @@ export const deliveryRoutes: FastifyPluginAsyncZod<{ db: Db; onRequeued?: () => 
       schema: {
         tags,
         summary: 'Retry a dead letter now (人工重试), with a fresh set of attempts',
-        description: 'For directory editors and the coordinating units. 409 unless the delivery is dead. The receiver gets the same event and delivery ids, so it can tell a repeat.',
+        description: 'For the unit’s directory editors and the opinion office. 409 unless the delivery is dead. The receiver gets the same event and delivery ids, so it can tell a repeat.',
         params: DeliveryParams,
         response: { 202: DeliveryViewSchema, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
-      const p = request.principal!;
-      if (!mayOperate(p)) throw problems.forbidden('仅舆情办或通讯录管理员可重试 (only the office or directory editors retry deliveries)');
+      const p = request.principal;
+      const found = await findDelivery(db, request.params.id);
+      if (!found) throw problems.notFound(`delivery ${request.params.id}`);
+      await requireAccess(app.access, p, 'delivery.retry', { unitId: found.unitId });
       const row = await db.transaction().execute(async (trx) => {
         const before = await findDelivery(trx, request.params.id);
         if (!before) throw problems.notFound(`delivery ${request.params.id}`);

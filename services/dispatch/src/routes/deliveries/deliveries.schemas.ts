@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { CHANNEL_KINDS, DELIVERY_STATUSES } from '@yuqing/shared';
+import { CHANNEL_KINDS, DELIVERY_STATUSES, IncidentIdSchema } from '@yuqing/shared';
 
-export const DeliveryParams = z.object({ id: z.uuid({ message: 'a delivery id (UUID)' }) });
+export const DeliveryParams = z.object({ id: z.uuid({ message: 'a delivery id (UUID)' }).transform((s) => s.toLowerCase()) });
 
 export const DeliveryListQuery = z.strictObject({
-  incident: z.uuid().optional(),
+  incident: IncidentIdSchema.optional(),
   /** A unit's deliveries (the caller's own unless coordinating). */
   unit: z.string().max(100).optional(),
   /** The deliveries of one event. */

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { EVENT_LABELS, TASK_LABELS, type Db, type TaskKind } from '@yuqing/shared';
-import { hasScope, problemResponses, problems } from '@yuqing/http-kit';
+import { hasAccess, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
 import { findUnit } from '../../directory/unit.repository';
 import { alertsOfUnit, overdueSummary, type OverdueSummaryRow } from '../../tasks/overdue.repository';
 import { listTasks } from '../../tasks/task.repository';
-import { assertMaySeeUnit, isCoordinator } from '../guards';
 import { UnitParams } from '../units/units.schemas';
 import { taskView } from '../tasks/tasks.routes';
 import { OverdueQuery, OverdueSummarySchema, UnitOverdueSchema } from './overdue.schemas';
@@ -31,8 +30,8 @@ export const overdueRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       schema: { tags, summary: 'Units with overdue tasks or lapses against them, worst first (督办汇总)', querystring: OverdueQuery, response: { 200: OverdueSummarySchema, ...problemResponses(400, 401, 403) } },
     },
     async (request) => {
-      const p = request.principal!;
-      const seesAll = isCoordinator(p) || hasScope(p, 'directory:write');
+      const p = request.principal;
+      const seesAll = await hasAccess(app.access, p, 'bureau.view', {});
       if (!seesAll && !p.unitId) throw problems.forbidden('a key without a unit has no overdue record');
       const rows = await overdueSummary(db, { ...(seesAll ? {} : { unitId: p.unitId! }), ...(request.query.since ? { since: request.query.since } : {}) });
       return { items: rows.map(summaryView) };
@@ -47,7 +46,7 @@ export const overdueRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
     },
     async (request) => {
       const unitId = request.params.id;
-      assertMaySeeUnit(request.principal!, unitId);
+      await requireAccess(app.access, request.principal, 'unit.records', { unitId });
       if (!(await findUnit(db, unitId))) throw problems.notFound(`unit ${unitId}`);
       const [summary, tasks, alerts] = await Promise.all([
         overdueSummary(db, { unitId, ...(request.query.since ? { since: request.query.since } : {}) }),

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { TimeInputSchema } from '@yuqing/shared';
 import { TaskViewSchema } from '../tasks/tasks.schemas';
 
 export const OverdueQuery = z.strictObject({
   /** Count alerts raised since then (default: all). */
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: TimeInputSchema.optional(),
 });
 
 export const OverdueSummaryItem = z.object({

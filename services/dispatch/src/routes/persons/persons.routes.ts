@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createApiClient, recordAudit, type Db, type Scope } from '@yuqing/shared';
-import { actorOf, hasScope, problemResponses, problems, type Principal } from '@yuqing/http-kit';
+import { createApiClient, recordAudit, type Db, type Role, type Scope } from '@yuqing/shared';
+import { actorOf, problemResponses, problems, requireAccess, seesContactsOf, type Principal } from '@yuqing/http-kit';
 import { personAudit, personView } from '../../directory/directory.views';
 import {
   deletePerson,
@@ -16,7 +16,7 @@ import {
   type PersonKey,
 } from '../../directory/person.repository';
 import { findUnit } from '../../directory/unit.repository';
-import { fieldError, seesContactsOf } from '../guards';
+import { fieldError } from '../guards';
 import {
   CreatePersonBody,
   IssuedKeySchema,
@@ -65,7 +65,9 @@ export const personRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     async (request) => {
       const q = request.query;
       const rows = await listPersons(db, { ...(q.unit ? { unitId: q.unit } : {}), ...(q.role ? { role: q.role } : {}), ...(q.onDuty !== undefined ? { onDuty: q.onDuty } : {}), limit: q.limit });
-      return { items: rows.map((p) => personView(p, seesContactsOf(request.principal!, p.unitId))) };
+      const sees = new Map<string, boolean>();
+      for (const unitId of new Set(rows.map((r) => r.unitId))) sees.set(unitId, await seesContactsOf(app.access, request.principal, unitId));
+      return { items: rows.map((p) => personView(p, sees.get(p.unitId) ?? false)) };
     },
   );
 
@@ -75,7 +77,7 @@ export const personRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     async (request) => {
       const person = await findPerson(db, request.params.id);
       if (!person) throw problems.notFound(`person ${request.params.id}`);
-      return personView(person, seesContactsOf(request.principal!, person.unitId));
+      return personView(person, await seesContactsOf(app.access, request.principal, person.unitId));
     },
   );
 
@@ -85,11 +87,12 @@ export const personRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     async (request, reply) => {
       const b = request.body;
       await requireUnit(db, b.unitId);
+      await requireAccess(app.access, request.principal, 'person.edit', { unitId: b.unitId, roles: b.roles });
       const id = b.id ?? `person-${randomUUID()}`;
       if (await findPerson(db, id)) throw problems.conflict(`person ${id} exists`);
       const row = await db.transaction().execute(async (trx) => {
         const created = await insertPerson(trx, id, { unitId: b.unitId, name: b.name, title: b.title ?? null, roles: b.roles, contacts: b.contacts as Record<string, string>, onDuty: b.onDuty });
-        await recordAudit(trx, { ...audit(request.principal!, request.id), action: 'person.created', entity: 'person', entityId: id, after: personAudit(created) });
+        await recordAudit(trx, { ...audit(request.principal, request.id), action: 'person.created', entity: 'person', entityId: id, after: personAudit(created) });
         return created;
       });
       return reply.code(201).send(personView(row, true));
@@ -107,6 +110,13 @@ export const personRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
       if (!before) throw problems.notFound(`person ${request.params.id}`);
       const b = request.body;
       if (b.unitId) await requireUnit(db, b.unitId);
+      const held = before.roles as Role[];
+      const after = b.roles ?? held;
+      // Changing roles grants the added ones and takes the removed ones: both must be the editor's to give.
+      const changed = [...after.filter((r) => !held.includes(r)), ...held.filter((r) => !after.includes(r))];
+      await requireAccess(app.access, request.principal, 'person.edit', { unitId: before.unitId, roles: changed });
+      // Moving a person brings them, with their roles, into the other unit.
+      if (b.unitId && b.unitId !== before.unitId) await requireAccess(app.access, request.principal, 'person.edit', { unitId: b.unitId, roles: after });
       const row = await db.transaction().execute(async (trx) => {
         const updated = (await updatePerson(trx, before.id, {
           ...(b.unitId ? { unitId: b.unitId } : {}),
@@ -117,7 +127,7 @@ export const personRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
           ...(b.onDuty !== undefined ? { onDuty: b.onDuty } : {}),
         }))!;
         if (b.unitId && b.unitId !== before.unitId) await moveKeysToUnit(trx, before.id, b.unitId);
-        await recordAudit(trx, { ...audit(request.principal!, request.id), action: 'person.updated', entity: 'person', entityId: before.id, before: personAudit(before), after: personAudit(updated) });
+        await recordAudit(trx, { ...audit(request.principal, request.id), action: 'person.updated', entity: 'person', entityId: before.id, before: personAudit(before), after: personAudit(updated) });
         return updated;
       });
       return personView(row, true);
@@ -128,10 +138,13 @@ export const personRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     '/v1/persons/:id',
     { onRequest: write, schema: { tags, summary: 'Remove a person: their keys are revoked, their channels and shifts removed', params: PersonParams, response: { 204: NoContent, ...problemResponses(400, 401, 403, 404) } } },
     async (request, reply) => {
+      const person = await findPerson(db, request.params.id);
+      if (!person) throw problems.notFound(`person ${request.params.id}`);
+      await requireAccess(app.access, request.principal, 'person.edit', { unitId: person.unitId, roles: person.roles as Role[] });
       await db.transaction().execute(async (trx) => {
         const gone = await deletePerson(trx, request.params.id);
         if (!gone) throw problems.notFound(`person ${request.params.id}`);
-        await recordAudit(trx, { ...audit(request.principal!, request.id), action: 'person.deleted', entity: 'person', entityId: gone.id, before: personAudit(gone) });
+        await recordAudit(trx, { ...audit(request.principal, request.id), action: 'person.deleted', entity: 'person', entityId: gone.id, before: personAudit(gone) });
       });
       return reply.code(204).send(null);
     },
@@ -141,7 +154,9 @@ export const personRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     '/v1/persons/:id/keys',
     { onRequest: write, schema: { tags, summary: 'A person’s API keys (never the keys themselves)', params: PersonParams, response: { 200: KeyListSchema, ...problemResponses(400, 401, 403, 404) } } },
     async (request) => {
-      if (!(await findPerson(db, request.params.id))) throw problems.notFound(`person ${request.params.id}`);
+      const person = await findPerson(db, request.params.id);
+      if (!person) throw problems.notFound(`person ${request.params.id}`);
+      await requireAccess(app.access, request.principal, 'key.issue', { unitId: person.unitId, scopes: [] });
       return { items: (await listPersonKeys(db, request.params.id)).map(keyView) };
     },
   );
@@ -160,12 +175,11 @@ export const personRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
       },
     },
     async (request, reply) => {
-      const p = request.principal!;
+      const p = request.principal;
       const person = await findPerson(db, request.params.id);
       if (!person) throw problems.notFound(`person ${request.params.id}`);
       const scopes = [...new Set(request.body.scopes)] as Scope[];
-      const beyond = scopes.filter((s) => !hasScope(p, s));
-      if (beyond.length) throw problems.forbidden(`不能授予本人没有的权限 (you do not hold ${beyond.join(', ')})`);
+      await requireAccess(app.access, p, 'key.issue', { unitId: person.unitId, scopes });
       const keyId = `key-${person.id}-${randomBytes(4).toString('hex')}`;
       const name = `${person.name}${request.body.label ? `(${request.body.label})` : ''}`;
       const { key, row } = await db.transaction().execute(async (trx) => {
@@ -185,10 +199,13 @@ export const personRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
       schema: { tags, summary: 'Revoke a personal key (effective within 10 s everywhere)', params: KeyParams, response: { 200: KeyViewSchema, ...problemResponses(400, 401, 403, 404) } },
     },
     async (request) => {
+      const person = await findPerson(db, request.params.id);
+      if (!person) throw problems.notFound(`active key ${request.params.keyId} of ${request.params.id}`);
+      await requireAccess(app.access, request.principal, 'key.issue', { unitId: person.unitId, scopes: [] });
       const row = await db.transaction().execute(async (trx) => {
         const revoked = await revokePersonKey(trx, request.params.id, request.params.keyId);
         if (!revoked) throw problems.notFound(`active key ${request.params.keyId} of ${request.params.id}`);
-        await recordAudit(trx, { ...audit(request.principal!, request.id), action: 'person.key_revoked', entity: 'api_client', entityId: revoked.id, after: { personId: request.params.id } });
+        await recordAudit(trx, { ...audit(request.principal, request.id), action: 'person.key_revoked', entity: 'api_client', entityId: revoked.id, after: { personId: request.params.id } });
         return revoked;
       });
       return keyView(row);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ROLES, SCOPES } from '@yuqing/shared';
+import { optionalText, requiredText, ROLES, SCOPES } from '@yuqing/shared';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+
 const phone = z.string().trim().regex(/^[0-9+\-() ]{3,30}$/, 'digits, spaces and + - ( ) only');
 
 export const PersonId = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'lower-case letters, digits, dots and dashes');
@@ -25,9 +25,9 @@ const roles = z
 export const CreatePersonBody = z.strictObject({
   /** Generated when omitted. */
   id: PersonId.optional(),
-  unitId: text(100),
-  name: text(100),
-  title: z.string().trim().max(100).optional(),
+  unitId: requiredText(100),
+  name: requiredText(100),
+  title: optionalText(100).optional(),
   /** Roles in the plan (§2), e.g. `office_director`, `leader_in_charge`. */
   roles: roles.default([]),
   contacts: ContactsSchema.default({}),
@@ -37,9 +37,9 @@ export const CreatePersonBody = z.strictObject({
 
 export const UpdatePersonBody = z
   .strictObject({
-    unitId: text(100).optional(),
-    name: text(100).optional(),
-    title: z.string().trim().max(100).nullable().optional(),
+    unitId: requiredText(100).optional(),
+    name: requiredText(100).optional(),
+    title: optionalText(100).nullable().optional(),
     roles: roles.optional(),
     contacts: ContactsSchema.optional(),
     onDuty: z.boolean().optional(),

@@ -10,7 +10,7 @@ import {
   type Db,
   type PolicyRow,
 } from '@yuqing/shared';
-import { actorOf, problemResponses, problems, zodFieldErrors } from '@yuqing/http-kit';
+import { actorOf, problemResponses, problems, requireAccess, zodFieldErrors } from '@yuqing/http-kit';
 import { PolicyVersionsSchema, PolicyViewSchema, PublishBody, ScopeParams, VersionQuery } from './policies.schemas';
 
 function view(row: PolicyRow) {
@@ -58,6 +58,7 @@ export const policyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     },
     async (request, reply) => {
       const { scope } = request.params;
+      await requireAccess(app.access, request.principal, 'policy.publish', { scope });
       let document: unknown;
       if (scope === 'city') {
         const parsed = PolicyDocumentSchema.safeParse(request.body.document);
@@ -78,7 +79,7 @@ export const policyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
           document,
           ...(request.body.note ? { note: request.body.note } : {}),
           baseVersion: request.body.baseVersion,
-          actor: actorOf(request.principal!),
+          actor: actorOf(request.principal),
           requestId: request.id,
         });
         return reply.code(201).send(view(row));

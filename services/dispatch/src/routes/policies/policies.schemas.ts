@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DISTRICT_CODES } from '@yuqing/shared';
+import { DISTRICT_CODES, optionalText } from '@yuqing/shared';
 
 export const ScopeParams = z.object({
   /** `city`, or a district code for that district's local plan. */
@@ -11,7 +11,7 @@ export const VersionQuery = z.strictObject({ version: z.coerce.number().int().mi
 export const PublishBody = z.strictObject({
   /** The version this edit started from; publishing fails with 409 if another was published since. */
   baseVersion: z.number().int().min(0),
-  note: z.string().trim().max(1_000).optional(),
+  note: optionalText(1_000).optional(),
   /** A full policy for `city`; for a district, overrides of deadlines, chains and mandatory flags. */
   document: z.unknown(),
 });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DISTRICT_CODES, DISTRICTS, recordAudit, ROLE_LABELS, toDistrictCode, TOPIC_LABELS, TOPICS, type Db, type DistrictCode, type Role, type Topic } from '@yuqing/shared';
-import { actorOf, problemResponses, problems, type FieldError } from '@yuqing/http-kit';
+import { actorOf, problemResponses, problems, requireAccess, type FieldError } from '@yuqing/http-kit';
 import { listRules, replaceRules, upsertRule, type RoutingRule, type RuleKind } from '../../directory/routing.repository';
 import { fieldError } from '../guards';
 import { ROUTED_ROLES, RoutingDocument, RoutingViewSchema, RuleBody, RuleParams } from './routing.schemas';
@@ -69,6 +69,7 @@ export const routingRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       },
     },
     async (request) => {
+      await requireAccess(app.access, request.principal, 'routing.edit', {});
       const b = request.body;
       const rules = [
         ...TOPICS.map((t) => ({ kind: 'topic' as const, match: t, unitId: b.topics[t], field: `body.topics.${t}` })),
@@ -80,7 +81,7 @@ export const routingRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       await db.transaction().execute(async (trx) => {
         const before = await listRules(trx);
         await replaceRules(trx, rules.map(({ kind, match, unitId }) => ({ kind, match, unitId })));
-        await recordAudit(trx, { actor: actorOf(request.principal!), action: 'routing.replaced', entity: 'routing', entityId: 'rules', before: asMap(before), after: asMap(rules), requestId: request.id });
+        await recordAudit(trx, { actor: actorOf(request.principal), action: 'routing.replaced', entity: 'routing', entityId: 'rules', before: asMap(before), after: asMap(rules), requestId: request.id });
       });
       return view(await listRules(db));
     },
@@ -100,6 +101,7 @@ export const routingRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       },
     },
     async (request) => {
+      await requireAccess(app.access, request.principal, 'routing.edit', {});
       const { kind } = request.params;
       let match = request.params.match;
       if (kind === 'topic' && !(TOPICS as readonly string[]).includes(match)) throw problems.invalid(`unknown topic ${match}`, [fieldError('params.match', `one of ${TOPICS.join(', ')}`)]);
@@ -117,7 +119,7 @@ export const routingRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
         const before = (await listRules(trx)).find((r) => r.kind === kind && r.match === match);
         await upsertRule(trx, { kind, match, unitId: request.body.unitId });
         await recordAudit(trx, {
-          actor: actorOf(request.principal!),
+          actor: actorOf(request.principal),
           action: 'routing.updated',
           entity: 'routing',
           entityId: `${kind}:${match}`,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLE_LABELS, TASK_LABELS, TASK_STATUS_LABELS, type Db, type Role, type TaskKind, type TaskStatus } from '@yuqing/shared';
-import { assertIncidentVisible, COORDINATING_UNITS, hasScope, problemResponses, problems } from '@yuqing/http-kit';
+import { problemResponses, problems, reachOf, requireAccess } from '@yuqing/http-kit';
 import { listTasks, type TaskWithIncident } from '../../tasks/task.repository';
 import { IncidentParams } from '../actions/actions.schemas';
 import { TaskListQuery, TaskListSchema } from './tasks.schemas';
@@ -49,12 +49,12 @@ export const taskRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
       },
     },
     async (request) => {
-      const p = request.principal!;
+      const p = request.principal;
       const q = request.query;
-      const unitId = q.unit ?? (hasScope(p, 'admin') ? undefined : p.unitId);
-      if (unitId && p.unitId !== unitId && !hasScope(p, 'admin') && !COORDINATING_UNITS.has(p.unitId ?? '')) {
-        throw problems.forbidden(`只能查看本单位事项 (you act for ${p.unitId ?? 'no unit'})`);
-      }
+      // Without `unit`: one's own unit's tasks; every unit's only for bureau-wide callers.
+      const unitId = q.unit ?? p.unitId;
+      if (unitId) await requireAccess(app.access, p, 'unit.records', { unitId });
+      else if (!(await reachOf(app.access, p)).all) throw problems.forbidden('未指明单位:请用 unit 参数指定本单位 (a key without a unit names the unit it asks about)');
       const status = q.status?.includes('all') ? undefined : (q.status ?? ['open', 'waiting']);
       const rows = await listTasks(db, {
         ...(unitId ? { unitId } : {}),
@@ -74,7 +74,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
       schema: { tags: ['tasks'], summary: 'Every task of one incident', params: IncidentParams, response: { 200: TaskListSchema, ...problemResponses(400, 401, 403) } },
     },
     async (request) => {
-      await assertIncidentVisible(db, request.principal!, request.params.id);
+      await requireAccess(app.access, request.principal, 'incident.read', { incidentId: request.params.id });
       return { items: (await listTasks(db, { incidentId: request.params.id, limit: 500 })).map(taskView) };
     },
   );

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit, type Db, type UnitRow } from '@yuqing/shared';
-import { actorOf, problemResponses, problems, type Principal } from '@yuqing/http-kit';
+import { actorOf, problemResponses, problems, requireAccess, seesContactsOf, type Principal } from '@yuqing/http-kit';
 import { onDutyView, personView, unitView } from '../../directory/directory.views';
 import { deleteShift, insertShift, onDutyNow, upcomingShifts } from '../../directory/duty.repository';
 import { findPerson, listPersons } from '../../directory/person.repository';
 import { deleteUnit, findUnit, insertUnit, listUnits, unitReferences, updateUnit } from '../../directory/unit.repository';
-import { fieldError, seesContactsOf } from '../guards';
+import { fieldError } from '../guards';
 import {
   CreateUnitBody,
   DutySchema,
@@ -83,7 +83,7 @@ export const unitRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
       const unit = await findUnit(db, request.params.id);
       if (!unit) throw problems.notFound(`unit ${request.params.id}`);
       const [children, persons, onDuty] = await Promise.all([listUnits(db, { parentId: unit.id }), listPersons(db, { unitId: unit.id, limit: 1_000 }), onDutyNow(db, unit.id)]);
-      const contacts = seesContactsOf(request.principal!, unit.id);
+      const contacts = await seesContactsOf(app.access, request.principal, unit.id);
       return { ...unitView(unit), children: children.map(unitView), persons: persons.map((p) => personView(p, contacts)), onDuty: onDuty.map(onDutyView) };
     },
   );
@@ -93,11 +93,12 @@ export const unitRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
     { onRequest: write, schema: { tags, summary: 'Add a unit (e.g. a station 所)', body: CreateUnitBody, response: { 201: UnitViewSchema, ...problemResponses(400, 401, 403, 409, 422) } } },
     async (request, reply) => {
       const b = request.body;
+      await requireAccess(app.access, request.principal, 'unit.edit', { unitId: b.id });
       if (await findUnit(db, b.id)) throw problems.conflict(`unit ${b.id} exists`);
       const { districtCode } = await checkPlacement(db, { id: b.id, kind: b.kind, parentId: b.parentId ?? null, districtCode: b.districtCode ?? null });
       const row = await db.transaction().execute(async (trx) => {
         const created = await insertUnit(trx, { id: b.id, kind: b.kind, name: b.name, parentId: b.parentId ?? null, districtCode });
-        await recordAudit(trx, { ...audit(request.principal!, request.id), action: 'unit.created', entity: 'unit', entityId: created.id, after: unitView(created) });
+        await recordAudit(trx, { ...audit(request.principal, request.id), action: 'unit.created', entity: 'unit', entityId: created.id, after: unitView(created) });
         return created;
       });
       return reply.code(201).send(unitView(row));
@@ -108,6 +109,7 @@ export const unitRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
     '/v1/units/:id',
     { onRequest: write, schema: { tags, summary: 'Rename or move a unit', params: UnitParams, body: UpdateUnitBody, response: { 200: UnitViewSchema, ...problemResponses(400, 401, 403, 404, 422) } } },
     async (request) => {
+      await requireAccess(app.access, request.principal, 'unit.edit', { unitId: request.params.id });
       const before = await findUnit(db, request.params.id);
       if (!before) throw problems.notFound(`unit ${request.params.id}`);
       const b = request.body;
@@ -117,7 +119,7 @@ export const unitRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
       const { districtCode } = await checkPlacement(db, { id: before.id, kind: before.kind, parentId, districtCode: b.districtCode === undefined ? keptDistrict : b.districtCode });
       const row = await db.transaction().execute(async (trx) => {
         const updated = (await updateUnit(trx, before.id, { ...(b.name ? { name: b.name } : {}), parentId, districtCode }))!;
-        await recordAudit(trx, { ...audit(request.principal!, request.id), action: 'unit.updated', entity: 'unit', entityId: before.id, before: unitView(before), after: unitView(updated) });
+        await recordAudit(trx, { ...audit(request.principal, request.id), action: 'unit.updated', entity: 'unit', entityId: before.id, before: unitView(before), after: unitView(updated) });
         return updated;
       });
       return unitView(row);
@@ -128,6 +130,7 @@ export const unitRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
     '/v1/units/:id',
     { onRequest: write, schema: { tags, summary: 'Remove a unit nothing refers to any more', params: UnitParams, response: { 204: NoContent, ...problemResponses(400, 401, 403, 404, 409) } } },
     async (request, reply) => {
+      await requireAccess(app.access, request.principal, 'unit.edit', { unitId: request.params.id });
       const unit = await findUnit(db, request.params.id);
       if (!unit) throw problems.notFound(`unit ${request.params.id}`);
       const refs = await unitReferences(db, unit.id);
@@ -136,7 +139,7 @@ export const unitRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
       }
       await db.transaction().execute(async (trx) => {
         await deleteUnit(trx, unit.id);
-        await recordAudit(trx, { ...audit(request.principal!, request.id), action: 'unit.deleted', entity: 'unit', entityId: unit.id, before: unitView(unit) });
+        await recordAudit(trx, { ...audit(request.principal, request.id), action: 'unit.deleted', entity: 'unit', entityId: unit.id, before: unitView(unit) });
       });
       return reply.code(204).send(null);
     },
@@ -162,13 +165,14 @@ export const unitRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
     async (request, reply) => {
       const unit = await findUnit(db, request.params.id);
       if (!unit) throw problems.notFound(`unit ${request.params.id}`);
+      await requireAccess(app.access, request.principal, 'duty.edit', { unitId: unit.id });
       const b = request.body;
       const person = await findPerson(db, b.personId);
       if (!person || person.unitId !== unit.id) throw problems.invalid(`${b.personId} is not a person of ${unit.id}`, [fieldError('body.personId', 'not a person of this unit')]);
       if (Date.parse(b.endsAt) <= Date.now()) throw problems.invalid('the shift is over already', [fieldError('body.endsAt', 'in the past')]);
       const row = await db.transaction().execute(async (trx) => {
-        const shift = await insertShift(trx, { unitId: unit.id, personId: person.id, startsAt: b.startsAt, endsAt: b.endsAt, note: b.note, createdBy: request.principal!.id });
-        await recordAudit(trx, { ...audit(request.principal!, request.id), action: 'duty_shift.created', entity: 'duty_shift', entityId: String(shift.id), after: shiftView(shift) });
+        const shift = await insertShift(trx, { unitId: unit.id, personId: person.id, startsAt: b.startsAt, endsAt: b.endsAt, note: b.note, createdBy: request.principal.id });
+        await recordAudit(trx, { ...audit(request.principal, request.id), action: 'duty_shift.created', entity: 'duty_shift', entityId: String(shift.id), after: shiftView(shift) });
         return shift;
       });
       return reply.code(201).send(shiftView({ ...row, personName: person.name }));
@@ -179,10 +183,11 @@ export const unitRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
     '/v1/units/:id/duty-shifts/:shiftId',
     { onRequest: write, schema: { tags, summary: 'Take a shift off the roster', params: ShiftParams, response: { 204: NoContent, ...problemResponses(400, 401, 403, 404) } } },
     async (request, reply) => {
+      await requireAccess(app.access, request.principal, 'duty.edit', { unitId: request.params.id });
       await db.transaction().execute(async (trx) => {
         const gone = await deleteShift(trx, request.params.id, request.params.shiftId);
         if (!gone) throw problems.notFound(`shift ${request.params.shiftId} of ${request.params.id}`);
-        await recordAudit(trx, { ...audit(request.principal!, request.id), action: 'duty_shift.deleted', entity: 'duty_shift', entityId: String(gone.id), before: shiftView(gone) });
+        await recordAudit(trx, { ...audit(request.principal, request.id), action: 'duty_shift.deleted', entity: 'duty_shift', entityId: String(gone.id), before: shiftView(gone) });
       });
       return reply.code(204).send(null);
     },

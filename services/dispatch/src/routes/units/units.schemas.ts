@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { DISTRICT_CODES, UNIT_KINDS } from '@yuqing/shared';
+import { DISTRICT_CODES, optionalText, requiredText, TimeInputSchema, UNIT_KINDS } from '@yuqing/shared';
 import { PersonViewSchema } from '../persons/persons.schemas';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
 const districtCode = z.enum(DISTRICT_CODES as [string, ...string[]]);
-const iso = z.iso.datetime({ offset: true });
+const iso = TimeInputSchema;
 
 export const UnitId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and dashes, e.g. station-230103-3');
 export const UnitParams = z.object({ id: z.string().min(1).max(100) });
@@ -19,7 +18,7 @@ export const UnitListQuery = z.strictObject({
 export const CreateUnitBody = z.strictObject({
   id: UnitId,
   kind: z.enum(UNIT_KINDS),
-  name: text(200),
+  name: requiredText(200),
   /** A station (所) belongs to its district bureau. */
   parentId: z.string().max(100).optional(),
   /** Required for a district bureau; a station takes its bureau's. */
@@ -28,7 +27,7 @@ export const CreateUnitBody = z.strictObject({
 
 export const UpdateUnitBody = z
   .strictObject({
-    name: text(200).optional(),
+    name: requiredText(200).optional(),
     parentId: z.string().max(100).nullable().optional(),
     districtCode: districtCode.nullable().optional(),
   })

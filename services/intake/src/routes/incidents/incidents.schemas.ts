@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { INCIDENT_STATUSES, MAX_BATCH, TIERS, TOPICS } from '@yuqing/shared';
+import { IncidentIdSchema, INCIDENT_STATUSES, MAX_BATCH, REPORT_OUTCOMES, TimeInputSchema, TIERS, TOPICS } from '@yuqing/shared';
 
 const links = z.object({ self: z.string(), timeline: z.string(), temporalUi: z.string() });
 
-/** 202 (new) or 200 (the same incident, on a retry). */
-export const AcceptedSchema = z.object({
+const IncidentSchema = z.object({
   id: z.uuid(),
   tier: z.enum(TIERS),
   status: z.enum(INCIDENT_STATUSES),
@@ -12,7 +11,15 @@ export const AcceptedSchema = z.object({
   links,
 });
 
-export const IncidentViewSchema = AcceptedSchema.extend({
+/** 202 (new) or 200 (a repeat, or a new sighting of the same incident). */
+export const AcceptedSchema = IncidentSchema.extend({
+  /** The report this request stored (or, on a repeat, stored the first time). */
+  reportId: z.uuid(),
+  /** `opened` a new incident, `joined` it with new figures, or `reassessed` it to a higher tier. */
+  outcome: z.enum(REPORT_OUTCOMES),
+});
+
+export const IncidentViewSchema = IncidentSchema.extend({
   tierLabel: z.string(),
   statusLabel: z.string(),
   overdue: z.boolean(),
@@ -35,7 +42,7 @@ export const IncidentViewSchema = AcceptedSchema.extend({
   archivedAt: z.string().nullable(),
 });
 
-export const IncidentParamsSchema = z.object({ id: z.uuid({ message: 'an incident id (UUID)' }) });
+export const IncidentParamsSchema = z.object({ id: IncidentIdSchema });
 
 export const IdempotencyHeadersSchema = z.object({
   'idempotency-key': z
@@ -53,7 +60,7 @@ export const ListQuerySchema = z.strictObject({
   topic: z.enum(TOPICS).optional(),
   overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.iso.datetime({ offset: true }).optional(),
+  before: TimeInputSchema.optional(),
 });
 
 export const BatchResultSchema = z.object({
@@ -70,5 +77,21 @@ export const BatchResultSchema = z.object({
     }),
   ),
 });
+
+export const ReportViewSchema = z.object({
+  id: z.uuid(),
+  receivedAt: z.string(),
+  outcome: z.enum(REPORT_OUTCOMES),
+  /** How it was tied to the incident: `opened`, `caller_id` (the same caller id again)… */
+  matchRule: z.string(),
+  matchScore: z.number(),
+  externalId: z.string().nullable(),
+  source: z.record(z.string(), z.unknown()),
+  title: z.string(),
+  metrics: z.record(z.string(), z.unknown()),
+  flags: z.array(z.string()),
+  suggestedTier: z.enum(TIERS).nullable(),
+});
+export const ReportListSchema = z.object({ items: z.array(ReportViewSchema) });
 
 export { MAX_BATCH };

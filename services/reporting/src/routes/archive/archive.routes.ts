@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config, Db } from '@yuqing/shared';
-import { assertIncidentVisible, problemResponses, problems } from '@yuqing/http-kit';
+import { problemResponses, requireAccess, problems } from '@yuqing/http-kit';
 import { composeArchive } from '../../archive/archive';
 import { cachedUnitNames } from '../../directory/unit-names';
 import { loadIncidentHistory } from '../../incidents/incident-history';
@@ -25,7 +25,7 @@ export const archiveRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
     },
     async (request) => {
       const id = request.params.id;
-      await assertIncidentVisible(db, request.principal!, id);
+      await requireAccess(app.access, request.principal, 'incident.read', { incidentId: id });
       const [history, tasks, alerts, firsts, unitNames] = await Promise.all([loadIncidentHistory(db, id), tasksOf(db, id), alertsOf(db, id), fourFirsts(db, { incidentId: id }), names()]);
       if (!history) throw problems.notFound(`incident ${id}`);
       return composeArchive({ config, incident: history.incident, events: history.events, tasks, alerts, firsts: firsts[0], names: unitNames });

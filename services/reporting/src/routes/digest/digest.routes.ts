@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config, Db } from '@yuqing/shared';
-import { assertIncidentVisible, problemResponses, problems } from '@yuqing/http-kit';
+import { problemResponses, requireAccess, problems } from '@yuqing/http-kit';
 import { renderDigestHtml } from '../../digest/digest.html';
 import { composeDigest, type Digest } from '../../digest/digest';
 import { cachedUnitNames } from '../../directory/unit-names';
@@ -33,7 +33,7 @@ export const digestRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = a
       },
     },
     async (request) => {
-      await assertIncidentVisible(db, request.principal!, request.params.id);
+      await requireAccess(app.access, request.principal, 'incident.read', { incidentId: request.params.id });
       return digestOf(request.params.id);
     },
   );
@@ -50,7 +50,7 @@ export const digestRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = a
       },
     },
     async (request, reply) => {
-      await assertIncidentVisible(db, request.principal!, request.params.id);
+      await requireAccess(app.access, request.principal, 'incident.read', { incidentId: request.params.id });
       return reply.type('text/html; charset=utf-8').send(renderDigestHtml(await digestOf(request.params.id)));
     },
   );

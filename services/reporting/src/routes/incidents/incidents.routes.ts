@@ -23,7 +23,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> =
     async (request) => {
       const q = request.query;
       const { rows, total } = await listIncidents(db, {
-        reach: await reachOf(db, request.principal!),
+        reach: await reachOf(app.access, request.principal),
         ...(q.tier ? { tiers: q.tier } : {}),
         ...(q.status ? { statuses: q.status } : {}),
         ...(q.district ? { districtCode: q.district } : {}),

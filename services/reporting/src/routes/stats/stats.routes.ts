@@ -14,7 +14,7 @@ import {
   type TaskKind,
   type Tier,
 } from '@yuqing/shared';
-import { assertBureauWide, problemResponses } from '@yuqing/http-kit';
+import { problemResponses, requireAccess } from '@yuqing/http-kit';
 import { cachedUnitNames } from '../../directory/unit-names';
 import { fourFirstDelays, summarizeFourFirsts } from '../../stats/four-firsts';
 import { fourFirsts, incidentCounts, lapsesByUnit, openOverdueTasks, type Count } from '../../stats/stats.repository';
@@ -43,7 +43,7 @@ export const statsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }
       },
     },
     async (request) => {
-      await assertBureauWide(db, request.principal!);
+      await requireAccess(app.access, request.principal, 'bureau.view', {});
       const period = periodOf(request.query);
       const [counts, overdue, lapses, firsts, unitNames] = await Promise.all([
         incidentCounts(db, period),
@@ -105,7 +105,7 @@ export const statsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }
       },
     },
     async (request) => {
-      await assertBureauWide(db, request.principal!);
+      await requireAccess(app.access, request.principal, 'bureau.view', {});
       const period = periodOf(request.query);
       const rows = await fourFirsts(db, { period, ...(request.query.tier ? { tiers: request.query.tier } : {}) });
       return {

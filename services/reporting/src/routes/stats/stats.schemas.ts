@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { FOUR_FIRSTS, TIERS } from '@yuqing/shared';
+import { FOUR_FIRSTS, TimeInputSchema, TIERS } from '@yuqing/shared';
 import { codeList } from '../incidents/incidents.schemas';
 
 const DAY_MS = 86_400_000;
 /** Longest period one call may cover. */
 export const MAX_PERIOD_DAYS = 3_660;
 
-const isoTime = z.iso.datetime({ offset: true, message: 'an ISO-8601 time with offset, e.g. 2026-11-01T00:00:00+08:00' });
+const isoTime = TimeInputSchema;
 
 const periodFields = { from: isoTime.optional(), to: isoTime.optional() };
 

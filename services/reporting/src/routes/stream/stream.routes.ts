@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '@yuqing/shared';
-import { assertBureauWide, HttpProblem, problemResponses } from '@yuqing/http-kit';
+import { HttpProblem, problemResponses, requireAccess } from '@yuqing/http-kit';
 import type { LiveFeed } from '../../live/live-feed';
 
 /** Whether an Accept header admits an event stream (absent and wildcards do). */
@@ -29,7 +29,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{ db: Db; live: LiveFeed; watch
       },
       preHandler: async (request) => {
         // Every incident's events flow here: a bureau-wide view, for the office and leaders.
-        await assertBureauWide(db, request.principal!);
+        await requireAccess(app.access, request.principal, 'bureau.view', {});
         // Answered here so that a refusal is problem+json like every other error.
         if (!acceptsEventStream(request.headers.accept)) {
           throw new HttpProblem(406, 'not_acceptable', 'Not Acceptable', 'this endpoint only produces text/event-stream');

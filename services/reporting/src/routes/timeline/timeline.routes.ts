@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '@yuqing/shared';
-import { assertIncidentVisible, problemResponses } from '@yuqing/http-kit';
+import { problemResponses, requireAccess } from '@yuqing/http-kit';
 import { cachedUnitNames } from '../../directory/unit-names';
 import { listTimeline } from '../../timeline/timeline.repository';
 import { eventOfEntry, timelineEntryView } from '../../timeline/timeline.view';
@@ -21,7 +21,7 @@ export const timelineRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
       },
     },
     async (request) => {
-      await assertIncidentVisible(db, request.principal!, request.params.id);
+      await requireAccess(app.access, request.principal, 'incident.read', { incidentId: request.params.id });
       const [rows, unitNames] = await Promise.all([listTimeline(db, request.params.id), names()]);
       return { incidentId: request.params.id, entries: rows.map((row) => timelineEntryView(eventOfEntry(row), unitNames)) };
     },

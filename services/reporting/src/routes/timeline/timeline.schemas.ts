@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { EVENT_TYPES, TIERS } from '@yuqing/shared';
+import { EVENT_TYPES, IncidentIdSchema, TIERS } from '@yuqing/shared';
 
-export const IncidentParams = z.object({ id: z.uuid({ message: 'an incident id (UUID)' }) });
+export const IncidentParams = z.object({ id: IncidentIdSchema });
 
 export const TimelineEntrySchema = z.object({
   eventId: z.string(),
