@@ -3,6 +3,7 @@ import * as core from './2026-11-28T0001-core';
 import * as seed from './2026-11-28T0002-seed-directory-and-policy';
 import * as reportingIndexes from './2026-11-28T0101-reporting-console-indexes';
 import * as dispatchNotifications from './2026-11-28T0201-dispatch-duty-and-notifications';
+import * as reservedExampleDomains from './2026-12-01T1001-reserved-example-domains';
 
 /**
  * Every migration, by name (timestamp and purpose). Listed statically so that the
@@ -13,4 +14,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T0002-seed-directory-and-policy': seed,
   '2026-11-28T0101-reporting-console-indexes': reportingIndexes,
   '2026-11-28T0201-dispatch-duty-and-notifications': dispatchNotifications,
+  '2026-12-01T1001-reserved-example-domains': reservedExampleDomains,
 };
