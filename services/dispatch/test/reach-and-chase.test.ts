@@ -37,7 +37,7 @@ import {
 import { dispatchApp } from '../src/app';
 import { createTaskProjection } from '../src/consumers/task-projection';
 import { createNotifications, type Notifications } from '../src/notifications';
-import { HttpReceiver, SmtpReceiver, type Arrival } from './receivers';
+import { HttpReceiver, RECEIVER_ALLOW_HOSTS, SmtpReceiver, type Arrival } from './receivers';
 
 let t: TestDatabase;
 let bus: EventBus;
@@ -80,7 +80,7 @@ beforeAll(async () => {
   worker = await startTestWorker({ db: t.db, bus });
   temporal = await connectTestClient();
   await publishCityPolicy(t.db, secondScalePolicy());
-  const config = loadConfig({ SMTP_URL: smtp.url, NOTIFY_POLL_MS: '200', OUTBOX_POLL_MS: '200' });
+  const config = loadConfig({ SMTP_URL: smtp.url, NOTIFY_POLL_MS: '200', OUTBOX_POLL_MS: '200', NOTIFY_ALLOW_HOSTS: RECEIVER_ALLOW_HOSTS });
   const log = testLogger('dispatch');
 
   notifications = createNotifications({ db: t.db, config, log, bus: () => bus }).start();
@@ -104,7 +104,7 @@ beforeAll(async () => {
   // A fresh worker and a fresh dispatch process pay one-time costs (first workflow, first HTTP request, SMTP pool):
   // warm the whole path with an incident in another district, as a service that has been running would be.
   await channel({ unitId: 'district-230102', kind: 'webhook', address: http.endpoint('warm-up', { kind: 'webhook' }) }).then((c) => (http.get('warm-up', 'webhook').secret = c.secret!));
-  await channel({ personId: 'duty-district-230102', kind: 'email', address: 'duty.district-230102@example.cn' });
+  await channel({ personId: 'duty-district-230102', kind: 'email', address: 'duty.district-230102@example.org' });
   const warm = await report({
     district: '道里区',
     topic: 'advertising',
@@ -172,7 +172,7 @@ it('reaches both units within a second, takes their acknowledgements and reports
   ] as const) {
     const { secret } = await channel({ unitId, kind: 'webhook', address: http.endpoint(name, { kind: 'webhook' }), label: '单位办公系统' });
     http.get(name, 'webhook').secret = secret!;
-    await channel({ personId: `duty-${unitId}`, kind: 'email', address: `duty.${unitId}@example.cn` });
+    await channel({ personId: `duty-${unitId}`, kind: 'email', address: `duty.${unitId}@example.org` });
   }
   await channel({ unitId: 'opinion-office', kind: 'dingtalk', address: http.endpoint('office', { kind: 'dingtalk' }) });
   await channel({ unitId: 'leadership-group', kind: 'wecom', address: http.endpoint('leaders', { kind: 'wecom' }) });
@@ -185,7 +185,7 @@ it('reaches both units within a second, takes their acknowledgements and reports
   const warned = await eventually(
     () => {
       const hooks = ['food', 'nangang'].map((n) => forIncident(http.at(n, 'webhook'), id).find((a) => a.json.eventType === 'dispatched'));
-      const mails = ['dept-food-safety', 'district-230103'].map((u) => smtp.mails.find((m) => m.to.includes(`duty.${u}@example.cn`) && m.text.includes(id)));
+      const mails = ['dept-food-safety', 'district-230103'].map((u) => smtp.mails.find((m) => m.to.includes(`duty.${u}@example.org`) && m.text.includes(id)));
       return hooks.every(Boolean) && mails.every(Boolean) && { hooks: hooks as Arrival[], mails: mails as { at: number; subject: string }[] };
     },
     5_000,
