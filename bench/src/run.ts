@@ -58,7 +58,7 @@ let seq = 0;
 function incident(district: string): IncidentInputRaw {
   seq++;
   return {
-    source: { url: `https://weibo.com/bench/${seq}`, platform: 'weibo', externalId: `bench-${process.pid}-${seq}` },
+    source: { url: `https://weibo.example.com/bench/${seq}`, platform: 'weibo', externalId: `bench-${process.pid}-${seq}` },
     title: `压测舆情 ${seq}:网传某超市销售过期食品`,
     topic: 'food_safety',
     district,
