@@ -215,6 +215,9 @@ describe('the address rules', () => {
     expect(await destinationRefusal(at('http://[fd00::5]:9000/'), policy)).toBeUndefined();
     expect(await destinationRefusal(at('http://[fd00::5]:9001/'), policy)).toBe('uniqueLocal');
     expect(await destinationRefusal(at('http://192.168.7.7:1234/'), policy)).toBeUndefined();
+    const mapped = createOutboundPolicy('[::ffff:127.0.0.1]:8080', { ownAddresses: new Set() });
+    expect(await destinationRefusal(at('http://127.0.0.1:8080/'), mapped)).toBeUndefined();
+    expect(await destinationRefusal(at('http://127.0.0.1:8081/'), mapped)).toBe('loopback');
     expect(await destinationRefusal(at('http://metadata.google.internal/'), policy, resolveTo(['8.8.8.8']))).toBe('metadata');
     // This machine's own addresses are ours even when they are public.
     const own = createOutboundPolicy('', { ownAddresses: new Set(['8.8.4.4']) });

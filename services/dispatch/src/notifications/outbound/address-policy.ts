@@ -45,8 +45,20 @@ export function refusedRange(address: string): RefusedRange | undefined {
 /** The addresses of this machine's own interfaces: reaching them is reaching our own ports. */
 function ownAddresses(): Set<string> {
   const own = new Set<string>();
-  for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) own.add(ipaddr.process(i.address.split('%')[0]!).toString());
+  for (const list of Object.values(networkInterfaces())) {
+    for (const i of list ?? []) {
+      const address = i.address.split('%')[0]!;
+      if (ipaddr.isValid(address)) own.add(ipaddr.process(address).toString());
+    }
+  }
   return own;
+}
+
+/** An exception's range as addresses are compared: an IPv4-mapped IPv6 entry as the IPv4 range it names. */
+function rangeOf(address: string, prefix: number): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+  const parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress() && prefix >= 96) return [(parsed as ipaddr.IPv6).toIPv4Address(), prefix - 96];
+  return [parsed, prefix];
 }
 
 export interface OutboundTarget {
@@ -81,7 +93,7 @@ export function createOutboundPolicy(allowHosts: string, options: { ownAddresses
   const names = entries.filter((e): e is Extract<AllowEntry, { kind: 'name' }> => e.kind === 'name');
   const ranges = entries
     .filter((e): e is Extract<AllowEntry, { kind: 'range' }> => e.kind === 'range')
-    .map((e) => ({ entry: e, cidr: [ipaddr.parse(e.address), e.prefix] as [ipaddr.IPv4 | ipaddr.IPv6, number] }));
+    .map((e) => ({ entry: e, cidr: rangeOf(e.address, e.prefix) }));
   const own = options.ownAddresses ?? ownAddresses();
   return {
     allowsName: (target) => names.some((e) => e.name === target.host && portMatches(e, target.port)),
