@@ -89,6 +89,9 @@ describe('at connect time, on the address about to be used', () => {
       `http://[::ffff:127.0.0.1]:${port}/webhook/mapped`,
       `http://0x7f000001:${port}/webhook/hex`,
       `http://[::1]:${port}/webhook/v6`,
+      // TLS connections are checked the same way, by literal and by lookup.
+      `https://127.0.0.1:${port}/webhook/tls-literal`,
+      `https://tls.rebind.test:${port}/webhook/tls-name`,
     ];
     for (const a of addresses) await rawChannel(u.id, 'webhook', a);
     await rawChannel(u.id, 'wecom', `http://127.1:${port}/wecom/short`);
