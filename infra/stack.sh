@@ -7,8 +7,8 @@
 #   infra/stack.sh down     stop everything this script started (reused servers are left alone)
 #   infra/stack.sh status   what runs, where
 #
-# Resolved addresses go to .data/stack.env; the services, `make test` and the
-# README tour read them from there. Everything this script starts writes its pid
+# Resolved addresses and the development secrets key go to .data/stack.env; the
+# services, `make test` and the README tour read them from there. Everything this script starts writes its pid
 # to .data/pids and its log to .data/logs.
 set -euo pipefail
 
@@ -57,11 +57,10 @@ start_bg() { # name, command... : start in the background with pid and log files
   echo $! >"$PIDS/$name.pid"
 }
 
-env_set() { # key value: record in stack.env
-  touch "$ENV_FILE"
-  grep -v "^$1=" "$ENV_FILE" >"$ENV_FILE.tmp" || true
-  printf '%s=%s\n' "$1" "$2" >>"$ENV_FILE.tmp"
+env_set() { # key value: record in stack.env (readable by its owner only: it holds the secrets key)
+  (umask 077 && touch "$ENV_FILE" && { grep -v "^$1=" "$ENV_FILE" >"$ENV_FILE.tmp" || true; } && printf '%s=%s\n' "$1" "$2" >>"$ENV_FILE.tmp")
   mv "$ENV_FILE.tmp" "$ENV_FILE"
+  chmod 600 "$ENV_FILE"
 }
 
 need_node_modules() {
@@ -200,6 +199,23 @@ dev_key() {
   echo "$key"
 }
 
+# The key channel secrets are sealed under at rest (SECRETS_KEY): made once into
+# .data/secrets-key, like the development API key, and exported through stack.env
+# so that the services and the tests share it. Keep the file: secrets sealed under
+# it cannot be opened without it (README, Configuration: rotating it).
+secrets_key() {
+  if [[ -n ${SECRETS_KEY:-} ]]; then echo "$SECRETS_KEY"; return; fi
+  if [[ -s $DATA/secrets-key ]]; then cat "$DATA/secrets-key"; return; fi
+  local key
+  key=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))')
+  (umask 077 && printf '%s' "$key" >"$DATA/secrets-key")
+  echo "$key"
+}
+
+ensure_secrets_key() {
+  env_set SECRETS_KEY "$(secrets_key)"
+}
+
 start_services() {
   load_env
   node "$ROOT/shared/dist/bin/admin.js" migrate
@@ -260,9 +276,9 @@ status() {
 }
 
 case ${1:-} in
-  deps) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_browser ;;
+  deps) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; ensure_browser ;;
   browser) ensure_browser ;;
-  up) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; start_services ;;
+  up) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; start_services ;;
   down) stop_all ;;
   status) status ;;
   *) echo "usage: $0 deps|browser|up|down|status" >&2; exit 64 ;;

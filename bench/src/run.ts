@@ -58,7 +58,7 @@ let seq = 0;
 function incident(district: string): IncidentInputRaw {
   seq++;
   return {
-    source: { url: `https://weibo.com/bench/${seq}`, platform: 'weibo', externalId: `bench-${process.pid}-${seq}` },
+    source: { url: `https://weibo.example.com/bench/${seq}`, platform: 'weibo', externalId: `bench-${process.pid}-${seq}` },
     title: `压测舆情 ${seq}:网传某超市销售过期食品`,
     topic: 'food_safety',
     district,
@@ -100,6 +100,8 @@ async function main(): Promise<void> {
       REPORTING_PORT: String(ports.reporting),
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '10000000',
+      // The fan-out's webhook receiver listens on loopback, which channels may not point at unless listed.
+      NOTIFY_ALLOW_HOSTS: '127.0.0.1',
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')),
     } as Record<string, string>;
     // BENCH_PROFILE=worker,dispatch (any of the four) writes those processes' CPU profiles to bench/results/profiles.

@@ -20,7 +20,7 @@ import {
 } from '../src';
 
 const example = {
-  source: { url: 'https://weibo.com/x', platform: 'weibo', outlet: '微博', detectedAt: '2026-11-28T09:00:00+08:00', externalId: 'mon-20261128-0042' },
+  source: { url: 'https://weibo.example.com/x', platform: 'weibo', outlet: '微博', detectedAt: '2026-11-28T09:00:00+08:00', externalId: 'mon-20261128-0042' },
   title: '网传南岗区某幼儿园食堂使用变质食材',
   summary: '多名家长发帖称…',
   topic: 'food_safety',

@@ -81,9 +81,18 @@ describe('the directory: a unit manages only its own people, and grants no role 
     await tryAs('keys for one’s own unit only', 'nangang', 403, 'dispatch', 'POST', '/v1/persons/duty-opinion-office/keys', {});
     await tryAs('keys hold no scope the issuer lacks', 'nangang', 403, 'dispatch', 'POST', '/v1/persons/wang-nangang/keys', { scopes: ['admin'] });
     const issued = await tryAs('keys for one’s own unit only', 'nangang', 201, 'dispatch', 'POST', '/v1/persons/wang-nangang/keys', { scopes: ['tasks:act', 'reports:read'] });
-    const own = await p.call('dispatch', issued.json().key, 'GET', '/v1/tasks');
-    expect(own.statusCode).toBe(200);
-    expect(own.json().items.every((x: { unitId: string }) => x.unitId === 'district-230103')).toBe(true);
+    const tasks = await p.call('dispatch', issued.json().key, 'GET', '/v1/tasks');
+    expect(tasks.statusCode).toBe(200);
+    expect(tasks.json().items.every((x: { unitId: string }) => x.unitId === 'district-230103')).toBe(true);
+
+    // Channels: a unit adds and edits its own (and its people's), not another unit's.
+    const hook = { kind: 'email', address: 'yuqing@district-230103.example.org' };
+    await tryAs('channels are managed by their own unit', 'nangang', 403, 'dispatch', 'POST', '/v1/channels', { ...hook, unitId: 'opinion-office' });
+    await tryAs('channels are managed by their own unit', 'nangang', 403, 'dispatch', 'POST', '/v1/channels', { ...hook, personId: 'duty-opinion-office' });
+    const own = await tryAs('channels are managed by their own unit', 'nangang', 201, 'dispatch', 'POST', '/v1/channels', { ...hook, unitId: 'district-230103' });
+    await tryAs('channels are managed by their own unit', 'daoli', 403, 'dispatch', 'PATCH', `/v1/channels/${own.json().id}`, { enabled: false });
+    await tryAs('channels are managed by their own unit', 'daoli', 403, 'dispatch', 'GET', '/v1/channels?unit=district-230103');
+    await tryAs('channels are managed by their own unit', 'nangang', 200, 'dispatch', 'PATCH', `/v1/channels/${own.json().id}`, { label: '区局舆情邮箱' });
 
     // The city's administrators appoint leaders; that is what they are for.
     await tryAs('the city’s administrators appoint leaders', 'admin', 201, 'dispatch', 'POST', '/v1/persons', { id: 'zhang-leader', unitId: 'leadership-group', name: '张局长', roles: ['leader'] });

@@ -158,7 +158,7 @@ async function burst(label: string, count: number, concurrency: number, during: 
   let done = 0;
   let next = 0;
   const send = async (o: Outcome) => {
-    const body = JSON.stringify(sampleIncident({ suggestedTier: 'general', metrics: { reportCount: 3 }, source: { url: 'https://tieba.baidu.com/p/1', externalId: o.externalId } }));
+    const body = JSON.stringify(sampleIncident({ suggestedTier: 'general', metrics: { reportCount: 3 }, source: { url: 'https://tieba.example.com/p/1', externalId: o.externalId } }));
     for (let attempt = 0; attempt < 120; attempt++) {
       try {
         const res = await fetch(`${intakeUrl}/v1/incidents`, {

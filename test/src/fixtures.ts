@@ -49,7 +49,7 @@ export async function createTestKey(db: Db, options: { scopes: Scope[]; unitId?:
 export function sampleIncident(overrides: Partial<IncidentInputRaw> = {}): IncidentInputRaw {
   return {
     source: {
-      url: 'https://weibo.com/1234567890/Nabc',
+      url: 'https://weibo.example.com/1234567890/Nabc',
       platform: 'weibo',
       outlet: '微博',
       detectedAt: '2026-11-28T09:00:00+08:00',

@@ -7,3 +7,4 @@ export * from './wait';
 export * from './processes';
 export * from './private-servers';
 export * from './platform';
+export * from './outbound-corpus';

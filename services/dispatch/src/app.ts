@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin';
 import type { Client } from '@temporalio/client';
-import { databaseReachable, type Config, type Db, type Logger } from '@yuqing/shared';
+import { databaseReachable, secretBoxFromConfig, type Config, type Db, type Logger } from '@yuqing/shared';
 import { accessPlugin, authPlugin, healthPlugin, openapiPlugin, inputGuardPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
+import { createOutboundPolicy } from './notifications/outbound/address-policy';
 import { actionRoutes } from './routes/actions/actions.routes';
 import { channelRoutes } from './routes/channels/channels.routes';
 import { deliveryRoutes } from './routes/deliveries/deliveries.routes';
@@ -54,7 +55,8 @@ export const dispatchApp = fp<DispatchDeps>(
     await app.register(personRoutes, { db: deps.db });
     await app.register(routingRoutes, { db: deps.db });
     await app.register(overdueRoutes, { db: deps.db });
-    await app.register(channelRoutes, { db: deps.db });
+    // Channel secrets are sealed as they are written; addresses checked against the outbound policy the sender enforces.
+    await app.register(channelRoutes, { db: deps.db, box: secretBoxFromConfig(deps.config), outbound: createOutboundPolicy(deps.config.NOTIFY_ALLOW_HOSTS) });
     await app.register(deliveryRoutes, { db: deps.db, ...(deps.onDeliveriesQueued ? { onRequeued: deps.onDeliveriesQueued } : {}) });
   },
   { name: 'yuqing-dispatch' },

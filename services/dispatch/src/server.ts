@@ -1,5 +1,5 @@
 /** The dispatch process: HTTP on DISPATCH_PORT, the `dispatch` event consumer and the notification delivery worker. */
-import { createDb, createLogger, createTemporalClient, loadConfigOrExit, runConsumer } from '@yuqing/shared';
+import { createDb, createLogger, createTemporalClient, loadConfigOrExit, productionSecretsProblem, resealChannelSecrets, runConsumer, secretBoxFromConfig } from '@yuqing/shared';
 import { createServer, serve } from '@yuqing/http-kit';
 import { dispatchApp } from './app';
 import { createTaskProjection, DISPATCH_CONSUMER } from './consumers/task-projection';
@@ -8,7 +8,26 @@ import { createNotifications } from './notifications/notifications';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config, 'dispatch');
+  const secretsProblem = productionSecretsProblem(config);
+  if (secretsProblem) {
+    log.fatal(`refusing to start in production: ${secretsProblem}`);
+    process.exit(78); // EX_CONFIG
+  }
   const db = createDb({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, applicationName: 'yuqing-dispatch' });
+  // Secrets written before encryption at rest are sealed now (a no-op once done; harmless in several processes at once).
+  // Not awaited: the service starts even while PostgreSQL is away, so this tries again until it gets through.
+  const box = secretBoxFromConfig(config);
+  if (box.developmentKey) log.warn('SECRETS_KEY is not set: channel secrets are sealed under the public development key');
+  const sealPlaintext = (): void => {
+    resealChannelSecrets(db, box, 'plaintext').then(
+      (done) => done.sealed > 0 && log.info({ sealed: done.sealed, keyId: box.keyId }, 'sealed channel secrets left in plaintext'),
+      (err: unknown) => {
+        log.warn({ err }, 'could not seal plaintext channel secrets yet; trying again in 10 s');
+        setTimeout(sealPlaintext, 10_000).unref();
+      },
+    );
+  };
+  sealPlaintext();
   const temporal = createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   // The consumer's connection also publishes the `notified` events; it is read at publish time.
   const notifications = createNotifications({ db, config, log, bus: () => consumer.bus() });

@@ -55,7 +55,7 @@ describe('units', () => {
     expect(own.children.map((c: { id: string }) => c.id)).toEqual(['station-230103-1', 'station-230103-2']);
     expect(own.onDuty).toEqual([{ personId: 'duty-district-230103', name: '南岗区市场监督管理局值班员(示例)', title: '24小时值班(示例)', via: 'standing' }]);
     const duty = own.persons.find((p: { id: string }) => p.id === 'duty-district-230103');
-    expect(duty).toMatchObject({ roles: ['district_bureau'], roleLabels: ['区、县(市)局'], onDuty: true, contacts: { email: 'duty.district-230103@example.cn' } });
+    expect(duty).toMatchObject({ roles: ['district_bureau'], roleLabels: ['区、县(市)局'], onDuty: true, contacts: { email: 'duty.district-230103@example.org' } });
     const other = (await call('GET', '/v1/units/district-230103', keys.daoli)).json();
     expect(other.persons.every((p: { contacts?: unknown }) => p.contacts === undefined)).toBe(true);
     expect((await call('GET', '/v1/units/nowhere', keys.reader)).statusCode).toBe(404);
@@ -117,10 +117,13 @@ describe('people, duty and personal keys', () => {
       name: '张主任(示例)',
       title: '办公室主任',
       roles: ['office_director', 'opinion_office'] satisfies Role[],
-      contacts: { mobile: '000-0000-0001', email: 'zhang.director@example.cn' },
+      contacts: { mobile: '000-0000-0001', email: 'zhang.director@example.org' },
     });
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ id: 'zhang-director', roleLabels: ['舆情办主任', '舆情办'], onDuty: false, contacts: { email: 'zhang.director@example.cn' } });
+    // The README's tour adds its person the same way: a second run answers 409, it does not add another.
+    const again = await call('POST', '/v1/persons', keys.editor, { id: 'zhang-director', unitId: 'opinion-office', name: '张主任(示例)' });
+    expect([again.statusCode, again.headers['content-type']]).toEqual([409, expect.stringContaining('application/problem+json')]);
+    expect(res.json()).toMatchObject({ id: 'zhang-director', roleLabels: ['舆情办主任', '舆情办'], onDuty: false, contacts: { email: 'zhang.director@example.org' } });
     const listed = (await call('GET', '/v1/persons?role=office_director', keys.daoli)).json().items;
     expect(listed).toEqual([expect.objectContaining({ id: 'zhang-director', name: '张主任(示例)' })]);
     expect(listed[0].contacts).toBeUndefined();
@@ -131,7 +134,7 @@ describe('people, duty and personal keys', () => {
     expect(audit.map((a) => a.action)).toEqual(['person.created', 'person.updated']);
     expect(audit[0]!.after).toMatchObject({ roles: ['office_director', 'opinion_office'], contactKinds: ['email', 'mobile'] });
     const text = JSON.stringify(audit);
-    expect(text).not.toContain('zhang.director@example.cn');
+    expect(text).not.toContain('zhang.director@example.org');
     expect(text).not.toContain('000-0000-000');
   });
 
@@ -267,7 +270,7 @@ describe('routing rules', () => {
 
 describe('notification channels', () => {
   it('stores a channel’s address and secret but never shows or audits them', async () => {
-    const hook = await call('POST', '/v1/channels', keys.editor, { unitId: 'district-230103', kind: 'webhook', address: 'https://oa.example.cn/hooks/yuqing', label: '南岗区局办公系统' });
+    const hook = await call('POST', '/v1/channels', keys.editor, { unitId: 'district-230103', kind: 'webhook', address: 'https://oa.example.org/hooks/yuqing', label: '南岗区局办公系统' });
     expect(hook.statusCode).toBe(201);
     const { id, secret } = hook.json();
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -276,40 +279,70 @@ describe('notification channels', () => {
     const list = await call('GET', '/v1/channels?unit=district-230103', keys.editor);
     expect(list.json().items).toEqual([expect.objectContaining({ id, label: '南岗区局办公系统', hasSecret: true })]);
     const shown = JSON.stringify([list.json(), (await call('GET', `/v1/channels/${id}`, keys.editor)).json()]);
-    expect(shown).not.toContain('oa.example.cn');
+    expect(shown).not.toContain('oa.example.org');
     expect(shown).not.toContain(secret);
 
-    const rotated = await call('PATCH', `/v1/channels/${id}`, keys.editor, { rotateSecret: true, address: 'https://oa2.example.cn/hooks/yuqing' });
+    const rotated = await call('PATCH', `/v1/channels/${id}`, keys.editor, { rotateSecret: true, address: 'https://oa2.example.org/hooks/yuqing' });
     expect(rotated.json().secret).toBeDefined();
     expect(rotated.json().secret).not.toBe(secret);
     const row = await t.db.selectFrom('notificationChannels').select(['address', 'secret']).where('id', '=', id).executeTakeFirstOrThrow();
-    expect(row).toEqual({ address: 'https://oa2.example.cn/hooks/yuqing', secret: rotated.json().secret });
+    // The secret is sealed at rest (services/dispatch/test/channel-secrets.test.ts opens it).
+    expect(row.address).toBe('https://oa2.example.org/hooks/yuqing');
+    expect(row.secret).toMatch(/^v1:[0-9a-f]{8}:/);
+    expect(row.secret).not.toContain(rotated.json().secret);
 
     const audit = await auditOf(id);
     expect(audit.map((a) => a.action)).toEqual(['channel.created', 'channel.updated']);
     expect(audit[1]!.after).toMatchObject({ addressChanged: true, secretChanged: true });
     const text = JSON.stringify(audit);
-    for (const s of ['oa.example.cn', 'oa2.example.cn', secret, rotated.json().secret]) expect(text).not.toContain(s);
+    for (const s of ['oa.example.org', 'oa2.example.org', secret, rotated.json().secret]) expect(text).not.toContain(s);
 
     expect((await call('DELETE', `/v1/channels/${id}`, keys.editor)).statusCode).toBe(204);
     expect((await call('GET', `/v1/channels/${id}`, keys.editor)).statusCode).toBe(404);
   });
 
+  it('answers 409 to the same channel twice, so a repeated request does not send everything twice', async () => {
+    const address = 'https://oa.example.org/hooks/twice';
+    const first = await call('POST', '/v1/channels', keys.editor, { unitId: 'district-230103', kind: 'webhook', address });
+    expect(first.statusCode).toBe(201);
+    for (const same of [address, 'HTTPS://OA.Example.org:443/hooks/twice']) {
+      const again = await call('POST', '/v1/channels', keys.editor, { unitId: 'district-230103', kind: 'webhook', address: same, label: '再来一次' });
+      expect([again.statusCode, again.headers['content-type']]).toEqual([409, expect.stringContaining('application/problem+json')]);
+      expect(again.json()).toMatchObject({ code: 'conflict', detail: expect.stringContaining(first.json().id) });
+      expect(again.body).not.toContain('oa.example.org');
+    }
+    // Another kind, another owner or another address is another channel.
+    expect((await call('POST', '/v1/channels', keys.editor, { unitId: 'district-230103', kind: 'dingtalk', address })).statusCode).toBe(201);
+    expect((await call('POST', '/v1/channels', keys.editor, { unitId: 'district-230102', kind: 'webhook', address })).statusCode).toBe(201);
+    const second = await call('POST', '/v1/channels', keys.editor, { unitId: 'district-230103', kind: 'webhook', address: `${address}-2` });
+    expect(second.statusCode).toBe(201);
+    // Moving a channel onto its sibling's address is a duplicate too.
+    expect((await call('PATCH', `/v1/channels/${second.json().id}`, keys.editor, { address })).statusCode).toBe(409);
+    expect((await call('PATCH', `/v1/channels/${first.json().id}`, keys.editor, { address, label: '同一地址' })).statusCode).toBe(200);
+    const mail = { personId: 'duty-district-230103', kind: 'email', address: 'Duty.Twice@Example.org' };
+    expect((await call('POST', '/v1/channels', keys.editor, mail)).statusCode).toBe(201);
+    expect((await call('POST', '/v1/channels', keys.editor, { ...mail, address: 'duty.twice@example.org' })).statusCode).toBe(409);
+    const rows = await t.db.selectFrom('notificationChannels').select('id').where('address', 'ilike', '%twice%').execute();
+    expect(rows).toHaveLength(5);
+  });
+
   it('refuses a channel that cannot work, naming the field', async () => {
     const cases: [unknown, string[]][] = [
       [{ unitId: 'district-230103', kind: 'email', address: 'nobody' }, ['body.address']],
-      [{ unitId: 'district-230103', kind: 'webhook', address: 'ftp://x.example.cn/' }, ['body.address']],
-      [{ unitId: 'district-230103', kind: 'webhook', address: 'https://user:pw@x.example.cn/' }, ['body.address']],
-      [{ unitId: 'district-230103', kind: 'wecom', address: 'https://qyapi.example.cn/cgi-bin/webhook/send?key=k', secret: 'x'.repeat(20) }, ['body.secret']],
-      [{ unitId: 'district-230103', personId: 'duty-district-230103', kind: 'email', address: 'a@example.cn' }, ['body.unitId']],
-      [{ unitId: 'nowhere', kind: 'email', address: 'a@example.cn' }, ['body.unitId']],
+      [{ unitId: 'district-230103', kind: 'webhook', address: 'ftp://x.example.org/' }, ['body.address']],
+      [{ unitId: 'district-230103', kind: 'webhook', address: 'https://user:pw@x.example.org/' }, ['body.address']],
+      [{ unitId: 'district-230103', kind: 'webhook', address: 'http://127.0.0.1:3002/v1/channels' }, ['body.address']],
+      [{ unitId: 'district-230103', kind: 'wecom', address: 'http://169.254.169.254/latest/meta-data/' }, ['body.address']],
+      [{ unitId: 'district-230103', kind: 'wecom', address: 'https://qyapi.example.org/cgi-bin/webhook/send?key=k', secret: 'x'.repeat(20) }, ['body.secret']],
+      [{ unitId: 'district-230103', personId: 'duty-district-230103', kind: 'email', address: 'a@example.org' }, ['body.unitId']],
+      [{ unitId: 'nowhere', kind: 'email', address: 'a@example.org' }, ['body.unitId']],
       [{ unitId: 'district-230103', kind: 'sms', address: '110' }, ['body.kind']],
     ];
     for (const [body, expected] of cases) {
       const res = await call('POST', '/v1/channels', keys.editor, body);
       expect([res.statusCode, fields(res)]).toEqual([422, expected]);
     }
-    expect((await call('POST', '/v1/channels', keys.nangang, { unitId: 'district-230103', kind: 'email', address: 'a@example.cn' })).statusCode).toBe(403);
+    expect((await call('POST', '/v1/channels', keys.nangang, { unitId: 'district-230103', kind: 'email', address: 'a@example.org' })).statusCode).toBe(403);
     expect((await call('GET', '/v1/channels', keys.reader)).statusCode).toBe(403);
   });
 });

@@ -4,7 +4,7 @@
  * them to real receivers on loopback (signed webhook, WeCom and DingTalk robots,
  * SMTP) and records each outcome as a `notified` event in the outbox.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { acceptIncident } from '@yuqing/intake';
 import { createServer, type App } from '@yuqing/http-kit';
@@ -25,7 +25,7 @@ import { connectTestBus, createTestDatabase, createTestKey, destroyTestBus, even
 import { dispatchApp } from '../src/app';
 import { createTaskProjection } from '../src/consumers/task-projection';
 import { createNotifications, type Notifications } from '../src/notifications';
-import { HttpReceiver, SmtpReceiver, TOLERANCE_SECONDS, type Arrival } from './receivers';
+import { HttpReceiver, RECEIVER_ALLOW_HOSTS, SmtpReceiver, TOLERANCE_SECONDS, type Arrival } from './receivers';
 
 let t: TestDatabase;
 let bus: EventBus;
@@ -38,6 +38,8 @@ const logs: string[] = [];
 const keys = {} as Record<'admin' | 'office' | 'reader' | 'otherUnit', string>;
 /** Every address and secret configured in this file: none may leave the channels table. */
 const contactData: string[] = [];
+/** Seals the channels' secrets at rest; like them, it must never be logged. */
+const secretsKey = randomBytes(32).toString('base64');
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -52,8 +54,10 @@ beforeAll(async () => {
     NOTIFY_POLL_MS: '100',
     NOTIFY_ENDPOINT_CONCURRENCY: '2',
     OUTBOX_POLL_MS: '100',
-    DISPATCH_PUBLIC_URL: 'http://dispatch.example.cn',
-    REPORTING_PUBLIC_URL: 'http://reporting.example.cn/',
+    DISPATCH_PUBLIC_URL: 'http://dispatch.example.org',
+    REPORTING_PUBLIC_URL: 'http://reporting.example.org/',
+    NOTIFY_ALLOW_HOSTS: RECEIVER_ALLOW_HOSTS,
+    SECRETS_KEY: secretsKey,
   });
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -105,7 +109,7 @@ async function unit(kind: 'department' | 'leadership' = 'department'): Promise<{
 }
 
 async function person(unitId: string, fields: { onDuty?: boolean; roles?: Role[] } = {}): Promise<{ id: string; name: string; email: string }> {
-  const email = `p${++seq}.${randomUUID().slice(0, 6)}@example.cn`;
+  const email = `p${++seq}.${randomUUID().slice(0, 6)}@example.org`;
   const res = await call('POST', '/v1/persons', keys.admin, { unitId, name: `测试人员${seq}`, onDuty: fields.onDuty ?? false, roles: fields.roles ?? [], contacts: { email } });
   expect(res.statusCode).toBe(201);
   contactData.push(email);
@@ -204,7 +208,7 @@ describe('a warning reaches a unit on every kind of channel', () => {
 
     const title = `【紧急预警】敏感舆情:${inc.title}`;
     const deadline = `签收预警 截止:${formatBeijing(ackDue)}(北京时间)`;
-    const timeline = `http://reporting.example.cn/v1/incidents/${inc.id}/timeline`;
+    const timeline = `http://reporting.example.org/v1/incidents/${inc.id}/timeline`;
 
     const [hook] = http.at('warn-hook', 'webhook');
     expect(hook).toMatchObject({ status: 200 });
@@ -219,7 +223,7 @@ describe('a warning reaches a unit on every kind of channel', () => {
       attempt: 1,
       title,
       to: { unitId: u.id, unitName: u.name, roles: ['responsible_department'] },
-      links: { source: inc.url, timeline, tasks: `http://dispatch.example.cn/v1/tasks?unit=${u.id}` },
+      links: { source: inc.url, timeline, tasks: `http://dispatch.example.org/v1/tasks?unit=${u.id}` },
       dueAt: ackDue,
     });
     expect(hook!.json.text).toContain(deadline);
@@ -476,6 +480,7 @@ describe('delivery: retries, dead letters, slow endpoints', () => {
 describe('contact data', () => {
   it('never appears in events, the audit log or the logs', async () => {
     expect(contactData.length).toBeGreaterThan(10);
+    contactData.push(secretsKey);
     const outbox = JSON.stringify(await t.db.selectFrom('outbox').select('payload').execute());
     const audit = JSON.stringify(await t.db.selectFrom('auditLog').select(['before', 'after']).execute());
     const logged = logs.join('');

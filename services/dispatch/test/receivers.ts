@@ -5,7 +5,7 @@
  * server. Each records what arrived and when.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
@@ -33,7 +33,25 @@ export interface Endpoint {
   down?: boolean;
   /** Answer this late. */
   delayMs?: number;
+  /** Answer 302 to this location instead. */
+  redirectTo?: string;
+  /** Answer 200 with this many bytes of body (streamed, as fast as the client reads). */
+  hugeBodyBytes?: number;
 }
+
+/** What became of a huge answer: how much was written before the client went away, and whether it ever finished. */
+export interface HugeAnswer {
+  readonly path: string;
+  written: number;
+  finished: boolean;
+  closed: boolean;
+}
+
+/**
+ * The receivers listen on loopback, which the outbound policy refuses by default:
+ * a test that sends to them lists it in NOTIFY_ALLOW_HOSTS.
+ */
+export const RECEIVER_ALLOW_HOSTS = '127.0.0.1';
 
 /** The replay window docs/webhooks.md documents. */
 export const TOLERANCE_SECONDS = 300;
@@ -50,6 +68,7 @@ function safeEqual(a: string, b: string): boolean {
 
 export class HttpReceiver {
   readonly arrivals: Arrival[] = [];
+  readonly hugeAnswers: HugeAnswer[] = [];
   /** Event ids each webhook endpoint processed (once each: duplicates are acknowledged, not processed). */
   readonly processed = new Map<string, string[]>();
   private readonly endpoints = new Map<string, Endpoint>();
@@ -79,7 +98,9 @@ export class HttpReceiver {
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         const url = new URL(req.url ?? '/', this.url);
-        void this.answer(url, req.headers, body).then(({ status, reply, note }) => {
+        const e = this.endpoints.get(url.pathname);
+        if (e?.hugeBodyBytes) return this.answerHuge(url, req.headers, body, res, e.hugeBodyBytes);
+        void this.answer(url, req.headers, body).then(({ status, reply, note, location }) => {
           let json: unknown;
           try {
             json = JSON.parse(body);
@@ -87,13 +108,31 @@ export class HttpReceiver {
             json = undefined;
           }
           this.arrivals.push({ at: Date.now(), path: url.pathname, query: url.searchParams, headers: req.headers, body, json, status, ...(note ? { note } : {}) });
-          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+          res.writeHead(status, { 'content-type': 'application/json', ...(location ? { location } : {}) }).end(JSON.stringify(reply));
         });
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
+  }
+
+  /** 200 with `bytes` of JSON-looking body, written as the client reads it; records how far it got. */
+  private answerHuge(url: URL, headers: IncomingHttpHeaders, body: string, res: ServerResponse, bytes: number): void {
+    const record: HugeAnswer = { path: url.pathname, written: 0, finished: false, closed: false };
+    this.hugeAnswers.push(record);
+    this.arrivals.push({ at: Date.now(), path: url.pathname, query: url.searchParams, headers, body, json: undefined, status: 200 });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    res.on('close', () => (record.closed = true));
+    const pump = () => {
+      while (record.written < bytes && !record.closed) {
+        record.written += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      if (!record.closed) res.end(() => (record.finished = true));
+    };
+    pump();
   }
 
   async stop(): Promise<void> {
@@ -122,10 +161,11 @@ export class HttpReceiver {
     return { status: 200 };
   }
 
-  private async answer(url: URL, headers: IncomingHttpHeaders, body: string): Promise<{ status: number; reply: unknown; note?: string }> {
+  private async answer(url: URL, headers: IncomingHttpHeaders, body: string): Promise<{ status: number; reply: unknown; note?: string; location?: string }> {
     const e = this.endpoints.get(url.pathname);
     if (!e) return { status: 404, reply: { error: 'no such endpoint' } };
     if (e.delayMs) await new Promise((r) => setTimeout(r, e.delayMs));
+    if (e.redirectTo) return { status: 302, reply: { moved: true }, location: e.redirectTo };
     if (e.down || (e.failTimes ?? 0) > 0) {
       if (e.failTimes) e.failTimes -= 1;
       return { status: e.failStatus ?? 503, reply: { error: 'unavailable' } };

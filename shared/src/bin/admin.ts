@@ -4,6 +4,7 @@
  *   dev-client [key]              create the development client with every scope (not in production)
  *   create-client <id> <name> <scopes,comma,separated> [unitId]   prints the new key once
  *   revoke-client <id>
+ *   rotate-secrets                reseal every channel secret under SECRETS_KEY (after moving the old key to SECRETS_OLD_KEYS)
  */
 import { sql } from 'kysely';
 import { createApiClient, SCOPES, type Scope } from '../auth/api-keys';
@@ -11,6 +12,8 @@ import { recordAudit } from '../audit/audit';
 import { loadConfigOrExit } from '../config/config';
 import { createDb } from '../db/database';
 import { ensureDatabase, migrateToLatest } from '../db/migrate';
+import { resealChannelSecrets } from '../secrets/channel-secrets';
+import { secretBoxFromConfig } from '../secrets/secret-box';
 
 const OPERATOR = { id: 'system:admin-cli', kind: 'system' as const };
 
@@ -64,8 +67,24 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`revoked ${id}\n`);
         return 0;
       }
+      case 'rotate-secrets': {
+        if (!config.SECRETS_KEY) {
+          process.stderr.write('refused: set SECRETS_KEY to the new key and list the previous one in SECRETS_OLD_KEYS\n');
+          return 2;
+        }
+        const box = secretBoxFromConfig(config);
+        const outcome = await resealChannelSecrets(db, box, 'all');
+        const counts = { keyId: box.keyId, sealed: outcome.sealed, resealed: outcome.resealed, current: outcome.current, unreadable: outcome.unreadable.length };
+        await recordAudit(db, { actor: OPERATOR, action: 'secrets.rotated', entity: 'notification_channels', entityId: 'secret', after: counts });
+        process.stdout.write(`secrets under key ${box.keyId}: ${outcome.sealed} sealed from plaintext, ${outcome.resealed} resealed from old keys, ${outcome.current} already current\n`);
+        if (outcome.unreadable.length) {
+          process.stderr.write(`no configured key opens the secret of: ${outcome.unreadable.join(', ')} (add its key to SECRETS_OLD_KEYS, or give the channel a new secret)\n`);
+          return 1;
+        }
+        return 0;
+      }
       default:
-        process.stderr.write('commands: migrate | dev-client [key] | create-client <id> <name> <scopes> [unitId] | revoke-client <id>\n');
+        process.stderr.write('commands: migrate | dev-client [key] | create-client <id> <name> <scopes> [unitId] | revoke-client <id> | rotate-secrets\n');
         return 2;
     }
   } finally {

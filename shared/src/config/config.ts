@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { decodeOldSecretsKeys, decodeSecretsKey } from '../secrets/secret-box';
+import { validAllowHosts } from './allow-hosts';
 
 /**
  * Configuration from the environment, validated once at start. Defaults suit the
@@ -51,10 +53,10 @@ export const ConfigSchema = z.object({
   /** How often the outbox relay looks for work it was not woken for (ms). */
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
 
-  /** The SMTP relay e-mail notifications go through, e.g. `smtps://user:pass@mail.example.cn`; unset: e-mail deliveries fail and wait for an operator. */
+  /** The SMTP relay e-mail notifications go through, e.g. `smtps://user:pass@mail.example.org`; unset: e-mail deliveries fail and wait for an operator. */
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL').optional(),
   /** Sender of e-mail notifications. */
-  SMTP_FROM: z.string().min(3).default('舆情应急处置平台 <yuqing-noreply@example.cn>'),
+  SMTP_FROM: z.string().min(3).default('舆情应急处置平台 <yuqing-noreply@example.org>'),
   /** How long one delivery attempt may take before it counts as failed (ms). */
   NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Attempts before a delivery becomes a dead letter (an operator can retry it). */
@@ -67,6 +69,21 @@ export const ConfigSchema = z.object({
   NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
   /** How often the delivery worker looks for due work it was not woken for (ms). */
   NOTIFY_POLL_MS: z.coerce.number().int().min(10).default(500),
+  /**
+   * Exceptions to the outbound address rules: webhooks and robots may not point at
+   * loopback, private, link-local, CGNAT, multicast or metadata addresses unless
+   * listed here (comma-separated host names, IPs, `host:port` or CIDRs, e.g.
+   * `hooks.internal, 10.20.0.0/16`). Tests list `127.0.0.1` for their receivers.
+   */
+  NOTIFY_ALLOW_HOSTS: z.string().default('').refine(validAllowHosts, 'comma-separated host names, IPs, host:port or CIDR ranges'),
+
+  /** Key that seals channel secrets at rest (AES-256-GCM): base64 of 32 random bytes. Required in production. */
+  SECRETS_KEY: z
+    .string()
+    .refine((k) => decodeSecretsKey(k) !== undefined, 'base64 of 32 bytes, e.g. `openssl rand -base64 32`')
+    .optional(),
+  /** Keys used before (comma-separated, same form), still opened until `admin.js rotate-secrets` reseals under SECRETS_KEY. */
+  SECRETS_OLD_KEYS: z.string().default('').refine((k) => decodeOldSecretsKeys(k) !== undefined, 'comma-separated base64 keys of 32 bytes'),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

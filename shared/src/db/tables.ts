@@ -242,7 +242,7 @@ export interface NotificationChannelsTable {
   label: string | null;
   /** The webhook or robot URL, or the e-mail address. */
   address: string;
-  /** Signs generic webhooks (HMAC-SHA256); DingTalk's 加签 secret. */
+  /** Signs generic webhooks (HMAC-SHA256); DingTalk's 加签 secret. Sealed (`v1:…`, shared/src/secrets/secret-box.ts), opened only to send. */
   secret: string | null;
   enabled: Generated<boolean>;
   createdAt: GeneratedTimestamp;

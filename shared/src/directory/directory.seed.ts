@@ -124,7 +124,7 @@ export function dutyPlaceholders(units: readonly SeedUnit[]): SeedPerson[] {
       name: `${unit.name}值班员(示例)`,
       title: '24小时值班(示例)',
       roles: [...new Set([...byKind, ...routed])],
-      contacts: { email: `duty.${unit.id}@example.cn`, phone: '0451-0000-0000' },
+      contacts: { email: `duty.${unit.id}@example.org`, phone: '0451-0000-0000' },
       onDuty: true,
     };
   });

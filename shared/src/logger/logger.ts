@@ -26,9 +26,13 @@ export const REDACT_PATHS = [
   'DATABASE_URL',
   'DEV_API_KEY',
   'SMTP_URL',
+  'SECRETS_KEY',
+  'SECRETS_OLD_KEYS',
   'config.DATABASE_URL',
   'config.DEV_API_KEY',
   'config.SMTP_URL',
+  'config.SECRETS_KEY',
+  'config.SECRETS_OLD_KEYS',
 ];
 
 /** The one logger factory: JSON lines in production, readable lines in development. */

@@ -1,6 +1,7 @@
 /**
  * Appends the figures of the last fault-injection and bad-input runs
- * (.data/reliability/*.json, written by test/faults and test/fuzz) to RELIABILITY.md.
+ * (.data/reliability/*.json, written by test/faults and test/fuzz) to RELIABILITY.md,
+ * and of the outbound-address run (test/fuzz/outbound.test.ts) when there is one.
  * Run through `npm run reliability`, which runs both suites first.
  */
 import { execSync } from 'node:child_process';
@@ -32,9 +33,32 @@ const dir = path.join(REPO_ROOT, '.data', 'reliability');
 const read = <T>(file: string): T | undefined => (existsSync(path.join(dir, file)) ? (JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as T) : undefined);
 const faults = read<{ at: string; scenarios: Scenario[] }>('faults.json');
 const badInput = read<{ at: string; outcomes: Record<string, Record<string, number>> }>('bad-input.json');
+/** Optional: older runs and partial ones have no outbound figures. */
+const outbound = read<{ at: string; outcomes: Record<string, Record<string, number>> }>('outbound.json');
 if (!faults || !badInput) {
   process.stderr.write('no results in .data/reliability: run `npm run reliability`\n');
   process.exit(1);
+}
+
+/** Channels pointed at our own network (loopback, private, metadata…), by POST and PATCH: all must be refused. */
+function outboundTable(outcomes: Record<string, Record<string, number>>): string[] {
+  const count = (filter: (status: number) => boolean) =>
+    Object.values(outcomes).reduce((n, byStatus) => n + Object.entries(byStatus).filter(([s]) => filter(Number(s))).reduce((a, [, c]) => a + c, 0), 0);
+  return [
+    '### Outbound',
+    '',
+    'Webhook and robot channels aimed at our own network, by POST /v1/channels and PATCH /v1/channels/<id>.',
+    '',
+    '| category | requests | answers |',
+    '| --- | ---: | --- |',
+    ...Object.entries(outcomes).map(([category, byStatus]) => {
+      const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
+      return `| ${category} | ${total} | ${Object.entries(byStatus).map(([status, n]) => `${status}: ${n}`).join(', ')} |`;
+    }),
+    '',
+    `Accepted: **${count((s) => s < 400)}** of ${count(() => true)}; database rows changed by refused requests: 0 (asserted).`,
+    '',
+  ];
 }
 
 const commit = execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim();
@@ -68,6 +92,7 @@ const lines: string[] = [
   '',
   `5xx answers: ${Object.values(badInput.outcomes).reduce((n, byStatus) => n + Object.entries(byStatus).filter(([s]) => Number(s) >= 500).reduce((a, [, c]) => a + c, 0), 0)}; database rows changed by refused requests: 0 (asserted).`,
   '',
+  ...(outbound ? outboundTable(outbound.outcomes) : []),
 ];
 appendFileSync(path.join(REPO_ROOT, 'RELIABILITY.md'), lines.join('\n'));
 process.stdout.write(`appended the run of ${faults.at} to RELIABILITY.md\n`);

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database, Db, NotificationChannelRow } from '@yuqing/shared';
 
 type Executor = Db | Transaction<Database>;
@@ -35,6 +35,20 @@ export async function enabledChannels(db: Executor, unitId: string, personIds: r
     .where((eb) => (personIds.length ? eb.or([eb('unitId', '=', unitId), eb('personId', 'in', [...personIds])]) : eb('unitId', '=', unitId)))
     .orderBy('id')
     .execute();
+}
+
+type Owner = { readonly unitId: string } | { readonly personId: string };
+
+/** Serialises channel changes of one owner until the transaction ends, so two identical requests cannot both pass the duplicate check. */
+export async function lockOwnerChannels(trx: Transaction<Database>, owner: Owner): Promise<void> {
+  const key = 'unitId' in owner ? `unit:${owner.unitId}` : `person:${owner.personId}`;
+  await sql`select pg_advisory_xact_lock(hashtext(${`notification_channels:${key}`}))`.execute(trx);
+}
+
+/** The owner's channels with their addresses, for the duplicate check. */
+export async function channelsOfOwner(db: Executor, owner: Owner): Promise<Pick<NotificationChannelRow, 'id' | 'kind' | 'address'>[]> {
+  const q = db.selectFrom('notificationChannels').select(['id', 'kind', 'address']);
+  return ('unitId' in owner ? q.where('unitId', '=', owner.unitId) : q.where('personId', '=', owner.personId)).execute();
 }
 
 export async function insertChannel(

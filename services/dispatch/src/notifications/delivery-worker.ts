@@ -19,6 +19,8 @@ export interface DeliveryWorkerOptions {
   readonly concurrency: number;
   /** How often to look for due work nobody woke us for. */
   readonly pollMs: number;
+  /** The channel's secret in plaintext, from what the row stores (sealed); throws a DeliveryFailure when it cannot. */
+  readonly openSecret: (stored: string, channelId: string) => string;
   /** After an outcome and its `notified` event commit (wakes the event relay). */
   readonly onOutcome?: () => void;
 }
@@ -128,7 +130,9 @@ export class DeliveryWorker {
           attempt: row.attempts,
           message: row.message as unknown as NoticeMessage,
         };
-        const result = await withDeadline(sender.send(outgoing, { kind: channel.kind as ChannelKind, address: channel.address, secret: channel.secret }, signal), signal);
+        // Opened here, for this attempt only: nothing else ever holds a secret in plaintext.
+        const secret = channel.secret === null ? null : o.openSecret(channel.secret, channel.id);
+        const result = await withDeadline(sender.send(outgoing, { kind: channel.kind as ChannelKind, address: channel.address, secret }, signal), signal);
         statusCode = result.statusCode;
       } catch (err) {
         failure = err instanceof DeliveryFailure ? err : networkFailure(err, signal);

@@ -51,10 +51,56 @@ export interface NoticeInput {
   /** The recipient unit's tasks that the event opened, with their deadlines (for a warning). */
   readonly unitTasks: readonly { readonly kind: TaskKind; readonly dueAt?: string }[];
   readonly links: { readonly timeline: string; readonly tasks: string };
+  /** Our own public base URLs (DISPATCH_PUBLIC_URL, REPORTING_PUBLIC_URL): the only places robot messages link to. */
+  readonly ownBases: readonly string[];
   readonly unitNames: (id: string) => string | undefined;
 }
 
 const MAX_TITLE = 120;
+
+/** Line breaks, tabs and other control characters, which would start a new markdown block or a forged line. */
+const BREAKS = /[\s\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
+/** A field meant for one line, on one line. */
+export function oneLine(text: string): string {
+  return text.replace(BREAKS, ' ').trim();
+}
+
+/**
+ * ASCII characters that mean something to markdown (links, emphasis, headings,
+ * lists, quotes, HTML) or to link detectors (`://`, `www.`, `@`). Robots differ
+ * in which backslash escapes they honour, so these become their full-width forms
+ * (U+FF01…U+FF5E), which read the same in Chinese text and mean nothing.
+ */
+const MARKDOWN_ACTIVE = /[\\`*_{}[\]()#+\-.!|<>~&@:=]/g;
+
+/** Text from outside (titles, names, reasons, the source URL) made inert for robot markdown, on one line. */
+export function inertMarkdown(text: string): string {
+  return oneLine(text).replace(MARKDOWN_ACTIVE, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+}
+
+/** True when `url` lies under one of our own public base URLs (same origin, under its path). */
+function isOwnUrl(url: string, bases: readonly string[]): boolean {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return false;
+  }
+  return bases.some((base) => {
+    const b = new URL(base);
+    const path = b.pathname.endsWith('/') ? b.pathname : `${b.pathname}/`;
+    return target.origin === b.origin && `${target.pathname}/`.startsWith(path);
+  });
+}
+
+/** A markdown link to one of our own pages; anything else is shown as inert text, never as a link. */
+function ownLink(label: string, url: string, bases: readonly string[]): string {
+  if (!isOwnUrl(url, bases)) return `${label}:${inertMarkdown(url)}`;
+  // Characters that could close the link target or open another link are percent-encoded.
+  const target = new URL(url).href.replace(/[()[\]<>'"`\\ ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return `[${label}](${target})`;
+}
 
 function heading(event: NotifyingEvent): string {
   switch (event.type) {
@@ -94,12 +140,20 @@ function deadlineLine(kind: TaskKind, dueAt: string, late?: number): string {
  * Renders the Chinese message for one recipient of an event: heading by kind and
  * tier (预警 / 紧急预警 / 催办 / 督办 / 超时预警), the incident's title, the event
  * as the timeline says it, the deadlines in Beijing time and the links.
+ *
+ * Titles, names and reasons come from outside (the monitoring platform, the
+ * directory), so in the robots' markdown each is made inert: on one line, its
+ * markdown characters neutralised, and only our own pages are links (the
+ * incident's source URL is shown as text). The plain text keeps them as they are,
+ * each on one line.
  */
 export function renderNotice(input: NoticeInput): NoticeMessage {
   const { event, incident, to } = input;
-  const title = `【${heading(event)}】${TIER_LABELS[event.tier]}:${incident.title}`.slice(0, MAX_TITLE);
+  const prefix = `【${heading(event)}】${TIER_LABELS[event.tier]}:`;
+  const title = `${prefix}${oneLine(incident.title)}`.slice(0, MAX_TITLE);
   const summary = describeEvent(event, input.unitNames);
-  const whom = `${NOTICE_LABELS.recipient}:${to.personName ? `${to.personName},` : ''}${to.unitName}(${to.roles.map((r) => ROLE_LABELS[r]).join('、')})`;
+  const roles = to.roles.map((r) => ROLE_LABELS[r]).join('、');
+  const whom = (name: (text: string) => string) => `${NOTICE_LABELS.recipient}:${to.personName ? `${name(to.personName)},` : ''}${name(to.unitName)}(${roles})`;
 
   let deadlines: string[];
   let dueAt: string | undefined;
@@ -114,24 +168,28 @@ export function renderNotice(input: NoticeInput): NoticeMessage {
 
   const sourceUrl = event.type === 'dispatched' ? event.data.link : incident.sourceUrl;
   const links = { ...(sourceUrl ? { source: sourceUrl } : {}), timeline: input.links.timeline, tasks: input.links.tasks };
-  const linkLines = [
-    ...(links.source ? [`${NOTICE_LABELS.source}:${links.source}`] : []),
+  const accountable = input.accountable && event.type !== 'dispatched' ? input.accountable.unitName : undefined;
+  const text = [
+    title,
+    oneLine(summary),
+    ...(accountable !== undefined ? [`${NOTICE_LABELS.accountable}:${oneLine(accountable)}`] : []),
+    whom(oneLine),
+    ...deadlines,
+    ...(links.source ? [`${NOTICE_LABELS.source}:${oneLine(links.source)}`] : []),
     `${NOTICE_LABELS.timeline}:${links.timeline}`,
     `${NOTICE_LABELS.unitTasks}:${links.tasks}`,
-  ];
-  const accountable = input.accountable && event.type !== 'dispatched' ? [`${NOTICE_LABELS.accountable}:${input.accountable.unitName}`] : [];
-  const text = [title, summary, ...accountable, whom, ...deadlines, ...linkLines].join('\n');
+  ].join('\n');
   const markdown = [
-    `### ${title}`,
-    `> ${summary}`,
-    ...accountable.map((line) => `> **${line}**`),
-    `> ${whom}`,
+    `### ${`${prefix}${inertMarkdown(incident.title)}`.slice(0, MAX_TITLE)}`,
+    `> ${inertMarkdown(summary)}`,
+    ...(accountable !== undefined ? [`> **${NOTICE_LABELS.accountable}:${inertMarkdown(accountable)}**`] : []),
+    `> ${whom(inertMarkdown)}`,
     ...deadlines.map((d) => `- ${d}`),
     '',
     [
-      ...(links.source ? [`[${NOTICE_LABELS.source}](${links.source})`] : []),
-      `[${NOTICE_LABELS.timeline}](${links.timeline})`,
-      `[${NOTICE_LABELS.unitTasks}](${links.tasks})`,
+      ...(links.source ? [`${NOTICE_LABELS.source}:${inertMarkdown(links.source)}`] : []),
+      ownLink(NOTICE_LABELS.timeline, links.timeline, input.ownBases),
+      ownLink(NOTICE_LABELS.unitTasks, links.tasks, input.ownBases),
     ].join(' | '),
   ].join('\n');
   return { title, text, markdown, to, ...(dueAt ? { dueAt } : {}), links };

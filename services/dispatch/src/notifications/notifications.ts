@@ -1,9 +1,24 @@
-import { createEventRelay, type ChannelKind, type Config, type Db, type EventBus, type Logger } from '@yuqing/shared';
+import {
+  channelSecretContext,
+  createEventRelay,
+  isSealed,
+  secretBoxFromConfig,
+  SecretUnreadable,
+  type ChannelKind,
+  type Config,
+  type Db,
+  type EventBus,
+  type Logger,
+  type SecretBox,
+} from '@yuqing/shared';
 import { DeliveryWorker } from './delivery-worker';
+import { createOutboundPolicy } from './outbound/address-policy';
+import type { Resolver } from './outbound/destination';
+import { createGuardedAgent } from './outbound/guarded-agent';
 import { createDeliveryPlanner, type DeliveryPlanner } from './planner';
 import { createEmailSender } from './senders/email';
 import { createDingtalkSender, createWecomSender } from './senders/robots';
-import type { Sender } from './senders/sender';
+import { DeliveryFailure, type Sender } from './senders/sender';
 import { createWebhookSender } from './senders/webhook';
 
 export interface Notifications {
@@ -28,21 +43,55 @@ export type NotificationSettings = Pick<
   | 'NOTIFY_ENDPOINT_CONCURRENCY'
   | 'NOTIFY_CONCURRENCY'
   | 'NOTIFY_POLL_MS'
+  | 'NOTIFY_ALLOW_HOSTS'
   | 'OUTBOX_POLL_MS'
+  | 'NODE_ENV'
+  | 'SECRETS_KEY'
+  | 'SECRETS_OLD_KEYS'
 >;
+
+/**
+ * Opens a channel's stored secret for one attempt. A plaintext secret from
+ * before encryption is still used (dispatch seals those at start; one written by
+ * an older process during a rolling update would otherwise stop its deliveries).
+ */
+function secretOpener(box: SecretBox, log: Logger): (stored: string, channelId: string) => string {
+  let warned = false;
+  return (stored, channelId) => {
+    if (!isSealed(stored)) {
+      if (!warned) log.warn({ channelId }, 'a channel secret is still in plaintext: restart dispatch or run admin.js rotate-secrets to seal it');
+      warned = true;
+      return stored;
+    }
+    try {
+      return box.open(stored, channelSecretContext(channelId));
+    } catch (err) {
+      if (err instanceof SecretUnreadable) throw new DeliveryFailure('secret unreadable', false);
+      throw err;
+    }
+  };
+}
 
 /**
  * Notifications in the dispatch process: the planner the consumer calls, the
  * delivery worker, and an event relay so that each outcome's `notified` event
  * reaches the timeline without waiting for the worker's relay to poll.
  */
-export function createNotifications(deps: { db: Db; config: NotificationSettings; log: Logger; bus: () => EventBus | undefined }): Notifications {
+export function createNotifications(deps: {
+  db: Db;
+  config: NotificationSettings;
+  log: Logger;
+  bus: () => EventBus | undefined;
+  /** How host names are resolved before connecting (the system resolver; tests stand in a name server). */
+  resolve?: Resolver;
+}): Notifications {
   const { db, config, log } = deps;
   const relay = createEventRelay({ db, bus: deps.bus, log, pollMs: config.OUTBOX_POLL_MS });
+  const agent = createGuardedAgent(createOutboundPolicy(config.NOTIFY_ALLOW_HOSTS), { ...(deps.resolve ? { resolve: deps.resolve } : {}), connectTimeoutMs: config.NOTIFY_TIMEOUT_MS });
   const senders: Record<ChannelKind, Sender> = {
-    webhook: createWebhookSender(),
-    wecom: createWecomSender(),
-    dingtalk: createDingtalkSender(),
+    webhook: createWebhookSender(agent),
+    wecom: createWecomSender(agent),
+    dingtalk: createDingtalkSender(agent),
     email: createEmailSender({ url: config.SMTP_URL, from: config.SMTP_FROM, timeoutMs: config.NOTIFY_TIMEOUT_MS }),
   };
   const worker = new DeliveryWorker({
@@ -55,6 +104,7 @@ export function createNotifications(deps: { db: Db; config: NotificationSettings
     endpointConcurrency: config.NOTIFY_ENDPOINT_CONCURRENCY,
     concurrency: config.NOTIFY_CONCURRENCY,
     pollMs: config.NOTIFY_POLL_MS,
+    openSecret: secretOpener(secretBoxFromConfig(config), log),
     onOutcome: () => relay.wake(),
   });
   const plan = createDeliveryPlanner({ links: { dispatch: config.DISPATCH_PUBLIC_URL, reporting: config.REPORTING_PUBLIC_URL } });
@@ -71,6 +121,7 @@ export function createNotifications(deps: { db: Db; config: NotificationSettings
       await worker.stop();
       await relay.stop();
       await Promise.all(Object.values(senders).map((s) => s.close?.()));
+      await agent.close();
     },
   };
   return notifications;

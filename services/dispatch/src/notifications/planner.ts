@@ -120,6 +120,7 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
           ...(accountable ? { accountable } : {}),
           unitTasks: unitTasks.map((t) => ({ kind: t.kind, ...(t.dueAt ? { dueAt: t.dueAt } : {}) })),
           links,
+          ownBases: [dispatchUrl, reportingUrl],
           unitNames: (id) => names.get(id),
         });
         rows.push({

@@ -4,6 +4,7 @@ import * as seed from './2026-11-28T0002-seed-directory-and-policy';
 import * as reportingIndexes from './2026-11-28T0101-reporting-console-indexes';
 import * as dispatchNotifications from './2026-11-28T0201-dispatch-duty-and-notifications';
 import * as actionKeysAndReports from './2026-12-01T0001-action-keys-and-reports';
+import * as reservedExampleDomains from './2026-12-01T1001-reserved-example-domains';
 
 /**
  * Every migration, by name (timestamp and purpose). Listed statically so that the
@@ -15,4 +16,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T0101-reporting-console-indexes': reportingIndexes,
   '2026-11-28T0201-dispatch-duty-and-notifications': dispatchNotifications,
   '2026-12-01T0001-action-keys-and-reports': actionKeysAndReports,
+  '2026-12-01T1001-reserved-example-domains': reservedExampleDomains,
 };

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { Dispatcher } from 'undici';
 import { DELIVERY_HEADERS, DeliveryFailure, expectSuccess, postJson, type ChannelTarget, type Outgoing, type Sender } from './sender';
 
 /** WeCom caps a markdown message at 4096 bytes of UTF-8. */
@@ -48,21 +49,23 @@ export function dingtalkSignedUrl(address: string, secret: string, now = Date.no
   return url.toString();
 }
 
-export function createWecomSender(): Sender {
+/** A WeCom group robot, sent through `dispatcher` (the guarded agent). */
+export function createWecomSender(dispatcher: Dispatcher): Sender {
   return {
     async send(d: Outgoing, channel: ChannelTarget, signal: AbortSignal) {
-      const { status, text } = await postJson(channel.address, wecomBody(d), dedupeHeaders(d), signal);
+      const { status, text } = await postJson(dispatcher, channel.address, wecomBody(d), dedupeHeaders(d), signal);
       expectRobotOk(status, text);
       return { statusCode: status };
     },
   };
 }
 
-export function createDingtalkSender(): Sender {
+/** A DingTalk group robot, signed (加签) when the channel has a secret; sent through `dispatcher`. */
+export function createDingtalkSender(dispatcher: Dispatcher): Sender {
   return {
     async send(d: Outgoing, channel: ChannelTarget, signal: AbortSignal) {
       const url = channel.secret ? dingtalkSignedUrl(channel.address, channel.secret) : channel.address;
-      const { status, text } = await postJson(url, dingtalkBody(d), dedupeHeaders(d), signal);
+      const { status, text } = await postJson(dispatcher, url, dingtalkBody(d), dedupeHeaders(d), signal);
       expectRobotOk(status, text);
       return { statusCode: status };
     },

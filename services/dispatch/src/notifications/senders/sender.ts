@@ -1,5 +1,7 @@
+import { request, type Dispatcher } from 'undici';
 import type { ChannelKind, Tier } from '@yuqing/shared';
 import type { NoticeMessage } from '../notice';
+import { isBlockedAddress } from '../outbound/guarded-agent';
 
 /** One attempt of one delivery, as a sender sees it. */
 export interface Outgoing {
@@ -17,6 +19,7 @@ export interface Outgoing {
 export interface ChannelTarget {
   readonly kind: ChannelKind;
   readonly address: string;
+  /** The secret in plaintext, opened for this attempt only. */
   readonly secret: string | null;
 }
 
@@ -54,6 +57,8 @@ export const DELIVERY_HEADERS = {
 
 /** A failure of the network or of the time allowed, never with the address in it. */
 export function networkFailure(err: unknown, signal: AbortSignal): DeliveryFailure {
+  // The outbound policy refused the address: trying again reaches the same one.
+  if (isBlockedAddress(err)) return new DeliveryFailure('blocked address', false);
   const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string } };
   if (signal.aborted || e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.cause?.name === 'TimeoutError') return new DeliveryFailure('timeout', true);
   const code = e?.cause?.code ?? e?.code;
@@ -65,28 +70,41 @@ export function retryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 425 || status === 429;
 }
 
-/** POSTs a JSON body; answers the status and (up to 64 KiB of) the body text. */
-export async function postJson(url: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; text: string }> {
-  let res: Response;
+/** The most of an answer's body that is read: robots answer a line of JSON, webhooks need not answer anything. */
+export const MAX_ANSWER_BYTES = 65_536;
+
+/** Reads a body up to `max` bytes and drops the connection past that, however much the receiver would send. */
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const room = max - size;
+    chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+    size += Math.min(chunk.length, room);
+    // Leaving the loop destroys the stream, which aborts the rest of the answer.
+    if (size >= max) break;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * POSTs a JSON body through `dispatcher` (the guarded agent); answers the status
+ * and up to MAX_ANSWER_BYTES of the body. Redirects are not followed: a 3xx is
+ * the answer, and a failure (a receiver that moved must be reconfigured).
+ */
+export async function postJson(dispatcher: Dispatcher, url: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; text: string }> {
   try {
-    res = await fetch(url, {
+    const res = await request(url, {
+      dispatcher,
       method: 'POST',
       headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'yuqing-dispatch/0.1', ...headers },
       body,
       signal,
-      // A receiver that moved must be reconfigured, not followed blindly.
-      redirect: 'manual',
     });
+    return { status: res.statusCode, text: await readCapped(res.body, MAX_ANSWER_BYTES) };
   } catch (err) {
     throw networkFailure(err, signal);
   }
-  let text = '';
-  try {
-    text = (await res.text()).slice(0, 65_536);
-  } catch (err) {
-    throw networkFailure(err, signal);
-  }
-  return { status: res.status, text };
 }
 
 /** Throws unless the answer is a 2xx. */

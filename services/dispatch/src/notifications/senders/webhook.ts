@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { Dispatcher } from 'undici';
 import { DELIVERY_HEADERS, expectSuccess, postJson, type ChannelTarget, type Outgoing, type Sender } from './sender';
 
 /**
@@ -30,8 +31,8 @@ export function webhookBody(d: Outgoing, sentAt: Date): string {
   });
 }
 
-/** A generic HTTPS webhook, signed with the channel's secret when it has one. */
-export function createWebhookSender(): Sender {
+/** A generic HTTPS webhook, signed with the channel's secret when it has one; sent through `dispatcher` (the guarded agent). */
+export function createWebhookSender(dispatcher: Dispatcher): Sender {
   return {
     async send(d: Outgoing, channel: ChannelTarget, signal: AbortSignal) {
       const now = new Date();
@@ -44,7 +45,7 @@ export function createWebhookSender(): Sender {
         [DELIVERY_HEADERS.timestamp]: String(timestamp),
         ...(channel.secret ? { [DELIVERY_HEADERS.signature]: webhookSignature(channel.secret, timestamp, body) } : {}),
       };
-      const { status } = await postJson(channel.address, body, headers, signal);
+      const { status } = await postJson(dispatcher, channel.address, body, headers, signal);
       expectSuccess(status);
       return { statusCode: status };
     },

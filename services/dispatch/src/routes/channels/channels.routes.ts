@@ -1,11 +1,24 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CHANNEL_KIND_LABELS, recordAudit, type ChannelKind, type Db } from '@yuqing/shared';
-import { actorOf, problemResponses, problems } from '@yuqing/http-kit';
+import { CHANNEL_KIND_LABELS, channelSecretContext, recordAudit, type ChannelKind, type Db, type SecretBox } from '@yuqing/shared';
+import { actorOf, isCityAdmin, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
 import { findPerson } from '../../directory/person.repository';
 import { findUnit } from '../../directory/unit.repository';
-import { deleteChannel, findChannel, insertChannel, listChannels, summarize, updateChannel, type ChannelSummary } from '../../notifications/channel.repository';
+import {
+  channelsOfOwner,
+  deleteChannel,
+  findChannel,
+  insertChannel,
+  listChannels,
+  lockOwnerChannels,
+  summarize,
+  updateChannel,
+  type ChannelSummary,
+} from '../../notifications/channel.repository';
+import { targetOf, type OutboundPolicy } from '../../notifications/outbound/address-policy';
+import { destinationRefusal, type Resolver } from '../../notifications/outbound/destination';
 import { fieldError } from '../guards';
 import { ChannelListQuery, ChannelListSchema, ChannelParams, ChannelViewSchema, ChannelWithSecretSchema, CreateChannelBody, UpdateChannelBody } from './channels.schemas';
 
@@ -31,8 +44,16 @@ const auditOf = (c: ChannelSummary) => ({ id: c.id, unitId: c.unitId, personId: 
 
 const newSecret = () => randomBytes(32).toString('base64url');
 
-/** The address must suit the kind: an http(s) URL for webhooks and robots, an e-mail address for e-mail. */
-function checkAddress(kind: ChannelKind, address: string): void {
+/** What an editor is told when an address points inside: the same whatever the range, so it reveals nothing about our network. */
+export const INTERNAL_ADDRESS_REFUSED = '不允许指向内网或本机地址 (private, loopback and link-local addresses are refused)';
+
+/**
+ * The address must suit the kind: an http(s) URL for webhooks and robots, an
+ * e-mail address for e-mail. A URL must lead to the public internet: its host
+ * may not be, or resolve to, a loopback, private, link-local, CGNAT, multicast
+ * or metadata address unless NOTIFY_ALLOW_HOSTS makes an exception.
+ */
+async function checkAddress(kind: ChannelKind, address: string, outbound: OutboundPolicy, resolve: Resolver | undefined): Promise<void> {
   if (kind === 'email') {
     if (!z.email().safeParse(address).success) throw problems.invalid('not an e-mail address', [fieldError('body.address', 'an e-mail address')]);
     return;
@@ -45,6 +66,23 @@ function checkAddress(kind: ChannelKind, address: string): void {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw problems.invalid('not an http(s) URL', [fieldError('body.address', 'an http(s) URL')]);
   if (url.username || url.password) throw problems.invalid('credentials do not belong in the URL', [fieldError('body.address', 'no user:password@ in the URL')]);
+  if (await destinationRefusal(targetOf(url), outbound, resolve)) throw problems.invalid(INTERNAL_ADDRESS_REFUSED, [fieldError('body.address', 'an address on the public internet')]);
+}
+
+/** The same address written another way (`HTTPS://Host:443/x` and `https://host/x`, upper-case mailbox domains) is the same address. */
+function sameAddress(kind: ChannelKind, a: string, b: string): boolean {
+  if (kind === 'email') return a.trim().toLowerCase() === b.trim().toLowerCase();
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return a === b;
+  }
+}
+
+/** 409 when the owner already has a channel of this kind and address: repeating a request must not send everything twice. */
+function duplicateOf(kind: ChannelKind, address: string, existing: readonly { id: string; kind: string; address: string }[], except?: string): void {
+  const twin = existing.find((c) => c.id !== except && c.kind === kind && sameAddress(kind, c.address, address));
+  if (twin) throw problems.conflict(`该渠道已存在 (a ${kind} channel with this address exists: ${twin.id})`);
 }
 
 function checkSecret(kind: ChannelKind, secret: string | null | undefined): void {
@@ -56,14 +94,32 @@ function checkSecret(kind: ChannelKind, secret: string | null | undefined): void
  * (docs/webhooks.md), WeCom and DingTalk group robots, e-mail. Addresses and
  * secrets are written here and read only by the sender; answers show neither.
  */
-export const channelRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outbound: OutboundPolicy; resolve?: Resolver }> = async (app, { db, box, outbound, resolve }) => {
+  const seal = (secret: string, channelId: string) => box.seal(secret, channelSecretContext(channelId));
   const tags = ['notifications'];
   const write = app.requireScope('directory:write');
+
+  /** The unit a channel belongs to: its own, or its person's. Its managers edit it (one access policy). */
+  async function ownerUnit(owner: { unitId?: string | null; personId?: string | null }): Promise<string | undefined> {
+    if (owner.unitId) return owner.unitId;
+    return owner.personId ? (await findPerson(db, owner.personId))?.unitId : undefined;
+  }
+  async function requireChannelAccess(request: FastifyRequest, owner: { unitId?: string | null; personId?: string | null }): Promise<void> {
+    const unitId = await ownerUnit(owner);
+    if (unitId) await requireAccess(app.access, request.principal, 'channel.edit', { unitId });
+  }
 
   app.get(
     '/v1/channels',
     { onRequest: write, schema: { tags, summary: 'Notification channels of a unit or person', querystring: ChannelListQuery, response: { 200: ChannelListSchema, ...problemResponses(400, 401, 403) } } },
-    async (request) => ({ items: (await listChannels(db, { ...(request.query.unit ? { unitId: request.query.unit } : {}), ...(request.query.person ? { personId: request.query.person } : {}) })).map(view) }),
+    async (request) => {
+      const q = request.query;
+      // Without a filter: the caller's own unit's channels (every unit's for the city's administrators).
+      const unitId = q.unit ?? (q.person || isCityAdmin(request.principal) ? undefined : request.principal.unitId);
+      if (!unitId && !q.person && !isCityAdmin(request.principal)) throw problems.forbidden('未指明单位:请用 unit 或 person 参数 (name the unit or person)');
+      await requireChannelAccess(request, { unitId: unitId ?? null, personId: q.person ?? null });
+      return { items: (await listChannels(db, { ...(unitId ? { unitId } : {}), ...(q.person ? { personId: q.person } : {}) })).map(view) };
+    },
   );
 
   app.post(
@@ -75,28 +131,34 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
         summary: 'Add a channel: webhook, WeCom or DingTalk robot, e-mail',
         description: 'A webhook channel is always signed: without a `secret` one is generated and shown in this answer only.',
         body: CreateChannelBody,
-        response: { 201: ChannelWithSecretSchema, ...problemResponses(400, 401, 403, 422) },
+        response: { 201: ChannelWithSecretSchema, ...problemResponses(400, 401, 403, 409, 422) },
       },
     },
     async (request, reply) => {
       const b = request.body;
       if (b.unitId && !(await findUnit(db, b.unitId))) throw problems.invalid(`unknown unit ${b.unitId}`, [fieldError('body.unitId', 'no such unit')]);
       if (b.personId && !(await findPerson(db, b.personId))) throw problems.invalid(`unknown person ${b.personId}`, [fieldError('body.personId', 'no such person')]);
-      checkAddress(b.kind, b.address);
+      await requireChannelAccess(request, b);
+      await checkAddress(b.kind, b.address, outbound, resolve);
       checkSecret(b.kind, b.secret);
       const generated = b.kind === 'webhook' && !b.secret ? newSecret() : undefined;
+      const id = `ch-${randomUUID()}`;
+      const owner = b.unitId ? { unitId: b.unitId } : { personId: b.personId! };
       const row = await db.transaction().execute(async (trx) => {
+        await lockOwnerChannels(trx, owner);
+        duplicateOf(b.kind, b.address, await channelsOfOwner(trx, owner));
+        const secret = b.secret ?? generated;
         const created = await insertChannel(trx, {
-          id: `ch-${randomUUID()}`,
+          id,
           unitId: b.unitId ?? null,
           personId: b.personId ?? null,
           kind: b.kind,
           label: b.label ?? null,
           address: b.address,
-          secret: b.secret ?? generated ?? null,
+          secret: secret ? seal(secret, id) : null,
           enabled: b.enabled,
         });
-        await recordAudit(trx, { actor: actorOf(request.principal!), action: 'channel.created', entity: 'channel', entityId: created.id, after: auditOf(summarize(created)), requestId: request.id });
+        await recordAudit(trx, { actor: actorOf(request.principal), action: 'channel.created', entity: 'channel', entityId: created.id, after: auditOf(summarize(created)), requestId: request.id });
         return created;
       });
       return reply.code(201).send({ ...view(summarize(row)), ...(generated ? { secret: generated } : {}) });
@@ -107,33 +169,40 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
     '/v1/channels/:id',
     {
       onRequest: write,
-      schema: { tags, summary: 'Change a channel’s address, secret, label or state', params: ChannelParams, body: UpdateChannelBody, response: { 200: ChannelWithSecretSchema, ...problemResponses(400, 401, 403, 404, 422) } },
+      schema: { tags, summary: 'Change a channel’s address, secret, label or state', params: ChannelParams, body: UpdateChannelBody, response: { 200: ChannelWithSecretSchema, ...problemResponses(400, 401, 403, 404, 409, 422) } },
     },
     async (request) => {
       const before = await findChannel(db, request.params.id);
       if (!before) throw problems.notFound(`channel ${request.params.id}`);
+      await requireChannelAccess(request, before);
       const kind = before.kind as ChannelKind;
       const b = request.body;
-      if (b.address !== undefined) checkAddress(kind, b.address);
+      if (b.address !== undefined) await checkAddress(kind, b.address, outbound, resolve);
       checkSecret(kind, b.secret);
       if (kind === 'webhook' && b.secret === null) throw problems.invalid('a webhook is always signed', [fieldError('body.secret', 'rotate it instead')]);
       if (b.rotateSecret && kind !== 'webhook' && kind !== 'dingtalk') throw problems.invalid(`a ${kind} channel takes no secret`, [fieldError('body.rotateSecret', `not used by ${kind}`)]);
       const generated = b.rotateSecret ? newSecret() : undefined;
+      const newSecretValue = generated ?? b.secret;
       const row = await db.transaction().execute(async (trx) => {
+        if (b.address !== undefined) {
+          const owner = before.unitId ? { unitId: before.unitId } : { personId: before.personId! };
+          await lockOwnerChannels(trx, owner);
+          duplicateOf(kind, b.address, await channelsOfOwner(trx, owner), before.id);
+        }
         const updated = (await updateChannel(trx, before.id, {
           ...(b.address !== undefined ? { address: b.address } : {}),
-          ...(b.secret !== undefined ? { secret: b.secret } : {}),
-          ...(generated ? { secret: generated } : {}),
+          ...(newSecretValue !== undefined ? { secret: newSecretValue === null ? null : seal(newSecretValue, before.id) } : {}),
           ...(b.label !== undefined ? { label: b.label } : {}),
           ...(b.enabled !== undefined ? { enabled: b.enabled } : {}),
         }))!;
         await recordAudit(trx, {
-          actor: actorOf(request.principal!),
+          actor: actorOf(request.principal),
           action: 'channel.updated',
           entity: 'channel',
           entityId: before.id,
           before: auditOf(summarize(before)),
-          after: { ...auditOf(summarize(updated)), addressChanged: b.address !== undefined && b.address !== before.address, secretChanged: updated.secret !== before.secret },
+          // Sealed values differ on every write, so whether the secret changed is what the request asked for.
+          after: { ...auditOf(summarize(updated)), addressChanged: b.address !== undefined && b.address !== before.address, secretChanged: newSecretValue !== undefined && !(newSecretValue === null && before.secret === null) },
           requestId: request.id,
         });
         return updated;
@@ -149,10 +218,13 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       schema: { tags, summary: 'Remove a channel; its waiting deliveries become dead letters', params: ChannelParams, response: { 204: NoContent, ...problemResponses(400, 401, 403, 404) } },
     },
     async (request, reply) => {
+      const channel = await findChannel(db, request.params.id);
+      if (!channel) throw problems.notFound(`channel ${request.params.id}`);
+      await requireChannelAccess(request, channel);
       await db.transaction().execute(async (trx) => {
         const gone = await deleteChannel(trx, request.params.id);
         if (!gone) throw problems.notFound(`channel ${request.params.id}`);
-        await recordAudit(trx, { actor: actorOf(request.principal!), action: 'channel.deleted', entity: 'channel', entityId: gone.id, before: auditOf(summarize(gone)), requestId: request.id });
+        await recordAudit(trx, { actor: actorOf(request.principal), action: 'channel.deleted', entity: 'channel', entityId: gone.id, before: auditOf(summarize(gone)), requestId: request.id });
       });
       return reply.code(204).send(null);
     },
@@ -164,6 +236,7 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
     async (request) => {
       const row = await findChannel(db, request.params.id);
       if (!row) throw problems.notFound(`channel ${request.params.id}`);
+      await requireChannelAccess(request, row);
       return view(summarize(row));
     },
   );

@@ -1,0 +1,212 @@
+/**
+ * Channel secrets at rest: sealed with AES-256-GCM under SECRETS_KEY when written,
+ * opened only to sign a delivery, resealed by `admin.js rotate-secrets`, and
+ * plaintext left from before sealed when dispatch starts. Real database, real
+ * receivers, the real admin command and dispatch process.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { createServer, type App } from '@yuqing/http-kit';
+import {
+  channelSecretContext,
+  createSecretBox,
+  createTemporalClient,
+  isSealed,
+  keyIdOf,
+  loadConfig,
+  resealChannelSecrets,
+  sealedKeyId,
+  secretBoxFromConfig,
+  SecretUnreadable,
+  type IncidentEvent,
+} from '@yuqing/shared';
+import { connectTestBus, createTestDatabase, createTestKey, destroyTestBus, eventually, freePort, REPO_ROOT, startService, testLogger, testNatsOptions, type TestDatabase } from '@yuqing/testkit';
+import { dispatchApp } from '../src/app';
+import { createTaskProjection } from '../src/consumers/task-projection';
+import { createNotifications, type Notifications } from '../src/notifications';
+import { HttpReceiver, RECEIVER_ALLOW_HOSTS } from './receivers';
+import { warnUnit } from './warnings';
+
+const run = promisify(execFile);
+const ADMIN = path.join(REPO_ROOT, 'shared', 'dist', 'bin', 'admin.js');
+
+let t: TestDatabase;
+let http: HttpReceiver;
+let app: App;
+let admin: string;
+const keyA = randomBytes(32).toString('base64');
+const keyB = randomBytes(32).toString('base64');
+const keyC = randomBytes(32).toString('base64');
+/** Every secret this file makes; none may be stored, shown or logged in plaintext. */
+const secrets: string[] = [];
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  http = await new HttpReceiver().start();
+  admin = await createTestKey(t.db, { scopes: ['admin'] });
+  app = createServer({ log: testLogger('dispatch'), bodyLimit: 256 * 1024 });
+  const config = loadConfig({ SECRETS_KEY: keyA, NOTIFY_ALLOW_HOSTS: RECEIVER_ALLOW_HOSTS });
+  await app.register(dispatchApp, { db: t.db, config, temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }), natsConnected: () => true });
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app.close();
+  await http.stop();
+  await t.drop();
+});
+
+const call = (method: 'POST' | 'PATCH', url: string, payload: unknown) => app.inject({ method, url, headers: { authorization: `Bearer ${admin}` }, payload: payload as object });
+
+/** A delivery worker with these keys, for one warning; stopped afterwards so that the next one has the queue to itself. */
+async function deliverWith(keys: { SECRETS_KEY?: string; SECRETS_OLD_KEYS?: string; NODE_ENV?: string }, u: { id: string; name: string }) {
+  const config = loadConfig({ ...keys, NOTIFY_ALLOW_HOSTS: RECEIVER_ALLOW_HOSTS, NOTIFY_POLL_MS: '100', NOTIFY_RETRY_BASE_MS: '100', NOTIFY_MAX_ATTEMPTS: '2' });
+  const notifications: Notifications = createNotifications({ db: t.db, config, log: testLogger('dispatch'), bus: () => undefined }).start();
+  try {
+    const handle = createTaskProjection(t.db, { plan: notifications.plan, onDeliveriesQueued: () => notifications.wake() });
+    return await warnUnit(t, (event: IncidentEvent) => handle([event]), u);
+  } finally {
+    await notifications.stop();
+  }
+}
+
+let seq = 0;
+/** A unit with a signed webhook and a signed DingTalk robot on the receiver; answers the unit and its channels' ids. */
+async function unitWithSignedChannels() {
+  const u = { id: `secrets-unit-${++seq}-${randomUUID().slice(0, 6)}`, name: `密钥测试单位${seq}` };
+  expect((await call('POST', '/v1/units', { id: u.id, kind: 'department', name: u.name })).statusCode).toBe(201);
+  const hook = await call('POST', '/v1/channels', { unitId: u.id, kind: 'webhook', address: http.endpoint(`hook-${seq}`, { kind: 'webhook' }) });
+  expect(hook.statusCode).toBe(201);
+  http.get(`hook-${seq}`, 'webhook').secret = hook.json().secret;
+  const dingSecret = `SEC${randomBytes(24).toString('hex')}`;
+  const ding = await call('POST', '/v1/channels', { unitId: u.id, kind: 'dingtalk', address: http.endpoint(`ding-${seq}`, { kind: 'dingtalk', secret: dingSecret }), secret: dingSecret });
+  expect(ding.statusCode).toBe(201);
+  secrets.push(hook.json().secret, dingSecret);
+  return { u, hook: { id: hook.json().id as string, name: `hook-${seq}` }, ding: { id: ding.json().id as string, name: `ding-${seq}` } };
+}
+
+const storedSecrets = async () => t.db.selectFrom('notificationChannels').select(['id', 'secret']).where('secret', 'is not', null).execute();
+
+describe('secrets at rest', () => {
+  it('stores no plaintext: not when created, not when replaced or rotated', async () => {
+    const { hook, ding } = await unitWithSignedChannels();
+    const replaced = `SEC${randomBytes(24).toString('hex')}`;
+    expect((await call('PATCH', `/v1/channels/${ding.id}`, { secret: replaced })).statusCode).toBe(200);
+    const rotated = await call('PATCH', `/v1/channels/${hook.id}`, { rotateSecret: true });
+    secrets.push(replaced, rotated.json().secret);
+    const rows = await storedSecrets();
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    for (const row of rows) {
+      expect(row.secret).toMatch(/^v1:[0-9a-f]{8}:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]{22}:[A-Za-z0-9_-]+$/);
+      expect(sealedKeyId(row.secret!)).toBe(keyIdOf(Buffer.from(keyA, 'base64')));
+    }
+    const column = JSON.stringify(rows);
+    for (const s of secrets) expect(column).not.toContain(s);
+    // Sealed for its own row: moved onto another channel it does not open.
+    const box = secretBoxFromConfig(loadConfig({ SECRETS_KEY: keyA }));
+    const own = rows.find((r) => r.id === hook.id)!.secret!;
+    expect(box.open(own, channelSecretContext(hook.id))).toBe(rotated.json().secret);
+    expect(() => box.open(own, channelSecretContext(ding.id))).toThrow(SecretUnreadable);
+  });
+
+  it('signs deliveries with the opened secret, under the current key and under an old one after a change of key', async () => {
+    const { u, hook, ding } = await unitWithSignedChannels();
+    const first = await deliverWith({ SECRETS_KEY: keyA }, u);
+    expect(first.map((d) => d.status)).toEqual(['delivered', 'delivered']);
+    // The receivers verified: the webhook's HMAC (a bad one answers 401) and DingTalk's 加签 (errcode 310000).
+    expect(http.at(hook.name, 'webhook').map((a) => [a.status, a.note])).toEqual([[200, undefined]]);
+    expect(http.at(ding.name, 'dingtalk')).toHaveLength(1);
+
+    // The key changed; the old one is kept for reading until rotate-secrets has run.
+    const second = await deliverWith({ SECRETS_KEY: keyB, SECRETS_OLD_KEYS: keyA }, u);
+    expect(second.map((d) => d.status)).toEqual(['delivered', 'delivered']);
+    // Without the old key the secret cannot be opened: no unsigned message goes out instead.
+    const third = await deliverWith({ SECRETS_KEY: keyC, NODE_ENV: 'production' }, u);
+    expect(third.map((d) => [d.status, d.attempts, d.lastError])).toEqual([
+      ['dead', 1, 'secret unreadable'],
+      ['dead', 1, 'secret unreadable'],
+    ]);
+    expect(http.at(hook.name, 'webhook')).toHaveLength(2);
+  });
+
+  it('rotate-secrets reseals every secret under the new key; the old key may go afterwards', async () => {
+    const { u } = await unitWithSignedChannels();
+    // One plaintext secret left from before encryption.
+    const legacy = `legacy-${randomBytes(16).toString('hex')}`;
+    secrets.push(legacy);
+    const legacyId = `ch-${randomUUID()}`;
+    await t.db.insertInto('notificationChannels').values({ id: legacyId, unitId: u.id, personId: null, kind: 'dingtalk', label: null, address: 'https://ding.example.org/robot/send?access_token=t', secret: legacy, enabled: false }).execute();
+
+    const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: t.url, SECRETS_KEY: keyB, SECRETS_OLD_KEYS: keyA, LOG_LEVEL: 'info' };
+    const out = await run(process.execPath, [ADMIN, 'rotate-secrets'], { env });
+    const counts = /(\d+) sealed from plaintext, (\d+) resealed from old keys, (\d+) already current/.exec(out.stdout)!;
+    expect(Number(counts[1])).toBe(1);
+    expect(Number(counts[2])).toBeGreaterThanOrEqual(2);
+    const idB = keyIdOf(Buffer.from(keyB, 'base64'));
+    const rows = await storedSecrets();
+    expect(rows.every((r) => isSealed(r.secret!) && sealedKeyId(r.secret!) === idB)).toBe(true);
+    expect(createSecretBox(Buffer.from(keyB, 'base64')).open(rows.find((r) => r.id === legacyId)!.secret!, channelSecretContext(legacyId))).toBe(legacy);
+    // Running it again changes nothing.
+    const again = await run(process.execPath, [ADMIN, 'rotate-secrets'], { env });
+    expect(again.stdout).toMatch(/0 sealed from plaintext, 0 resealed from old keys/);
+    expect(await storedSecrets()).toEqual(rows);
+    for (const s of [...secrets, keyA, keyB]) expect(out.stdout + out.stderr + again.stdout + again.stderr).not.toContain(s);
+
+    // After rotation only the new key is needed.
+    const after = await deliverWith({ SECRETS_KEY: keyB, NODE_ENV: 'production' }, u);
+    expect(after.map((d) => d.status)).toEqual(['delivered', 'delivered']);
+    const audit = await t.db.selectFrom('auditLog').select(['action', 'after']).where('action', '=', 'secrets.rotated').execute();
+    expect(audit).toHaveLength(2);
+    expect(JSON.stringify(audit)).not.toContain(keyB);
+  });
+
+  it('dispatch seals plaintext secrets when it starts, and refuses to start in production without SECRETS_KEY', async () => {
+    const u = `secrets-start-${randomUUID().slice(0, 6)}`;
+    expect((await call('POST', '/v1/units', { id: u, kind: 'department', name: '启动测试单位' })).statusCode).toBe(201);
+    const legacy = `legacy-${randomBytes(16).toString('hex')}`;
+    const id = `ch-${randomUUID()}`;
+    await t.db.insertInto('notificationChannels').values({ id, unitId: u, personId: null, kind: 'webhook', label: null, address: 'https://hooks.example.org/yuqing', secret: legacy, enabled: false }).execute();
+
+    const nats = testNatsOptions('secrets-start');
+    const env = {
+      DATABASE_URL: t.url,
+      NATS_STREAM: nats.stream,
+      NATS_SUBJECT_PREFIX: nats.subjectPrefix!,
+      DISPATCH_PORT: String(await freePort()),
+      SECRETS_KEY: keyC,
+      SECRETS_OLD_KEYS: `${keyA},${keyB}`,
+    };
+    const dispatch = startService('dispatch', env);
+    try {
+      const sealed = await eventually(async () => {
+        const row = await t.db.selectFrom('notificationChannels').select('secret').where('id', '=', id).executeTakeFirstOrThrow();
+        return isSealed(row.secret!) && row.secret!;
+      }, 20_000, 'the plaintext secret sealed at start');
+      expect(createSecretBox(Buffer.from(keyC, 'base64')).open(sealed, channelSecretContext(id))).toBe(legacy);
+      await eventually(() => dispatch.output().includes('sealed channel secrets left in plaintext'), 5_000, 'the start-up log line');
+    } finally {
+      await dispatch.stop();
+      // The process made the stream its consumer reads; it goes with the test.
+      await destroyTestBus(await connectTestBus(nats));
+    }
+    expect(dispatch.output()).not.toContain(legacy);
+    for (const k of [keyA, keyB, keyC]) expect(dispatch.output()).not.toContain(k);
+    // Nothing left to do at the next start.
+    expect(await resealChannelSecrets(t.db, createSecretBox(Buffer.from(keyC, 'base64')), 'plaintext')).toMatchObject({ sealed: 0, resealed: 0 });
+
+    const port = await freePort();
+    const refused = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = execFile(process.execPath, [path.join(REPO_ROOT, 'services', 'dispatch', 'dist', 'server.js')], {
+        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_PRETTY: 'false', DATABASE_URL: t.url, DISPATCH_PORT: String(port) },
+      });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+    expect(refused.code).toBe(78);
+    expect(refused.out).toMatch(/refusing to start in production: SECRETS_KEY is not set/);
+  });
+});
