@@ -166,4 +166,11 @@ describe('robot markdown from hostile input', () => {
     expect(m.markdown).toContain('[本单位待办](https://dispatch.example.org/v1/tasks?unit=x%29%5B%E7%AD%BE%E6%94%B6%5D%28https://evil.example.net)');
     expect(m.markdown.match(/\]\(/g)).toHaveLength(2);
   });
+
+  it('a title with a right-to-left override reads as it was written', () => {
+    const event = ev('dispatched', 'general', { reason: 'initial', assignments: [], notify: [], title: 't', link: 'https://weibo.example.com/x' });
+    const m = render(event, { incident: { title: '网传\u202e品食期过\u202c售销市超' } });
+    for (const out of [m.title, m.text, m.markdown]) expect(out).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    expect(m.title).toContain('网传品食期过售销市超');
+  });
 });

@@ -37,6 +37,11 @@ export function countdown(dueAt, now = Date.now()) {
   return left >= 0 ? { text: `剩余 ${duration(left)}`, overdue: false } : { text: `已超时 ${duration(-left)}`, overdue: true };
 }
 
+/** Bidi overrides removed so text reads as written (the same rule as shared/src/domain/text.ts). */
+export function displayText(text) {
+  return text.replace(/[\u202A-\u202E\u2066-\u2069]/g, '');
+}
+
 /**
  * Creates an element: `h('td', { class: 'x', dataset: { id } }, 'text', child)`.
  * Text is always set as text, never parsed as markup.
@@ -52,7 +57,7 @@ export function h(tag, attrs = {}, ...children) {
   }
   for (const child of children.flat()) {
     if (child === undefined || child === null || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    el.append(child instanceof Node ? child : document.createTextNode(displayText(String(child))));
   }
   return el;
 }

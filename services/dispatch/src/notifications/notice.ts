@@ -1,5 +1,6 @@
 import {
   describeEvent,
+  displayText,
   durationText,
   formatBeijing,
   NOTICE_LABELS,
@@ -63,7 +64,8 @@ const BREAKS = /[\s\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
 /** A field meant for one line, on one line. */
 export function oneLine(text: string): string {
-  return text.replace(BREAKS, ' ').trim();
+  // Bidi overrides go too: a title must read in the order it was written.
+  return displayText(text).replace(BREAKS, ' ').trim();
 }
 
 /**

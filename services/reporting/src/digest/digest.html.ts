@@ -1,10 +1,11 @@
+import { displayText } from '@yuqing/shared';
 import type { Digest } from './digest';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Text for HTML: everything in a digest comes from outside (posts, titles, notes). */
+/** Text for HTML: everything in a digest comes from outside (posts, titles, notes), and reads as written (no bidi overrides). */
 export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  return displayText(String(value ?? '')).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
 const paragraphs = (text: string | null) =>
