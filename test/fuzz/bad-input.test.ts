@@ -34,13 +34,13 @@ let t: TestDatabase;
 let temporal: Client;
 let worker: TestWorker;
 const apps = {} as Record<'intake' | 'dispatch' | 'reporting', App>;
-const keys = {} as Record<'admin' | 'office' | 'nangang' | 'daoli' | 'readOnly' | 'revoked', string>;
+const keys = {} as Record<'admin' | 'office' | 'nangang' | 'daoli' | 'daoliEditor' | 'readOnly' | 'revoked', string>;
 let incidentId = '';
 const outcomes: Record<string, Record<string, number>> = {};
 
 type Req = { service: keyof typeof apps; method: 'GET' | 'POST' | 'PUT'; url: string; headers?: Record<string, string>; payload?: string | Buffer };
 
-const TABLES = ['incidents', 'idempotency_keys', 'outbox', 'tasks', 'policies', 'alerts', 'audit_log', 'api_clients', 'persons', 'units', 'routing_rules', 'timeline_entries'];
+const TABLES = ['incidents', 'idempotency_keys', 'action_requests', 'reports', 'outbox', 'tasks', 'policies', 'alerts', 'audit_log', 'api_clients', 'persons', 'units', 'routing_rules', 'timeline_entries', 'notification_channels'];
 
 async function snapshot(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -101,6 +101,7 @@ beforeAll(async () => {
   keys.admin = await createTestKey(t.db, { scopes: ['admin'] });
   keys.nangang = await createTestKey(t.db, { scopes: ['incidents:write', 'incidents:read', 'tasks:act', 'reports:read'], unitId: 'district-230103' });
   keys.daoli = await createTestKey(t.db, { scopes: ['incidents:write', 'incidents:read', 'tasks:act', 'reports:read', 'policies:write'], unitId: 'district-230102' });
+  keys.daoliEditor = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read', 'directory:write', 'policies:write'], unitId: 'district-230102', roles: ['district_bureau'] });
   keys.office = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'opinion-office', roles: ['opinion_office'] });
   keys.readOnly = await createTestKey(t.db, { scopes: ['reports:read'] });
   keys.revoked = await createTestKey(t.db, { scopes: ['admin'], id: 'revoked-client' });
@@ -230,6 +231,78 @@ describe('the bad-input corpus changes nothing and is answered 4xx problem+json'
     expect(JSON.parse(surrogate.body).errors[0].field).toBe('body.title');
   });
 });
+
+describe('text that cannot be stored, role escalation and reused keys change nothing', () => {
+  let before: Record<string, number>;
+  beforeAll(async () => {
+    before = await snapshot();
+  });
+  afterAll(async () => {
+    expect(await snapshot()).toEqual(before);
+  });
+
+  /** Each string of a body in turn, with a control character in it. */
+  function* poisoned(payload: unknown, path: (string | number)[] = []): Generator<{ path: string; body: unknown }> {
+    if (typeof payload === 'string') {
+      for (const c of ['\u0000', '\u0007', '\u001b', '\u007f']) yield { path: path.join('.'), body: `${payload.slice(0, 2)}${c}${payload.slice(2)}` };
+      return;
+    }
+    if (!payload || typeof payload !== 'object') return;
+    for (const [k, v] of Object.entries(payload)) {
+      for (const inner of poisoned(v, [...path, k])) yield { path: inner.path, body: Array.isArray(payload) ? Object.assign([...payload], { [k]: inner.body }) : { ...payload, [k]: inner.body } };
+    }
+  }
+
+  it('a NUL or other control character in any field of any write: 400/422 naming the field', async () => {
+    for (const e of endpoints().filter((x) => x.method !== 'GET')) {
+      for (const { path, body } of poisoned(JSON.parse(String(e.payload)))) {
+        const r = await send('NUL and control characters', { ...e, headers: auth(keys.admin), payload: JSON.stringify(body) });
+        expect([400, 403, 422]).toContain(r.status);
+        if (r.status === 422) expect(JSON.parse(r.body).errors.map((x: { field: string }) => x.field)).toContain(`body.${path}`);
+      }
+    }
+    for (const e of endpoints().filter((x) => x.method === 'GET')) {
+      const url = `${e.url}${e.url.includes('?') ? '&' : '?'}status=a%00b`;
+      expect((await send('NUL and control characters', { ...e, headers: auth(keys.admin), url })).status).toBe(400);
+    }
+    for (const since of ['0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '2026-13-01T00:00:00Z']) {
+      expect((await send('times out of range', { service: 'dispatch', method: 'GET', url: `/v1/overdue?since=${since}`, headers: auth(keys.admin) })).status).toBe(400);
+      expect((await send('times out of range', { service: 'intake', method: 'GET', url: `/v1/incidents?before=${since}`, headers: auth(keys.admin) })).status).toBe(400);
+    }
+    expect((await send('malformed ids', { service: 'dispatch', method: 'POST', url: '/v1/incidents/not-an-id/actions/acknowledge', headers: auth(keys.nangang), payload: '{}' })).status).toBe(400);
+  });
+
+  it('role escalation: a district key grants nothing beyond its unit and roles', async () => {
+    const tries: Req[] = [
+      { service: 'dispatch', method: 'POST', url: '/v1/persons', payload: JSON.stringify({ id: 'x-leader', unitId: 'opinion-office', name: '冒名', roles: ['leader'] }) },
+      { service: 'dispatch', method: 'POST', url: '/v1/persons', payload: JSON.stringify({ id: 'x-leader', unitId: 'district-230102', name: '冒名', roles: ['leader_in_charge'] }) },
+      { service: 'dispatch', method: 'POST', url: '/v1/persons/duty-opinion-office/keys', payload: JSON.stringify({ scopes: ['tasks:act'] }) },
+      { service: 'dispatch', method: 'POST', url: '/v1/channels', payload: JSON.stringify({ unitId: 'opinion-office', kind: 'email', address: 'x@example.org' }) },
+      { service: 'dispatch', method: 'PUT', url: '/v1/routing/topic/food_safety', payload: JSON.stringify({ unitId: 'district-230102' }) },
+      { service: 'dispatch', method: 'PUT', url: '/v1/policies/city', payload: JSON.stringify({ baseVersion: 1, document: {} }) },
+      { service: 'dispatch', method: 'POST', url: `/v1/incidents/${incidentId}/actions/acknowledge`, payload: JSON.stringify({ unitId: 'district-230103' }) },
+      { service: 'dispatch', method: 'POST', url: `/v1/incidents/${incidentId}/tasks/digest/complete`, payload: JSON.stringify({ note: '摘报' }) },
+    ];
+    for (const e of tries) expect([403, 404]).toContain((await send('role escalation', { ...e, headers: auth(keys.daoliEditor) })).status);
+  });
+});
+
+describe('a reused Idempotency-Key with another body is refused and changes nothing', () => {
+  it('on intake and on a human step', async () => {
+    const incident = sampleIncident();
+    expect((await apps.intake.inject({ method: 'POST', url: '/v1/incidents', headers: { ...auth(keys.admin), 'idempotency-key': 'reuse-1' }, payload: incident })).statusCode).toBe(202);
+    const ack = await apps.dispatch.inject({ method: 'POST', url: `/v1/incidents/${incidentId}/actions/report`, headers: { ...auth(keys.nangang), 'idempotency-key': 'reuse-2' }, payload: report('interim') });
+    expect(ack.statusCode).toBe(200);
+    const before = await snapshot();
+    expect((await send('reused Idempotency-Key', { service: 'intake', method: 'POST', url: '/v1/incidents', headers: { ...auth(keys.admin), 'idempotency-key': 'reuse-1' }, payload: JSON.stringify({ ...incident, title: '另一条' }) })).status).toBe(422);
+    expect((await send('reused Idempotency-Key', { service: 'dispatch', method: 'POST', url: `/v1/incidents/${incidentId}/actions/report`, headers: { ...auth(keys.nangang), 'idempotency-key': 'reuse-2' }, payload: JSON.stringify(report('final')) })).status).toBe(422);
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+function report(kind: 'interim' | 'final') {
+  return { kind, findings: { truth: 'unknown', whatHappened: '核查中', dutyFailure: { found: false }, violation: { found: false } }, dispositions: [] };
+}
 
 describe('property: random requests to every endpoint never cause a 5xx and change nothing', () => {
   it('holds for random bodies, headers and credentials', async () => {
