@@ -35,6 +35,8 @@ const faults = read<{ at: string; scenarios: Scenario[] }>('faults.json');
 const badInput = read<{ at: string; outcomes: Record<string, Record<string, number>> }>('bad-input.json');
 /** Optional: older runs and partial ones have no outbound figures. */
 const outbound = read<{ at: string; outcomes: Record<string, Record<string, number>> }>('outbound.json');
+/** Optional: the access rules tried per role (test/e2e/access.test.ts). */
+const access = read<{ at: string; attempts: { rule: string; role: string; request: string; expected: number; got: number }[] }>('access.json');
 if (!faults || !badInput) {
   process.stderr.write('no results in .data/reliability: run `npm run reliability`\n');
   process.exit(1);
@@ -57,6 +59,28 @@ function outboundTable(outcomes: Record<string, Record<string, number>>): string
     }),
     '',
     `Accepted: **${count((s) => s < 400)}** of ${count(() => true)}; database rows changed by refused requests: 0 (asserted).`,
+    '',
+  ];
+}
+
+/** Each access rule, the roles it was tried with, and what each was answered: refusals and the legitimate actions that took effect. */
+function accessTable(attempts: NonNullable<typeof access>['attempts']): string[] {
+  const rules = [...new Set(attempts.map((a) => a.rule))];
+  const wrong = attempts.filter((a) => a.expected !== a.got).length;
+  return [
+    '### Access rules tried per role',
+    '',
+    'Each rule tried from outside with the key of each role that should be refused and of one that may act (whose action was then checked to have taken effect). A cell lists the answers that role got.',
+    '',
+    '| rule | role → answers |',
+    '| --- | --- |',
+    ...rules.map((rule) => {
+      const byRole = new Map<string, number[]>();
+      for (const a of attempts.filter((x) => x.rule === rule)) byRole.set(a.role, [...(byRole.get(a.role) ?? []), a.got]);
+      return `| ${rule} | ${[...byRole].map(([role, codes]) => `${role}: ${codes.join(', ')}`).join('; ')} |`;
+    }),
+    '',
+    `${attempts.length} attempts, ${attempts.filter((a) => a.got >= 400).length} refused, ${attempts.filter((a) => a.got < 400).length} allowed; answers other than the rule expects: **${wrong}**.`,
     '',
   ];
 }
@@ -93,6 +117,7 @@ const lines: string[] = [
   `5xx answers: ${Object.values(badInput.outcomes).reduce((n, byStatus) => n + Object.entries(byStatus).filter(([s]) => Number(s) >= 500).reduce((a, [, c]) => a + c, 0), 0)}; database rows changed by refused requests: 0 (asserted).`,
   '',
   ...(outbound ? outboundTable(outbound.outcomes) : []),
+  ...(access ? accessTable(access.attempts) : []),
 ];
 appendFileSync(path.join(REPO_ROOT, 'RELIABILITY.md'), lines.join('\n'));
 process.stdout.write(`appended the run of ${faults.at} to RELIABILITY.md\n`);
