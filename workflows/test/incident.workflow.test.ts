@@ -160,7 +160,11 @@ describe('human steps are checked by the plan’s rules', () => {
     await h.update(id, approveUpdate, { actor: personOf('opinion-office', ['office_director'], 'director-2'), taskKey: 'digest_signoff', role: 'office_director' });
 
     await h.update(id, completeTaskUpdate, { actor: personOf('dept-food-safety', ['responsible_department']), taskKey: 'talking_points_draft', note: '事实' });
-    await h.update(id, completeTaskUpdate, { actor: OFFICE, taskKey: 'talking_points_wording', note: '口径' });
+    // Someone of the office who also holds a leader's role words the talking points: they may not approve them.
+    const wordsmith = personOf('opinion-office', ['opinion_office', 'leader_in_charge'], 'wordsmith');
+    await h.update(id, completeTaskUpdate, { actor: wordsmith, taskKey: 'talking_points_wording', note: '口径' });
+    const ownWording = await rejection(h.update(id, approveUpdate, { actor: wordsmith, taskKey: 'talking_points_approval', role: 'leader_in_charge' }));
+    expect(ownWording).toEqual({ type: 'forbidden', message: expect.stringContaining('talking_points_wording') });
     const both = personOf('leadership-group', ['leader_in_charge', 'leader'], 'both-leaders');
     await h.update(id, approveUpdate, { actor: both, taskKey: 'talking_points_approval', role: 'leader_in_charge' });
     // Another key of the same person is the same person.
