@@ -1,0 +1,362 @@
+import type { Routing } from '@yuqing/activities';
+import {
+  INCIDENT_STATUS_LABELS,
+  PER_UNIT_TASK_KINDS,
+  RELEASE_TASK_KINDS,
+  ROLE_LABELS,
+  TASK_LABELS,
+  TIER_LABELS,
+  type Actor,
+  type Assignment,
+  type EventDataMap,
+  type IncidentEvent,
+  type IncidentStatus,
+  type PolicySnapshot,
+  type ReleaseForm,
+  type TaskKind,
+  type Tier,
+  type TierPolicy,
+} from '@yuqing/shared/domain';
+import { DeadlineWatcher } from './deadline-watcher';
+import { IncidentRecorder } from './incident-recorder';
+import {
+  REJECTION,
+  type AcknowledgeInput,
+  type ApproveInput,
+  type CloseInput,
+  type CompleteTaskInput,
+  type IncidentState,
+  type IncidentWorkflowInput,
+  type ReassessInput,
+  type ReassignInput,
+  type ReclassifyInput,
+  type RecordReleaseInput,
+  type SubmitReportInput,
+} from './incident.messages';
+import { reject } from './rejection';
+import { assertMayApprove, assertMayTake, recordedActor } from './step-rules';
+import { isRaise, taskKey, TaskBook, type Task } from './task-book';
+import { IncidentVisibility } from './visibility';
+
+const SYSTEM: Actor = { id: 'system:workflow', kind: 'system' };
+
+/**
+ * One incident once its policy and its units are known: its state, its tasks and
+ * their deadlines, and one method (with its validator) per human step. The
+ * workflow creates it after the first step and forwards every Update to it.
+ */
+export class IncidentCase {
+  private tier: Tier;
+  private tierSince = Date.now();
+  private status: IncidentStatus = 'handling';
+  private assignments: Assignment[] = [];
+  private closedReason: string | undefined;
+  private readonly book: TaskBook;
+  private readonly recorder: IncidentRecorder;
+  private readonly visibility = new IncidentVisibility();
+  private readonly deadlines: DeadlineWatcher;
+
+  constructor(
+    private readonly input: IncidentWorkflowInput,
+    private readonly policy: PolicySnapshot,
+    private routing: Routing,
+  ) {
+    this.tier = input.tier;
+    this.book = new TaskBook((role) => this.routing.roleUnits[role]);
+    this.recorder = new IncidentRecorder(input.incidentId, this.book, () => ({ tier: this.tier, status: this.status, policyVersion: this.policy.version }));
+    this.deadlines = new DeadlineWatcher(this.book, this.recorder, (role) => this.routing.roleUnits[role], () => this.showState());
+    this.assignments = this.assignmentsFor(this.tier);
+  }
+
+  state(): IncidentState {
+    return {
+      incidentId: this.input.incidentId,
+      tier: this.tier,
+      tierSince: new Date(this.tierSince).toISOString(),
+      status: this.status,
+      policyVersion: this.policy.version,
+      assignments: [...this.assignments],
+      tasks: this.book.snapshots(),
+      overdue: this.book.anyOverdue(),
+      ...(this.closedReason ? { closedReason: this.closedReason } : {}),
+    };
+  }
+
+  // ---- the path -------------------------------------------------------------------
+
+  /** Received, assessed and dispatched (plan §5): the tier's tasks open and their clocks start. */
+  async dispatch(): Promise<void> {
+    const { input } = this;
+    const received = this.recorder.event(
+      'received',
+      {
+        title: input.title,
+        ...(input.summary ? { summary: input.summary } : {}),
+        source: input.source,
+        topic: input.topic,
+        ...(input.district ? { district: input.district } : {}),
+        metrics: input.metrics,
+        flags: input.flags as EventDataMap['received']['flags'],
+        receivedAt: input.receivedAt,
+        clientId: input.clientId,
+      },
+      input.receivedAt,
+    );
+    const assessed = this.recorder.event('assessed', { reasons: [...input.reasons], policyVersion: this.policy.version, lead: this.tierPolicy().lead });
+    this.book.applyTier(this.tierPolicy(), this.assignments, this.tierSince, false, '');
+    this.syncDeadlines();
+    await this.recorder.record(`接收、定级、转办:${TIER_LABELS[this.tier]}`, [received, assessed, this.dispatched('initial', this.assignments)]);
+  }
+
+  /** Closed, and the post-incident review (if the tier requires one) done. */
+  readyToArchive(): boolean {
+    return this.status === 'closed' && this.book.outstanding('closing').length === 0;
+  }
+
+  async archive(): Promise<void> {
+    this.book.cancelOpen('closing', '归档', true);
+    this.status = 'archived';
+    this.syncDeadlines();
+    await this.recorder.record('归档', [this.recorder.event('archived', { actor: SYSTEM })]);
+  }
+
+  // ---- human steps (one method and one validator per Update) ----------------------
+
+  validateAcknowledge({ actor, unitId, proxy }: AcknowledgeInput): void {
+    assertMayTake(this.unitTask('acknowledge', unitId), actor, proxy, this.office());
+  }
+  async acknowledge({ actor, unitId, proxy }: AcknowledgeInput): Promise<IncidentState> {
+    const by = recordedActor(actor, this.book.get(taskKey('acknowledge', unitId)), proxy);
+    const task = this.book.complete(taskKey('acknowledge', unitId), by, Date.now());
+    this.syncDeadlines();
+    await this.recorder.record(`签收:${unitId}`, [this.recorder.event('acknowledged', { unitId, actor: by })], [task]);
+    return this.state();
+  }
+
+  validateSubmitReport({ actor, unitId, proxy }: SubmitReportInput): void {
+    assertMayTake(this.unitTask('investigation_report', unitId), actor, proxy, this.office());
+  }
+  async submitReport({ actor, unitId, report, proxy }: SubmitReportInput): Promise<IncidentState> {
+    const now = Date.now();
+    const done: Task[] = [];
+    const by = recordedActor(actor, this.book.get(taskKey('investigation_report', unitId)), proxy);
+    // Reporting proves the warning arrived: an open acknowledgement is done with it.
+    const ack = this.book.get(taskKey('acknowledge', unitId));
+    if (ack?.status === 'open') done.push(this.book.complete(ack.key, by, now));
+    if (report.kind === 'final') done.push(this.book.complete(taskKey('investigation_report', unitId), by, now));
+    this.syncDeadlines();
+    await this.recorder.record(`上报${report.kind === 'final' ? '整体' : '阶段性'}情况:${unitId}`, [this.recorder.event('report_submitted', { unitId, report, actor: by })], done);
+    return this.state();
+  }
+
+  validateCompleteTask({ actor, taskKey: key, note, proxy }: CompleteTaskInput): void {
+    const task = this.openTask(key);
+    assertMayTake(task, actor, proxy, this.office());
+    if (PER_UNIT_TASK_KINDS.includes(task.kind)) reject(REJECTION.invalid, `${key} is completed by acknowledge or submitReport`);
+    if (RELEASE_TASK_KINDS.includes(task.kind)) reject(REJECTION.invalid, `${key} is completed by recordRelease`);
+    if (task.approvalsNeeded.length > 0) reject(REJECTION.invalid, `${key} is completed by approvals (${task.approvalsNeeded.join(', ')})`);
+    if (task.kind === 'digest' && !note?.trim()) reject(REJECTION.invalid, 'note: 舆情摘报正文不能为空 (the digest text is required)');
+  }
+  async completeTask({ actor, taskKey: key, note, proposal, url, proxy }: CompleteTaskInput): Promise<IncidentState> {
+    const by = recordedActor(actor, this.book.get(key), proxy);
+    const task = this.book.complete(key, by, Date.now());
+    this.syncDeadlines();
+    const ev =
+      task.kind === 'digest'
+        ? this.recorder.event('digest_ready', { text: note!, ...(proposal ? { proposal } : {}), actor: by })
+        : this.recorder.event('task_completed', { taskKey: key, taskKind: task.kind, ...(note ? { note } : {}), ...(url ? { url } : {}), actor: by });
+    await this.recorder.record(`完成:${TASK_LABELS[task.kind]}`, [ev], [task]);
+    return this.state();
+  }
+
+  validateApprove({ actor, taskKey: key, role }: ApproveInput): void {
+    const task = this.openTask(key);
+    if (!task.approvalsNeeded.includes(role)) {
+      reject(REJECTION.invalid, `role: ${role} 不是本事项的审批角色 (approvals needed: ${task.approvalsNeeded.join(', ') || 'none'})`);
+    }
+    if (task.approvals.some((a) => a.role === role)) reject(REJECTION.conflict, `${ROLE_LABELS[role]}已审批 (already approved as ${role})`);
+    assertMayApprove(this.book, task, actor, role);
+  }
+  async approve({ actor, taskKey: key, role, comment }: ApproveInput): Promise<IncidentState> {
+    const approval = { role, actor, at: new Date(Date.now()).toISOString(), ...(comment ? { comment } : {}) };
+    const { task, complete } = this.book.approve(key, approval, Date.now());
+    this.syncDeadlines();
+    await this.recorder.record(
+      `审批:${TASK_LABELS[task.kind]}(${ROLE_LABELS[role]})`,
+      [this.recorder.event('approval_recorded', { taskKey: key, taskKind: task.kind, approval, complete, actor })],
+      complete ? [task] : [],
+    );
+    return this.state();
+  }
+
+  validateRecordRelease({ actor, form, summary }: RecordReleaseInput): void {
+    this.requireHandling();
+    if (!summary.trim()) reject(REJECTION.invalid, 'summary: 发布内容摘要不能为空');
+    const targets = this.releaseTargets(form);
+    if (targets[0]) assertMayTake(targets[0], actor, undefined, this.office());
+    else if (actor.unitId !== this.office()) reject(REJECTION.forbidden, '对外发布由舆情办办理 (the opinion office records releases)');
+    const approval = this.book.get(taskKey('talking_points_approval'));
+    // Discipline (plan §8.5): nothing is released without approved talking points.
+    if (approval && approval.status !== 'done') reject(REJECTION.conflict, '回应口径尚未审定,不得对外发布 (talking points not yet approved)');
+    for (const t of targets) {
+      const missing = this.book.missingRequirements(t);
+      if (missing.length > 0) reject(REJECTION.conflict, `需先完成:${missing.map((m) => TASK_LABELS[m.kind]).join('、')}`);
+    }
+  }
+  async recordRelease({ actor, form, summary, url }: RecordReleaseInput): Promise<IncidentState> {
+    const now = Date.now();
+    const targets = this.releaseTargets(form);
+    // A press conference completes its own task and, if still open, the first release.
+    const done = form === 'press_conference' ? targets.filter((t) => t.kind === 'press_conference' || t.kind === 'authoritative_release') : targets.slice(0, 1);
+    for (const t of done) this.book.complete(t.key, actor, now);
+    for (const t of done) this.book.repeat(t.key, now);
+    this.syncDeadlines();
+    const approvals = this.book.get(taskKey('talking_points_approval'))?.approvals ?? [];
+    await this.recorder.record(`对外发布:${form}`, [this.recorder.event('released', { form, summary, ...(url ? { url } : {}), approvals, actor })], done);
+    return this.state();
+  }
+
+  validateReclassify({ tier: to, reason }: ReclassifyInput): void {
+    this.requireHandling();
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不能调整等级`);
+    if (to === this.tier) reject(REJECTION.conflict, `已是${TIER_LABELS[to]} (tier is already ${to})`);
+    if (!reason.trim()) reject(REJECTION.invalid, 'reason: 调整等级须说明理由');
+  }
+  async reclassify({ actor, tier: to, reason }: ReclassifyInput): Promise<IncidentState> {
+    await this.changeTier(to, reason, actor);
+    return this.state();
+  }
+
+  /** A new report raised the assessment: raise the tier, never lower it; nothing once handling ended. */
+  async reassess({ actor, tier: to, reasons, reportId }: ReassessInput): Promise<IncidentState> {
+    if (this.status === 'handling' && isRaise(this.tier, to)) {
+      const why = reasons.map((r) => `${r.rule}→${TIER_LABELS[r.tier]}`).join(';');
+      await this.changeTier(to, `新报告重新研判(报告 ${reportId}):${why}`, actor);
+    }
+    return this.state();
+  }
+
+  validateReassign({ fromUnitId, to, reason }: ReassignInput): void {
+    this.requireHandling();
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不能改派`);
+    const from = this.assignments.find((a) => a.unitId === fromUnitId);
+    if (!from) reject(REJECTION.notFound, `单位 ${fromUnitId} 未承办本舆情`);
+    if (from.role !== to.role) reject(REJECTION.invalid, `to.role: must stay ${from.role}`);
+    if (this.assignments.some((a) => a.unitId === to.unitId)) reject(REJECTION.conflict, `单位 ${to.unitId} 已承办本舆情`);
+    if (!reason.trim()) reject(REJECTION.invalid, 'reason: 改派须说明理由');
+  }
+  async reassign({ actor, fromUnitId, to, reason }: ReassignInput): Promise<IncidentState> {
+    const now = Date.now();
+    this.assignments = this.assignments.map((a) => (a.unitId === fromUnitId ? to : a));
+    if (this.routing.roleUnits[to.role] === fromUnitId) this.routing = { ...this.routing, roleUnits: { ...this.routing.roleUnits, [to.role]: to.unitId } };
+    this.book.reassign(fromUnitId, to, this.tierPolicy(), now, `改派至 ${to.unitName}:${reason}`);
+    this.syncDeadlines();
+    await this.recorder.record(`改派:${fromUnitId} → ${to.unitId}`, [
+      this.recorder.event('reassigned', { fromUnitId, toUnitId: to.unitId, reason, actor }),
+      this.dispatched('reassigned', [to], actor),
+    ]);
+    return this.state();
+  }
+
+  validateClose({ reason, force }: CloseInput): void {
+    this.requireHandling();
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]}`);
+    if (!reason.trim()) reject(REJECTION.invalid, 'reason: 须说明结束理由');
+    const outstanding = this.book.outstanding('handling');
+    if (!force && outstanding.length > 0) {
+      reject(REJECTION.conflict, `尚有必办事项未完成:${outstanding.map((t) => `${TASK_LABELS[t.kind]}${t.unitId ? `(${t.unitId})` : ''}`).join('、')}`);
+    }
+  }
+  async close({ actor, reason, force }: CloseInput): Promise<IncidentState> {
+    this.book.cancelOpen('handling', force ? `强制结束:${reason}` : '处置结束,可选事项撤销', !force);
+    this.status = 'closed';
+    this.closedReason = reason;
+    this.book.openClosing(this.tierPolicy(), Date.now());
+    this.syncDeadlines();
+    await this.recorder.record('处置结束', [this.recorder.event('closed', { reason, forced: force ?? false, actor })]);
+    return this.state();
+  }
+
+  // ---- rules and helpers ------------------------------------------------------------
+
+  private tierPolicy(t: Tier = this.tier): TierPolicy {
+    return this.policy.document.tiers[t];
+  }
+
+  private office(): string | undefined {
+    return this.routing.roleUnits.opinion_office;
+  }
+
+  /** Deadlines follow the tasks, and the Web UI follows both. */
+  private syncDeadlines(): void {
+    this.deadlines.sync(this.status !== 'archived');
+    this.showState();
+  }
+
+  private showState(): void {
+    this.visibility.sync({ tier: this.tier, status: this.status, policyVersion: this.policy.version }, this.book);
+  }
+
+  /** Units that handle the incident on a tier's path, keeping any reassignment made. */
+  private assignmentsFor(t: Tier): Assignment[] {
+    const r = this.routing;
+    const roles: Assignment['role'][] =
+      this.tierPolicy(t).assign === 'department_and_district' ? ['responsible_department', 'district_bureau'] : [r.districtBureau ? 'district_bureau' : 'responsible_department'];
+    return roles
+      .map((role) => this.assignments.find((a) => a.role === role) ?? (role === 'district_bureau' ? r.districtBureau : r.department))
+      .filter((a): a is Assignment => a !== undefined);
+  }
+
+  private dispatched(reason: EventDataMap['dispatched']['reason'], newly: Assignment[], actor: Actor = SYSTEM): IncidentEvent {
+    return this.recorder.event('dispatched', { reason, assignments: newly, notify: this.tierPolicy().notify, title: this.input.title, link: this.input.source.url, actor });
+  }
+
+  /** Puts the incident on another tier's path: new units and clocks when raising, the higher tier's left when lowering. */
+  private async changeTier(to: Tier, reason: string, actor: Actor): Promise<void> {
+    const from = this.tier;
+    const raising = isRaise(from, to);
+    const before = new Set(this.assignments.map((a) => a.unitId));
+    this.tier = to;
+    this.tierSince = Date.now();
+    this.assignments = this.assignmentsFor(to);
+    this.book.applyTier(this.tierPolicy(), this.assignments, this.tierSince, raising, `等级调整为${TIER_LABELS[to]}:${reason}`);
+    this.syncDeadlines();
+    const events = [this.recorder.event('tier_changed', { from, to, reason, actor })];
+    // Raising brings new units and leaders in: they get the link at once.
+    if (raising) events.push(this.dispatched('tier_changed', this.assignments.filter((a) => !before.has(a.unitId)), actor));
+    await this.recorder.record(`调整等级:${TIER_LABELS[from]} → ${TIER_LABELS[to]}`, events);
+  }
+
+  private requireHandling(): void {
+    if (this.status !== 'handling' && this.status !== 'closed') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]} (incident is ${this.status})`);
+  }
+
+  private openTask(key: string): Task {
+    this.requireHandling();
+    const task = this.book.get(key);
+    if (!task) reject(REJECTION.notFound, `本舆情没有事项 ${key} (no task ${key} on this incident)`);
+    if (task.status === 'done') reject(REJECTION.conflict, `事项已完成:${TASK_LABELS[task.kind]} (task ${key} already done)`);
+    if (task.status === 'cancelled') reject(REJECTION.conflict, `事项已撤销:${TASK_LABELS[task.kind]} (task ${key} cancelled: ${task.cancelReason ?? ''})`);
+    if (task.status === 'waiting') {
+      const waitingFor = task.def.after.map((k) => TASK_LABELS[k]).join('、');
+      reject(REJECTION.conflict, `事项尚未启动,需先完成:${waitingFor} (task ${key} waits for ${task.def.after.join(', ')})`);
+    }
+    const missing = this.book.missingRequirements(task);
+    if (missing.length > 0) reject(REJECTION.conflict, `需先完成:${missing.map((t) => TASK_LABELS[t.kind]).join('、')} (requires ${missing.map((t) => t.key).join(', ')})`);
+    return task;
+  }
+
+  private unitTask(kind: TaskKind, unitId: string): Task {
+    if (!this.assignments.some((a) => a.unitId === unitId) && !this.book.get(taskKey(kind, unitId))) {
+      reject(REJECTION.notFound, `单位 ${unitId} 未承办本舆情 (unit ${unitId} is not assigned to this incident)`);
+    }
+    return this.openTask(taskKey(kind, unitId));
+  }
+
+  /** The release tasks a release of this form completes, in order of urgency. */
+  private releaseTargets(form: ReleaseForm): Task[] {
+    const kinds: TaskKind[] =
+      form === 'press_conference' ? ['press_conference', 'authoritative_release', 'follow_up_release', 'public_response'] : ['authoritative_release', 'follow_up_release', 'public_response'];
+    return kinds.map((k) => this.book.get(taskKey(k))).filter((t): t is Task => t?.status === 'open');
+  }
+}
