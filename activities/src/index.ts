@@ -1,18 +1,21 @@
-import type { Db } from '@yuqing/shared';
-import { createIncidentActivities } from './incident/incident.activities';
+import { createIncidentActivities, type IncidentActivityDeps } from './incident/incident.activities';
 
 export * from './incident/incident.activities';
 export * from './policy/policy-snapshot';
 export * from './routing/routing';
 
-export interface ActivityDeps {
-  readonly db: Db;
-  readonly onCommitted?: () => void;
-}
-
 /** Every activity the incident workflow calls, built once per worker from its dependencies. */
-export function createActivities(deps: ActivityDeps) {
-  return createIncidentActivities(deps);
+export function createActivities(deps: IncidentActivityDeps) {
+  const incident = createIncidentActivities(deps);
+  return {
+    ...incident,
+    /**
+     * The old name of `recordEvents`, for workflows that started before it was
+     * renamed (their histories call it; see the `record-events` patch in
+     * workflows/src/incident/incident-recorder.ts). Remove once none of them runs.
+     */
+    publishEvents: incident.recordEvents,
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -108,7 +108,7 @@ it('an incident posted over HTTP reaches the unit as a task, the timeline and th
     .map((e) => e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data)
     .filter((d): d is Uint8Array => d instanceof Uint8Array)
     .map((d) => (JSON.parse(Buffer.from(d).toString()) as { activity_type: string }).activity_type);
-  expect(localActivities).toEqual(expect.arrayContaining(['prepareIncident', 'publishEvents']));
+  expect(localActivities).toEqual(expect.arrayContaining(['prepareIncident', 'recordEvents']));
 
   // A human step through dispatch lands in the timeline too.
   const ack = await fetch(`${urls.dispatch}/v1/incidents/${accepted.id}/actions/acknowledge`, {

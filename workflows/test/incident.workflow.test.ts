@@ -95,9 +95,11 @@ describe('each tier’s path, to the archive (default policy)', () => {
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['incident.received', 'incident.acknowledged', 'incident.closed', 'incident.archived']));
     expect(audit.find((a) => a.action === 'incident.closed')!.actorId).toBe(OFFICE.id);
 
-    if (process.env.RECORD_HISTORIES === '1') {
-      mkdirSync(HISTORIES, { recursive: true });
-      writeFileSync(path.join(HISTORIES, `${tier}.json`), historyToJSON(await handle.fetchHistory()));
+    // RECORD_HISTORIES=<generation folder> records this run for the replay test (replay.test.ts).
+    const generation = process.env.RECORD_HISTORIES;
+    if (generation) {
+      mkdirSync(path.join(HISTORIES, generation), { recursive: true });
+      writeFileSync(path.join(HISTORIES, generation, `${tier}.json`), historyToJSON(await handle.fetchHistory()));
     }
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Replays recorded histories of every tier against today's workflow code: a
  * change that breaks determinism (and would strand running incidents) fails here.
- * Re-record after an intended, versioned change with
- * `RECORD_HISTORIES=1 npx jest workflows/test/incident -t "to the archive"`.
+ * Each folder of `histories/` is one generation of the code, kept as long as
+ * workflows of that generation may still run (the `patched` branches they take).
+ * Record the current generation after an intended, versioned change with
+ * `RECORD_HISTORIES=<folder> npx jest workflows/test/incident -t "to the archive"`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,13 +13,14 @@ import { Worker } from '@temporalio/worker';
 import { quietTemporalRuntime, workflowBundle } from '@yuqing/testkit';
 
 const dir = path.join(__dirname, 'histories');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const generations = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const files = generations.flatMap((g) => readdirSync(path.join(dir, g)).filter((f) => f.endsWith('.json')).map((f) => path.join(g, f)));
 
 describe('replay of recorded histories', () => {
   beforeAll(() => quietTemporalRuntime());
 
-  it('has a history for every tier', () => {
-    expect(files.sort()).toEqual(['critical.json', 'general.json', 'major.json', 'sensitive.json']);
+  it.each(generations)('%s has a history for every tier', (generation) => {
+    expect(readdirSync(path.join(dir, generation)).sort()).toEqual(['critical.json', 'general.json', 'major.json', 'sensitive.json']);
   });
 
   it.each(files)('%s replays without a determinism error', async (file) => {

@@ -84,10 +84,10 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
     },
 
     /**
-     * Stores events for publication and updates the incident row, in one transaction;
-     * marks the alerts of tasks now done as resolved.
+     * Records events in the outbox (the relay publishes them) and updates the
+     * incident row, in one transaction; marks the alerts of tasks now done as resolved.
      */
-    async publishEvents(input: { incidentId: string; events: readonly IncidentEvent[]; incident?: IncidentRowChange; resolveAlertsOf?: readonly string[] }): Promise<void> {
+    async recordEvents(input: { incidentId: string; events: readonly IncidentEvent[]; incident?: IncidentRowChange; resolveAlertsOf?: readonly string[] }): Promise<void> {
       await db.transaction().execute(async (trx) => {
         // Nothing new: a retry after a commit whose answer was lost, everything is already recorded.
         if ((await enqueue(trx, input.events.map(eventItem))) === 0 && input.events.length > 0) return;

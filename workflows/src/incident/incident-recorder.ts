@@ -1,8 +1,11 @@
-import { CancellationScope, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, workflowInfo } from '@temporalio/workflow';
 import type { AlertRecord, IncidentRowChange } from '@yuqing/activities';
 import { EVENT_SCHEMA_VERSION, type EventDataMap, type EventType, type IncidentEvent, type IncidentStatus, type Tier } from '@yuqing/shared/domain';
 import { activities, LOCAL } from './activities';
 import type { Task, TaskBook } from './task-book';
+
+/** Marks histories whose events are recorded by `recordEvents` (earlier ones called it `publishEvents`). */
+export const RECORD_EVENTS_PATCH = 'record-events';
 
 /** What the recorder reads of the incident at the moment it records. */
 export interface IncidentFacts {
@@ -50,7 +53,9 @@ export class IncidentRecorder {
   /** Records events (and resolves the alerts of the tasks they finished) in one transaction. */
   async record(summary: string, events: IncidentEvent[], done: readonly Task[] = []): Promise<void> {
     const resolveAlertsOf = done.filter((t) => t.lapsedAt).map((t) => t.key);
-    await activities.publishEvents.executeWithOptions({ ...LOCAL, summary }, [
+    // Workflows started before the activity was named for what it does replay with its old name.
+    const recordEvents = patched(RECORD_EVENTS_PATCH) ? activities.recordEvents : activities.publishEvents;
+    await recordEvents.executeWithOptions({ ...LOCAL, summary }, [
       { incidentId: this.incidentId, events, incident: this.rowChange(), ...(resolveAlertsOf.length ? { resolveAlertsOf } : {}) },
     ]);
   }
