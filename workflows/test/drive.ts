@@ -54,7 +54,8 @@ export async function doTask(h: IncidentHarness, id: string, task: TaskSnapshot)
  * does the closing-phase review if the tier needs one, and returns the final state.
  */
 export async function driveToArchive(h: IncidentHarness, id: string): Promise<IncidentState> {
-  for (let round = 0; round < 60; round++) {
+  // Bounded by time, not rounds: on a loaded machine a waiting task may take a few polls to open.
+  for (const until = Date.now() + 60_000; Date.now() < until; ) {
     const state = await h.state(id);
     if (state.status === 'archived') return state;
     const next = state.tasks.find((t) => t.status === 'open' && t.mandatory);
