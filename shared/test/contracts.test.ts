@@ -71,6 +71,15 @@ describe('event envelope', () => {
     expect(() => parseIncidentEvent({ ...base, occurredAt: '2026-11-28 09:00', type: 'archived', data: {} })).toThrow(/occurredAt/);
   });
 
+  it('reads a lapse recorded before the owner was called `owner` (it was `accountable`)', () => {
+    const data = { taskKey: 'digest', taskKind: 'digest', dueAt: '2026-11-28T09:00:00+08:00', lapsedAt: '2026-11-28T09:00:01+08:00', lateMs: 1000 };
+    const owner = { role: 'opinion_office', unitId: 'opinion-office' };
+    const old = parseIncidentEvent({ ...base, type: 'deadline_lapsed', data: { ...data, accountable: owner } });
+    const now = parseIncidentEvent({ ...base, type: 'deadline_lapsed', data: { ...data, owner } });
+    expect(old.type === 'deadline_lapsed' && old.data.owner).toEqual(owner);
+    expect(now).toEqual(old);
+  });
+
   it('has the event types ARCHITECTURE.md asks for, each with a Chinese label', () => {
     for (const t of ['received', 'assessed', 'tier_changed', 'dispatched', 'acknowledged', 'report_submitted', 'digest_ready', 'approval_recorded', 'released', 'deadline_lapsed', 'escalated', 'reminder_sent', 'closed']) {
       expect(EVENT_TYPES).toContain(t);

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createLogger, type Db, type EventBus, type Logger } from '@yuqing/shared';
-import { BUNDLE_PATH, createEventRelay, createIncidentWorker } from '@yuqing/worker';
+import { createEventRelay } from '@yuqing/shared';
+import { BUNDLE_PATH, createIncidentWorker } from '@yuqing/worker';
 import { stackEnv, uniqueToken } from './env';
 
 let runtimeInstalled = false;

@@ -216,7 +216,7 @@ describe('deadlines and their chains', () => {
 
     const lapsed = await h.eventsOf(id, 'deadline_lapsed');
     expect(lapsed).toHaveLength(1);
-    expect(lapsed[0]!.data).toMatchObject({ taskKey: 'acknowledge:district-230103', accountable: { role: 'district_bureau', unitId: 'district-230103' } });
+    expect(lapsed[0]!.data).toMatchObject({ taskKey: 'acknowledge:district-230103', owner: { role: 'district_bureau', unitId: 'district-230103' } });
     expect(lapsed[0]!.data.lateMs).toBeGreaterThanOrEqual(0);
     expect((await h.eventsOf(id, 'reminder_sent')).map((e) => e.data.stage)).toEqual([0]);
     const escalated = await h.eventsOf(id, 'escalated');
@@ -228,7 +228,7 @@ describe('deadlines and their chains', () => {
       ['reminder', 0],
       ['escalation', 1],
     ]);
-    expect(alerts.every((a) => a.accountableUnitId === 'district-230103' && a.resolvedAt !== null)).toBe(true);
+    expect(alerts.every((a) => a.unitId === 'district-230103' && a.resolvedAt !== null)).toBe(true);
 
     const desc = await handle.describe();
     expect(desc.searchAttributes.Overdue).toEqual([false]);

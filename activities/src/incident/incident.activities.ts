@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import { enqueue, recordAudit, type AuditEntry, type Database, type Db, type IncidentEvent, type IncidentStatus, type OutboxItem, type PolicySnapshot, type Tier } from '@yuqing/shared';
+import { enqueue, recordAudit, type AlertRow, type AuditEntry, type Database, type Db, type DistrictCode, type IncidentEvent, type IncidentStatus, type OutboxItem, type PolicySnapshot, type Tier, type Topic } from '@yuqing/shared';
 import { snapshotPolicy } from '../policy/policy-snapshot';
 import { resolveRouting, type Routing } from '../routing/routing';
 
@@ -13,20 +13,8 @@ export interface IncidentRowChange {
   readonly seq: number;
 }
 
-export interface AlertRecord {
-  readonly id: string;
-  readonly incidentId: string;
-  readonly taskKey: string;
-  readonly taskKind: string;
-  readonly kind: 'deadline_lapsed' | 'reminder' | 'escalation';
-  readonly stage: number | null;
-  readonly accountableRole: string;
-  readonly accountableUnitId: string | null;
-  readonly notified: readonly unknown[];
-  readonly dueAt: string;
-  readonly raisedAt: string;
-  readonly lateMs: number;
-}
+/** An alert as the workflow raises it: the `alerts` row it becomes, with its times as ISO strings. */
+export type AlertRecord = Readonly<Omit<AlertRow, 'resolvedAt' | 'dueAt' | 'raisedAt'> & { dueAt: string; raisedAt: string }>;
 
 export interface IncidentActivityDeps {
   readonly db: Db;
@@ -78,7 +66,7 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
      * What an incident's workflow needs at start, read once and kept in its history:
      * the policy snapshot (with its version) and who is responsible (routing).
      */
-    async prepareIncident(input: { topic: string; district?: string }): Promise<{ policy: PolicySnapshot; routing: Routing }> {
+    async prepareIncident(input: { topic: Topic; district?: DistrictCode }): Promise<{ policy: PolicySnapshot; routing: Routing }> {
       const [policy, routing] = await Promise.all([snapshotPolicy(db, input.district), resolveRouting(db, input)]);
       return { policy, routing };
     },

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DistrictOverrideSchema, findPolicy, PolicyDocumentSchema, resolvePolicy, type Db, type PolicySnapshot } from '@yuqing/shared';
+import { DistrictOverrideSchema, findPolicy, PolicyDocumentSchema, resolvePolicy, type Db, type DistrictCode, type PolicySnapshot } from '@yuqing/shared';
 
 /**
  * Parsed policy documents by content: validating the whole policy for every new
@@ -18,7 +18,7 @@ function parseOnce<T>(document: unknown, parse: (doc: unknown) => T): T {
 }
 
 /** The newest city policy with the district's local plan applied, and both versions. */
-export async function snapshotPolicy(db: Db, district?: string): Promise<PolicySnapshot> {
+export async function snapshotPolicy(db: Db, district?: DistrictCode): Promise<PolicySnapshot> {
   const [city, local] = await Promise.all([findPolicy(db, 'city'), district ? findPolicy(db, district) : undefined]);
   if (!city) throw new Error('no city policy: run the migrations');
   const cityDoc = parseOnce(city.document, (d) => PolicyDocumentSchema.parse(d));

@@ -1,4 +1,4 @@
-import type { Assignment, Db, Role } from '@yuqing/shared';
+import { isRole, type Assignment, type Db, type Role } from '@yuqing/shared';
 
 /** Who is responsible for an incident, from the routing rules (dispatch edits them). */
 export interface Routing {
@@ -22,7 +22,7 @@ export async function resolveRouting(db: Db, input: { topic: string; district?: 
       if (!dept) throw new Error(`no routing rule for topic ${input.topic}`);
       const district = input.district ? find('district', input.district) : undefined;
       const roleUnits: Partial<Record<Role, string>> = {};
-      for (const r of rules) if (r.kind === 'role') roleUnits[r.match as Role] = r.unitId;
+      for (const r of rules) if (r.kind === 'role' && isRole(r.match)) roleUnits[r.match] = r.unitId;
       roleUnits.responsible_department = dept.unitId;
       if (district) roleUnits.district_bureau = district.unitId;
       return {

@@ -40,20 +40,20 @@ describe('notification messages', () => {
 
   it('chases: 临近时限提醒 before the deadline, 催办 after, 督办 with how late and who is late, 超时预警', () => {
     const base = { taskKey: 'investigation_report:district-230103', taskKind: 'investigation_report', to: [{ role: 'district_bureau', unitId: 'district-230103' }], dueAt };
-    const accountable = { unitId: 'district-230103', unitName: to.unitName };
+    const owner = { unitId: 'district-230103', unitName: to.unitName };
     expect(render(ev('reminder_sent', 'sensitive', { ...base, stage: 'before_deadline' })).title).toMatch(/^【临近时限提醒】敏感舆情:/);
-    const chased = render(ev('reminder_sent', 'sensitive', { ...base, stage: 0 }), { accountable });
+    const chased = render(ev('reminder_sent', 'sensitive', { ...base, stage: 0 }), { owner });
     expect(chased.title).toMatch(/^【催办】/);
     expect(chased.text).toContain(`调查处置反馈 截止:${formatBeijing(dueAt)}(北京时间),已超时 15 分钟`);
     expect(chased.text).toContain('责任单位:南岗区市场监督管理局');
     const escalated = render(ev('escalated', 'sensitive', { ...base, action: 'escalate', to: [{ role: 'opinion_office', unitId: 'opinion-office' }], stage: 1, overdueMs: 3_600_000 }), {
-      accountable,
+      owner,
       to: { unitId: 'opinion-office', unitName: '舆情管理办公室(市局办公室)', roles: ['opinion_office'] },
     });
     expect(escalated.title).toMatch(/^【督办】/);
     expect(escalated.markdown).toContain('> **责任单位:南岗区市场监督管理局**');
     expect(escalated.text).toContain('已超时 60 分钟');
-    const lapsed = render(ev('deadline_lapsed', 'critical', { taskKey: 'authoritative_release', taskKind: 'authoritative_release', accountable: { role: 'opinion_office', unitId: 'opinion-office' }, dueAt, lapsedAt: dueAt, lateMs: 12 }));
+    const lapsed = render(ev('deadline_lapsed', 'critical', { taskKey: 'authoritative_release', taskKind: 'authoritative_release', owner: { role: 'opinion_office', unitId: 'opinion-office' }, dueAt, lapsedAt: dueAt, lateMs: 12 }));
     expect(lapsed.title).toMatch(/^【超时预警】特别重大舆情:/);
     expect(lapsed.text).toContain('发布权威信息 截止:');
   });
@@ -137,13 +137,13 @@ describe('robot markdown from hostile input', () => {
   it('chasing messages neutralise names from the directory too', () => {
     const base = { taskKey: 'investigation_report:district-230103', taskKind: 'investigation_report', to: [{ role: 'district_bureau', unitId: 'district-230103' }], dueAt };
     const unitNames = () => hostileUnit;
-    const accountable = { unitId: 'district-230103', unitName: hostileAccountable };
+    const owner = { unitId: 'district-230103', unitName: hostileAccountable };
     for (const event of [
       ev('reminder_sent', 'sensitive', { ...base, stage: 0 }),
       ev('escalated', 'sensitive', { ...base, action: 'escalate', stage: 1, overdueMs: 60_000 }),
-      ev('deadline_lapsed', 'critical', { taskKey: base.taskKey, taskKind: base.taskKind, accountable: { role: 'district_bureau', unitId: 'district-230103' }, dueAt, lapsedAt: dueAt, lateMs: 5 }),
+      ev('deadline_lapsed', 'critical', { taskKey: base.taskKey, taskKind: base.taskKind, owner: { role: 'district_bureau', unitId: 'district-230103' }, dueAt, lapsedAt: dueAt, lateMs: 5 }),
     ]) {
-      const m = render(event, { incident: { title: hostileTitle, sourceUrl: hostileSource }, accountable, unitNames, to: { ...to, unitName: hostileUnit } });
+      const m = render(event, { incident: { title: hostileTitle, sourceUrl: hostileSource }, owner, unitNames, to: { ...to, unitName: hostileUnit } });
       expectInert(m, 1);
       expect(m.markdown).toContain('> **责任单位:＊＊责任＊＊］（javascript：alert（1））');
     }

@@ -330,7 +330,7 @@ describe('who a message is for', () => {
     const lapsed = event('deadline_lapsed', inc.id, {
       taskKey: `acknowledge:${late.id}`,
       taskKind: 'acknowledge',
-      accountable: { role: 'district_bureau', unitId: late.id },
+      owner: { role: 'district_bureau', unitId: late.id },
       dueAt,
       lapsedAt: new Date().toISOString(),
       lateMs: 20,

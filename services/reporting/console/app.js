@@ -63,7 +63,7 @@ function taskFromSnapshot(snapshot, known) {
     key: snapshot.key,
     kind: snapshot.kind,
     label: label('tasks', snapshot.kind),
-    ownerRole: snapshot.owner,
+    owner: snapshot.owner,
     ownerLabel: label('roles', snapshot.owner),
     unitId: snapshot.unitId ?? null,
     unitName: known?.unitName ?? null,
@@ -339,7 +339,7 @@ function taskRow(t) {
     'tr',
     { class: `task-${t.status}${t.status === 'open' && t.dueAt && Date.parse(t.dueAt) < Date.now() ? ' overdue' : ''}`, dataset: { taskKey: t.key } },
     h('td', {}, label('tasks', t.kind), t.mandatory === false ? h('span', { class: 'muted' }, '(可选)') : null),
-    h('td', {}, t.unitName ?? label('roles', t.ownerRole)),
+    h('td', {}, t.unitName ?? label('roles', t.owner)),
     h('td', { dataset: { field: 'task-status' } }, label('taskStatuses', t.status)),
     h('td', { class: 'time' }, t.dueAt ? beijing(t.dueAt) : '—'),
     h('td', {}, t.status === 'open' && t.dueAt ? countdownEl(t.dueAt) : t.doneAt ? `完成于 ${beijing(t.doneAt)}` : ''),
@@ -403,7 +403,7 @@ function renderDetail() {
             'ul',
             { class: 'alerts' },
             d.alerts.map((a) =>
-              h('li', {}, h('time', {}, a.raisedAtLocal), ` ${a.kindLabel}:${a.taskLabel},责任方 ${a.accountableUnitName ?? a.accountableRoleLabel}`, a.resolvedAt ? h('span', { class: 'muted' }, '(已办结)') : null),
+              h('li', {}, h('time', {}, a.raisedAtLocal), ` ${a.kindLabel}:${a.taskLabel},责任方 ${a.unitName ?? a.ownerLabel}`, a.resolvedAt ? h('span', { class: 'muted' }, '(已办结)') : null),
             ),
           ),
         ]

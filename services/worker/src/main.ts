@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import {
   connectEventBus,
+  createEventRelay,
   createDb,
   createLogger,
   ensureIncidentStream,
@@ -9,7 +10,6 @@ import {
   type EventBus,
 } from '@yuqing/shared';
 import { BUNDLE_PATH } from './bundle';
-import { createEventRelay } from './event-relay';
 import { createIncidentWorker } from './worker';
 
 async function main(): Promise<void> {

@@ -4,6 +4,7 @@ import type { Db } from '../db/database';
 /** Scopes an API key can carry; `admin` implies every other. */
 export const SCOPES = ['incidents:write', 'incidents:read', 'tasks:act', 'reports:read', 'directory:write', 'policies:write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
+export const isScope = (value: string): value is Scope => (SCOPES as readonly string[]).includes(value);
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');

@@ -7,7 +7,7 @@
  *   rotate-secrets                reseal every channel secret under SECRETS_KEY (after moving the old key to SECRETS_OLD_KEYS)
  */
 import { sql } from 'kysely';
-import { createApiClient, SCOPES, type Scope } from '../auth/api-keys';
+import { createApiClient, isScope, SCOPES } from '../auth/api-keys';
 import { recordAudit } from '../audit/audit';
 import { loadConfigOrExit } from '../config/config';
 import { createDb } from '../db/database';
@@ -48,13 +48,14 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'create-client': {
         const [id, name, scopeList, unitId] = args;
-        const scopes = (scopeList ?? '').split(',').filter(Boolean);
-        const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+        const requested = (scopeList ?? '').split(',').filter(Boolean);
+        const scopes = requested.filter(isScope);
+        const bad = requested.filter((s) => !isScope(s));
         if (!id || !name || scopes.length === 0 || bad.length) {
           process.stderr.write(`usage: create-client <id> <name> <scopes> [unitId]; scopes: ${SCOPES.join(', ')}${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}\n`);
           return 2;
         }
-        const key = await createApiClient(db, { id, name, scopes: scopes as Scope[], ...(unitId ? { unitId } : {}) });
+        const key = await createApiClient(db, { id, name, scopes, ...(unitId ? { unitId } : {}) });
         await recordAudit(db, { actor: OPERATOR, action: 'api_client.created', entity: 'api_client', entityId: id, after: { scopes, unitId } });
         process.stdout.write(`${key}\n`);
         return 0;

@@ -1,5 +1,28 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { ReportOutcome } from '../domain/vocabulary';
+import type { Assessment, Metrics } from '../domain/assessment';
+import type {
+  AlertKind,
+  ChannelKind,
+  DeliveryStatus,
+  DistrictCode,
+  Flag,
+  IncidentStatus,
+  ReportOutcome,
+  Role,
+  TaskKind,
+  TaskPhase,
+  TaskStatus,
+  Tier,
+  Topic,
+  UnitKind,
+} from '../domain/vocabulary';
+import type { Scope } from '../auth/api-keys';
+import type { EventType } from '../events/event-types';
+import type { IncidentEvent } from '../events/envelope';
+import type { Recipient, Source } from '../events/event-data';
+import type { NoticeMessage } from '../notifications/notice-message';
+import type { DistrictOverride, PolicyDocument } from '../policy/policy.schema';
+import type { Actor, Approval } from '../task/task.schema';
 
 /** timestamptz: read as Date, written as Date or ISO string. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -15,16 +38,16 @@ export interface IncidentsTable {
   externalId: string | null;
   title: string;
   summary: string | null;
-  source: Json<Record<string, unknown>>;
-  topic: string;
-  districtCode: string | null;
-  metrics: Json<Record<string, unknown>>;
-  flags: Json<string[]>;
-  suggestedTier: string | null;
-  tier: string;
-  status: string;
+  source: Json<Source>;
+  topic: Topic;
+  districtCode: DistrictCode | null;
+  metrics: Json<Metrics>;
+  flags: Json<Flag[]>;
+  suggestedTier: Tier | null;
+  tier: Tier;
+  status: IncidentStatus;
   overdue: Generated<boolean>;
-  assessment: Json<unknown>;
+  assessment: Json<Assessment>;
   workflowId: string;
   policyVersion: string | null;
   /** Sequence of the workflow's last change applied here (activities may commit out of order). */
@@ -62,14 +85,14 @@ export interface ReportsTable {
   incidentId: string;
   clientId: string;
   externalId: string | null;
-  source: Json<Record<string, unknown>>;
+  source: Json<Source>;
   title: string;
   summary: string | null;
-  topic: string;
-  districtCode: string | null;
-  metrics: Json<Record<string, unknown>>;
-  flags: Json<string[]>;
-  suggestedTier: string | null;
+  topic: Topic;
+  districtCode: DistrictCode | null;
+  metrics: Json<Metrics>;
+  flags: Json<Flag[]>;
+  suggestedTier: Tier | null;
   requestHash: string;
   outcome: ReportOutcome;
   matchRule: string;
@@ -105,10 +128,10 @@ export interface ProcessedEventsTable {
 export interface TimelineEntriesTable {
   eventId: string;
   incidentId: string;
-  type: string;
-  tier: string;
+  type: EventType;
+  tier: Tier;
   occurredAt: Timestamp;
-  data: Json<Record<string, unknown>>;
+  data: Json<IncidentEvent['data']>;
   recordedAt: GeneratedTimestamp;
 }
 
@@ -116,34 +139,35 @@ export interface TimelineEntriesTable {
 export interface TasksTable {
   incidentId: string;
   key: string;
-  kind: string;
-  ownerRole: string;
+  kind: TaskKind;
+  /** The role that owns the task (one name everywhere: `owner`). */
+  owner: Role;
   unitId: string | null;
-  status: string;
+  status: TaskStatus;
   mandatory: boolean;
-  phase: string;
+  phase: TaskPhase;
   round: number;
   openedAt: Timestamp | null;
   dueAt: Timestamp | null;
   doneAt: Timestamp | null;
-  doneBy: Json<unknown> | null;
+  doneBy: Json<Actor> | null;
   overdue: boolean;
   lapsedAt: Timestamp | null;
-  approvalsNeeded: Json<string[]>;
-  approvals: Json<unknown[]>;
+  approvalsNeeded: Json<Role[]>;
+  approvals: Json<Approval[]>;
   cancelReason: string | null;
   seq: number;
-  incidentTier: string;
+  incidentTier: Tier;
   updatedAt: GeneratedTimestamp;
 }
 
 /** The bureau's units: leadership group, office, departments, district bureaus, stations, outside bodies. */
 export interface UnitsTable {
   id: string;
-  kind: string;
+  kind: UnitKind;
   name: string;
   parentId: string | null;
-  districtCode: string | null;
+  districtCode: DistrictCode | null;
   createdAt: GeneratedTimestamp;
   updatedAt: GeneratedTimestamp;
 }
@@ -154,7 +178,7 @@ export interface PersonsTable {
   unitId: string;
   name: string;
   title: string | null;
-  roles: ColumnType<string[], string | undefined, string>;
+  roles: ColumnType<Role[], string | undefined, string>;
   contacts: ColumnType<Record<string, string>, string | undefined, string>;
   onDuty: Generated<boolean>;
   createdAt: GeneratedTimestamp;
@@ -173,9 +197,10 @@ export interface RoutingRulesTable {
 /** Versioned escalation policies: `city`, or a district code for a local plan. */
 export interface PoliciesTable {
   id: Generated<number>;
-  scope: string;
+  scope: 'city' | DistrictCode;
   version: number;
-  document: Json<unknown>;
+  /** A full policy for `city`; a district's overrides otherwise. */
+  document: Json<PolicyDocument | DistrictOverride>;
   note: string | null;
   createdBy: string;
   createdAt: GeneratedTimestamp;
@@ -187,7 +212,7 @@ export interface ApiClientsTable {
   name: string;
   keyHash: string;
   keyPrefix: string;
-  scopes: Json<string[]>;
+  scopes: Json<Scope[]>;
   unitId: string | null;
   personId: string | null;
   createdAt: GeneratedTimestamp;
@@ -200,7 +225,7 @@ export interface AuditLogTable {
   id: Generated<string>;
   at: GeneratedTimestamp;
   actorId: string;
-  actorKind: string;
+  actorKind: Actor['kind'];
   unitId: string | null;
   action: string;
   incidentId: string | null;
@@ -216,12 +241,13 @@ export interface AlertsTable {
   id: string;
   incidentId: string;
   taskKey: string;
-  taskKind: string;
-  kind: 'deadline_lapsed' | 'reminder' | 'escalation';
+  taskKind: TaskKind;
+  kind: AlertKind;
   stage: number | null;
-  accountableRole: string;
-  accountableUnitId: string | null;
-  notified: Json<unknown[]>;
+  /** The task's owner, against whom the alert is kept. */
+  owner: Role;
+  unitId: string | null;
+  notified: Json<Recipient[]>;
   dueAt: Timestamp;
   raisedAt: Timestamp;
   lateMs: number;
@@ -238,7 +264,7 @@ export interface NotificationChannelsTable {
   /** Exactly one of unitId and personId is set. */
   unitId: string | null;
   personId: string | null;
-  kind: string;
+  kind: ChannelKind;
   label: string | null;
   /** The webhook or robot URL, or the e-mail address. */
   address: string;
@@ -269,21 +295,21 @@ export interface DeliveriesTable {
   id: string;
   /** The event the message is about; with the channel it makes the delivery unique. */
   eventId: string;
-  eventType: string;
+  eventType: EventType;
   incidentId: string;
-  tier: string;
+  tier: Tier;
   channelId: string;
-  channelKind: string;
+  channelKind: ChannelKind;
   /** The queue it waits in: one per channel, one shared by e-mail (the SMTP relay). */
   endpoint: string;
   unitId: string;
   personId: string | null;
   personName: string | null;
   /** The roles the recipient gets it as. */
-  roles: Json<string[]>;
+  roles: Json<Role[]>;
   /** The rendered message (title, text, markdown, links): no contact data. */
-  message: Json<Record<string, unknown>>;
-  status: string;
+  message: Json<NoticeMessage>;
+  status: DeliveryStatus;
   /** Attempts since it was queued or last retried by an operator. */
   attempts: Generated<number>;
   /** Outcomes recorded so far; each published one `notified` event. */
@@ -363,16 +389,81 @@ export const INCIDENT_COLUMNS = [
   'archivedAt',
 ] as const satisfies readonly (keyof IncidentsTable)[];
 export type NewIncident = Insertable<IncidentsTable>;
+
+/** Explicit columns of a task, as the read models show it. */
+export const TASK_COLUMNS = [
+  'incidentId',
+  'key',
+  'kind',
+  'owner',
+  'unitId',
+  'status',
+  'mandatory',
+  'phase',
+  'round',
+  'openedAt',
+  'dueAt',
+  'doneAt',
+  'doneBy',
+  'overdue',
+  'lapsedAt',
+  'approvalsNeeded',
+  'approvals',
+  'cancelReason',
+  'seq',
+  'incidentTier',
+  'updatedAt',
+] as const satisfies readonly (keyof TasksTable)[];
+
+/** Explicit columns of an alert. */
+export const ALERT_COLUMNS = [
+  'id',
+  'incidentId',
+  'taskKey',
+  'taskKind',
+  'kind',
+  'stage',
+  'owner',
+  'unitId',
+  'notified',
+  'dueAt',
+  'raisedAt',
+  'lateMs',
+  'resolvedAt',
+] as const satisfies readonly (keyof AlertsTable)[];
+
+/** Explicit columns of a report (a sighting). */
+export const REPORT_COLUMNS = [
+  'id',
+  'incidentId',
+  'clientId',
+  'externalId',
+  'source',
+  'title',
+  'summary',
+  'topic',
+  'districtCode',
+  'metrics',
+  'flags',
+  'suggestedTier',
+  'requestHash',
+  'outcome',
+  'matchRule',
+  'matchScore',
+  'receivedAt',
+] as const satisfies readonly (keyof ReportsTable)[];
 export type IncidentUpdate = Updateable<IncidentsTable>;
 export type TaskRow = Selectable<TasksTable>;
 export type ReportRow = Selectable<ReportsTable>;
 export type AlertRow = Selectable<AlertsTable>;
 export type TimelineEntryRow = Selectable<TimelineEntriesTable>;
 export type UnitRow = Selectable<UnitsTable>;
+export type NewUnit = Insertable<UnitsTable>;
 export type PersonRow = Selectable<PersonsTable>;
 export type ApiClientRow = Selectable<ApiClientsTable>;
 export type PolicyRow = Selectable<PoliciesTable>;
 export type NotificationChannelRow = Selectable<NotificationChannelsTable>;
+export type NewNotificationChannel = Insertable<NotificationChannelsTable>;
 export type DutyShiftRow = Selectable<DutyShiftsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;

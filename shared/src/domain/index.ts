@@ -15,3 +15,5 @@ export type * from '../policy/policy.schema';
 export type * from '../events/event-data';
 export type * from '../events/envelope';
 export type * from '../task/task.schema';
+export type * from '../incident/incident.schema';
+export type * from '../incident/incident-state.schema';

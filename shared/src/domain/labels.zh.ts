@@ -168,9 +168,10 @@ export const FOUR_FIRST_LABELS: Readonly<Record<FourFirst, string>> = {
   procedure_started: '第一时间启动程序',
 };
 
+/** The words the timeline and the notices use for the same moments. */
 export const ALERT_KIND_LABELS: Readonly<Record<AlertKind, string>> = {
-  deadline_lapsed: '超时',
-  reminder: '提醒',
+  deadline_lapsed: '超时预警',
+  reminder: '催办提醒',
   escalation: '督办升级',
 };
 
@@ -221,7 +222,7 @@ export const NOTICE_LABELS = {
   supervision: '督办',
   lapsed: '超时预警',
   recipient: '接收',
-  accountable: '责任单位',
+  owner: '责任单位',
   deadline: '截止',
   beijingTime: '北京时间',
   overdueBy: '已超时',

@@ -148,6 +148,10 @@ export const RELEASE_TASK_KINDS: readonly TaskKind[] = [
   'public_response',
 ];
 
+/** `handling` tasks run until the incident closes; `closing` ones (the review) open when it does. */
+export const TASK_PHASES = ['handling', 'closing'] as const;
+export type TaskPhase = (typeof TASK_PHASES)[number];
+
 export const TASK_STATUSES = ['waiting', 'open', 'done', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
@@ -206,3 +210,16 @@ export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 /** A delivery is waiting (or retrying), has arrived, or gave up and waits for an operator (dead letter). */
 export const DELIVERY_STATUSES = ['pending', 'sending', 'delivered', 'dead'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * Type guards for codes read from free-form places (a routing rule's `match`, a
+ * query string): a check, never a cast.
+ */
+const member =
+  <T extends string>(values: readonly T[]) =>
+  (value: string | null | undefined): value is T =>
+    value !== null && value !== undefined && (values as readonly string[]).includes(value);
+export const isTier = member(TIERS);
+export const isTopic = member(TOPICS);
+export const isRole = member(ROLES);
+export const isDistrictCode = member(DISTRICT_CODES);

@@ -72,7 +72,7 @@ function describeStep(event: IncidentEvent, unitNames: (id: string) => string | 
     case 'reassigned':
       return `由 ${unit(event.data.fromUnitId)} 改派至 ${unit(event.data.toUnitId)}:${event.data.reason}`;
     case 'deadline_lapsed':
-      return `超时:「${TASK_LABELS[event.data.taskKind]}」未在时限内完成,责任方 ${who(event.data.accountable, unitNames)}`;
+      return `超时:「${TASK_LABELS[event.data.taskKind]}」未在时限内完成,责任方 ${who(event.data.owner, unitNames)}`;
     case 'reminder_sent':
       return `${event.data.stage === 'before_deadline' ? '临近时限提醒' : '催办'}「${TASK_LABELS[event.data.taskKind]}」→ ${event.data.to.map((r) => who(r, unitNames)).join('、')}`;
     case 'escalated':

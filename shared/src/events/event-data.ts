@@ -57,6 +57,8 @@ export const SourceSchema = z.strictObject({
   externalId: requiredText(200).optional(),
 });
 
+export type Source = z.infer<typeof SourceSchema>;
+
 export const MetricsSchema = z.strictObject({
   reportCount: z.number().int().min(0).max(1e12).optional(),
   reach: z.number().int().min(0).max(1e12).optional(),
@@ -133,16 +135,20 @@ export const EVENT_DATA = {
     toUnitId: z.string(),
     reason: z.string(),
   }),
-  deadline_lapsed: z.strictObject({
+  deadline_lapsed: z.preprocess(
+    // Events recorded before 2026-12-01 called the task's owner `accountable`.
+    (d) => (d && typeof d === 'object' && 'accountable' in d && !('owner' in d) ? (({ accountable, ...rest }: Record<string, unknown>) => ({ ...rest, owner: accountable }))(d as Record<string, unknown>) : d),
+    z.strictObject({
     ...base,
     taskKey: z.string(),
     taskKind: z.enum(TASK_KINDS),
-    accountable: recipient,
+    /** The task's owner, whose deadline lapsed. */
+    owner: recipient,
     dueAt: isoTime,
     lapsedAt: isoTime,
     /** How late the alert fired after the deadline (timer and scheduling delay). */
     lateMs: z.number().int(),
-  }),
+  })),
   reminder_sent: z.strictObject({
     ...base,
     taskKey: z.string(),

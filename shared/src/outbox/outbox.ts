@@ -139,14 +139,3 @@ export class OutboxRelay<T = unknown> {
     }, delayMs);
   }
 }
-
-/** Rows still waiting, for readiness and the reliability report. */
-export async function pendingOutbox(db: Db): Promise<{ kind: string; pending: number; oldestAt: Date | null }[]> {
-  const rows = await db
-    .selectFrom('outbox')
-    .select(['kind', sql<string>`count(*)`.as('pending'), sql<Date | null>`min(created_at)`.as('oldestAt')])
-    .where('doneAt', 'is', null)
-    .groupBy('kind')
-    .execute();
-  return rows.map((r) => ({ kind: r.kind, pending: Number(r.pending), oldestAt: r.oldestAt }));
-}

@@ -1,17 +1,18 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database';
 import type { PolicyRow } from '../db/tables';
+import type { PolicyScope } from './policy.schema';
 import { recordAudit, type AuditEntry } from '../audit/audit';
 
 /** The newest version of a policy scope (`city` or a district code), or a given one. */
-export async function findPolicy(db: Db, scope: string, version?: number): Promise<PolicyRow | undefined> {
+export async function findPolicy(db: Db, scope: PolicyScope, version?: number): Promise<PolicyRow | undefined> {
   let q = db.selectFrom('policies').select(['id', 'scope', 'version', 'document', 'note', 'createdBy', 'createdAt']).where('scope', '=', scope);
   q = version === undefined ? q.orderBy('version', 'desc').limit(1) : q.where('version', '=', version);
   return q.executeTakeFirst();
 }
 
 /** Every version of a scope, newest first, without the documents. */
-export async function listPolicyVersions(db: Db, scope?: string) {
+export async function listPolicyVersions(db: Db, scope?: PolicyScope) {
   let q = db.selectFrom('policies').select(['scope', 'version', 'note', 'createdBy', 'createdAt']).orderBy('scope').orderBy('version', 'desc');
   if (scope) q = q.where('scope', '=', scope);
   return q.execute();
@@ -31,7 +32,7 @@ export class PolicyVersionConflict extends Error {
  */
 export async function publishPolicy(
   db: Db,
-  input: { scope: string; document: unknown; note?: string; baseVersion: number; actor: AuditEntry['actor']; requestId?: string },
+  input: { scope: PolicyScope; document: PolicyRow['document']; note?: string; baseVersion: number; actor: AuditEntry['actor']; requestId?: string },
 ): Promise<PolicyRow> {
   return db.transaction().execute(async (trx) => {
     // Serialise publishers of one scope.

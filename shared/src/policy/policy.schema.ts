@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DURATION_PATTERN } from '../domain/durations';
-import { CHAIN_ACTIONS, DISTRICT_CODES, ROLES, TASK_KINDS, TIERS } from '../domain/vocabulary';
+import { CHAIN_ACTIONS, DISTRICT_CODES, ROLES, TASK_KINDS, TASK_PHASES, TIERS } from '../domain/vocabulary';
 
 /**
  * The escalation policy: per tier, which tasks run, who owns each, its deadline and
@@ -42,7 +42,7 @@ export const TaskPolicySchema = z.strictObject({
   /** A mandatory task must be done before the incident can be closed. */
   mandatory: z.boolean().default(true),
   /** `closing` tasks open when the incident is closed (the post-incident review). */
-  phase: z.enum(['handling', 'closing']).default('handling'),
+  phase: z.enum(TASK_PHASES).default('handling'),
   chain: z.array(ChainStepSchema).default([]),
 });
 
@@ -91,7 +91,9 @@ export const DistrictOverrideSchema = z.strictObject({
   tiers: z.partialRecord(TierSchema, z.partialRecord(TaskKindSchema, TaskOverrideSchema)),
 });
 
-export const PolicyScopeSchema = z.union([z.literal('city'), z.enum(DISTRICT_CODES as [string, ...string[]])]);
+/** `city`, or a district code for that district's local plan. */
+export const PolicyScopeSchema = z.union([z.literal('city'), z.enum(DISTRICT_CODES)]);
+export type PolicyScope = z.infer<typeof PolicyScopeSchema>;
 
 export type ChainStep = z.infer<typeof ChainStepSchema>;
 export type TaskPolicy = z.infer<typeof TaskPolicySchema>;

@@ -5,6 +5,8 @@ import { isInvisibleOnly, unacceptableText } from '../domain/text';
  * Free text as every schema takes it (see `domain/text.ts` for what is refused
  * and why): within `max` characters, no control characters PostgreSQL or a reader
  * would choke on, well-formed Unicode. Line breaks sent as CRLF are kept as LF.
+ * Normalising uses `overwrite` (not `transform`) so the same schemas describe
+ * answers too: response serialisation encodes through them.
  */
 export const text = (max: number) =>
   z
@@ -14,19 +16,19 @@ export const text = (max: number) =>
       const reason = unacceptableText(s);
       if (reason) ctx.addIssue({ code: 'custom', message: reason });
     })
-    .transform((s) => s.replace(/\r\n?/g, '\n'));
+    .overwrite((s) => s.replace(/\r\n?/g, '\n'));
 
 /** Text a person must fill in: trimmed, and something visible must remain. */
 export const requiredText = (max: number) =>
   text(max)
-    .transform((s) => s.trim())
+    .overwrite((s) => s.trim())
     .superRefine((s, ctx) => {
       if (s.length === 0) ctx.addIssue({ code: 'custom', message: '不能为空 (required)' });
       else if (isInvisibleOnly(s)) ctx.addIssue({ code: 'custom', message: '不能只含空白或不可见字符 (only invisible characters)' });
     });
 
 /** Optional free text, trimmed. */
-export const optionalText = (max: number) => text(max).transform((s) => s.trim());
+export const optionalText = (max: number) => text(max).overwrite((s) => s.trim());
 
 /**
  * An incident id in a path or query: a UUID in any case, answered and looked up in
@@ -35,7 +37,7 @@ export const optionalText = (max: number) => text(max).transform((s) => s.trim()
 export const IncidentIdSchema = z
   .string()
   .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, '应为舆情编号 (an incident id: a UUID)')
-  .transform((s) => s.toLowerCase());
+  .overwrite((s) => s.toLowerCase());
 
 /**
  * A point in time a caller sends (`since`, `before`, `from`, `to`, a shift's

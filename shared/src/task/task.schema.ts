@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES, TASK_KINDS, TASK_STATUSES } from '../domain/vocabulary';
+import { ROLES, TASK_KINDS, TASK_PHASES, TASK_STATUSES } from '../domain/vocabulary';
 
 /** Who did something. Every state change names one (DOMAIN.md, discipline). */
 export const ActorSchema = z.strictObject({
@@ -38,7 +38,7 @@ export const TaskSnapshotSchema = z.strictObject({
   unitId: z.string().max(100).optional(),
   status: z.enum(TASK_STATUSES),
   mandatory: z.boolean(),
-  phase: z.enum(['handling', 'closing']),
+  phase: z.enum(TASK_PHASES),
   /** Increases each time a repeating task opens again. */
   round: z.number().int().min(1),
   openedAt: z.iso.datetime({ offset: true }).optional(),

@@ -67,8 +67,8 @@ export class DeadlineWatcher {
       taskKind: task.kind,
       kind,
       stage,
-      accountableRole: task.owner,
-      accountableUnitId: task.unitId ?? null,
+      owner: task.owner,
+      unitId: task.unitId ?? null,
       notified,
       dueAt: task.dueAt!,
       raisedAt: ev.occurredAt,
@@ -108,9 +108,9 @@ export class DeadlineWatcher {
       this.fired.add(stage('lapse'));
       const now = Date.now();
       this.book.markLapsed(key, now);
-      const accountable = this.recipient(task, 'owner');
-      const ev = this.recorder.event('deadline_lapsed', { taskKey: key, taskKind: task.kind, accountable, dueAt, lapsedAt: new Date(now).toISOString(), lateMs: now - due, actor: SYSTEM });
-      await this.raise(`超时预警:${label}`, this.alertOf(task, ev, 'deadline_lapsed', null, [accountable], now - due), ev);
+      const owner = this.recipient(task, 'owner');
+      const ev = this.recorder.event('deadline_lapsed', { taskKey: key, taskKind: task.kind, owner, dueAt, lapsedAt: new Date(now).toISOString(), lateMs: now - due, actor: SYSTEM });
+      await this.raise(`超时预警:${label}`, this.alertOf(task, ev, 'deadline_lapsed', null, [owner], now - due), ev);
     }
     await warning;
 

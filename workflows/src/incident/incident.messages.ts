@@ -1,46 +1,17 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type {
-  Actor,
-  Assignment,
-  AssessmentReason,
-  IncidentStatus,
-  PolicySnapshot,
-  ReleaseForm,
-  Report,
-  Role,
-  TaskSnapshot,
-  Tier,
-  Topic,
-} from '@yuqing/shared/domain';
+import type { Actor, Assignment, AssessmentReason, IncidentInput, IncidentState, ReleaseForm, Report, Role, Tier } from '@yuqing/shared/domain';
 
-/** What intake hands the workflow: the stored incident, already assessed. */
-export interface IncidentWorkflowInput {
+/** What intake hands the workflow: the incident as reported, and its assessment. */
+export type IncidentWorkflowInput = Readonly<Pick<IncidentInput, 'title' | 'summary' | 'source' | 'topic' | 'district' | 'metrics' | 'flags'>> & {
   readonly incidentId: string;
-  readonly title: string;
-  readonly summary?: string;
-  readonly source: { readonly url: string; readonly platform?: string; readonly outlet?: string; readonly detectedAt?: string; readonly externalId?: string };
-  readonly topic: Topic;
-  readonly district?: string;
-  readonly metrics: Record<string, number | boolean | undefined>;
-  readonly flags: readonly string[];
   readonly tier: Tier;
   readonly reasons: readonly AssessmentReason[];
   readonly receivedAt: string;
   readonly clientId: string;
-}
+};
 
-/** The incident as the workflow sees it now: answered by the `state` query and by every update. */
-export interface IncidentState {
-  readonly incidentId: string;
-  readonly tier: Tier;
-  readonly tierSince: string;
-  readonly status: IncidentStatus;
-  readonly policyVersion: string | null;
-  readonly assignments: Assignment[];
-  readonly tasks: TaskSnapshot[];
-  readonly overdue: boolean;
-  readonly closedReason?: string;
-}
+/** The incident as the workflow sees it now: answered by the `state` query and by every update (shared/src/incident). */
+export type { IncidentState };
 
 /** 代办: the opinion office takes a step for another unit, with the reason (recorded and shown). */
 export interface Proxy {

@@ -69,7 +69,7 @@ export class TaskBook {
     for (const def of tier.tasks) {
       if (def.phase === 'closing') continue;
       const owners = PER_UNIT_TASK_KINDS.includes(def.kind)
-        ? assignments.map((a) => ({ owner: a.role as Role, unitId: a.unitId }))
+        ? assignments.map((a): { owner: Role; unitId: string | undefined } => ({ owner: a.role, unitId: a.unitId }))
         : [{ owner: def.owner, unitId: this.unitForRole(def.owner) }];
       for (const { owner, unitId } of owners) {
         const key = taskKey(def.kind, unitId);

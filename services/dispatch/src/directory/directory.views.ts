@@ -5,7 +5,7 @@ export function unitView(u: UnitRow) {
   return {
     id: u.id,
     kind: u.kind,
-    kindLabel: UNIT_KIND_LABELS[u.kind as UnitKind] ?? u.kind,
+    kindLabel: UNIT_KIND_LABELS[u.kind],
     name: u.name,
     parentId: u.parentId,
     districtCode: u.districtCode,
@@ -21,7 +21,7 @@ export function personView(p: PersonRow, withContacts: boolean) {
     name: p.name,
     title: p.title,
     roles: p.roles,
-    roleLabels: p.roles.map((r) => ROLE_LABELS[r as Role] ?? r),
+    roleLabels: p.roles.map((r) => ROLE_LABELS[r]),
     onDuty: p.onDuty,
     ...(withContacts ? { contacts: p.contacts } : {}),
     createdAt: p.createdAt.toISOString(),

@@ -41,8 +41,3 @@ export async function replaceRules(trx: Transaction<Database>, rules: readonly {
   if (gone.length) await trx.deleteFrom('routingRules').where('id', 'in', gone).execute();
   for (const rule of rules) await upsertRule(trx, rule);
 }
-
-export async function deleteRule(db: Executor, kind: RuleKind, match: string): Promise<boolean> {
-  const rows = await db.deleteFrom('routingRules').where('kind', '=', kind).where('match', '=', match).returning('id').execute();
-  return rows.length > 0;
-}

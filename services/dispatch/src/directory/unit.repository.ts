@@ -1,13 +1,13 @@
 import { sql, type Transaction } from 'kysely';
-import type { Database, Db, UnitRow } from '@yuqing/shared';
+import type { Database, Db, DistrictCode, NewUnit, UnitKind, UnitRow } from '@yuqing/shared';
 
 type Executor = Db | Transaction<Database>;
 
 const COLUMNS = ['id', 'kind', 'name', 'parentId', 'districtCode', 'createdAt', 'updatedAt'] as const;
 
 export interface UnitFilter {
-  readonly kind?: string;
-  readonly districtCode?: string;
+  readonly kind?: UnitKind;
+  readonly districtCode?: DistrictCode;
   readonly parentId?: string;
 }
 
@@ -23,7 +23,7 @@ export async function findUnit(db: Executor, id: string): Promise<UnitRow | unde
   return db.selectFrom('units').select(COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
-export async function insertUnit(db: Executor, u: { id: string; kind: string; name: string; parentId: string | null; districtCode: string | null }): Promise<UnitRow> {
+export async function insertUnit(db: Executor, u: NewUnit): Promise<UnitRow> {
   return db.insertInto('units').values(u).returning(COLUMNS).executeTakeFirstOrThrow();
 }
 

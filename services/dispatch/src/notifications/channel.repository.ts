@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { Database, Db, NotificationChannelRow } from '@yuqing/shared';
+import type { Database, Db, NewNotificationChannel, NotificationChannelRow } from '@yuqing/shared';
 
 type Executor = Db | Transaction<Database>;
 
@@ -53,7 +53,7 @@ export async function channelsOfOwner(db: Executor, owner: Owner): Promise<Pick<
 
 export async function insertChannel(
   db: Executor,
-  c: { id: string; unitId: string | null; personId: string | null; kind: string; label: string | null; address: string; secret: string | null; enabled: boolean },
+  c: NewNotificationChannel,
 ): Promise<NotificationChannelRow> {
   return db.insertInto('notificationChannels').values(c).returningAll().executeTakeFirstOrThrow();
 }

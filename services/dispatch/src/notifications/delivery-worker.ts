@@ -119,20 +119,20 @@ export class DeliveryWorker {
     else {
       const signal = AbortSignal.timeout(o.timeoutMs);
       try {
-        const sender = o.senders[channel.kind as ChannelKind];
+        const sender = o.senders[channel.kind];
         if (!sender) throw new DeliveryFailure(`no sender for ${channel.kind}`, false);
         const outgoing = {
           deliveryId: row.id,
           eventId: row.eventId,
           eventType: row.eventType,
           incidentId: row.incidentId,
-          tier: row.tier as Tier,
+          tier: row.tier,
           attempt: row.attempts,
-          message: row.message as unknown as NoticeMessage,
+          message: row.message,
         };
         // Opened here, for this attempt only: nothing else ever holds a secret in plaintext.
         const secret = channel.secret === null ? null : o.openSecret(channel.secret, channel.id);
-        const result = await withDeadline(sender.send(outgoing, { kind: channel.kind as ChannelKind, address: channel.address, secret }, signal), signal);
+        const result = await withDeadline(sender.send(outgoing, { kind: channel.kind, address: channel.address, secret }, signal), signal);
         statusCode = result.statusCode;
       } catch (err) {
         failure = err instanceof DeliveryFailure ? err : networkFailure(err, signal);

@@ -5,13 +5,18 @@ import {
   parseIncidentEvent,
   recordAudit,
   type Actor,
+  type ChannelKind,
   type Database,
   type Db,
   type DeliveryAttemptRow,
   type DeliveryRow,
+  type DeliveryStatus,
+  type EventType,
   type IncidentEvent,
+  type NoticeMessage,
+  type Role,
+  type Tier,
 } from '@yuqing/shared';
-import type { NoticeMessage } from './notice';
 import { SMTP_ENDPOINT } from './senders/email';
 import type { DeliveryFailure } from './senders/sender';
 
@@ -23,16 +28,16 @@ export const DISPATCH_ACTOR: Actor = { id: 'system:dispatch', kind: 'system' };
 export interface NewDelivery {
   readonly id: string;
   readonly eventId: string;
-  readonly eventType: string;
+  readonly eventType: EventType;
   readonly incidentId: string;
-  readonly tier: string;
+  readonly tier: Tier;
   readonly channelId: string;
-  readonly channelKind: string;
+  readonly channelKind: ChannelKind;
   readonly endpoint: string;
   readonly unitId: string;
   readonly personId: string | null;
   readonly personName: string | null;
-  readonly roles: readonly string[];
+  readonly roles: readonly Role[];
   readonly message: NoticeMessage;
   readonly triggeredAt: string;
 }
@@ -42,7 +47,7 @@ export async function insertDeliveries(trx: Executor, rows: readonly NewDelivery
   if (rows.length === 0) return 0;
   const inserted = await trx
     .insertInto('deliveries')
-    .values(rows.map((r) => ({ ...r, status: 'pending', roles: JSON.stringify(r.roles), message: JSON.stringify(r.message) })))
+    .values(rows.map((r) => ({ ...r, status: 'pending' as const, roles: JSON.stringify(r.roles), message: JSON.stringify(r.message) })))
     .onConflict((oc) => oc.columns(['eventId', 'channelId']).doNothing())
     .returning('id')
     .execute();
@@ -204,7 +209,7 @@ export interface DeliveryFilter {
   readonly incidentId?: string;
   readonly unitId?: string;
   readonly eventId?: string;
-  readonly status?: string;
+  readonly status?: DeliveryStatus;
   readonly limit: number;
 }
 

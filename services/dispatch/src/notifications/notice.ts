@@ -8,11 +8,15 @@ import {
   TASK_LABELS,
   TIER_LABELS,
   type IncidentEvent,
+  type NoticeMessage,
+  type NoticeRecipient,
   type Role,
   type TaskKind,
 } from '@yuqing/shared';
 
-/** Event types that notify people (see `recipients.ts` for whom). */
+export type { NoticeMessage, NoticeRecipient };
+
+/** Event types that notify people (`planner.ts` says who). */
 export const NOTIFYING_EVENT_TYPES = ['dispatched', 'reminder_sent', 'escalated', 'deadline_lapsed'] as const;
 export type NotifyingEvent = Extract<IncidentEvent, { type: (typeof NOTIFYING_EVENT_TYPES)[number] }>;
 
@@ -20,35 +24,12 @@ export function isNotifying(event: IncidentEvent): event is NotifyingEvent {
   return (NOTIFYING_EVENT_TYPES as readonly string[]).includes(event.type);
 }
 
-/** Who a message is for: a unit, and the person when it goes to a person's own channel. Names only. */
-export interface NoticeRecipient {
-  readonly unitId: string;
-  readonly unitName: string;
-  readonly personId?: string;
-  readonly personName?: string;
-  readonly roles: readonly Role[];
-}
-
-/**
- * A rendered notification, stored with its delivery and sent as is by every
- * channel (webhook JSON, robot markdown, e-mail text). It never holds contact data.
- */
-export interface NoticeMessage {
-  readonly title: string;
-  readonly text: string;
-  readonly markdown: string;
-  readonly to: NoticeRecipient;
-  /** The deadline the message is about (the earliest, for a warning), ISO-8601. */
-  readonly dueAt?: string;
-  readonly links: { readonly source?: string; readonly timeline: string; readonly tasks: string };
-}
-
 export interface NoticeInput {
   readonly event: NotifyingEvent;
   readonly incident: { readonly title: string; readonly sourceUrl?: string };
   readonly to: NoticeRecipient;
   /** For a reminder, escalation or lapse: the unit whose task is late. */
-  readonly accountable?: { readonly unitId: string; readonly unitName: string };
+  readonly owner?: { readonly unitId: string; readonly unitName: string };
   /** The recipient unit's tasks that the event opened, with their deadlines (for a warning). */
   readonly unitTasks: readonly { readonly kind: TaskKind; readonly dueAt?: string }[];
   readonly links: { readonly timeline: string; readonly tasks: string };
@@ -170,11 +151,11 @@ export function renderNotice(input: NoticeInput): NoticeMessage {
 
   const sourceUrl = event.type === 'dispatched' ? event.data.link : incident.sourceUrl;
   const links = { ...(sourceUrl ? { source: sourceUrl } : {}), timeline: input.links.timeline, tasks: input.links.tasks };
-  const accountable = input.accountable && event.type !== 'dispatched' ? input.accountable.unitName : undefined;
+  const owner = input.owner && event.type !== 'dispatched' ? input.owner.unitName : undefined;
   const text = [
     title,
     oneLine(summary),
-    ...(accountable !== undefined ? [`${NOTICE_LABELS.accountable}:${oneLine(accountable)}`] : []),
+    ...(owner !== undefined ? [`${NOTICE_LABELS.owner}:${oneLine(owner)}`] : []),
     whom(oneLine),
     ...deadlines,
     ...(links.source ? [`${NOTICE_LABELS.source}:${oneLine(links.source)}`] : []),
@@ -184,7 +165,7 @@ export function renderNotice(input: NoticeInput): NoticeMessage {
   const markdown = [
     `### ${`${prefix}${inertMarkdown(incident.title)}`.slice(0, MAX_TITLE)}`,
     `> ${inertMarkdown(summary)}`,
-    ...(accountable !== undefined ? [`> **${NOTICE_LABELS.accountable}:${inertMarkdown(accountable)}**`] : []),
+    ...(owner !== undefined ? [`> **${NOTICE_LABELS.owner}:${inertMarkdown(owner)}**`] : []),
     `> ${whom(inertMarkdown)}`,
     ...deadlines.map((d) => `- ${d}`),
     '',

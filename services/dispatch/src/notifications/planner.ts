@@ -18,16 +18,16 @@ export interface PlannerOptions {
 /** The unit and role whose task a chasing event is about (the task as dispatch's read model has it). */
 async function lateOwner(trx: Transaction<Database>, event: NotifyingEvent): Promise<Recipient | undefined> {
   if (event.type === 'dispatched') return undefined;
-  if (event.type === 'deadline_lapsed' && event.data.accountable.unitId) return event.data.accountable;
-  const task = await trx.selectFrom('tasks').select(['ownerRole', 'unitId']).where('incidentId', '=', event.incidentId).where('key', '=', event.data.taskKey).executeTakeFirst();
-  return task?.unitId ? { role: task.ownerRole as Role, unitId: task.unitId } : undefined;
+  if (event.type === 'deadline_lapsed' && event.data.owner.unitId) return event.data.owner;
+  const task = await trx.selectFrom('tasks').select(['owner', 'unitId']).where('incidentId', '=', event.incidentId).where('key', '=', event.data.taskKey).executeTakeFirst();
+  return task?.unitId ? { role: task.owner, unitId: task.unitId } : undefined;
 }
 
 /**
  * Who an event is for (plan §5, §6): a warning goes to the assigned units and the
  * roles the tier sends the link to; a reminder or escalation to its `to`, and an
  * escalation also to the unit that is late (督办 presses it as the next level
- * learns); a lapse to the accountable unit and the opinion office.
+ * learns); a lapse to the task's owner and the opinion office.
  */
 function recipientsOf(event: NotifyingEvent, late: Recipient | undefined): Recipient[] {
   switch (event.type) {
@@ -38,7 +38,7 @@ function recipientsOf(event: NotifyingEvent, late: Recipient | undefined): Recip
     case 'escalated':
       return [...event.data.to, ...(late ? [late] : [])];
     case 'deadline_lapsed':
-      return [event.data.accountable, { role: 'opinion_office' }];
+      return [event.data.owner, { role: 'opinion_office' }];
   }
 }
 
@@ -93,7 +93,7 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
     const targets = await unitsOf(trx, recipientsOf(event, late));
     if (targets.size === 0) return 0;
     const names = new Map((await trx.selectFrom('units').select(['id', 'name']).execute()).map((u) => [u.id, u.name]));
-    const accountable = late?.unitId && names.has(late.unitId) ? { unitId: late.unitId, unitName: names.get(late.unitId)! } : undefined;
+    const owner = late?.unitId && names.has(late.unitId) ? { unitId: late.unitId, unitName: names.get(late.unitId)! } : undefined;
     const incident = await trx.selectFrom('incidents').select(['title', 'source']).where('id', '=', event.incidentId).executeTakeFirst();
     const sourceUrl = (incident?.source as { url?: string } | undefined)?.url;
     const title = event.type === 'dispatched' ? event.data.title : incident?.title ?? event.incidentId;
@@ -117,7 +117,7 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
           event,
           incident: { title, ...(sourceUrl ? { sourceUrl } : {}) },
           to,
-          ...(accountable ? { accountable } : {}),
+          ...(owner ? { owner } : {}),
           unitTasks: unitTasks.map((t) => ({ kind: t.kind, ...(t.dueAt ? { dueAt: t.dueAt } : {}) })),
           links,
           ownBases: [dispatchUrl, reportingUrl],

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { AlertRow, Database, Db } from '@yuqing/shared';
+import type { AlertRow, Database, Db, UnitKind } from '@yuqing/shared';
 
 type Executor = Db | Transaction<Database>;
 
@@ -7,7 +7,7 @@ type Executor = Db | Transaction<Database>;
 export interface OverdueSummaryRow {
   readonly unitId: string;
   readonly unitName: string;
-  readonly unitKind: string;
+  readonly unitKind: UnitKind;
   /** Open tasks past their deadline now. */
   readonly overdueTasks: number;
   readonly oldestDueAt: Date | null;
@@ -23,22 +23,24 @@ export interface OverdueSummaryRow {
 export async function overdueSummary(db: Executor, filter: { unitId?: string; since?: string }): Promise<OverdueSummaryRow[]> {
   const unit = filter.unitId ?? null;
   const since = filter.since ?? null;
-  const result = await sql<Record<string, unknown>>`
+  // Counts come back from PostgreSQL as bigint text.
+  type Counted<K extends keyof OverdueSummaryRow> = Omit<OverdueSummaryRow, K> & { readonly [P in K]: string };
+  const result = await sql<Counted<'overdueTasks' | 'lapses' | 'reminders' | 'escalations' | 'unresolvedLapses'>>`
     with t as (
       select unit_id, count(*) as overdue_tasks, min(due_at) as oldest_due_at
       from tasks
       where status = 'open' and overdue and unit_id is not null and (${unit}::text is null or unit_id = ${unit})
       group by unit_id
     ), a as (
-      select accountable_unit_id as unit_id,
+      select unit_id,
              count(*) filter (where kind = 'deadline_lapsed') as lapses,
              count(*) filter (where kind = 'reminder') as reminders,
              count(*) filter (where kind = 'escalation') as escalations,
              count(*) filter (where kind = 'deadline_lapsed' and resolved_at is null) as unresolved_lapses
       from alerts
-      where accountable_unit_id is not null and (${unit}::text is null or accountable_unit_id = ${unit})
+      where unit_id is not null and (${unit}::text is null or unit_id = ${unit})
         and (${since}::timestamptz is null or raised_at >= ${since}::timestamptz)
-      group by accountable_unit_id
+      group by unit_id
     )
     select u.id as unit_id, u.name as unit_name, u.kind as unit_kind,
            coalesce(t.overdue_tasks, 0) as overdue_tasks, t.oldest_due_at,
@@ -50,11 +52,8 @@ export async function overdueSummary(db: Executor, filter: { unitId?: string; si
     where (t.unit_id is not null or a.unit_id is not null)
     order by overdue_tasks desc, unresolved_lapses desc, lapses desc, u.id`.execute(db);
   return result.rows.map((r) => ({
-    unitId: r.unitId as string,
-    unitName: r.unitName as string,
-    unitKind: r.unitKind as string,
+    ...r,
     overdueTasks: Number(r.overdueTasks),
-    oldestDueAt: (r.oldestDueAt as Date | null) ?? null,
     lapses: Number(r.lapses),
     reminders: Number(r.reminders),
     escalations: Number(r.escalations),
@@ -69,7 +68,7 @@ export async function alertsOfUnit(db: Executor, unitId: string, limit: number):
     .innerJoin('incidents', 'incidents.id', 'alerts.incidentId')
     .selectAll('alerts')
     .select('incidents.title as incidentTitle')
-    .where('alerts.accountableUnitId', '=', unitId)
+    .where('alerts.unitId', '=', unitId)
     .orderBy('alerts.raisedAt', 'desc')
     .limit(limit)
     .execute();

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { Database, Db, TaskRow, TaskSnapshot, Tier } from '@yuqing/shared';
+import type { Database, Db, IncidentRow, Role, TaskRow, TaskSnapshot, TaskStatus, Tier } from '@yuqing/shared';
 
 type Executor = Db | Transaction<Database>;
 
@@ -13,7 +13,7 @@ export async function upsertTasks(trx: Executor, incidentId: string, tier: Tier,
     incidentId,
     key: t.key,
     kind: t.kind,
-    ownerRole: t.owner,
+    owner: t.owner,
     unitId: t.unitId ?? null,
     status: t.status,
     mandatory: t.mandatory,
@@ -39,7 +39,7 @@ export async function upsertTasks(trx: Executor, incidentId: string, tier: Tier,
         .columns(['incidentId', 'key'])
         .doUpdateSet((eb) => ({
           kind: eb.ref('excluded.kind'),
-          ownerRole: eb.ref('excluded.ownerRole'),
+          owner: eb.ref('excluded.owner'),
           unitId: eb.ref('excluded.unitId'),
           status: eb.ref('excluded.status'),
           mandatory: eb.ref('excluded.mandatory'),
@@ -70,14 +70,14 @@ export async function setIncidentTier(trx: Executor, incidentId: string, tier: T
 
 export interface TaskFilter {
   readonly unitId?: string;
-  readonly role?: string;
+  readonly role?: Role;
   readonly incidentId?: string;
-  readonly status?: readonly string[];
+  readonly status?: readonly TaskStatus[];
   readonly overdue?: boolean;
   readonly limit: number;
 }
 
-export type TaskWithIncident = TaskRow & { title: string; districtCode: string | null; topic: string };
+export type TaskWithIncident = TaskRow & Pick<IncidentRow, 'title' | 'districtCode' | 'topic'>;
 
 /** Tasks joined with their incident's title, soonest deadline first. */
 export async function listTasks(db: Executor, f: TaskFilter): Promise<TaskWithIncident[]> {
@@ -90,7 +90,7 @@ export async function listTasks(db: Executor, f: TaskFilter): Promise<TaskWithIn
     .orderBy('tasks.openedAt', 'asc')
     .limit(f.limit);
   if (f.unitId) q = q.where('tasks.unitId', '=', f.unitId);
-  if (f.role) q = q.where('tasks.ownerRole', '=', f.role);
+  if (f.role) q = q.where('tasks.owner', '=', f.role);
   if (f.incidentId) q = q.where('tasks.incidentId', '=', f.incidentId);
   if (f.status?.length) q = q.where('tasks.status', 'in', [...f.status]);
   if (f.overdue !== undefined) q = q.where('tasks.overdue', '=', f.overdue);

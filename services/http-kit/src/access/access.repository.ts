@@ -1,10 +1,10 @@
-import { PERSONAL_ROLES, type Db, type Role, type UnitKind } from '@yuqing/shared';
+import { isRole, isTopic, PERSONAL_ROLES, type Db, type DistrictCode, type Role, type Topic, type UnitKind } from '@yuqing/shared';
 
 /** A unit as access decisions see it: its kind, district and parent. */
 export interface UnitFacts {
   readonly id: string;
   readonly kind: UnitKind;
-  readonly districtCode: string | null;
+  readonly districtCode: DistrictCode | null;
   readonly parentId: string | null;
 }
 
@@ -30,7 +30,7 @@ export interface AccessFacts {
   readonly db: Db;
   coordinatingUnits(): Promise<CoordinatingUnits>;
   unit(id: string): Promise<UnitFacts | undefined>;
-  topicsOf(unitId: string): Promise<string[]>;
+  topicsOf(unitId: string): Promise<Topic[]>;
   unitRoles(unitId: string): Promise<Role[]>;
   person(id: string): Promise<{ id: string; unitId: string; roles: Role[] } | undefined>;
 }
@@ -68,16 +68,16 @@ export class AccessRepository implements AccessFacts {
       .select(['u.id', 'u.kind', 'u.districtCode', 'u.parentId', 'parent.districtCode as parentDistrict'])
       .where('u.id', '=', id)
       .executeTakeFirst();
-    const value = row ? { id: row.id, kind: row.kind as UnitKind, districtCode: row.districtCode ?? row.parentDistrict, parentId: row.parentId } : undefined;
+    const value = row ? { id: row.id, kind: row.kind, districtCode: row.districtCode ?? row.parentDistrict, parentId: row.parentId } : undefined;
     if (this.units.size > 5_000) this.units.clear();
     this.units.set(id, { value, expires: Date.now() + CACHE_MS });
     return value;
   }
 
   /** The topics routed to a unit: a department's line of business. */
-  async topicsOf(unitId: string): Promise<string[]> {
+  async topicsOf(unitId: string): Promise<Topic[]> {
     const rows = await this.db.selectFrom('routingRules').select('match').where('kind', '=', 'topic').where('unitId', '=', unitId).execute();
-    return rows.map((r) => r.match);
+    return rows.map((r) => r.match).filter(isTopic);
   }
 
   /**
@@ -89,12 +89,12 @@ export class AccessRepository implements AccessFacts {
     const unit = await this.unit(unitId);
     if (!unit) return [];
     const routed = await this.db.selectFrom('routingRules').select('match').where('kind', '=', 'role').where('unitId', '=', unitId).execute();
-    return [...new Set([...kindRoles(unit.kind), ...routed.map((r) => r.match as Role)])].filter((r) => !PERSONAL_ROLES.includes(r));
+    return [...new Set([...kindRoles(unit.kind), ...routed.map((r) => r.match).filter(isRole)])].filter((r) => !PERSONAL_ROLES.includes(r));
   }
 
   async person(id: string): Promise<{ id: string; unitId: string; roles: Role[] } | undefined> {
     const row = await this.db.selectFrom('persons').select(['id', 'unitId', 'roles']).where('id', '=', id).executeTakeFirst();
-    return row ? { id: row.id, unitId: row.unitId, roles: row.roles as Role[] } : undefined;
+    return row ? { id: row.id, unitId: row.unitId, roles: row.roles } : undefined;
   }
 
 }

@@ -19,7 +19,7 @@
  *   may act for another unit only with an explicit 代办 and its reason.
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import { PERSONAL_ROLES, ROLE_LABELS, type Database, type Role, type Scope } from '@yuqing/shared';
+import { PERSONAL_ROLES, ROLE_LABELS, type Database, type DistrictCode, type PolicyScope, type Role, type Scope, type Topic } from '@yuqing/shared';
 import { hasScope, type Principal } from '../auth';
 import { problems } from '../problem';
 import type { AccessFacts } from './access.repository';
@@ -30,7 +30,7 @@ const BUREAU_WIDE_ROLES: ReadonlySet<Role> = new Set(['leader', 'deputy_leader',
 /** What each permission is asked about. */
 export interface AccessTargets {
   /** Report an incident for a district (intake). */
-  'incident.report': { readonly districtCode: string | undefined };
+  'incident.report': { readonly districtCode: DistrictCode | undefined };
   /** Read an incident, its tasks, timeline, digest, archive. */
   'incident.read': { readonly incidentId: string };
   /**
@@ -66,7 +66,7 @@ export interface AccessTargets {
   /** The routing rules. */
   'routing.edit': Record<string, never>;
   /** Publish a policy version: `city`, or a district code for its local plan. */
-  'policy.publish': { readonly scope: string };
+  'policy.publish': { readonly scope: PolicyScope };
 }
 export type Permission = keyof AccessTargets;
 /** Every permission, for the access table in RELIABILITY.md and the tests that walk it. */
@@ -98,7 +98,7 @@ export const PERMISSIONS = [
  */
 export type Reach =
   | { readonly all: true }
-  | { readonly all: false; readonly districtCodes: readonly string[]; readonly topics: readonly string[]; readonly unitId?: string; readonly clientId: string };
+  | { readonly all: false; readonly districtCodes: readonly DistrictCode[]; readonly topics: readonly Topic[]; readonly unitId?: string; readonly clientId: string };
 
 export const isCityAdmin = (p: Principal): boolean => hasScope(p, 'admin');
 

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Insertable } from 'kysely';
-import { INCIDENT_COLUMNS, type Database, type Db, type IncidentRow, type NewIncident, type ReportRow, type ReportsTable } from '@yuqing/shared';
+import { INCIDENT_COLUMNS, REPORT_COLUMNS, type Database, type Db, type DistrictCode, type IncidentRow, type IncidentStatus, type NewIncident, type ReportRow, type ReportsTable, type Tier, type Topic } from '@yuqing/shared';
 import { visibleIncidents, type Reach } from '@yuqing/http-kit';
 
 type Executor = Db | Transaction<Database>;
@@ -30,26 +30,6 @@ export async function insertIncident(trx: Transaction<Database>, incident: NewIn
   await trx.insertInto('incidents').values(incident).execute();
 }
 
-const REPORT_COLUMNS = [
-  'id',
-  'incidentId',
-  'clientId',
-  'externalId',
-  'source',
-  'title',
-  'summary',
-  'topic',
-  'districtCode',
-  'metrics',
-  'flags',
-  'suggestedTier',
-  'requestHash',
-  'outcome',
-  'matchRule',
-  'matchScore',
-  'receivedAt',
-] as const satisfies readonly (keyof ReportsTable)[];
-
 export async function insertReport(trx: Transaction<Database>, report: Insertable<ReportsTable>): Promise<void> {
   await trx.insertInto('reports').values(report).execute();
 }
@@ -75,10 +55,10 @@ export async function insertIdempotencyKey(trx: Transaction<Database>, row: { cl
 }
 
 export interface IncidentFilter {
-  readonly tier?: string;
-  readonly status?: string;
-  readonly district?: string;
-  readonly topic?: string;
+  readonly tier?: Tier;
+  readonly status?: IncidentStatus;
+  readonly district?: DistrictCode;
+  readonly topic?: Topic;
   readonly overdue?: boolean;
   readonly limit: number;
   readonly before?: Date;

@@ -118,7 +118,7 @@ async function openIncident(db: Db, principal: Principal, input: IncidentInput, 
     staticSummary: `【${TIER_LABELS[assessment.tier]}】${input.title}`.slice(0, 200),
     staticDetails: [
       `**来源** ${input.source.outlet ?? input.source.platform ?? ''} ${input.source.url}`,
-      `**区县** ${input.district ? DISTRICTS[input.district as DistrictCode] : '未指明'}`,
+      `**区县** ${input.district ? DISTRICTS[input.district] : '未指明'}`,
       `**领域** ${TOPIC_LABELS[input.topic]}`,
       `**定级依据** ${assessment.reasons.map((r) => `${r.rule}→${TIER_LABELS[r.tier]}`).join(';') || '默认'}`,
     ].join('\n\n'),
@@ -179,7 +179,7 @@ async function recordSighting(db: Db, principal: Principal, incident: IncidentRo
       ...earlier,
       { externalId: input.source.externalId ?? null, source: input.source, metrics: input.metrics, flags: input.flags, suggestedTier: input.suggestedTier ?? null, receivedAt: new Date(receivedAt) },
     ]);
-    const current = locked.tier as Tier;
+    const current = locked.tier;
     const raises = locked.status !== 'archived' && locked.status !== 'closed' && tierRank(next.assessment.tier) > tierRank(current);
     const outcome: ReportOutcome = raises ? 'reassessed' : 'joined';
     await insertReport(trx, reportRow(reportId, incident.id, principal.id, input, hash, outcome, 'caller_id', receivedAt));
@@ -215,10 +215,10 @@ async function recordSighting(db: Db, principal: Principal, incident: IncidentRo
 /** The incident's assessment from all its reports: aggregate metrics, every flag, the highest suggestion. */
 function reassess(reports: readonly Pick<ReportRow, 'externalId' | 'source' | 'metrics' | 'flags' | 'suggestedTier' | 'receivedAt'>[]) {
   const metrics = aggregateMetrics(
-    reports.map((r) => ({ sourceKey: r.externalId ?? String(r.source.url ?? ''), metrics: r.metrics as Metrics, at: r.receivedAt.getTime() })),
+    reports.map((r) => ({ sourceKey: r.externalId ?? String(r.source.url ?? ''), metrics: r.metrics, at: r.receivedAt.getTime() })),
   );
-  const flags = [...new Set(reports.flatMap((r) => r.flags as Flag[]))];
-  const suggested = reports.map((r) => r.suggestedTier as Tier | null).filter((t): t is Tier => t !== null);
+  const flags = [...new Set(reports.flatMap((r) => r.flags))];
+  const suggested = reports.map((r) => r.suggestedTier).filter((t): t is Tier => t !== null);
   const assessment = assessTier({ metrics, flags, ...(suggested.length ? { suggestedTier: maxTier(...suggested) } : {}) });
   return { metrics, flags, assessment };
 }
@@ -265,10 +265,10 @@ async function findRepeat(db: Db | Transaction<Database>, clientId: string, inpu
   const report = await findReport(db, clientId, input.source.externalId, hash);
   if (!report) return undefined;
   const incident = (await findIncident(db, report.incidentId))!;
-  return { status: 200, incident, reportId: report.id, outcome: report.outcome, tier: incident.tier as Tier };
+  return { status: 200, incident, reportId: report.id, outcome: report.outcome, tier: incident.tier };
 }
 
 async function repeatOf(db: Db | Transaction<Database>, incident: IncidentRow, hash: string): Promise<AcceptResult> {
   const report = await db.selectFrom('reports').select(['id', 'outcome']).where('incidentId', '=', incident.id).where('requestHash', '=', hash).orderBy('receivedAt').executeTakeFirst();
-  return { status: 200, incident, reportId: report?.id ?? incident.id, outcome: report?.outcome ?? 'opened', tier: incident.tier as Tier };
+  return { status: 200, incident, reportId: report?.id ?? incident.id, outcome: report?.outcome ?? 'opened', tier: incident.tier };
 }

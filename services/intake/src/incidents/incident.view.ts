@@ -23,7 +23,7 @@ export function incidentLinks(config: Config, incident: Pick<IncidentRow, 'id' |
 
 /** The 202/200 answer of intake (ARCHITECTURE.md, intake contract). */
 export function acceptedView(config: Config, row: IncidentRow) {
-  return { id: row.id, tier: row.tier as Tier, status: row.status as IncidentStatus, workflowId: row.workflowId, links: incidentLinks(config, row) };
+  return { id: row.id, tier: row.tier, status: row.status, workflowId: row.workflowId, links: incidentLinks(config, row) };
 }
 
 /** One report of an incident, as its metrics history lists it. */
@@ -39,7 +39,7 @@ export function reportView(r: ReportRow) {
     title: r.title,
     metrics: r.metrics,
     flags: r.flags,
-    suggestedTier: r.suggestedTier as Tier | null,
+    suggestedTier: r.suggestedTier,
   };
 }
 
@@ -47,16 +47,16 @@ export function reportView(r: ReportRow) {
 export function incidentView(config: Config, row: IncidentRow) {
   return {
     ...acceptedView(config, row),
-    tierLabel: TIER_LABELS[row.tier as Tier],
-    statusLabel: INCIDENT_STATUS_LABELS[row.status as IncidentStatus],
+    tierLabel: TIER_LABELS[row.tier],
+    statusLabel: INCIDENT_STATUS_LABELS[row.status],
     overdue: row.overdue,
     title: row.title,
     summary: row.summary,
     source: row.source,
-    topic: row.topic as Topic,
-    topicLabel: TOPIC_LABELS[row.topic as Topic],
+    topic: row.topic,
+    topicLabel: TOPIC_LABELS[row.topic],
     district: row.districtCode,
-    districtName: row.districtCode ? DISTRICTS[row.districtCode as DistrictCode] : null,
+    districtName: row.districtCode ? DISTRICTS[row.districtCode] : null,
     metrics: row.metrics,
     flags: row.flags,
     suggestedTier: row.suggestedTier,

@@ -11,9 +11,11 @@ import {
   type IncidentEventOf,
   type IncidentRow,
   type TaskRow,
+  alertView,
+  taskView,
 } from '@yuqing/shared';
 import { composeDigest } from '../digest/digest';
-import { alertView, incidentView, taskView } from '../incidents/incident.view';
+import { incidentView } from '../incidents/incident.view';
 import { fourFirstDelays } from '../stats/four-firsts';
 import type { FourFirstsRow } from '../stats/stats.repository';
 import { timelineEntryView } from '../timeline/timeline.view';
@@ -38,7 +40,7 @@ export function composeArchive(input: {
 }) {
   const { config, incident, events, names } = input;
   return {
-    incident: { ...incidentView(config, incident), assessment: incident.assessment },
+    incident: incidentView(config, incident),
     timeline: events.map((e) => timelineEntryView(e, names)),
     tasks: input.tasks.map((t) => taskView(t, names)),
     alerts: input.alerts.map((a) => alertView(a, names)),

@@ -47,7 +47,7 @@ export function composeDigest(config: Config, incident: IncidentRow, events: rea
   const assessed = ofType(events, 'assessed').at(-1);
   const dispatched = ofType(events, 'dispatched');
   const source = incident.source as { url?: string; outlet?: string; platform?: string; detectedAt?: string };
-  const metrics = incident.metrics as Metrics;
+  const { metrics } = incident;
   const district = incident.districtCode ? (DISTRICTS[incident.districtCode as DistrictCode] ?? incident.districtCode) : null;
 
   return {
@@ -64,7 +64,7 @@ export function composeDigest(config: Config, incident: IncidentRow, events: rea
       summary: incident.summary,
       tier: ready.tier,
       tierLabel: TIER_LABELS[ready.tier],
-      topicLabel: TOPIC_LABELS[incident.topic as Topic] ?? incident.topic,
+      topicLabel: TOPIC_LABELS[incident.topic],
       districtName: district,
       source: {
         url: source.url ?? '',
@@ -77,7 +77,7 @@ export function composeDigest(config: Config, incident: IncidentRow, events: rea
         .map((k) => ({ key: k, label: METRIC_LABELS[k], value: metricValue(k, metrics[k]) })),
     },
     assessment: {
-      tierLabel: TIER_LABELS[(assessed?.tier ?? incident.tier) as Tier],
+      tierLabel: TIER_LABELS[assessed?.tier ?? incident.tier],
       lead: assessed?.data.lead ?? null,
       leadLabel: assessed ? LEAD_LABELS[assessed.data.lead] : null,
       assignments: dispatched.flatMap((e) => e.data.assignments.map((a) => ({ unitId: a.unitId, unitName: a.unitName, roleLabel: ROLE_LABELS[a.role] }))),

@@ -1,40 +1,16 @@
 import { sql } from 'kysely';
-import { INCIDENT_COLUMNS, type AlertRow, type Db, type IncidentRow, type TaskRow } from '@yuqing/shared';
+import { ALERT_COLUMNS, INCIDENT_COLUMNS, TASK_COLUMNS, type AlertRow, type Db, type DistrictCode, type IncidentRow, type IncidentStatus, type TaskRow, type Tier, type Topic } from '@yuqing/shared';
 import { visibleIncidents, type Reach } from '@yuqing/http-kit';
 
 export interface IncidentFilter {
-  readonly tiers?: readonly string[];
-  readonly statuses?: readonly string[];
-  readonly districtCode?: string;
-  readonly topics?: readonly string[];
+  readonly tiers?: readonly Tier[];
+  readonly statuses?: readonly IncidentStatus[];
+  readonly districtCode?: DistrictCode;
+  readonly topics?: readonly Topic[];
   readonly overdue?: boolean;
   readonly limit: number;
   readonly offset: number;
 }
-
-const TASK_COLUMNS = [
-  'incidentId',
-  'key',
-  'kind',
-  'ownerRole',
-  'unitId',
-  'status',
-  'mandatory',
-  'phase',
-  'round',
-  'openedAt',
-  'dueAt',
-  'doneAt',
-  'doneBy',
-  'overdue',
-  'lapsedAt',
-  'approvalsNeeded',
-  'approvals',
-  'cancelReason',
-  'seq',
-  'incidentTier',
-  'updatedAt',
-] as const;
 
 /** Incidents matching the console's filters, newest first, and how many match in all. */
 export async function listIncidents(db: Db, f: IncidentFilter & { readonly reach: Reach }): Promise<{ rows: IncidentRow[]; total: number }> {
@@ -95,7 +71,7 @@ export async function tasksOf(db: Db, incidentId: string): Promise<TaskRow[]> {
 export async function alertsOf(db: Db, incidentId: string): Promise<AlertRow[]> {
   return db
     .selectFrom('alerts')
-    .select(['id', 'incidentId', 'taskKey', 'taskKind', 'kind', 'stage', 'accountableRole', 'accountableUnitId', 'notified', 'dueAt', 'raisedAt', 'lateMs', 'resolvedAt'])
+    .select(ALERT_COLUMNS)
     .where('incidentId', '=', incidentId)
     .orderBy('raisedAt')
     .orderBy('id')

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '@yuqing/shared';
+import type { Db, DistrictCode, IncidentRow, Role, TaskKind, Tier } from '@yuqing/shared';
 
 /** A half-open period `[from, to)` of incident intake or alert times. */
 export interface Period {
@@ -7,33 +7,35 @@ export interface Period {
   readonly to: Date;
 }
 
-export interface Count {
-  readonly key: string | null;
+export interface Count<K extends string = string> {
+  readonly key: K | null;
   readonly count: number;
 }
 
 /** How many incidents were received in the period, by tier, status and district. */
-export async function incidentCounts(db: Db, p: Period): Promise<{ total: number; byTier: Count[]; byStatus: Count[]; byDistrict: Count[] }> {
+export async function incidentCounts(
+  db: Db,
+  p: Period,
+): Promise<{ total: number; byTier: Count<IncidentRow['tier']>[]; byStatus: Count<IncidentRow['status']>[]; byDistrict: Count<DistrictCode>[] }> {
   const inPeriod = db.selectFrom('incidents').where('createdAt', '>=', p.from).where('createdAt', '<', p.to);
-  const group = (column: 'tier' | 'status' | 'districtCode') =>
-    inPeriod
-      .select([`${column} as key`, (eb) => eb.fn.countAll<string>().as('count')])
-      .groupBy(column)
-      .orderBy('count', 'desc')
-      .orderBy(column)
-      .execute()
-      .then((rows) => rows.map((r) => ({ key: r.key as string | null, count: Number(r.count) })));
-  const [byTier, byStatus, byDistrict] = await Promise.all([group('tier'), group('status'), group('districtCode')]);
+  const counted = <K extends string>(rows: readonly { key: K | null; count: string }[]): Count<K>[] =>
+    rows.map((r) => ({ key: r.key, count: Number(r.count) })).sort((a, b) => b.count - a.count || String(a.key).localeCompare(String(b.key)));
+  const count = sql<string>`count(*)`.as('count');
+  const [byTier, byStatus, byDistrict] = await Promise.all([
+    inPeriod.select(['tier as key', count]).groupBy('tier').execute().then(counted),
+    inPeriod.select(['status as key', count]).groupBy('status').execute().then(counted),
+    inPeriod.select(['districtCode as key', count]).groupBy('districtCode').execute().then(counted),
+  ]);
   return { total: byTier.reduce((n, c) => n + c.count, 0), byTier, byStatus, byDistrict };
 }
 
 export interface OverdueTaskRow {
   readonly incidentId: string;
   readonly title: string;
-  readonly tier: string;
+  readonly tier: Tier;
   readonly key: string;
-  readonly kind: string;
-  readonly ownerRole: string;
+  readonly kind: TaskKind;
+  readonly owner: Role;
   readonly unitId: string | null;
   readonly dueAt: Date;
   readonly lapsedAt: Date | null;
@@ -48,7 +50,7 @@ export async function openOverdueTasks(db: Db, limit: number): Promise<{ total: 
   const [items, count] = await Promise.all([
     q
       .innerJoin('incidents', 'incidents.id', 'tasks.incidentId')
-      .select(['tasks.incidentId', 'incidents.title', 'incidents.tier', 'tasks.key', 'tasks.kind', 'tasks.ownerRole', 'tasks.unitId', 'tasks.lapsedAt'])
+      .select(['tasks.incidentId', 'incidents.title', 'incidents.tier', 'tasks.key', 'tasks.kind', 'tasks.owner', 'tasks.unitId', 'tasks.lapsedAt'])
       .select(sql<Date>`tasks.due_at`.as('dueAt'))
       .orderBy('tasks.dueAt')
       .limit(limit)
@@ -60,7 +62,7 @@ export async function openOverdueTasks(db: Db, limit: number): Promise<{ total: 
 
 export interface UnitLapsesRow {
   readonly unitId: string | null;
-  readonly roles: string[];
+  readonly roles: Role[];
   readonly lapses: number;
   readonly unresolved: number;
   readonly escalations: number;
@@ -79,13 +81,13 @@ export async function lapsesByUnit(db: Db, p: Period): Promise<UnitLapsesRow[]> 
     .where('raisedAt', '<', p.to)
     .where('kind', 'in', ['deadline_lapsed', 'escalation'])
     .select([
-      'accountableUnitId as unitId',
-      sql<string[]>`array_agg(distinct accountable_role order by accountable_role)`.as('roles'),
+      'unitId',
+      sql<Role[]>`array_agg(distinct owner order by owner)`.as('roles'),
       sql<string>`count(*) filter (where kind = 'deadline_lapsed')`.as('lapses'),
       sql<string>`count(*) filter (where kind = 'deadline_lapsed' and resolved_at is null)`.as('unresolved'),
       sql<string>`count(*) filter (where kind = 'escalation')`.as('escalations'),
     ])
-    .groupBy('accountableUnitId')
+    .groupBy('unitId')
     .execute();
   return rows
     .map((r) => ({ unitId: r.unitId, roles: r.roles, lapses: Number(r.lapses), unresolved: Number(r.unresolved), escalations: Number(r.escalations) }))
@@ -96,8 +98,8 @@ export async function lapsesByUnit(db: Db, p: Period): Promise<UnitLapsesRow[]> 
 export interface FourFirstsRow {
   readonly incidentId: string;
   readonly title: string;
-  readonly tier: string;
-  readonly districtCode: string | null;
+  readonly tier: Tier;
+  readonly districtCode: DistrictCode | null;
   readonly receivedAt: Date;
   readonly assessedAt: Date | null;
   readonly dispatchedAt: Date | null;
@@ -116,7 +118,7 @@ export interface FourFirstsRow {
  * has no emergency procedure). A cancelled task (tier lowered) does not count.
  * All of a period's incidents are read: the percentiles need every one.
  */
-export async function fourFirsts(db: Db, f: { period?: Period; tiers?: readonly string[]; incidentId?: string }): Promise<FourFirstsRow[]> {
+export async function fourFirsts(db: Db, f: { period?: Period; tiers?: readonly Tier[]; incidentId?: string }): Promise<FourFirstsRow[]> {
   const conditions = [
     ...(f.period ? [sql`i.created_at >= ${f.period.from}`, sql`i.created_at < ${f.period.to}`] : []),
     ...(f.tiers?.length ? [sql`i.tier in (${sql.join(f.tiers.map((t) => sql`${t}`))})`] : []),
@@ -125,8 +127,8 @@ export async function fourFirsts(db: Db, f: { period?: Period; tiers?: readonly 
   const result = await sql<{
     incidentId: string;
     title: string;
-    tier: string;
-    districtCode: string | null;
+    tier: Tier;
+    districtCode: DistrictCode | null;
     receivedAt: Date;
     assessedAt: Date | null;
     dispatchedAt: Date | null;

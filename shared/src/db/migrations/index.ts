@@ -5,6 +5,7 @@ import * as reportingIndexes from './2026-11-28T0101-reporting-console-indexes';
 import * as dispatchNotifications from './2026-11-28T0201-dispatch-duty-and-notifications';
 import * as actionKeysAndReports from './2026-12-01T0001-action-keys-and-reports';
 import * as reservedExampleDomains from './2026-12-01T1001-reserved-example-domains';
+import * as typedColumns from './2026-12-01T1101-typed-columns';
 
 /**
  * Every migration, by name (timestamp and purpose). Listed statically so that the
@@ -17,4 +18,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T0201-dispatch-duty-and-notifications': dispatchNotifications,
   '2026-12-01T0001-action-keys-and-reports': actionKeysAndReports,
   '2026-12-01T1001-reserved-example-domains': reservedExampleDomains,
+  '2026-12-01T1101-typed-columns': typedColumns,
 };

@@ -64,15 +64,4 @@ export const UpdateHeaders = z.object({
 });
 
 /** The workflow's answer: the incident as it stands after the step. */
-export const IncidentStateSchema = z
-  .object({
-    incidentId: z.string(),
-    tier: z.enum(TIERS),
-    tierSince: z.string(),
-    status: z.enum(INCIDENT_STATUSES),
-    policyVersion: z.string().nullable(),
-    assignments: z.array(AssignmentSchema),
-    tasks: z.array(TaskSnapshotSchema),
-    overdue: z.boolean(),
-    closedReason: z.string().optional(),
-  });
+export { IncidentStateSchema } from '@yuqing/shared';

@@ -29,8 +29,8 @@ function view(c: ChannelSummary) {
     id: c.id,
     unitId: c.unitId,
     personId: c.personId,
-    kind: c.kind as ChannelKind,
-    kindLabel: CHANNEL_KIND_LABELS[c.kind as ChannelKind] ?? c.kind,
+    kind: c.kind,
+    kindLabel: CHANNEL_KIND_LABELS[c.kind],
     label: c.label,
     enabled: c.enabled,
     hasSecret: c.hasSecret,
@@ -175,7 +175,7 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
       const before = await findChannel(db, request.params.id);
       if (!before) throw problems.notFound(`channel ${request.params.id}`);
       await requireChannelAccess(request, before);
-      const kind = before.kind as ChannelKind;
+      const kind = before.kind;
       const b = request.body;
       if (b.address !== undefined) await checkAddress(kind, b.address, outbound, resolve);
       checkSecret(kind, b.secret);

@@ -16,24 +16,24 @@ import type { NoticeMessage } from '../../notifications/notice';
 import { DeliveryDetailSchema, DeliveryListQuery, DeliveryListSchema, DeliveryParams, DeliveryViewSchema } from './deliveries.schemas';
 
 export function deliveryView(d: DeliveryRow) {
-  const message = d.message as unknown as NoticeMessage;
+  const { message } = d;
   return {
     id: d.id,
     eventId: d.eventId,
     eventType: d.eventType,
-    eventLabel: EVENT_LABELS[d.eventType as EventType] ?? d.eventType,
+    eventLabel: EVENT_LABELS[d.eventType],
     incidentId: d.incidentId,
     tier: d.tier,
     channelId: d.channelId,
-    channelKind: d.channelKind as ChannelKind,
-    channelLabel: CHANNEL_KIND_LABELS[d.channelKind as ChannelKind] ?? d.channelKind,
+    channelKind: d.channelKind,
+    channelLabel: CHANNEL_KIND_LABELS[d.channelKind],
     unitId: d.unitId,
     personId: d.personId,
     personName: d.personName,
     roles: d.roles,
     title: message.title,
-    status: d.status as DeliveryStatus,
-    statusLabel: DELIVERY_STATUS_LABELS[d.status as DeliveryStatus] ?? d.status,
+    status: d.status,
+    statusLabel: DELIVERY_STATUS_LABELS[d.status],
     attempts: d.attempts,
     lastError: d.lastError,
     createdAt: d.createdAt.toISOString(),
@@ -88,7 +88,7 @@ export const deliveryRoutes: FastifyPluginAsyncZod<{ db: Db; onRequeued?: () => 
       const row = await findDelivery(db, request.params.id);
       if (!row) throw problems.notFound(`delivery ${request.params.id}`);
       await requireAccess(app.access, request.principal, 'unit.records', { unitId: row.unitId });
-      const message = row.message as unknown as NoticeMessage;
+      const { message } = row;
       const log = await listAttempts(db, row.id);
       return {
         ...deliveryView(row),

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { EVENT_LABELS, TASK_LABELS, type Db, type TaskKind } from '@yuqing/shared';
+import { alertView, cachedUnitNames, type Db } from '@yuqing/shared';
 import { hasAccess, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
 import { findUnit } from '../../directory/unit.repository';
 import { alertsOfUnit, overdueSummary, type OverdueSummaryRow } from '../../tasks/overdue.repository';
@@ -7,9 +7,6 @@ import { listTasks } from '../../tasks/task.repository';
 import { UnitParams } from '../units/units.schemas';
 import { taskView } from '../tasks/tasks.routes';
 import { OverdueQuery, OverdueSummarySchema, UnitOverdueSchema } from './overdue.schemas';
-
-/** An alert kind in the words of the timeline. */
-const ALERT_KIND_LABELS: Record<string, string> = { deadline_lapsed: EVENT_LABELS.deadline_lapsed, reminder: EVENT_LABELS.reminder_sent, escalation: EVENT_LABELS.escalated };
 
 function summaryView(r: OverdueSummaryRow) {
   return { ...r, oldestDueAt: r.oldestDueAt?.toISOString() ?? null };
@@ -20,6 +17,7 @@ function summaryView(r: OverdueSummaryRow) {
  * escalated, and each unit's overdue tasks; the office sees all, a unit itself.
  */
 export const overdueRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  const names = cachedUnitNames(db);
   const tags = ['tasks'];
   const read = app.requireScope('reports:read');
 
@@ -48,30 +46,17 @@ export const overdueRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       const unitId = request.params.id;
       await requireAccess(app.access, request.principal, 'unit.records', { unitId });
       if (!(await findUnit(db, unitId))) throw problems.notFound(`unit ${unitId}`);
-      const [summary, tasks, alerts] = await Promise.all([
+      const [summary, tasks, alerts, unitNames] = await Promise.all([
         overdueSummary(db, { unitId, ...(request.query.since ? { since: request.query.since } : {}) }),
         listTasks(db, { unitId, status: ['open'], overdue: true, limit: 500 }),
         alertsOfUnit(db, unitId, 200),
+        names(),
       ]);
       return {
         unitId,
         summary: summary[0] ? summaryView(summary[0]) : null,
-        tasks: tasks.map(taskView),
-        alerts: alerts.map((a) => ({
-          id: a.id,
-          incidentId: a.incidentId,
-          incidentTitle: a.incidentTitle,
-          taskKey: a.taskKey,
-          taskKind: a.taskKind,
-          taskLabel: TASK_LABELS[a.taskKind as TaskKind] ?? a.taskKind,
-          kind: a.kind,
-          kindLabel: ALERT_KIND_LABELS[a.kind] ?? a.kind,
-          stage: a.stage,
-          dueAt: a.dueAt.toISOString(),
-          raisedAt: a.raisedAt.toISOString(),
-          lateMs: a.lateMs,
-          resolvedAt: a.resolvedAt?.toISOString() ?? null,
-        })),
+        tasks: tasks.map((t) => taskView(t, unitNames)),
+        alerts: alerts.map((a) => ({ ...alertView(a, unitNames), incidentTitle: a.incidentTitle })),
       };
     },
   );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TimeInputSchema } from '@yuqing/shared';
+import { AlertViewSchema, TimeInputSchema, UNIT_KINDS } from '@yuqing/shared';
 import { TaskViewSchema } from '../tasks/tasks.schemas';
 
 export const OverdueQuery = z.strictObject({
@@ -10,7 +10,7 @@ export const OverdueQuery = z.strictObject({
 export const OverdueSummaryItem = z.object({
   unitId: z.string(),
   unitName: z.string(),
-  unitKind: z.string(),
+  unitKind: z.enum(UNIT_KINDS),
   overdueTasks: z.number(),
   oldestDueAt: z.string().nullable(),
   lapses: z.number(),
@@ -26,21 +26,5 @@ export const UnitOverdueSchema = z.object({
   /** Open tasks past their deadline, soonest deadline first. */
   tasks: z.array(TaskViewSchema),
   /** Lapses, reminders and escalations raised against the unit, newest first. */
-  alerts: z.array(
-    z.object({
-      id: z.string(),
-      incidentId: z.string(),
-      incidentTitle: z.string(),
-      taskKey: z.string(),
-      taskKind: z.string(),
-      taskLabel: z.string(),
-      kind: z.string(),
-      kindLabel: z.string(),
-      stage: z.number().nullable(),
-      dueAt: z.string(),
-      raisedAt: z.string(),
-      lateMs: z.number(),
-      resolvedAt: z.string().nullable(),
-    }),
-  ),
+  alerts: z.array(AlertViewSchema.extend({ incidentTitle: z.string() })),
 });

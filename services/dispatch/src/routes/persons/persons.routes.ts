@@ -110,7 +110,7 @@ export const personRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
       if (!before) throw problems.notFound(`person ${request.params.id}`);
       const b = request.body;
       if (b.unitId) await requireUnit(db, b.unitId);
-      const held = before.roles as Role[];
+      const held = before.roles;
       const after = b.roles ?? held;
       // Changing roles grants the added ones and takes the removed ones: both must be the editor's to give.
       const changed = [...after.filter((r) => !held.includes(r)), ...held.filter((r) => !after.includes(r))];
@@ -140,7 +140,7 @@ export const personRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     async (request, reply) => {
       const person = await findPerson(db, request.params.id);
       if (!person) throw problems.notFound(`person ${request.params.id}`);
-      await requireAccess(app.access, request.principal, 'person.edit', { unitId: person.unitId, roles: person.roles as Role[] });
+      await requireAccess(app.access, request.principal, 'person.edit', { unitId: person.unitId, roles: person.roles });
       await db.transaction().execute(async (trx) => {
         const gone = await deletePerson(trx, request.params.id);
         if (!gone) throw problems.notFound(`person ${request.params.id}`);
@@ -178,7 +178,7 @@ export const personRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
       const p = request.principal;
       const person = await findPerson(db, request.params.id);
       if (!person) throw problems.notFound(`person ${request.params.id}`);
-      const scopes = [...new Set(request.body.scopes)] as Scope[];
+      const scopes = [...new Set(request.body.scopes)];
       await requireAccess(app.access, p, 'key.issue', { unitId: person.unitId, scopes });
       const keyId = `key-${person.id}-${randomBytes(4).toString('hex')}`;
       const name = `${person.name}${request.body.label ? `(${request.body.label})` : ''}`;

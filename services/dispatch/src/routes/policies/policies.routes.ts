@@ -8,6 +8,8 @@ import {
   publishPolicy,
   PolicyVersionConflict,
   type Db,
+  type DistrictOverride,
+  type PolicyDocument,
   type PolicyRow,
 } from '@yuqing/shared';
 import { actorOf, problemResponses, problems, requireAccess, zodFieldErrors } from '@yuqing/http-kit';
@@ -59,7 +61,7 @@ export const policyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     async (request, reply) => {
       const { scope } = request.params;
       await requireAccess(app.access, request.principal, 'policy.publish', { scope });
-      let document: unknown;
+      let document: PolicyDocument | DistrictOverride;
       if (scope === 'city') {
         const parsed = PolicyDocumentSchema.safeParse(request.body.document);
         if (!parsed.success) throw problems.invalid('invalid policy', zodFieldErrors(parsed.error, ['body', 'document']));

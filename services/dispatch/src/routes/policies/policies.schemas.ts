@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { DISTRICT_CODES, optionalText } from '@yuqing/shared';
+import { optionalText, PolicyScopeSchema } from '@yuqing/shared';
 
 export const ScopeParams = z.object({
   /** `city`, or a district code for that district's local plan. */
-  scope: z.union([z.literal('city'), z.enum(DISTRICT_CODES as [string, ...string[]])]),
+  scope: PolicyScopeSchema,
 });
 
 export const VersionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { DISTRICT_CODES, DISTRICTS, recordAudit, ROLE_LABELS, toDistrictCode, TOPIC_LABELS, TOPICS, type Db, type DistrictCode, type Role, type Topic } from '@yuqing/shared';
+import { DISTRICT_CODES, DISTRICTS, isDistrictCode, isRole, isTopic, recordAudit, ROLE_LABELS, toDistrictCode, TOPIC_LABELS, TOPICS, type Db } from '@yuqing/shared';
 import { actorOf, problemResponses, problems, requireAccess, type FieldError } from '@yuqing/http-kit';
 import { listRules, replaceRules, upsertRule, type RoutingRule, type RuleKind } from '../../directory/routing.repository';
 import { fieldError } from '../guards';
@@ -13,9 +13,9 @@ const TARGET_KINDS: Record<RuleKind, readonly string[] | undefined> = {
 };
 
 function label(kind: RuleKind, match: string): string {
-  if (kind === 'topic') return TOPIC_LABELS[match as Topic] ?? match;
-  if (kind === 'district') return DISTRICTS[match as DistrictCode] ?? match;
-  return ROLE_LABELS[match as Role] ?? match;
+  if (kind === 'topic') return isTopic(match) ? TOPIC_LABELS[match] : match;
+  if (kind === 'district') return isDistrictCode(match) ? DISTRICTS[match] : match;
+  return isRole(match) ? ROLE_LABELS[match] : match;
 }
 
 function view(rules: readonly RoutingRule[]) {

@@ -1,42 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ROLE_LABELS, TASK_LABELS, TASK_STATUS_LABELS, type Db, type Role, type TaskKind, type TaskStatus } from '@yuqing/shared';
+import { cachedUnitNames, taskView as sharedTaskView, type Db, type TaskStatus, type UnitNames } from '@yuqing/shared';
 import { problemResponses, problems, reachOf, requireAccess } from '@yuqing/http-kit';
 import { listTasks, type TaskWithIncident } from '../../tasks/task.repository';
 import { IncidentParams } from '../actions/actions.schemas';
 import { TaskListQuery, TaskListSchema } from './tasks.schemas';
 
-const iso = (d: Date | null) => d?.toISOString() ?? null;
-
-export function taskView(t: TaskWithIncident) {
-  return {
-    incidentId: t.incidentId,
-    incidentTitle: t.title,
-    incidentTier: t.incidentTier,
-    district: t.districtCode,
-    topic: t.topic,
-    key: t.key,
-    kind: t.kind,
-    label: TASK_LABELS[t.kind as TaskKind] ?? t.kind,
-    ownerRole: t.ownerRole,
-    ownerLabel: ROLE_LABELS[t.ownerRole as Role] ?? t.ownerRole,
-    unitId: t.unitId,
-    status: t.status,
-    statusLabel: TASK_STATUS_LABELS[t.status as TaskStatus] ?? t.status,
-    mandatory: t.mandatory,
-    round: t.round,
-    openedAt: iso(t.openedAt),
-    dueAt: iso(t.dueAt),
-    doneAt: iso(t.doneAt),
-    overdue: t.overdue,
-    lapsedAt: iso(t.lapsedAt),
-    approvalsNeeded: t.approvalsNeeded,
-    approvals: t.approvals,
-    cancelReason: t.cancelReason,
-  };
+/** A task as a unit's to-do list shows it: the shared view, with its incident's title, tier, district and topic. */
+export function taskView(t: TaskWithIncident, names: UnitNames) {
+  return { ...sharedTaskView(t, names), incidentTitle: t.title, incidentTier: t.incidentTier, district: t.districtCode, topic: t.topic };
 }
 
 /** A unit's tasks with their deadlines (the read model fed by incident events). */
 export const taskRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  const names = cachedUnitNames(db);
   app.get(
     '/v1/tasks',
     {
@@ -55,7 +31,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
       const unitId = q.unit ?? p.unitId;
       if (unitId) await requireAccess(app.access, p, 'unit.records', { unitId });
       else if (!(await reachOf(app.access, p)).all) throw problems.forbidden('未指明单位:请用 unit 参数指定本单位 (a key without a unit names the unit it asks about)');
-      const status = q.status?.includes('all') ? undefined : (q.status ?? ['open', 'waiting']);
+      const status = q.status?.includes('all') ? undefined : (q.status?.filter((s): s is TaskStatus => s !== 'all') ?? ['open', 'waiting']);
       const rows = await listTasks(db, {
         ...(unitId ? { unitId } : {}),
         ...(q.role ? { role: q.role } : {}),
@@ -63,7 +39,8 @@ export const taskRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
         ...(q.overdue !== undefined ? { overdue: q.overdue } : {}),
         limit: q.limit,
       });
-      return { items: rows.map(taskView) };
+      const unitNames = await names();
+      return { items: rows.map((t) => taskView(t, unitNames)) };
     },
   );
 
@@ -75,7 +52,8 @@ export const taskRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
     },
     async (request) => {
       await requireAccess(app.access, request.principal, 'incident.read', { incidentId: request.params.id });
-      return { items: (await listTasks(db, { incidentId: request.params.id, limit: 500 })).map(taskView) };
+      const [rows, unitNames] = await Promise.all([listTasks(db, { incidentId: request.params.id, limit: 500 }), names()]);
+      return { items: rows.map((t) => taskView(t, unitNames)) };
     },
   );
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES, TASK_STATUSES } from '@yuqing/shared';
+import { DISTRICT_CODES, ROLES, TASK_STATUSES, TaskViewSchema as SharedTaskViewSchema, TIERS, TOPICS } from '@yuqing/shared';
 
 export const TaskListQuery = z.strictObject({
   /** A unit's tasks, e.g. `district-230103` or `dept-food-safety`. */
@@ -16,30 +16,12 @@ export const TaskListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-export const TaskViewSchema = z.object({
-  incidentId: z.string(),
+/** A task on a unit's to-do list: the shared view, with its incident. */
+export const TaskViewSchema = SharedTaskViewSchema.extend({
   incidentTitle: z.string(),
-  incidentTier: z.string(),
-  district: z.string().nullable(),
-  topic: z.string(),
-  key: z.string(),
-  kind: z.string(),
-  label: z.string(),
-  ownerRole: z.string(),
-  ownerLabel: z.string(),
-  unitId: z.string().nullable(),
-  status: z.string(),
-  statusLabel: z.string(),
-  mandatory: z.boolean(),
-  round: z.number(),
-  openedAt: z.string().nullable(),
-  dueAt: z.string().nullable(),
-  doneAt: z.string().nullable(),
-  overdue: z.boolean(),
-  lapsedAt: z.string().nullable(),
-  approvalsNeeded: z.array(z.string()),
-  approvals: z.array(z.unknown()),
-  cancelReason: z.string().nullable(),
+  incidentTier: z.enum(TIERS),
+  district: z.enum(DISTRICT_CODES).nullable(),
+  topic: z.enum(TOPICS),
 });
 
 export const TaskListSchema = z.object({ items: z.array(TaskViewSchema) });

@@ -30,7 +30,7 @@ const audit = (p: Principal, requestId: string) => ({ actor: actorOf(p), request
  * station (所) hangs under a district bureau and takes its district; a district
  * bureau names its district.
  */
-async function checkPlacement(db: Db, unit: { id: string; kind: string; parentId: string | null; districtCode: string | null }): Promise<{ districtCode: string | null }> {
+async function checkPlacement(db: Db, unit: Pick<UnitRow, 'id' | 'kind' | 'parentId' | 'districtCode'>): Promise<Pick<UnitRow, 'districtCode'>> {
   let districtCode = unit.districtCode;
   if (unit.parentId) {
     if (unit.parentId === unit.id) throw problems.invalid('a unit cannot be its own parent', [fieldError('body.parentId', 'is the unit itself')]);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DISTRICT_CODES, optionalText, requiredText, TimeInputSchema, UNIT_KINDS } from '@yuqing/shared';
 import { PersonViewSchema } from '../persons/persons.schemas';
 
-const districtCode = z.enum(DISTRICT_CODES as [string, ...string[]]);
+const districtCode = z.enum(DISTRICT_CODES);
 const iso = TimeInputSchema;
 
 export const UnitId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and dashes, e.g. station-230103-3');

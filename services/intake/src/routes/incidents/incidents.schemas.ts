@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IncidentIdSchema, INCIDENT_STATUSES, MAX_BATCH, REPORT_OUTCOMES, TimeInputSchema, TIERS, TOPICS } from '@yuqing/shared';
+import { DISTRICT_CODES, FLAGS, IncidentIdSchema, INCIDENT_STATUSES, MAX_BATCH, MetricsSchema, REPORT_OUTCOMES, SourceSchema, TimeInputSchema, TIERS, TOPICS } from '@yuqing/shared';
 
 const links = z.object({ self: z.string(), timeline: z.string(), temporalUi: z.string() });
 
@@ -25,14 +25,14 @@ export const IncidentViewSchema = IncidentSchema.extend({
   overdue: z.boolean(),
   title: z.string(),
   summary: z.string().nullable(),
-  source: z.record(z.string(), z.unknown()),
+  source: SourceSchema,
   topic: z.enum(TOPICS),
   topicLabel: z.string(),
-  district: z.string().nullable(),
+  district: z.enum(DISTRICT_CODES).nullable(),
   districtName: z.string().nullable(),
-  metrics: z.record(z.string(), z.unknown()),
-  flags: z.array(z.string()),
-  suggestedTier: z.string().nullable(),
+  metrics: MetricsSchema,
+  flags: z.array(z.enum(FLAGS)),
+  suggestedTier: z.enum(TIERS).nullable(),
   assessment: z.unknown(),
   policyVersion: z.string().nullable(),
   externalId: z.string().nullable(),
@@ -56,7 +56,7 @@ export const IdempotencyHeadersSchema = z.object({
 export const ListQuerySchema = z.strictObject({
   tier: z.enum(TIERS).optional(),
   status: z.enum(INCIDENT_STATUSES).optional(),
-  district: z.string().regex(/^\d{6}$/).optional(),
+  district: z.enum(DISTRICT_CODES).optional(),
   topic: z.enum(TOPICS).optional(),
   overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -86,10 +86,10 @@ export const ReportViewSchema = z.object({
   matchRule: z.string(),
   matchScore: z.number(),
   externalId: z.string().nullable(),
-  source: z.record(z.string(), z.unknown()),
+  source: SourceSchema,
   title: z.string(),
-  metrics: z.record(z.string(), z.unknown()),
-  flags: z.array(z.string()),
+  metrics: MetricsSchema,
+  flags: z.array(z.enum(FLAGS)),
   suggestedTier: z.enum(TIERS).nullable(),
 });
 export const ReportListSchema = z.object({ items: z.array(ReportViewSchema) });

@@ -8,7 +8,7 @@ const ActorView = z.object({ id: z.string(), kind: z.string(), name: z.string().
 
 /** The archive record (档案) of one incident: see archive/archive.ts. */
 export const ArchiveSchema = z.object({
-  incident: IncidentViewSchema.extend({ assessment: z.unknown() }),
+  incident: IncidentViewSchema,
   timeline: z.array(TimelineEntrySchema),
   tasks: z.array(TaskViewSchema),
   alerts: z.array(AlertViewSchema),

@@ -3,7 +3,8 @@ import type { Config, Db } from '@yuqing/shared';
 import { problemResponses, reachOf } from '@yuqing/http-kit';
 import { cachedUnitNames } from '../../directory/unit-names';
 import { listIncidents, openTasksOf } from '../../incidents/incident.repository';
-import { incidentView, taskView } from '../../incidents/incident.view';
+import { taskView } from '@yuqing/shared';
+import { incidentView } from '../../incidents/incident.view';
 import { IncidentListQuery, IncidentListSchema } from './incidents.schemas';
 
 /** The console's incident list: filters, and each incident's open tasks with the nearest deadline. */

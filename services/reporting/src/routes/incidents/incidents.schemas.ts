@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { INCIDENT_STATUSES, TIERS, toDistrictCode, TOPICS } from '@yuqing/shared';
+import { AlertViewSchema, IncidentViewSchema as SharedIncidentViewSchema, INCIDENT_STATUSES, TaskViewSchema, TIERS, toDistrictCode, TOPICS } from '@yuqing/shared';
 
 /** A comma-separated list of codes, e.g. `tier=major,critical`. */
 export function codeList<T extends readonly [string, ...string[]]>(codes: T) {
@@ -45,77 +45,10 @@ export const IncidentLinksSchema = z.object({
   temporalUi: z.string(),
 });
 
-export const IncidentViewSchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  summary: z.string().nullable(),
-  tier: z.enum(TIERS),
-  tierLabel: z.string(),
-  status: z.enum(INCIDENT_STATUSES),
-  statusLabel: z.string(),
-  overdue: z.boolean(),
-  topic: z.enum(TOPICS),
-  topicLabel: z.string(),
-  district: z.string().nullable(),
-  districtName: z.string().nullable(),
-  source: z.object({ url: z.string(), outlet: z.string().nullable(), platform: z.string().nullable(), detectedAt: z.string().nullable() }),
-  metrics: z.record(z.string(), z.unknown()),
-  flags: z.array(z.string()),
-  policyVersion: z.string().nullable(),
-  workflowId: z.string(),
-  createdAt: z.string(),
-  /** The same moment in Beijing time, for people. */
-  createdAtLocal: z.string(),
-  updatedAt: z.string(),
-  closedAt: z.string().nullable(),
-  archivedAt: z.string().nullable(),
-  links: IncidentLinksSchema,
-});
+/** An incident as every API shows it (shared), with reporting's links. */
+export const IncidentViewSchema = SharedIncidentViewSchema.extend({ links: IncidentLinksSchema });
 
-export const TaskViewSchema = z.object({
-  key: z.string(),
-  kind: z.string(),
-  label: z.string(),
-  ownerRole: z.string(),
-  ownerLabel: z.string(),
-  unitId: z.string().nullable(),
-  unitName: z.string().nullable(),
-  status: z.string(),
-  statusLabel: z.string(),
-  mandatory: z.boolean(),
-  round: z.number(),
-  openedAt: z.string().nullable(),
-  dueAt: z.string().nullable(),
-  dueAtLocal: z.string().nullable(),
-  doneAt: z.string().nullable(),
-  overdue: z.boolean(),
-  lapsedAt: z.string().nullable(),
-  approvalsNeeded: z.array(z.string()),
-  approvals: z.array(z.unknown()),
-  cancelReason: z.string().nullable(),
-  /** The workflow's sequence of this snapshot: of two snapshots of a task, the higher is newer. */
-  seq: z.number(),
-});
-
-export const AlertViewSchema = z.object({
-  id: z.string(),
-  kind: z.string(),
-  kindLabel: z.string(),
-  taskKey: z.string(),
-  taskKind: z.string(),
-  taskLabel: z.string(),
-  stage: z.number().nullable(),
-  accountableRole: z.string(),
-  accountableRoleLabel: z.string(),
-  accountableUnitId: z.string().nullable(),
-  accountableUnitName: z.string().nullable(),
-  notified: z.array(z.unknown()),
-  dueAt: z.string(),
-  raisedAt: z.string(),
-  raisedAtLocal: z.string(),
-  lateMs: z.number(),
-  resolvedAt: z.string().nullable(),
-});
+export { AlertViewSchema, TaskViewSchema };
 
 export const IncidentListItemSchema = IncidentViewSchema.extend({
   /** Open tasks, nearest deadline first. */

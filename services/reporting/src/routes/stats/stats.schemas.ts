@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FOUR_FIRSTS, TimeInputSchema, TIERS } from '@yuqing/shared';
+import { FOUR_FIRSTS, ROLES, TASK_KINDS, TimeInputSchema, TIERS } from '@yuqing/shared';
 import { codeList } from '../incidents/incidents.schemas';
 
 const DAY_MS = 86_400_000;
@@ -63,11 +63,11 @@ export const StatsSchema = z.object({
       z.object({
         incidentId: z.string(),
         incidentTitle: z.string(),
-        incidentTier: z.string(),
+        incidentTier: z.enum(TIERS),
         key: z.string(),
-        kind: z.string(),
+        kind: z.enum(TASK_KINDS),
         label: z.string(),
-        ownerRole: z.string(),
+        owner: z.enum(ROLES),
         ownerLabel: z.string(),
         unitId: z.string().nullable(),
         unitName: z.string().nullable(),

@@ -1,0 +1,25 @@
+import type { Role } from '../domain/vocabulary';
+
+/** Who a message is for: a unit, and the person when it goes to a person's own channel. Names only. */
+export interface NoticeRecipient {
+  readonly unitId: string;
+  readonly unitName: string;
+  readonly personId?: string;
+  readonly personName?: string;
+  readonly roles: readonly Role[];
+}
+
+/**
+ * A rendered notification (dispatch renders it), stored with its delivery and
+ * sent as is by every channel (webhook JSON, robot markdown, e-mail text). It
+ * never holds contact data.
+ */
+export interface NoticeMessage {
+  readonly title: string;
+  readonly text: string;
+  readonly markdown: string;
+  readonly to: NoticeRecipient;
+  /** The deadline the message is about (the earliest, for a warning), ISO-8601. */
+  readonly dueAt?: string;
+  readonly links: { readonly source?: string; readonly timeline: string; readonly tasks: string };
+}
