@@ -6,3 +6,4 @@ export * from './fixtures';
 export * from './wait';
 export * from './processes';
 export * from './private-servers';
+export * from './http';
