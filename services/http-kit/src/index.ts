@@ -7,3 +7,6 @@ export * from './lifecycle';
 export * from './access';
 export * from './security';
 export * from './production';
+export * from './request-id';
+export * from './client-errors';
+export * from './auth-failures';
