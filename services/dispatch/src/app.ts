@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { Client } from '@temporalio/client';
 import { databaseReachable, type Config, type Db } from '@yuqing/shared';
-import { authPlugin, healthPlugin, openapiPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
+import { authPlugin, healthPlugin, openapiPlugin, problemPlugin, securityOptions, securityPlugin } from '@yuqing/http-kit';
 import { actionRoutes } from './routes/actions/actions.routes';
 import { channelRoutes } from './routes/channels/channels.routes';
 import { deliveryRoutes } from './routes/deliveries/deliveries.routes';
@@ -31,7 +31,7 @@ export interface DispatchDeps {
 export const dispatchApp = fp<DispatchDeps>(
   async (app, deps) => {
     await app.register(problemPlugin);
-    await app.register(securityPlugin, { perMinute: deps.config.RATE_LIMIT_PER_MINUTE });
+    await app.register(securityPlugin, securityOptions(deps.config));
     await app.register(openapiPlugin, {
       title: '舆情应急 · dispatch',
       description:
@@ -43,7 +43,7 @@ export const dispatchApp = fp<DispatchDeps>(
         nats: { check: async () => deps.natsConnected() },
       },
     });
-    await app.register(authPlugin, { db: deps.db });
+    await app.register(authPlugin, { db: deps.db, failuresPerMinute: deps.config.AUTH_FAILURES_PER_MINUTE });
     const workflows = new IncidentWorkflowClient(deps.temporal, deps.db);
     await app.register(taskRoutes, { db: deps.db });
     await app.register(actionRoutes, { db: deps.db, workflows });

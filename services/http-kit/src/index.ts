@@ -10,3 +10,4 @@ export * from './production';
 export * from './request-id';
 export * from './client-errors';
 export * from './auth-failures';
+export * from './in-flight';
