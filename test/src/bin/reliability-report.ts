@@ -1,6 +1,7 @@
 /**
- * Appends the figures of the last fault-injection and bad-input runs
- * (.data/reliability/*.json, written by test/faults and test/fuzz) to RELIABILITY.md.
+ * Appends the figures of the last fault-injection, bad-input and limits runs
+ * (.data/reliability/*.json, written by test/faults and test/fuzz) to RELIABILITY.md;
+ * the limits table only when test/fuzz/limits.test.ts has left its figures.
  * Run through `npm run reliability`, which runs both suites first.
  */
 import { execSync } from 'node:child_process';
@@ -32,9 +33,26 @@ const dir = path.join(REPO_ROOT, '.data', 'reliability');
 const read = <T>(file: string): T | undefined => (existsSync(path.join(dir, file)) ? (JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as T) : undefined);
 const faults = read<{ at: string; scenarios: Scenario[] }>('faults.json');
 const badInput = read<{ at: string; outcomes: Record<string, Record<string, number>> }>('bad-input.json');
+const limits = read<{ at: string; outcomes: Record<string, Record<string, number>> }>('limits.json');
 if (!faults || !badInput) {
   process.stderr.write('no results in .data/reliability: run `npm run reliability`\n');
   process.exit(1);
+}
+
+/** Requests per category and their answers by status. */
+function outcomeTable(outcomes: Record<string, Record<string, number>>): string[] {
+  return [
+    '| category | requests | answers |',
+    '| --- | ---: | --- |',
+    ...Object.entries(outcomes).map(([category, byStatus]) => {
+      const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
+      return `| ${category} | ${total} | ${Object.entries(byStatus).map(([status, n]) => `${status}: ${n}`).join(', ')} |`;
+    }),
+  ];
+}
+
+function fiveHundreds(outcomes: Record<string, Record<string, number>>): number {
+  return Object.values(outcomes).reduce((n, byStatus) => n + Object.entries(byStatus).filter(([s]) => Number(s) >= 500).reduce((a, [, c]) => a + c, 0), 0);
 }
 
 const commit = execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim();
@@ -59,15 +77,22 @@ const lines: string[] = [
   '',
   '### Bad input',
   '',
-  '| category | requests | answers |',
-  '| --- | ---: | --- |',
-  ...Object.entries(badInput.outcomes).map(([category, byStatus]) => {
-    const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
-    return `| ${category} | ${total} | ${Object.entries(byStatus).map(([status, n]) => `${status}: ${n}`).join(', ')} |`;
-  }),
+  ...outcomeTable(badInput.outcomes),
   '',
-  `5xx answers: ${Object.values(badInput.outcomes).reduce((n, byStatus) => n + Object.entries(byStatus).filter(([s]) => Number(s) >= 500).reduce((a, [, c]) => a + c, 0), 0)}; database rows changed by refused requests: 0 (asserted).`,
+  `5xx answers: ${fiveHundreds(badInput.outcomes)}; database rows changed by refused requests: 0 (asserted).`,
   '',
+  ...(limits
+    ? [
+        '### Limits',
+        '',
+        'Over real HTTP to the three services: key presentation, keys in the query string, one key past its limit and its in-flight cap, floods of missing and random keys, and what Node’s HTTP parser refuses.',
+        '',
+        ...outcomeTable(limits.outcomes),
+        '',
+        `5xx answers: ${fiveHundreds(limits.outcomes)}; every refusal problem+json and no key in the logs (asserted).`,
+        '',
+      ]
+    : []),
 ];
 appendFileSync(path.join(REPO_ROOT, 'RELIABILITY.md'), lines.join('\n'));
 process.stdout.write(`appended the run of ${faults.at} to RELIABILITY.md\n`);
