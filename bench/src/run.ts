@@ -9,7 +9,11 @@
  *      lapsing within one minute: how late each `incident.deadline_lapsed` arrives;
  *   5. footprint: RSS of the worker and services with 10,000 open incidents;
  *   6. fan-out: intake 202 → first notification delivered to a loopback webhook
- *      (when the dispatch service delivers webhooks).
+ *      (when the dispatch service delivers webhooks);
+ *   7. fairness: a quiet key's latency, idle and while other keys each send a
+ *      burst within their per-minute limit, with the limits lifted (as for the
+ *      phases above) and as a service starts by default (bench/src/fairness.ts).
+ * BENCH_ONLY=fairness starts the same servers and runs phase 7 only.
  * Servers are private and fresh each run (Temporal dev server, NATS, PostgreSQL with
  * fsync on); the worker and services run as separate processes, as in production.
  * Prints a table, writes bench/results/<time>.json, appends to BENCHMARKS.md.
@@ -34,6 +38,7 @@ import {
   type IncidentInputRaw,
 } from '@yuqing/shared';
 import { eventually, freePort, PrivateServers, publishCityPolicy, REPO_ROOT, startService, waitReady, type ServiceName, type ServiceProcess } from '@yuqing/testkit';
+import { measureFairness, type FairnessResult } from './fairness';
 import { cpuMs, Latencies, rssMiB } from './stats';
 
 const N_OPEN = Number(process.env.BENCH_OPEN_INCIDENTS ?? 10_000);
@@ -44,6 +49,13 @@ const LAPSE_AFTER = process.env.BENCH_LAPSE_AFTER ?? '100s';
 /** Seconds over which the lapsing incidents are reported, hence their deadlines spread. */
 const LAPSE_WINDOW_S = Number(process.env.BENCH_LAPSE_WINDOW ?? 55);
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 5);
+const ONLY = process.env.BENCH_ONLY;
+const FAIRNESS = {
+  burst: Number(process.env.BENCH_FAIRNESS_BURST ?? 500),
+  connections: Number(process.env.BENCH_FAIRNESS_CONNECTIONS ?? 100),
+  bursts: Number(process.env.BENCH_FAIRNESS_BURSTS ?? 3),
+  quietEveryMs: Number(process.env.BENCH_FAIRNESS_QUIET_EVERY_MS ?? 100),
+};
 const BACKGROUND_DISTRICT = '230103';
 const LAPSING_DISTRICT = '230184';
 
@@ -99,9 +111,11 @@ async function main(): Promise<void> {
       DISPATCH_PORT: String(ports.dispatch),
       REPORTING_PORT: String(ports.reporting),
       LOG_LEVEL: 'warn',
+      // Throughput is measured without the per-key limits; phase 7 measures them.
       RATE_LIMIT_PER_MINUTE: '10000000',
       // The fan-out's webhook receiver listens on loopback, which channels may not point at unless listed.
       NOTIFY_ALLOW_HOSTS: '127.0.0.1',
+      CLIENT_MAX_IN_FLIGHT: '100000',
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')),
     } as Record<string, string>;
     // BENCH_PROFILE=worker,dispatch (any of the four) writes those processes' CPU profiles to bench/results/profiles.
@@ -137,6 +151,46 @@ async function main(): Promise<void> {
         if (e.type === 'deadline_lapsed' && !seen.lapsed.has(e.incidentId)) seen.lapsed.set(e.incidentId, { arrivedAt: now, dueAt: Date.parse(e.data.dueAt!), raisedAt: Date.parse(e.occurredAt) });
       }
     })();
+    // 7. Fairness, against this intake (limits lifted) and a second one started with the default limits.
+    const fairnessPhase = async (): Promise<Record<string, FairnessResult>> => {
+      const out: Record<string, FairnessResult> = {};
+      // Every incident stored so far dispatched: the platform has caught up with the last burst.
+      const settle = async () => {
+        const { n } = await db!.selectFrom('incidents').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+        await eventually(() => seen.dispatched.size >= Number(n), 300_000, 'the platform to settle').catch(() => log('fairness: not settled after 300 s; going on'));
+      };
+      const run = async (label: string, url: string) => {
+        const keyOf = (role: string) => createApiClient(db!, { id: `fair-${label.replace(/\W+/g, '-')}-${role}`, name: `bench ${role}`, scopes: ['incidents:write'] });
+        const quietKey = await keyOf('quiet');
+        const loudKeys = await Promise.all(Array.from({ length: FAIRNESS.bursts }, (_, i) => keyOf(`loud-${i}`)));
+        log(`fairness, ${label}: ${FAIRNESS.bursts} bursts of ${FAIRNESS.burst} at ${FAIRNESS.connections} connections, quiet key every ${FAIRNESS.quietEveryMs} ms`);
+        out[label] = await measureFairness({ url, quietKey, loudKeys, body: () => JSON.stringify(incident(BACKGROUND_DISTRICT)), ...FAIRNESS, idleMs: 10_000, gapMs: 2_000, settle });
+        log(`fairness ${label}: ${JSON.stringify(out[label])}`);
+      };
+      await run('limits lifted', intakeUrl);
+      const { RATE_LIMIT_PER_MINUTE: _rate, CLIENT_MAX_IN_FLIGHT: _inFlight, ...defaultsEnv } = env;
+      const port = await freePort();
+      const defaults = startService('intake', { ...defaultsEnv, INTAKE_PORT: String(port) });
+      try {
+        await waitReady(`http://127.0.0.1:${port}`, defaults);
+        await run('defaults', `http://127.0.0.1:${port}`);
+      } finally {
+        await defaults.stop();
+      }
+      return out;
+    };
+    if (ONLY === 'fairness') {
+      const fairness = await fairnessPhase();
+      report({
+        at: new Date().toISOString(),
+        commit: execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim(),
+        machine: `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+        settings: { only: 'fairness', fairness: FAIRNESS },
+        fairness,
+        seconds: Math.round((Date.now() - started) / 1000),
+      });
+      return;
+    }
     // 6. Fan-out: a loopback webhook for the background district's bureau; the first
     // message about each incident marks when the warning reached the unit.
     const warnedAt = new Map<string, number>();
@@ -428,11 +482,13 @@ async function main(): Promise<void> {
       (['worker', 'intake', 'dispatch', 'reporting'] as const).map((k) => [k, Math.max(...footprint.map((f) => f.rss[k] ?? 0))]),
     );
 
+    const fairness = await fairnessPhase();
+
     const result = {
       at: new Date().toISOString(),
       commit: execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim(),
       machine: `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-      settings: { openIncidents: N_OPEN, lapsing: N_LAPSING, perLevel: PER_LEVEL, levels: LEVELS, lapseAfter: LAPSE_AFTER, lapseWindowSeconds: LAPSE_WINDOW_S, steadyRate: STEADY_RATE, env: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')) },
+      settings: { openIncidents: N_OPEN, lapsing: N_LAPSING, perLevel: PER_LEVEL, levels: LEVELS, lapseAfter: LAPSE_AFTER, lapseWindowSeconds: LAPSE_WINDOW_S, steadyRate: STEADY_RATE, fairness: FAIRNESS, env: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')) },
       ceiling,
       intake,
       ratio: Object.fromEntries(LEVELS.map((c) => [c, Math.round(((intake[`single@${c}`] as { endToEndPerSecond: number }).endToEndPerSecond / ceiling[c]!.startsPerSecond) * 100) / 100])),
@@ -441,6 +497,7 @@ async function main(): Promise<void> {
       fanout: fanout.summary(),
       fanoutSteady: fanoutSteady.summary(),
       cpu,
+      fairness,
       seconds: Math.round((Date.now() - started) / 1000),
     };
     report(result);
@@ -462,24 +519,35 @@ function report(r: Record<string, any>): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, `${r.at.replace(/[:.]/g, '-')}.json`), JSON.stringify(r, null, 2));
   const rows: [string, string, string][] = [];
-  for (const [c, v] of Object.entries(r.ceiling as Record<string, any>)) rows.push([`ceiling: empty workflow starts/s @${c}`, String(v.startsPerSecond), `start p50/p99 ${v.latency.p50}/${v.latency.p99} ms`]);
-  for (const [k, v] of Object.entries(r.intake as Record<string, any>)) {
+  for (const [c, v] of Object.entries((r.ceiling ?? {}) as Record<string, any>)) rows.push([`ceiling: empty workflow starts/s @${c}`, String(v.startsPerSecond), `start p50/p99 ${v.latency.p50}/${v.latency.p99} ms`]);
+  for (const [k, v] of Object.entries((r.intake ?? {}) as Record<string, any>)) {
     rows.push([`intake ${k}: accepted/s (HTTP)`, String(v.httpPerSecond), v.latency202 ? `202 p50/p95/p99 ${v.latency202.p50}/${v.latency202.p95}/${v.latency202.p99} ms` : `batch p50/p95/p99 ${v.latencyPerBatch.p50}/${v.latencyPerBatch.p95}/${v.latencyPerBatch.p99} ms`]);
     rows.push([`intake ${k}: end to end/s`, String(v.endToEndPerSecond), v.latency202ToDispatched ? `202→dispatched p50/p95/p99 ${v.latency202ToDispatched.p50}/${v.latency202ToDispatched.p95}/${v.latency202ToDispatched.p99} ms` : '']);
   }
-  for (const [c, v] of Object.entries(r.ratio as Record<string, number>)) rows.push([`ratio intake ÷ ceiling @${c}`, String(v), 'target ≥ 0.8']);
+  for (const [c, v] of Object.entries((r.ratio ?? {}) as Record<string, number>)) rows.push([`ratio intake ÷ ceiling @${c}`, String(v), 'target ≥ 0.8']);
   const l = r.lateness;
-  rows.push(['alert lateness p50/p99/max (ms)', `${l.lateMs.p50}/${l.lateMs.p99}/${l.lateMs.max}`, `target p99 ≤ 1000, max ≤ 2000; ${l.arrived}/${l.deadlines} arrived, ${l.missing} missing, deadlines spread over ${l.deadlineSpreadSeconds} s`]);
-  if (l.timerLateMs) rows.push(['  of which timer woke late / raised → bus p50/p99 (ms)', `${l.timerLateMs.p50}/${l.timerLateMs.p99}`, `${l.raisedToBusMs.p50}/${l.raisedToBusMs.p99} from the alert's time to the event on NATS`]);
+  if (l) rows.push(['alert lateness p50/p99/max (ms)', `${l.lateMs.p50}/${l.lateMs.p99}/${l.lateMs.max}`, `target p99 ≤ 1000, max ≤ 2000; ${l.arrived}/${l.deadlines} arrived, ${l.missing} missing, deadlines spread over ${l.deadlineSpreadSeconds} s`]);
+  if (l?.timerLateMs) rows.push(['  of which timer woke late / raised → bus p50/p99 (ms)', `${l.timerLateMs.p50}/${l.timerLateMs.p99}`, `${l.raisedToBusMs.p50}/${l.raisedToBusMs.p99} from the alert's time to the event on NATS`]);
   const f = r.footprint;
-  rows.push([`RSS with ${r.settings.openIncidents} open, at rest (MiB)`, `worker ${f.final.worker}`, `intake ${f.final.intake}, dispatch ${f.final.dispatch}, reporting ${f.final.reporting}; target worker ≤ 1024`]);
-  rows.push(['RSS peak during the bursts (MiB)', `worker ${f.peak.worker}`, `intake ${f.peak.intake}, dispatch ${f.peak.dispatch}, reporting ${f.peak.reporting}; V8 heap grown under load, returned once collected`]);
-  rows.push(['RSS growth per 1,000 open, at rest (MiB)', `worker ${f.growthMiBPer1000.worker}`, `intake ${f.growthMiBPer1000.intake}, dispatch ${f.growthMiBPer1000.dispatch}, reporting ${f.growthMiBPer1000.reporting}`]);
+  if (f) {
+    rows.push([`RSS with ${r.settings.openIncidents} open, at rest (MiB)`, `worker ${f.final.worker}`, `intake ${f.final.intake}, dispatch ${f.final.dispatch}, reporting ${f.final.reporting}; target worker ≤ 1024`]);
+    rows.push(['RSS peak during the bursts (MiB)', `worker ${f.peak.worker}`, `intake ${f.peak.intake}, dispatch ${f.peak.dispatch}, reporting ${f.peak.reporting}; V8 heap grown under load, returned once collected`]);
+    rows.push(['RSS growth per 1,000 open, at rest (MiB)', `worker ${f.growthMiBPer1000.worker}`, `intake ${f.growthMiBPer1000.intake}, dispatch ${f.growthMiBPer1000.dispatch}, reporting ${f.growthMiBPer1000.reporting}`]);
+  }
   if (r.fanout) rows.push(['fan-out 202 → first webhook p50/p95/p99 (ms)', `${r.fanout.p50}/${r.fanout.p95}/${r.fanout.p99}`, `target p95 ≤ 200; ${r.fanout.count} warnings measured under the intake bursts above`]);
   if (r.fanoutSteady) rows.push(['fan-out at a steady rate p50/p95/p99 (ms)', `${r.fanoutSteady.p50}/${r.fanoutSteady.p95}/${r.fanoutSteady.p99}`, `${r.fanoutSteady.count} warnings, ${r.settings.steadyRate} incidents/s offered`]);
-  for (const [phase, v] of Object.entries(r.cpu as Record<string, any>)) {
+  for (const [phase, v] of Object.entries((r.cpu ?? {}) as Record<string, any>)) {
     const { total, ...by } = v.msPerIncident;
     rows.push([`CPU ms per ${phase === 'lapses' ? 'lapse' : 'incident'}, ${phase}`, String(total), `${Object.entries(by).map(([k, ms]) => `${k} ${ms}`).join(', ')}; ${v.busyCores} cores busy over ${Math.round(v.wallSeconds)} s`]);
+  }
+  for (const [label, v] of Object.entries((r.fairness ?? {}) as Record<string, FairnessResult>)) {
+    const q = (s: FairnessResult['quietIdle']) => `${s.p50}/${s.p95}`;
+    rows.push([
+      `fairness, ${label}: quiet key p50/p95 idle → during bursts (ms)`,
+      `${q(v.quietIdle)} → ${q(v.quietDuringBurst)}`,
+      `${v.quietIdle.count}/${v.quietDuringBurst.count} samples, ${v.quietRefused} quiet requests refused; loud keys: ${v.loud.bursts} × ${v.loud.sentPerBurst} at ${v.loud.connections} connections, ` +
+        `${v.loud.accepted} accepted, ${v.loud.refused429} answered 429, ${v.loud.other} other, bursts of ${v.loud.burstSeconds.join('/')} s, loud p50/p95 ${v.loud.latency.p50}/${v.loud.latency.p95} ms`,
+    ]);
   }
   const width = Math.max(...rows.map((x) => x[0].length));
   process.stdout.write(`\n${rows.map(([a, b, c]) => `${a.padEnd(width)}  ${b.padStart(14)}  ${c}`).join('\n')}\n\n`);

@@ -33,4 +33,15 @@ describe('logger', () => {
     }
     expect(text).toContain('张三');
   });
+
+  it('masks keys sent in a URL’s query string, however the parameter is spelt', () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ LOG_LEVEL: 'info', NODE_ENV: 'production', LOG_PRETTY: undefined }, 'test', stream);
+    for (const url of ['/v1/x?api_key=yq_in_url_1', '/v1/x?a=1&ACCESS_TOKEN=yq_in_url_2#f', '/v1/x?api%5Fkey=yq_in_url_3', '/v1/x?token=yq_in_url_4&key=yq_in_url_5']) {
+      log.info({ req: { method: 'GET', url } }, 'incoming request');
+    }
+    const text = lines.join('');
+    expect(text).not.toMatch(/yq_in_url/);
+    expect(JSON.parse(lines[1]!).req.url).toBe('/v1/x?a=1&ACCESS_TOKEN=[redacted]#f');
+  });
 });

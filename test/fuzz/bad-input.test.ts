@@ -110,7 +110,8 @@ beforeAll(async () => {
   incidentId = incident.id;
   await createWorkflowStarter({ db: t.db, temporal, taskQueue: worker.taskQueue, log: testLogger(), pollMs: 60_000 }).drainOnce();
   await eventually(async () => (await t.db.selectFrom('outbox').select('id').where('kind', '=', 'event').execute()).length >= 3, 20_000, 'incident dispatched');
-  const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '100000' });
+  // Limits are test/fuzz/limits.test.ts's subject: here every bad request must reach validation.
+  const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '100000', AUTH_FAILURES_PER_MINUTE: '100000' });
   const log = testLogger('fuzz');
   apps.intake = createServer({ log, bodyLimit: config.BODY_LIMIT_BYTES });
   await apps.intake.register(intakeApp, { db: t.db, config, temporal, onAccepted: () => undefined });

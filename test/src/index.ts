@@ -8,3 +8,4 @@ export * from './processes';
 export * from './private-servers';
 export * from './platform';
 export * from './outbound-corpus';
+export * from './http';

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { Client } from '@temporalio/client';
 import { databaseReachable, secretBoxFromConfig, type Config, type Db, type Logger } from '@yuqing/shared';
-import { accessPlugin, authPlugin, healthPlugin, openapiPlugin, inputGuardPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
+import { accessPlugin, authPlugin, healthPlugin, openapiPlugin, inputGuardPlugin, problemPlugin, securityOptions, securityPlugin } from '@yuqing/http-kit';
 import { createOutboundPolicy } from './notifications/outbound/address-policy';
 import { actionRoutes } from './routes/actions/actions.routes';
 import { channelRoutes } from './routes/channels/channels.routes';
@@ -33,7 +33,7 @@ export const dispatchApp = fp<DispatchDeps>(
   async (app, deps) => {
     await app.register(problemPlugin);
     await app.register(inputGuardPlugin);
-    await app.register(securityPlugin, { perMinute: deps.config.RATE_LIMIT_PER_MINUTE });
+    await app.register(securityPlugin, securityOptions(deps.config));
     await app.register(openapiPlugin, {
       title: '舆情应急 · dispatch',
       description:
@@ -45,7 +45,7 @@ export const dispatchApp = fp<DispatchDeps>(
         nats: { check: async () => deps.natsConnected() },
       },
     });
-    await app.register(authPlugin, { db: deps.db });
+    await app.register(authPlugin, { db: deps.db, failuresPerMinute: deps.config.AUTH_FAILURES_PER_MINUTE });
     await app.register(accessPlugin, { db: deps.db });
     const workflows = new IncidentWorkflowClient(deps.temporal, deps.db, app.log as Logger);
     await app.register(taskRoutes, { db: deps.db });

@@ -2,8 +2,9 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { sql } from 'kysely';
-import { hashApiKey, type Actor, type Db, type Role, type Scope } from '@yuqing/shared';
-import { problems } from './problem';
+import { CREDENTIAL_QUERY_PARAMS, hashApiKey, type Actor, type Db, type Role, type Scope } from '@yuqing/shared';
+import { AuthFailures } from './auth-failures';
+import { HttpProblem, problems } from './problem';
 
 /** Who is calling: a system (API client) or a person acting for a unit. */
 export interface Principal {
@@ -35,6 +36,11 @@ declare module 'fastify' {
   }
 }
 
+/** The caller if one authenticated, else undefined: for the kit's own hooks (limits) that also see anonymous requests. */
+export function authenticatedPrincipal(request: FastifyRequest): Principal | undefined {
+  return request[PRINCIPAL];
+}
+
 /** The actor recorded in events and the audit log for a principal. */
 export function actorOf(principal: Principal, requestId?: string): Actor {
   return {
@@ -52,17 +58,36 @@ export function hasScope(principal: Principal, scope: Scope): boolean {
   return principal.scopes.includes('admin') || principal.scopes.includes(scope);
 }
 
+/** `Bearer <key>`: the scheme is case-insensitive (RFC 9110 §11.1) and any run of blanks may follow it. */
+const BEARER = /^[ \t]*bearer[ \t]+(\S+)[ \t]*$/i;
+
+/**
+ * The key a request presents: `Authorization: Bearer <key>`, else `X-API-Key`.
+ * A key in the query string is refused whatever the headers say: URLs end up in
+ * proxies' logs and browsers' histories, so such a key is as good as published.
+ */
 function presentedKey(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  const query = request.query as Record<string, unknown> | undefined;
+  if (query && Object.keys(query).some((name) => CREDENTIAL_QUERY_PARAMS.has(name.toLowerCase()))) {
+    throw new HttpProblem(
+      400,
+      'key_in_query',
+      'Bad Request',
+      'API keys are not accepted in the URL: send "Authorization: Bearer <key>" (or "X-API-Key: <key>"), and replace a key that was sent in a URL',
+    );
+  }
+  const bearer = BEARER.exec(request.headers.authorization ?? '');
+  if (bearer) return bearer[1];
   const apiKey = request.headers['x-api-key'];
-  return typeof apiKey === 'string' ? apiKey.trim() : undefined;
+  return typeof apiKey === 'string' && apiKey.trim() ? apiKey.trim() : undefined;
 }
 
 export interface AuthOptions {
   readonly db: Db;
   /** How long a looked-up key is trusted before it is read again (revocation delay). */
   readonly cacheMs?: number;
+  /** Failed authentications allowed per client address and minute; beyond, 429 until the minute is over. */
+  readonly failuresPerMinute?: number;
 }
 
 /**
@@ -70,7 +95,8 @@ export interface AuthOptions {
  * a short cache keeps the database off the hot path of intake.
  */
 export const authPlugin = fp<AuthOptions>(
-  async (app: FastifyInstance, { db, cacheMs = 10_000 }) => {
+  async (app: FastifyInstance, { db, cacheMs = 10_000, failuresPerMinute = 30 }) => {
+    const failures = new AuthFailures(failuresPerMinute);
     const cache = new Map<string, { principal: Principal | null; expires: number }>();
     app.decorateRequest('principal', {
       getter(this: FastifyRequest): Principal {
@@ -98,10 +124,10 @@ export const authPlugin = fp<AuthOptions>(
             id: row.id,
             kind: row.personId ? 'person' : 'client',
             name: row.name,
-            scopes: row.scopes as Scope[],
+            scopes: row.scopes,
             ...((row.personUnitId ?? row.unitId) ? { unitId: (row.personUnitId ?? row.unitId)! } : {}),
             ...(row.personId ? { personId: row.personId } : {}),
-            roles: row.personId && row.roles ? (row.roles as Role[]) : [],
+            roles: row.personId && row.roles ? row.roles : [],
           }
         : null;
       if (cache.size > 10_000) cache.clear();
@@ -112,10 +138,12 @@ export const authPlugin = fp<AuthOptions>(
 
     app.decorate('requireScope', (scope: Scope): onRequestAsyncHookHandler => {
       return async (request) => {
+        // Checked before the key is even read: an address guessing keys learns nothing more until its window ends.
+        failures.refuseIfBlocked(request.ip);
         const key = presentedKey(request);
-        if (!key) throw problems.unauthorized('send the API key as "Authorization: Bearer <key>" or "X-API-Key"');
+        if (!key) throw failures.failed(request.ip, problems.unauthorized('send the API key as "Authorization: Bearer <key>" or "X-API-Key"'));
         const principal = await lookup(hashApiKey(key));
-        if (!principal) throw problems.unauthorized('unknown or revoked API key');
+        if (!principal) throw failures.failed(request.ip, problems.unauthorized('unknown or revoked API key'));
         if (!hasScope(principal, scope)) throw problems.forbidden(`this key lacks the scope ${scope}`);
         request.principal = principal;
       };

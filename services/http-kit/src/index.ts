@@ -8,3 +8,7 @@ export * from './access/index';
 export * from './input-guard';
 export * from './security';
 export * from './production';
+export * from './request-id';
+export * from './client-errors';
+export * from './auth-failures';
+export * from './in-flight';

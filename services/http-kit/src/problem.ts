@@ -2,6 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z, ZodError } from 'zod';
+import { maskUrlCredentials } from '@yuqing/shared';
+import { clientRequestIdOf } from './request-id';
 
 /** The problem+json body (RFC 9457) every error answers with, for OpenAPI. */
 export const ProblemSchema = z
@@ -13,6 +15,7 @@ export const ProblemSchema = z
     detail: z.string().optional(),
     instance: z.string().optional(),
     requestId: z.string().optional(),
+    clientRequestId: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), pointer: z.string(), message: z.string() })).optional(),
   })
   .describe('application/problem+json');
@@ -83,8 +86,27 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
-function send(reply: FastifyReply, request: FastifyRequest, p: HttpProblem): FastifyReply {
+/** An exception's class name, a Node error code, an address, a host with its port or a URL. */
+const INTERNALS = [/\b[A-Za-z]*(Error|Exception)\b/, /\bE[A-Z]{3,}\b/, /\b\d{1,3}(\.\d{1,3}){3}\b/, /\[[0-9a-fA-F:]+\]/, /\b(localhost|[\w-]+(\.[\w-]+)+|[a-z][\w-]*):\d{2,5}\b/i, /\b[a-z][\w+.-]*:\/\//i];
+
+/**
+ * What a 5xx may tell the caller. Details are written for callers, but one
+ * that interpolates a caught error can carry an internal class name, a host or
+ * an address: such a detail is replaced by a generic one (the error handler has
+ * logged the original under the same request id).
+ */
+function publicDetail(p: HttpProblem): string | undefined {
+  if (p.status < 500 || !p.detail || !INTERNALS.some((re) => re.test(p.detail!))) return p.detail;
+  return p.status === 503
+    ? 'a service this one depends on is unavailable; retry later (the cause is logged under this requestId)'
+    : 'an unexpected error occurred; it has been logged under this requestId';
+}
+
+/** Answers `p` as application/problem+json: for handlers outside the error handler (parser and router errors). */
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, p: HttpProblem): FastifyReply {
   for (const [name, value] of Object.entries(p.headers ?? {})) reply.header(name, value);
+  const detail = publicDetail(p);
+  const clientRequestId = clientRequestIdOf(request.headers);
   return reply
     .code(p.status)
     .type('application/problem+json')
@@ -93,9 +115,10 @@ function send(reply: FastifyReply, request: FastifyRequest, p: HttpProblem): Fas
       title: p.title,
       status: p.status,
       code: p.code,
-      ...(p.detail ? { detail: p.detail } : {}),
-      instance: request.url,
+      ...(detail ? { detail } : {}),
+      instance: maskUrlCredentials(request.url),
       requestId: request.id,
+      ...(clientRequestId ? { clientRequestId } : {}),
       ...(p.errors ? { errors: p.errors } : {}),
     });
 }
@@ -149,9 +172,9 @@ export const problemPlugin = fp(
       if (p.status === 503) request.log.warn({ code: p.code, reason: err.message }, 'dependency unavailable');
       else if (p.status >= 500) request.log.error({ err, code: p.code }, 'request failed');
       else request.log.info({ code: p.code, status: p.status }, 'request refused');
-      return send(reply, request, p);
+      return sendProblem(reply, request, p);
     });
-    app.setNotFoundHandler((request, reply) => send(reply, request, problems.notFound(`${request.method} ${request.url}`)));
+    app.setNotFoundHandler((request, reply) => sendProblem(reply, request, problems.notFound(`${request.method} ${maskUrlCredentials(request.url)}`)));
   },
   { name: 'yuqing-problem' },
 );

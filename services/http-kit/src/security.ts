@@ -1,23 +1,55 @@
-import { createHash } from 'node:crypto';
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Config } from '@yuqing/shared';
+import { authenticatedPrincipal } from './auth';
+import { InFlightLimit } from './in-flight';
 import { HttpProblem } from './problem';
 
-/** The credential a request presents, hashed (never the key itself), else its address. */
-function rateKey(request: FastifyRequest): string {
-  const auth = request.headers.authorization ?? (request.headers['x-api-key'] as string | undefined);
-  return auth ? `key:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}` : `ip:${request.ip}`;
+export interface SecurityOptions {
+  /** Requests per minute per principal (the authenticated client or person, whichever header carried its key). */
+  readonly perMinute: number;
+  /** Requests per minute per address to what needs no key: the API docs, the console's files. */
+  readonly anonymousPerMinute?: number;
+  /** Requests of one principal running at once in this process, and waiting beyond those; more are answered 429. */
+  readonly inFlight?: { readonly max: number; readonly queue: number };
+  readonly contentSecurityPolicy?: FastifyHelmetOptions['contentSecurityPolicy'];
 }
 
+/** The limits a service's configuration sets (README, Configuration). */
+export function securityOptions(
+  config: Pick<Config, 'RATE_LIMIT_PER_MINUTE' | 'RATE_LIMIT_ANONYMOUS_PER_MINUTE' | 'CLIENT_MAX_IN_FLIGHT' | 'CLIENT_MAX_QUEUED'>,
+  contentSecurityPolicy?: SecurityOptions['contentSecurityPolicy'],
+): SecurityOptions {
+  return {
+    perMinute: config.RATE_LIMIT_PER_MINUTE,
+    anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+    inFlight: { max: config.CLIENT_MAX_IN_FLIGHT, queue: config.CLIENT_MAX_QUEUED },
+    ...(contentSecurityPolicy ? { contentSecurityPolicy } : {}),
+  };
+}
+
+/** Probes are never limited: an orchestrator must always get an answer. */
+const UNLIMITED = new Set(['/healthz', '/readyz']);
+
+const RETRY_IN_FLIGHT_SECONDS = 1;
+
 /**
- * Security headers on every answer (the console's own CSP is stricter) and a
- * rate limit per credential, so one misbehaving caller cannot starve the others.
- * Health checks are not limited.
+ * Security headers on every answer (the console's own CSP is stricter) and the
+ * limits that keep one caller from starving the others:
+ * - a rate limit per principal, counted once the route's `requireScope` hook
+ *   has authenticated the request (so `Bearer`, `bearer` and `X-API-Key` with
+ *   the same key share one bucket), before its body is read;
+ * - what needs no key (docs, the console's files) counts per address in a
+ *   bucket of its own, so API traffic from an address cannot take the docs away;
+ * - at most `inFlight.max` requests of a principal at once, `inFlight.queue`
+ *   more waiting, so a burst within one key's minute cannot hold every database
+ *   connection while other keys wait (BENCHMARKS.md, fairness).
+ * Requests that fail authentication are limited by the auth plugin, per address.
  */
-export const securityPlugin = fp<{ perMinute: number; contentSecurityPolicy?: FastifyHelmetOptions['contentSecurityPolicy'] }>(
-  async (app: FastifyInstance, { perMinute, contentSecurityPolicy }) => {
+export const securityPlugin = fp<SecurityOptions>(
+  async (app: FastifyInstance, { perMinute, anonymousPerMinute = 1_200, inFlight = { max: 8, queue: 32 }, contentSecurityPolicy }) => {
     await app.register(helmet, {
       // Swagger UI sets its own CSP on /docs; a service with pages (the console) passes a stricter one.
       contentSecurityPolicy: contentSecurityPolicy ?? {
@@ -35,14 +67,49 @@ export const securityPlugin = fp<{ perMinute: number; contentSecurityPolicy?: Fa
       crossOriginEmbedderPolicy: false,
     });
     await app.register(rateLimit, {
-      max: perMinute,
+      // Route-level onRequest hooks (requireScope) have run by then: the principal is known.
+      hook: 'preParsing',
       timeWindow: '1 minute',
-      keyGenerator: rateKey,
-      allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
-      errorResponseBuilder: (_request, context) =>
-        new HttpProblem(429, 'rate_limited', 'Too Many Requests', `more than ${context.max} requests per minute with this credential; retry in ${Math.ceil(context.ttl / 1000)} s`, undefined, {
-          'retry-after': String(Math.ceil(context.ttl / 1000)),
-        }),
+      keyGenerator: (request) => {
+        const principal = authenticatedPrincipal(request);
+        return principal ? `principal:${principal.id}` : `address:${normalizeIP(request.ip)}`;
+      },
+      max: async (request) => (authenticatedPrincipal(request) ? perMinute : anonymousPerMinute),
+      allowList: (request) => UNLIMITED.has(request.routeOptions.url ?? ''),
+      errorResponseBuilder: (request, context) => {
+        const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
+        const who = authenticatedPrincipal(request) ? 'with this key' : 'from this address';
+        return new HttpProblem(429, 'rate_limited', 'Too Many Requests', `more than ${context.max} requests per minute ${who}; retry in ${seconds} s`, undefined, {
+          'retry-after': String(seconds),
+        });
+      },
+    });
+
+    const limit = new InFlightLimit(inFlight.max, inFlight.queue);
+    const tooMany = () =>
+      new HttpProblem(
+        429,
+        'too_many_in_flight',
+        'Too Many Requests',
+        `more than ${inFlight.max} requests with this key in progress and ${inFlight.queue} waiting; retry in ${RETRY_IN_FLIGHT_SECONDS} s`,
+        undefined,
+        { 'retry-after': String(RETRY_IN_FLIGHT_SECONDS) },
+      );
+    // After the rate limit's own hook (its onRoute hook was added first), before the body is read.
+    const holdSlot = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      const principal = authenticatedPrincipal(request);
+      if (!principal) return;
+      const slot = limit.enter(principal.id, tooMany);
+      if (!slot) throw tooMany();
+      // 'close' comes when the answer is sent and when the caller leaves early, waiting or not.
+      reply.raw.once('close', slot.release);
+      await slot.ready;
+    };
+    app.addHook('onRoute', (route) => {
+      // A live stream stays open as long as its viewer watches: that is not work in progress.
+      if ((route as { sse?: unknown }).sse) return;
+      const existing = route.preParsing;
+      route.preParsing = [...(Array.isArray(existing) ? existing : existing ? [existing] : []), holdSlot];
     });
   },
   { name: 'yuqing-security' },

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { databaseReachable, temporalReachable, type Config, type Db } from '@yuqing/shared';
-import { accessPlugin, authPlugin, healthPlugin, openapiPlugin, inputGuardPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
+import { accessPlugin, authPlugin, healthPlugin, openapiPlugin, inputGuardPlugin, problemPlugin, securityOptions, securityPlugin } from '@yuqing/http-kit';
 import type { Client } from '@temporalio/client';
 import { incidentRoutes } from './routes/incidents/incidents.routes';
 
@@ -17,7 +17,7 @@ export const intakeApp = fp<IntakeDeps>(
   async (app, deps) => {
     await app.register(problemPlugin);
     await app.register(inputGuardPlugin);
-    await app.register(securityPlugin, { perMinute: deps.config.RATE_LIMIT_PER_MINUTE });
+    await app.register(securityPlugin, securityOptions(deps.config));
     await app.register(openapiPlugin, {
       title: '舆情应急 · intake',
       description: 'Report public-opinion incidents (舆情上报). Other systems — the monitoring platform, district bureaus — call this API.',
@@ -29,7 +29,7 @@ export const intakeApp = fp<IntakeDeps>(
         temporal: { check: () => temporalReachable(deps.temporal), required: false },
       },
     });
-    await app.register(authPlugin, { db: deps.db });
+    await app.register(authPlugin, { db: deps.db, failuresPerMinute: deps.config.AUTH_FAILURES_PER_MINUTE });
     await app.register(accessPlugin, { db: deps.db });
     await app.register(incidentRoutes, deps);
   },

@@ -1,7 +1,7 @@
 import sse from '@fastify/sse';
 import fp from 'fastify-plugin';
 import { databaseReachable, type Config, type Db } from '@yuqing/shared';
-import { accessPlugin, authPlugin, healthPlugin, openapiPlugin, inputGuardPlugin, problemPlugin, securityPlugin } from '@yuqing/http-kit';
+import { accessPlugin, authPlugin, healthPlugin, openapiPlugin, inputGuardPlugin, problemPlugin, securityOptions, securityPlugin } from '@yuqing/http-kit';
 import { LiveFeed } from './live/live-feed';
 import { archiveRoutes } from './routes/archive/archive.routes';
 import { consoleRoutes } from './routes/console/console.routes';
@@ -48,7 +48,7 @@ export const reportingApp = fp<ReportingDeps>(
   async (app, deps) => {
     await app.register(problemPlugin);
     await app.register(inputGuardPlugin);
-    await app.register(securityPlugin, { perMinute: deps.config.RATE_LIMIT_PER_MINUTE, contentSecurityPolicy: CONTENT_SECURITY_POLICY });
+    await app.register(securityPlugin, securityOptions(deps.config, CONTENT_SECURITY_POLICY));
     await app.register(openapiPlugin, {
       title: '舆情应急 · reporting',
       description: 'Timelines, digests, archive records and statistics of incidents, the live stream, and the operators’ console (/console/).',
@@ -62,7 +62,7 @@ export const reportingApp = fp<ReportingDeps>(
       },
     });
     await app.register(sse, { heartbeatInterval: 15_000 });
-    await app.register(authPlugin, { db: deps.db });
+    await app.register(authPlugin, { db: deps.db, failuresPerMinute: deps.config.AUTH_FAILURES_PER_MINUTE });
     await app.register(accessPlugin, { db: deps.db });
     await app.register(timelineRoutes, { db: deps.db });
     await app.register(incidentRoutes, { db: deps.db, config: deps.config });

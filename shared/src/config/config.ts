@@ -40,8 +40,16 @@ export const ConfigSchema = z.object({
 
   /** Development client key created by `make up` (never honoured in production). */
   DEV_API_KEY: z.string().min(16).optional(),
-  /** Requests per minute per credential. */
+  /** Requests per minute per principal (the client or person a key belongs to). */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Requests per minute per address to what needs no key (API docs, the console's files); its own bucket. */
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(1_200),
+  /** Requests without a valid key (401) allowed per client address and minute; beyond, 429 until the minute is over. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Requests of one principal running at once in one process (a burst must not hold every database connection). */
+  CLIENT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(8),
+  /** Requests of one principal waiting for a turn beyond CLIENT_MAX_IN_FLIGHT; more are answered 429. */
+  CLIENT_MAX_QUEUED: z.coerce.number().int().min(0).default(32),
   /** Largest accepted request body in bytes. */
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
 

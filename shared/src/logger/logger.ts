@@ -1,7 +1,9 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import type { Config } from '../config/config';
+import { maskUrlCredentials } from './url-credentials';
 
 export type { Logger } from 'pino';
+export * from './url-credentials';
 
 /**
  * Paths never written to logs: credentials, signatures and people's contact data.
@@ -35,6 +37,27 @@ export const REDACT_PATHS = [
   'config.SECRETS_OLD_KEYS',
 ];
 
+interface LoggedRequest {
+  readonly url: string;
+  readonly method?: string;
+  readonly host?: string;
+  readonly ip?: string;
+  readonly raw?: unknown;
+  readonly socket?: { readonly remotePort?: number };
+}
+
+/**
+ * `req` as Fastify logs it on each request line (method, URL, host, address),
+ * with a key sent in the query string masked: the services refuse such keys,
+ * but the line recording the refusal must not keep the key.
+ */
+function serializeRequest(req: unknown): unknown {
+  if (!req || typeof req !== 'object' || typeof (req as LoggedRequest).url !== 'string') return req;
+  const r = req as LoggedRequest;
+  if (!('raw' in r)) return { ...r, url: maskUrlCredentials(r.url) };
+  return { method: r.method, url: maskUrlCredentials(r.url), host: r.host, remoteAddress: r.ip, remotePort: r.socket?.remotePort };
+}
+
 /** The one logger factory: JSON lines in production, readable lines in development. */
 export function createLogger(
   config: Pick<Config, 'LOG_LEVEL' | 'NODE_ENV' | 'LOG_PRETTY'>,
@@ -47,6 +70,7 @@ export function createLogger(
     name,
     level: config.LOG_LEVEL,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { req: serializeRequest },
     timestamp: pino.stdTimeFunctions.isoTime,
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard', ignore: 'pid,hostname' } } } : {}),
   };

@@ -1,7 +1,8 @@
 /**
- * Appends the figures of the last fault-injection and bad-input runs
- * (.data/reliability/*.json, written by test/faults and test/fuzz) to RELIABILITY.md,
- * and of the outbound-address run (test/fuzz/outbound.test.ts) when there is one.
+ * Appends the figures of the last runs (.data/reliability/*.json) to
+ * RELIABILITY.md: faults and bad input (test/faults, test/fuzz/bad-input), and,
+ * when they have left figures, outbound addresses and limits (test/fuzz) and the
+ * access rules tried per role (test/e2e/access).
  * Run through `npm run reliability`, which runs both suites first.
  */
 import { execSync } from 'node:child_process';
@@ -35,6 +36,8 @@ const faults = read<{ at: string; scenarios: Scenario[] }>('faults.json');
 const badInput = read<{ at: string; outcomes: Record<string, Record<string, number>> }>('bad-input.json');
 /** Optional: older runs and partial ones have no outbound figures. */
 const outbound = read<{ at: string; outcomes: Record<string, Record<string, number>> }>('outbound.json');
+/** Optional: the limits run over real HTTP (test/fuzz/limits.test.ts). */
+const limits = read<{ at: string; outcomes: Record<string, Record<string, number>> }>('limits.json');
 /** Optional: the access rules tried per role (test/e2e/access.test.ts). */
 const access = read<{ at: string; attempts: { rule: string; role: string; request: string; expected: number; got: number }[] }>('access.json');
 if (!faults || !badInput) {
@@ -42,23 +45,44 @@ if (!faults || !badInput) {
   process.exit(1);
 }
 
-/** Channels pointed at our own network (loopback, private, metadata…), by POST and PATCH: all must be refused. */
-function outboundTable(outcomes: Record<string, Record<string, number>>): string[] {
-  const count = (filter: (status: number) => boolean) =>
-    Object.values(outcomes).reduce((n, byStatus) => n + Object.entries(byStatus).filter(([s]) => filter(Number(s))).reduce((a, [, c]) => a + c, 0), 0);
+/** Requests per category and their answers by status. */
+function outcomeTable(outcomes: Record<string, Record<string, number>>): string[] {
   return [
-    '### Outbound',
-    '',
-    'Webhook and robot channels aimed at our own network, by POST /v1/channels and PATCH /v1/channels/<id>.',
-    '',
     '| category | requests | answers |',
     '| --- | ---: | --- |',
     ...Object.entries(outcomes).map(([category, byStatus]) => {
       const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
       return `| ${category} | ${total} | ${Object.entries(byStatus).map(([status, n]) => `${status}: ${n}`).join(', ')} |`;
     }),
+  ];
+}
+
+const answered = (outcomes: Record<string, Record<string, number>>, filter: (status: number) => boolean) =>
+  Object.values(outcomes).reduce((n, byStatus) => n + Object.entries(byStatus).filter(([s]) => filter(Number(s))).reduce((a, [, c]) => a + c, 0), 0);
+
+/** Channels pointed at our own network (loopback, private, metadata…), by POST and PATCH: all must be refused. */
+function outboundTable(outcomes: Record<string, Record<string, number>>): string[] {
+  return [
+    '### Outbound',
     '',
-    `Accepted: **${count((s) => s < 400)}** of ${count(() => true)}; database rows changed by refused requests: 0 (asserted).`,
+    'Webhook and robot channels aimed at our own network, by POST /v1/channels and PATCH /v1/channels/<id>.',
+    '',
+    ...outcomeTable(outcomes),
+    '',
+    `Accepted: **${answered(outcomes, (s) => s < 400)}** of ${answered(outcomes, () => true)}; database rows changed by refused requests: 0 (asserted).`,
+    '',
+  ];
+}
+
+function limitsTable(outcomes: Record<string, Record<string, number>>): string[] {
+  return [
+    '### Limits',
+    '',
+    'Over real HTTP to the three services: key presentation, keys in the query string, one key past its limit and its in-flight cap, floods of missing and random keys, and what Node’s HTTP parser refuses.',
+    '',
+    ...outcomeTable(outcomes),
+    '',
+    `5xx answers: ${answered(outcomes, (s) => s >= 500)}; every refusal problem+json and no key in the logs (asserted).`,
     '',
   ];
 }
@@ -107,16 +131,12 @@ const lines: string[] = [
   '',
   '### Bad input',
   '',
-  '| category | requests | answers |',
-  '| --- | ---: | --- |',
-  ...Object.entries(badInput.outcomes).map(([category, byStatus]) => {
-    const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
-    return `| ${category} | ${total} | ${Object.entries(byStatus).map(([status, n]) => `${status}: ${n}`).join(', ')} |`;
-  }),
+  ...outcomeTable(badInput.outcomes),
   '',
-  `5xx answers: ${Object.values(badInput.outcomes).reduce((n, byStatus) => n + Object.entries(byStatus).filter(([s]) => Number(s) >= 500).reduce((a, [, c]) => a + c, 0), 0)}; database rows changed by refused requests: 0 (asserted).`,
+  `5xx answers: ${answered(badInput.outcomes, (s) => s >= 500)}; database rows changed by refused requests: 0 (asserted).`,
   '',
   ...(outbound ? outboundTable(outbound.outcomes) : []),
+  ...(limits ? limitsTable(limits.outcomes) : []),
   ...(access ? accessTable(access.attempts) : []),
 ];
 appendFileSync(path.join(REPO_ROOT, 'RELIABILITY.md'), lines.join('\n'));
