@@ -9,7 +9,7 @@ STACK := infra/stack.sh
 help:
 	@echo "make up      install, build, start Temporal, NATS, PostgreSQL, the worker and the three services"
 	@echo "make down    stop what 'make up' started"
-	@echo "make test    install, build, start what the tests need (Chromium too), run the whole suite"
+	@echo "make test    install, build, lint and format check, start what the tests need (Chromium too), run the whole suite"
 	@echo "make bench   run the benchmarks (writes BENCHMARKS.md)"
 
 # npm ci only when the lockfile changed since the last install.
@@ -32,6 +32,8 @@ status:
 	$(STACK) status
 
 test: build
+	npm run lint
+	npm run format:check
 	$(STACK) deps
 	set -a && . .data/stack.env && set +a && npm test
 

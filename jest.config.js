@@ -1,16 +1,30 @@
 /**
- * One jest run for the whole repository. Tests talk to the real Temporal dev
- * server, NATS and PostgreSQL (see test/src/global-setup.ts); each file isolates
- * itself with its own database, stream and task queue. Type checking is done by
- * `tsc -p tsconfig.tests.json`, so ts-jest only transpiles.
+ * Two jest projects. `unit`: pure tests (*.unit.test.ts) that need no server and
+ * run in seconds (`npm run test:unit`). `integration`: the rest, against the real
+ * Temporal dev server, NATS and PostgreSQL (see test/src/global-setup.ts); each
+ * file isolates itself with its own database, stream and task queue. Type
+ * checking is done by `tsc -p tsconfig.tests.json`, so ts-jest only transpiles.
  */
-module.exports = {
+const shared = {
   testEnvironment: 'node',
+  rootDir: __dirname,
   roots: ['<rootDir>'],
-  testMatch: ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/', '/.tools/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.tests.json' }] },
-  globalSetup: '<rootDir>/test/dist/global-setup.js',
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['**/test/**/*.unit.test.ts'], testTimeout: 90_000 },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['**/test/**/*.test.ts'],
+      testPathIgnorePatterns: [...shared.testPathIgnorePatterns, '\\.unit\\.test\\.ts$'],
+      globalSetup: '<rootDir>/test/dist/global-setup.js',
+      testTimeout: 90_000,
+    },
+  ],
   testTimeout: 90_000,
   // Two cores: more parallel files only queue on the Temporal server.
   maxWorkers: 2,

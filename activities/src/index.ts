@@ -14,7 +14,7 @@ export function createActivities(deps: IncidentActivityDeps) {
      * renamed (their histories call it; see the `record-events` patch in
      * workflows/src/incident/incident-recorder.ts). Remove once none of them runs.
      */
-    publishEvents: incident.recordEvents,
+    publishEvents: (...args: Parameters<typeof incident.recordEvents>) => incident.recordEvents(...args),
   };
 }
 

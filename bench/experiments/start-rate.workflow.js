@@ -5,7 +5,9 @@ async function expIncident(big) {
   const r = await acts.prepare(big);
   wf.upsertSearchAttributes({ YuqingStatus: ['handling'] });
   wf.setCurrentDetails('details ' + r.n);
-  const t1 = wf.sleep('1h'); const t2 = wf.sleep('2h');
+  // Two timers pending, as an incident's first deadlines are (their promises are never awaited).
+  void wf.sleep('1h');
+  void wf.sleep('2h');
   await acts.publish();
   await wf.condition(() => false);
 }

@@ -103,7 +103,7 @@ export async function measureFairness(o: FairnessOptions): Promise<FairnessResul
               },
             ],
           },
-          (err) => (err ? reject(err) : resolve()),
+          (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
         );
         instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => loudLatency.record(ms));
       });

@@ -37,7 +37,17 @@ import {
   type Db,
   type IncidentInputRaw,
 } from '@yuqing/shared';
-import { eventually, freePort, PrivateServers, publishCityPolicy, REPO_ROOT, startService, waitReady, type ServiceName, type ServiceProcess } from '@yuqing/testkit';
+import {
+  eventually,
+  freePort,
+  PrivateServers,
+  publishCityPolicy,
+  REPO_ROOT,
+  startService,
+  waitReady,
+  type ServiceName,
+  type ServiceProcess,
+} from '@yuqing/testkit';
 import { measureFairness, type FairnessResult } from './fairness';
 import { cpuMs, Latencies, rssMiB } from './stats';
 
@@ -98,7 +108,13 @@ async function main(): Promise<void> {
     await publishCityPolicy(db, PolicyDocumentSchema.parse(DEFAULT_POLICY));
     await db
       .insertInto('policies')
-      .values({ scope: LAPSING_DISTRICT, version: 1, document: JSON.stringify({ name: 'bench', tiers: { general: { acknowledge: { deadline: LAPSE_AFTER } } } }), createdBy: 'bench', note: null })
+      .values({
+        scope: LAPSING_DISTRICT,
+        version: 1,
+        document: JSON.stringify({ name: 'bench', tiers: { general: { acknowledge: { deadline: LAPSE_AFTER } } } }),
+        createdBy: 'bench',
+        note: null,
+      })
       .execute();
     const key = await createApiClient(db, { id: 'bench', name: 'bench', scopes: ['admin'] });
 
@@ -148,7 +164,8 @@ async function main(): Promise<void> {
         const now = Date.now();
         const e = m.json<{ type: string; incidentId: string; occurredAt: string; data: { dueAt?: string; reason?: string } }>();
         if (e.type === 'dispatched' && e.data.reason === 'initial' && !seen.dispatched.has(e.incidentId)) seen.dispatched.set(e.incidentId, now);
-        if (e.type === 'deadline_lapsed' && !seen.lapsed.has(e.incidentId)) seen.lapsed.set(e.incidentId, { arrivedAt: now, dueAt: Date.parse(e.data.dueAt!), raisedAt: Date.parse(e.occurredAt) });
+        if (e.type === 'deadline_lapsed' && !seen.lapsed.has(e.incidentId))
+          seen.lapsed.set(e.incidentId, { arrivedAt: now, dueAt: Date.parse(e.data.dueAt!), raisedAt: Date.parse(e.occurredAt) });
       }
     })();
     // 7. Fairness, against this intake (limits lifted) and a second one started with the default limits.
@@ -156,15 +173,32 @@ async function main(): Promise<void> {
       const out: Record<string, FairnessResult> = {};
       // Every incident stored so far dispatched: the platform has caught up with the last burst.
       const settle = async () => {
-        const { n } = await db!.selectFrom('incidents').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-        await eventually(() => seen.dispatched.size >= Number(n), 300_000, 'the platform to settle').catch(() => log('fairness: not settled after 300 s; going on'));
+        const { n } = await db!
+          .selectFrom('incidents')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow();
+        await eventually(() => seen.dispatched.size >= Number(n), 300_000, 'the platform to settle').catch(() =>
+          log('fairness: not settled after 300 s; going on'),
+        );
       };
       const run = async (label: string, url: string) => {
-        const keyOf = (role: string) => createApiClient(db!, { id: `fair-${label.replace(/\W+/g, '-')}-${role}`, name: `bench ${role}`, scopes: ['incidents:write'] });
+        const keyOf = (role: string) =>
+          createApiClient(db!, { id: `fair-${label.replace(/\W+/g, '-')}-${role}`, name: `bench ${role}`, scopes: ['incidents:write'] });
         const quietKey = await keyOf('quiet');
         const loudKeys = await Promise.all(Array.from({ length: FAIRNESS.bursts }, (_, i) => keyOf(`loud-${i}`)));
-        log(`fairness, ${label}: ${FAIRNESS.bursts} bursts of ${FAIRNESS.burst} at ${FAIRNESS.connections} connections, quiet key every ${FAIRNESS.quietEveryMs} ms`);
-        out[label] = await measureFairness({ url, quietKey, loudKeys, body: () => JSON.stringify(incident(BACKGROUND_DISTRICT)), ...FAIRNESS, idleMs: 10_000, gapMs: 2_000, settle });
+        log(
+          `fairness, ${label}: ${FAIRNESS.bursts} bursts of ${FAIRNESS.burst} at ${FAIRNESS.connections} connections, quiet key every ${FAIRNESS.quietEveryMs} ms`,
+        );
+        out[label] = await measureFairness({
+          url,
+          quietKey,
+          loudKeys,
+          body: () => JSON.stringify(incident(BACKGROUND_DISTRICT)),
+          ...FAIRNESS,
+          idleMs: 10_000,
+          gapMs: 2_000,
+          settle,
+        });
         log(`fairness ${label}: ${JSON.stringify(out[label])}`);
       };
       await run('limits lifted', intakeUrl);
@@ -211,7 +245,12 @@ async function main(): Promise<void> {
     if (!channel.ok) throw new Error(`webhook channel refused: ${channel.status} ${await channel.text()}`);
     const fanout = new Latencies();
 
-    const rss = () => ({ worker: rssMiB(procs.get('worker')!.child.pid), intake: rssMiB(procs.get('intake')!.child.pid), dispatch: rssMiB(procs.get('dispatch')!.child.pid), reporting: rssMiB(procs.get('reporting')!.child.pid) });
+    const rss = () => ({
+      worker: rssMiB(procs.get('worker')!.child.pid),
+      intake: rssMiB(procs.get('intake')!.child.pid),
+      dispatch: rssMiB(procs.get('dispatch')!.child.pid),
+      reporting: rssMiB(procs.get('reporting')!.child.pid),
+    });
     const footprint: { open: number; rss: ReturnType<typeof rss> }[] = [{ open: 0, rss: rss() }];
     // CPU time by process, to say where each incident's cost goes (the machine's cores are shared by all).
     const cpuNow = () => ({
@@ -232,7 +271,7 @@ async function main(): Promise<void> {
       let total = 0;
       for (const k of Object.keys(before) as (keyof typeof before)[]) {
         if (k === 'at' || before[k] === undefined || after[k] === undefined) continue;
-        const ms = after[k]! - before[k]!;
+        const ms = after[k] - before[k];
         if (k !== 'bench') total += ms;
         msPerIncident[k] = Math.round((ms / incidents) * 10) / 10;
       }
@@ -267,7 +306,7 @@ async function main(): Promise<void> {
         }),
       );
       ceiling[c] = { startsPerSecond: Math.round((PER_LEVEL / ((Date.now() - t0) / 1000)) * 10) / 10, latency: lat.summary() };
-      log(`ceiling at concurrency ${c}: ${ceiling[c]!.startsPerSecond} starts/s`);
+      log(`ceiling at concurrency ${c}: ${ceiling[c].startsPerSecond} starts/s`);
     }
     emptyWorker.shutdown();
     await emptyRunning;
@@ -288,25 +327,28 @@ async function main(): Promise<void> {
       const cpuBefore = cpuNow();
       const t0 = Date.now();
       await new Promise<autocannon.Result>((resolve, reject) => {
-      const instance = autocannon({
-        url: intakeUrl,
-        connections: c,
-        amount,
-        ...(rate ? { overallRate: rate } : {}),
-        requests: [
+        const instance = autocannon(
           {
-            method: 'POST',
-            path: '/v1/incidents',
-            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-            setupRequest: (req) => ({ ...req, body: JSON.stringify(incident(BACKGROUND_DISTRICT)) }),
-            onResponse: (status, body) => {
-              if (status === 202) acceptedAt.set((JSON.parse(body) as { id: string }).id, Date.now());
-              else statusErrors++;
-            },
+            url: intakeUrl,
+            connections: c,
+            amount,
+            ...(rate ? { overallRate: rate } : {}),
+            requests: [
+              {
+                method: 'POST',
+                path: '/v1/incidents',
+                headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+                setupRequest: (req) => ({ ...req, body: JSON.stringify(incident(BACKGROUND_DISTRICT)) }),
+                onResponse: (status, body) => {
+                  if (status === 202) acceptedAt.set((JSON.parse(body) as { id: string }).id, Date.now());
+                  else statusErrors++;
+                },
+              },
+            ],
           },
-        ],
-      }, (err, res) => (err ? reject(err) : resolve(res)));
-      instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => lat.record(ms));
+          (err, res) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res)),
+        );
+        instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => lat.record(ms));
       });
       const httpSeconds = (Date.now() - t0) / 1000;
       const ids = [...acceptedAt.keys()];
@@ -474,13 +516,11 @@ async function main(): Promise<void> {
     const growth = (k: keyof ReturnType<typeof rss>) => {
       const [first, last] = [footprint[0]!, footprint.at(-1)!];
       if (first.rss[k] === undefined || last.rss[k] === undefined || last.open === 0) return NaN;
-      return Math.round(((last.rss[k]! - first.rss[k]!) / (last.open / 1000)) * 10) / 10;
+      return Math.round(((last.rss[k] - first.rss[k]) / (last.open / 1000)) * 10) / 10;
     };
     const final = footprint.at(-1)!;
     // The largest sample of each process: the footprint while the incidents are open, not after a collection.
-    const peak = Object.fromEntries(
-      (['worker', 'intake', 'dispatch', 'reporting'] as const).map((k) => [k, Math.max(...footprint.map((f) => f.rss[k] ?? 0))]),
-    );
+    const peak = Object.fromEntries((['worker', 'intake', 'dispatch', 'reporting'] as const).map((k) => [k, Math.max(...footprint.map((f) => f.rss[k] ?? 0))]));
 
     const fairness = await fairnessPhase();
 
@@ -488,12 +528,32 @@ async function main(): Promise<void> {
       at: new Date().toISOString(),
       commit: execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim(),
       machine: `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-      settings: { openIncidents: N_OPEN, lapsing: N_LAPSING, perLevel: PER_LEVEL, levels: LEVELS, lapseAfter: LAPSE_AFTER, lapseWindowSeconds: LAPSE_WINDOW_S, steadyRate: STEADY_RATE, fairness: FAIRNESS, env: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')) },
+      settings: {
+        openIncidents: N_OPEN,
+        lapsing: N_LAPSING,
+        perLevel: PER_LEVEL,
+        levels: LEVELS,
+        lapseAfter: LAPSE_AFTER,
+        lapseWindowSeconds: LAPSE_WINDOW_S,
+        steadyRate: STEADY_RATE,
+        fairness: FAIRNESS,
+        env: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')),
+      },
       ceiling,
       intake,
-      ratio: Object.fromEntries(LEVELS.map((c) => [c, Math.round(((intake[`single@${c}`] as { endToEndPerSecond: number }).endToEndPerSecond / ceiling[c]!.startsPerSecond) * 100) / 100])),
+      ratio: Object.fromEntries(
+        LEVELS.map((c) => [
+          c,
+          Math.round(((intake[`single@${c}`] as { endToEndPerSecond: number }).endToEndPerSecond / ceiling[c]!.startsPerSecond) * 100) / 100,
+        ]),
+      ),
       lateness,
-      footprint: { samples: footprint, final: final.rss, peak, growthMiBPer1000: { worker: growth('worker'), intake: growth('intake'), dispatch: growth('dispatch'), reporting: growth('reporting') } },
+      footprint: {
+        samples: footprint,
+        final: final.rss,
+        peak,
+        growthMiBPer1000: { worker: growth('worker'), intake: growth('intake'), dispatch: growth('dispatch'), reporting: growth('reporting') },
+      },
       fanout: fanout.summary(),
       fanoutSteady: fanoutSteady.summary(),
       cpu,
@@ -519,26 +579,77 @@ function report(r: Record<string, any>): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, `${r.at.replace(/[:.]/g, '-')}.json`), JSON.stringify(r, null, 2));
   const rows: [string, string, string][] = [];
-  for (const [c, v] of Object.entries((r.ceiling ?? {}) as Record<string, any>)) rows.push([`ceiling: empty workflow starts/s @${c}`, String(v.startsPerSecond), `start p50/p99 ${v.latency.p50}/${v.latency.p99} ms`]);
+  for (const [c, v] of Object.entries((r.ceiling ?? {}) as Record<string, any>))
+    rows.push([`ceiling: empty workflow starts/s @${c}`, String(v.startsPerSecond), `start p50/p99 ${v.latency.p50}/${v.latency.p99} ms`]);
   for (const [k, v] of Object.entries((r.intake ?? {}) as Record<string, any>)) {
-    rows.push([`intake ${k}: accepted/s (HTTP)`, String(v.httpPerSecond), v.latency202 ? `202 p50/p95/p99 ${v.latency202.p50}/${v.latency202.p95}/${v.latency202.p99} ms` : `batch p50/p95/p99 ${v.latencyPerBatch.p50}/${v.latencyPerBatch.p95}/${v.latencyPerBatch.p99} ms`]);
-    rows.push([`intake ${k}: end to end/s`, String(v.endToEndPerSecond), v.latency202ToDispatched ? `202→dispatched p50/p95/p99 ${v.latency202ToDispatched.p50}/${v.latency202ToDispatched.p95}/${v.latency202ToDispatched.p99} ms` : '']);
+    rows.push([
+      `intake ${k}: accepted/s (HTTP)`,
+      String(v.httpPerSecond),
+      v.latency202
+        ? `202 p50/p95/p99 ${v.latency202.p50}/${v.latency202.p95}/${v.latency202.p99} ms`
+        : `batch p50/p95/p99 ${v.latencyPerBatch.p50}/${v.latencyPerBatch.p95}/${v.latencyPerBatch.p99} ms`,
+    ]);
+    rows.push([
+      `intake ${k}: end to end/s`,
+      String(v.endToEndPerSecond),
+      v.latency202ToDispatched
+        ? `202→dispatched p50/p95/p99 ${v.latency202ToDispatched.p50}/${v.latency202ToDispatched.p95}/${v.latency202ToDispatched.p99} ms`
+        : '',
+    ]);
   }
   for (const [c, v] of Object.entries((r.ratio ?? {}) as Record<string, number>)) rows.push([`ratio intake ÷ ceiling @${c}`, String(v), 'target ≥ 0.8']);
   const l = r.lateness;
-  if (l) rows.push(['alert lateness p50/p99/max (ms)', `${l.lateMs.p50}/${l.lateMs.p99}/${l.lateMs.max}`, `target p99 ≤ 1000, max ≤ 2000; ${l.arrived}/${l.deadlines} arrived, ${l.missing} missing, deadlines spread over ${l.deadlineSpreadSeconds} s`]);
-  if (l?.timerLateMs) rows.push(['  of which timer woke late / raised → bus p50/p99 (ms)', `${l.timerLateMs.p50}/${l.timerLateMs.p99}`, `${l.raisedToBusMs.p50}/${l.raisedToBusMs.p99} from the alert's time to the event on NATS`]);
+  if (l)
+    rows.push([
+      'alert lateness p50/p99/max (ms)',
+      `${l.lateMs.p50}/${l.lateMs.p99}/${l.lateMs.max}`,
+      `target p99 ≤ 1000, max ≤ 2000; ${l.arrived}/${l.deadlines} arrived, ${l.missing} missing, deadlines spread over ${l.deadlineSpreadSeconds} s`,
+    ]);
+  if (l?.timerLateMs)
+    rows.push([
+      '  of which timer woke late / raised → bus p50/p99 (ms)',
+      `${l.timerLateMs.p50}/${l.timerLateMs.p99}`,
+      `${l.raisedToBusMs.p50}/${l.raisedToBusMs.p99} from the alert's time to the event on NATS`,
+    ]);
   const f = r.footprint;
   if (f) {
-    rows.push([`RSS with ${r.settings.openIncidents} open, at rest (MiB)`, `worker ${f.final.worker}`, `intake ${f.final.intake}, dispatch ${f.final.dispatch}, reporting ${f.final.reporting}; target worker ≤ 1024`]);
-    rows.push(['RSS peak during the bursts (MiB)', `worker ${f.peak.worker}`, `intake ${f.peak.intake}, dispatch ${f.peak.dispatch}, reporting ${f.peak.reporting}; V8 heap grown under load, returned once collected`]);
-    rows.push(['RSS growth per 1,000 open, at rest (MiB)', `worker ${f.growthMiBPer1000.worker}`, `intake ${f.growthMiBPer1000.intake}, dispatch ${f.growthMiBPer1000.dispatch}, reporting ${f.growthMiBPer1000.reporting}`]);
+    rows.push([
+      `RSS with ${r.settings.openIncidents} open, at rest (MiB)`,
+      `worker ${f.final.worker}`,
+      `intake ${f.final.intake}, dispatch ${f.final.dispatch}, reporting ${f.final.reporting}; target worker ≤ 1024`,
+    ]);
+    rows.push([
+      'RSS peak during the bursts (MiB)',
+      `worker ${f.peak.worker}`,
+      `intake ${f.peak.intake}, dispatch ${f.peak.dispatch}, reporting ${f.peak.reporting}; V8 heap grown under load, returned once collected`,
+    ]);
+    rows.push([
+      'RSS growth per 1,000 open, at rest (MiB)',
+      `worker ${f.growthMiBPer1000.worker}`,
+      `intake ${f.growthMiBPer1000.intake}, dispatch ${f.growthMiBPer1000.dispatch}, reporting ${f.growthMiBPer1000.reporting}`,
+    ]);
   }
-  if (r.fanout) rows.push(['fan-out 202 → first webhook p50/p95/p99 (ms)', `${r.fanout.p50}/${r.fanout.p95}/${r.fanout.p99}`, `target p95 ≤ 200; ${r.fanout.count} warnings measured under the intake bursts above`]);
-  if (r.fanoutSteady) rows.push(['fan-out at a steady rate p50/p95/p99 (ms)', `${r.fanoutSteady.p50}/${r.fanoutSteady.p95}/${r.fanoutSteady.p99}`, `${r.fanoutSteady.count} warnings, ${r.settings.steadyRate} incidents/s offered`]);
+  if (r.fanout)
+    rows.push([
+      'fan-out 202 → first webhook p50/p95/p99 (ms)',
+      `${r.fanout.p50}/${r.fanout.p95}/${r.fanout.p99}`,
+      `target p95 ≤ 200; ${r.fanout.count} warnings measured under the intake bursts above`,
+    ]);
+  if (r.fanoutSteady)
+    rows.push([
+      'fan-out at a steady rate p50/p95/p99 (ms)',
+      `${r.fanoutSteady.p50}/${r.fanoutSteady.p95}/${r.fanoutSteady.p99}`,
+      `${r.fanoutSteady.count} warnings, ${r.settings.steadyRate} incidents/s offered`,
+    ]);
   for (const [phase, v] of Object.entries((r.cpu ?? {}) as Record<string, any>)) {
     const { total, ...by } = v.msPerIncident;
-    rows.push([`CPU ms per ${phase === 'lapses' ? 'lapse' : 'incident'}, ${phase}`, String(total), `${Object.entries(by).map(([k, ms]) => `${k} ${ms}`).join(', ')}; ${v.busyCores} cores busy over ${Math.round(v.wallSeconds)} s`]);
+    rows.push([
+      `CPU ms per ${phase === 'lapses' ? 'lapse' : 'incident'}, ${phase}`,
+      String(total),
+      `${Object.entries(by as Record<string, number>)
+        .map(([k, ms]) => `${k} ${ms}`)
+        .join(', ')}; ${v.busyCores} cores busy over ${Math.round(v.wallSeconds)} s`,
+    ]);
   }
   for (const [label, v] of Object.entries((r.fairness ?? {}) as Record<string, FairnessResult>)) {
     const q = (s: FairnessResult['quietIdle']) => `${s.p50}/${s.p95}`;

@@ -32,6 +32,7 @@ export { MIGRATIONS } from './db/migrations';
 export * from './nats/nats';
 export * from './nats/consumer-runner';
 export * from './nats/event-watcher';
+export * from './work/poll-loop';
 export * from './outbox/outbox';
 export * from './outbox/event-relay';
 export * from './audit/audit';

@@ -29,17 +29,33 @@ interface Attempt {
 const attempts: Attempt[] = [];
 
 /** Sends a request as `role`, records it in the access table and fails the test unless the answer is `expected`. */
-async function tryAs(rule: string, role: Role, expected: number, service: AppName, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers?: Record<string, string>): Promise<InjectResponse> {
+async function tryAs(
+  rule: string,
+  role: Role,
+  expected: number,
+  service: AppName,
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  url: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+): Promise<InjectResponse> {
   const res = await p.call(service, k[role], method, url, body, headers);
   attempts.push({ rule, role, request: `${method} ${url.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, ':id')}`, expected, got: res.statusCode });
-  if (res.statusCode !== expected) throw new Error(`${rule} — as ${role}: ${method} ${url} answered ${res.statusCode}, expected ${expected}: ${res.body.slice(0, 400)}`);
+  if (res.statusCode !== expected)
+    throw new Error(`${rule} — as ${role}: ${method} ${url} answered ${res.statusCode}, expected ${expected}: ${res.body.slice(0, 400)}`);
   if (res.statusCode >= 400) expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
   return res;
 }
 
-const state = async (id: string) => (await p.call('dispatch', k.admin, 'GET', `/v1/incidents/${id}/state`)).json() as { tier: string; status: string; tasks: { key: string; status: string; doneBy?: { personId?: string; onBehalfOf?: { unitId: string; reason: string } } }[] };
+const state = async (id: string) =>
+  (await p.call('dispatch', k.admin, 'GET', `/v1/incidents/${id}/state`)).json<{
+    tier: string;
+    status: string;
+    tasks: { key: string; status: string; doneBy?: { personId?: string; onBehalfOf?: { unitId: string; reason: string } } }[];
+  }>();
 const taskOf = async (id: string, key: string) => (await state(id)).tasks.find((t) => t.key === key);
-const timeline = async (id: string) => (await p.call('reporting', k.admin, 'GET', `/v1/incidents/${id}/timeline`)).json().entries as { type: string; text: string }[];
+const timeline = async (id: string) =>
+  (await p.call('reporting', k.admin, 'GET', `/v1/incidents/${id}/timeline`)).json().entries as { type: string; text: string }[];
 
 beforeAll(async () => {
   p = await startTestPlatform({ policy: DEFAULT_POLICY });
@@ -69,18 +85,35 @@ describe('the directory: a unit manages only its own people, and grants no role 
   it('a district editor cannot mint a leader, nor reach another unit; within its unit it can, and the key works', async () => {
     const rule = 'people are managed by their own unit';
     await tryAs(rule, 'nangang', 403, 'dispatch', 'POST', '/v1/persons', { id: 'fake-leader', unitId: 'opinion-office', name: '冒名领导', roles: ['leader'] });
-    await tryAs('no role beyond one’s own', 'nangang', 403, 'dispatch', 'POST', '/v1/persons', { id: 'fake-leader', unitId: 'district-230103', name: '冒名领导', roles: ['leader_in_charge'] });
-    await tryAs('no role beyond one’s own', 'office', 403, 'dispatch', 'POST', '/v1/persons', { id: 'fake-leader', unitId: 'opinion-office', name: '冒名领导', roles: ['leader'] });
+    await tryAs('no role beyond one’s own', 'nangang', 403, 'dispatch', 'POST', '/v1/persons', {
+      id: 'fake-leader',
+      unitId: 'district-230103',
+      name: '冒名领导',
+      roles: ['leader_in_charge'],
+    });
+    await tryAs('no role beyond one’s own', 'office', 403, 'dispatch', 'POST', '/v1/persons', {
+      id: 'fake-leader',
+      unitId: 'opinion-office',
+      name: '冒名领导',
+      roles: ['leader'],
+    });
     expect(await p.t.db.selectFrom('persons').select('id').where('id', '=', 'fake-leader').executeTakeFirst()).toBeUndefined();
 
-    await tryAs(rule, 'nangang', 201, 'dispatch', 'POST', '/v1/persons', { id: 'wang-nangang', unitId: 'district-230103', name: '王五', roles: ['district_bureau'] });
+    await tryAs(rule, 'nangang', 201, 'dispatch', 'POST', '/v1/persons', {
+      id: 'wang-nangang',
+      unitId: 'district-230103',
+      name: '王五',
+      roles: ['district_bureau'],
+    });
     await tryAs(rule, 'nangang', 403, 'dispatch', 'PATCH', '/v1/persons/wang-nangang', { unitId: 'opinion-office' });
     await tryAs('no role beyond one’s own', 'nangang', 403, 'dispatch', 'PATCH', '/v1/persons/wang-nangang', { roles: ['district_bureau', 'opinion_office'] });
     await tryAs(rule, 'nangang', 403, 'dispatch', 'PATCH', '/v1/persons/duty-opinion-office', { name: '改名' });
     await tryAs(rule, 'nangang', 403, 'dispatch', 'DELETE', '/v1/persons/duty-district-230102');
     await tryAs('keys for one’s own unit only', 'nangang', 403, 'dispatch', 'POST', '/v1/persons/duty-opinion-office/keys', {});
     await tryAs('keys hold no scope the issuer lacks', 'nangang', 403, 'dispatch', 'POST', '/v1/persons/wang-nangang/keys', { scopes: ['admin'] });
-    const issued = await tryAs('keys for one’s own unit only', 'nangang', 201, 'dispatch', 'POST', '/v1/persons/wang-nangang/keys', { scopes: ['tasks:act', 'reports:read'] });
+    const issued = await tryAs('keys for one’s own unit only', 'nangang', 201, 'dispatch', 'POST', '/v1/persons/wang-nangang/keys', {
+      scopes: ['tasks:act', 'reports:read'],
+    });
     const tasks = await p.call('dispatch', issued.json().key, 'GET', '/v1/tasks');
     expect(tasks.statusCode).toBe(200);
     expect(tasks.json().items.every((x: { unitId: string }) => x.unitId === 'district-230103')).toBe(true);
@@ -89,29 +122,60 @@ describe('the directory: a unit manages only its own people, and grants no role 
     const hook = { kind: 'email', address: 'yuqing@district-230103.example.org' };
     await tryAs('channels are managed by their own unit', 'nangang', 403, 'dispatch', 'POST', '/v1/channels', { ...hook, unitId: 'opinion-office' });
     await tryAs('channels are managed by their own unit', 'nangang', 403, 'dispatch', 'POST', '/v1/channels', { ...hook, personId: 'duty-opinion-office' });
-    const own = await tryAs('channels are managed by their own unit', 'nangang', 201, 'dispatch', 'POST', '/v1/channels', { ...hook, unitId: 'district-230103' });
+    const own = await tryAs('channels are managed by their own unit', 'nangang', 201, 'dispatch', 'POST', '/v1/channels', {
+      ...hook,
+      unitId: 'district-230103',
+    });
     await tryAs('channels are managed by their own unit', 'daoli', 403, 'dispatch', 'PATCH', `/v1/channels/${own.json().id}`, { enabled: false });
     await tryAs('channels are managed by their own unit', 'daoli', 403, 'dispatch', 'GET', '/v1/channels?unit=district-230103');
     await tryAs('channels are managed by their own unit', 'nangang', 200, 'dispatch', 'PATCH', `/v1/channels/${own.json().id}`, { label: '区局舆情邮箱' });
 
     // The city's administrators appoint leaders; that is what they are for.
-    await tryAs('the city’s administrators appoint leaders', 'admin', 201, 'dispatch', 'POST', '/v1/persons', { id: 'zhang-leader', unitId: 'leadership-group', name: '张局长', roles: ['leader'] });
+    await tryAs('the city’s administrators appoint leaders', 'admin', 201, 'dispatch', 'POST', '/v1/persons', {
+      id: 'zhang-leader',
+      unitId: 'leadership-group',
+      name: '张局长',
+      roles: ['leader'],
+    });
   });
 
   it('units, routing and the city policy are the city administrators’; a district publishes only its own plan', async () => {
     await tryAs('routing is the city’s', 'nangang', 403, 'dispatch', 'PUT', '/v1/routing/topic/food_safety', { unitId: 'district-230103' });
     await tryAs('routing is the city’s', 'office', 403, 'dispatch', 'PUT', '/v1/routing/topic/food_safety', { unitId: 'dept-consumer' });
     await tryAs('routing is the city’s', 'admin', 200, 'dispatch', 'PUT', '/v1/routing/topic/food_safety', { unitId: 'dept-food-safety' });
-    await tryAs('units are the city’s', 'nangang', 403, 'dispatch', 'POST', '/v1/units', { id: 'station-230103-9', kind: 'station', name: '南岗第九所', parentId: 'district-230103' });
-    await tryAs('units are the city’s', 'admin', 201, 'dispatch', 'POST', '/v1/units', { id: 'station-230103-9', kind: 'station', name: '南岗第九所', parentId: 'district-230103' });
-    const shift = { personId: 'duty-opinion-office', startsAt: new Date(Date.now() + 3_600_000).toISOString(), endsAt: new Date(Date.now() + 7_200_000).toISOString() };
+    await tryAs('units are the city’s', 'nangang', 403, 'dispatch', 'POST', '/v1/units', {
+      id: 'station-230103-9',
+      kind: 'station',
+      name: '南岗第九所',
+      parentId: 'district-230103',
+    });
+    await tryAs('units are the city’s', 'admin', 201, 'dispatch', 'POST', '/v1/units', {
+      id: 'station-230103-9',
+      kind: 'station',
+      name: '南岗第九所',
+      parentId: 'district-230103',
+    });
+    const shift = {
+      personId: 'duty-opinion-office',
+      startsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      endsAt: new Date(Date.now() + 7_200_000).toISOString(),
+    };
     await tryAs('a unit keeps its own duty roster', 'nangang', 403, 'dispatch', 'POST', '/v1/units/opinion-office/duty-shifts', shift);
-    await tryAs('a unit keeps its own duty roster', 'nangang', 201, 'dispatch', 'POST', '/v1/units/district-230103/duty-shifts', { ...shift, personId: 'wang-nangang' });
+    await tryAs('a unit keeps its own duty roster', 'nangang', 201, 'dispatch', 'POST', '/v1/units/district-230103/duty-shifts', {
+      ...shift,
+      personId: 'wang-nangang',
+    });
 
     const plan = { name: '南岗区实施细则', tiers: { sensitive: { acknowledge: { deadline: '20m' } } } };
     const city = (await p.call('dispatch', k.admin, 'GET', '/v1/policies/city')).json();
-    await tryAs('the city policy is the city’s', 'nangang', 403, 'dispatch', 'PUT', '/v1/policies/city', { baseVersion: city.version, document: city.document });
-    await tryAs('a district publishes its own plan only', 'nangang', 403, 'dispatch', 'PUT', '/v1/policies/230102', { baseVersion: 0, document: { ...plan, name: '道里区实施细则' } });
+    await tryAs('the city policy is the city’s', 'nangang', 403, 'dispatch', 'PUT', '/v1/policies/city', {
+      baseVersion: city.version,
+      document: city.document,
+    });
+    await tryAs('a district publishes its own plan only', 'nangang', 403, 'dispatch', 'PUT', '/v1/policies/230102', {
+      baseVersion: 0,
+      document: { ...plan, name: '道里区实施细则' },
+    });
     await tryAs('a district publishes its own plan only', 'nangang', 201, 'dispatch', 'PUT', '/v1/policies/230103', { baseVersion: 0, document: plan });
   });
 
@@ -145,7 +209,10 @@ describe('steps of an incident: each unit its own, the office only as 代办 wit
     await tryAs('the office acts for a unit only as 代办', 'office', 403, 'dispatch', 'POST', action('acknowledge'), { unitId: 'district-230103' });
     expect((await taskOf(id, 'acknowledge:district-230103'))?.status).toBe('open');
 
-    await tryAs('the office acts for a unit only as 代办', 'office', 200, 'dispatch', 'POST', action('acknowledge'), { unitId: 'district-230103', proxy: { reason: '南岗区局值班电话确认已收到,系统故障未能签收' } });
+    await tryAs('the office acts for a unit only as 代办', 'office', 200, 'dispatch', 'POST', action('acknowledge'), {
+      unitId: 'district-230103',
+      proxy: { reason: '南岗区局值班电话确认已收到,系统故障未能签收' },
+    });
     const done = await taskOf(id, 'acknowledge:district-230103');
     expect(done).toMatchObject({ status: 'done', doneBy: { onBehalfOf: { unitId: 'district-230103', reason: expect.stringContaining('值班电话') } } });
     await eventually(async () => (await timeline(id)).some((e) => e.type === 'acknowledged' && e.text.includes('代办')), 10_000, 'the 代办 in the timeline');
@@ -155,17 +222,27 @@ describe('steps of an incident: each unit its own, the office only as 代办 wit
 
   it('the digest: whoever wrote it does not sign it off', async () => {
     await tryAs('a task is done by its owner’s unit', 'nangang', 403, 'dispatch', 'POST', task('digest', 'complete'), { note: '摘报' });
-    await tryAs('a task is done by its owner’s unit', 'director', 200, 'dispatch', 'POST', task('digest', 'complete'), { note: '网传南岗区某幼儿园食堂使用变质食材,已转南岗区局核查。' });
-    await tryAs('whoever writes the digest does not sign it off', 'director', 403, 'dispatch', 'POST', task('digest_signoff', 'approve'), { role: 'office_director' });
+    await tryAs('a task is done by its owner’s unit', 'director', 200, 'dispatch', 'POST', task('digest', 'complete'), {
+      note: '网传南岗区某幼儿园食堂使用变质食材,已转南岗区局核查。',
+    });
+    await tryAs('whoever writes the digest does not sign it off', 'director', 403, 'dispatch', 'POST', task('digest_signoff', 'approve'), {
+      role: 'office_director',
+    });
     await tryAs('approvals are given by people', 'admin', 403, 'dispatch', 'POST', task('digest_signoff', 'approve'), { role: 'office_director' });
-    await tryAs('whoever writes the digest does not sign it off', 'director2', 200, 'dispatch', 'POST', task('digest_signoff', 'approve'), { role: 'office_director' });
+    await tryAs('whoever writes the digest does not sign it off', 'director2', 200, 'dispatch', 'POST', task('digest_signoff', 'approve'), {
+      role: 'office_director',
+    });
     expect((await taskOf(id, 'digest_signoff'))?.status).toBe('done');
   });
 
   it('talking points: the department drafts, the office words, two different people approve', async () => {
     await tryAs('a task is done by its owner’s unit', 'office', 403, 'dispatch', 'POST', task('talking_points_draft', 'complete'), { note: '事实' });
-    await tryAs('a task is done by its owner’s unit', 'food', 200, 'dispatch', 'POST', task('talking_points_draft', 'complete'), { note: '经核查,该幼儿园食堂已停用涉事批次食材。' });
-    await tryAs('a task is done by its owner’s unit', 'office', 200, 'dispatch', 'POST', task('talking_points_wording', 'complete'), { note: '市市场监管局高度重视,已责成南岗区局连夜核查。' });
+    await tryAs('a task is done by its owner’s unit', 'food', 200, 'dispatch', 'POST', task('talking_points_draft', 'complete'), {
+      note: '经核查,该幼儿园食堂已停用涉事批次食材。',
+    });
+    await tryAs('a task is done by its owner’s unit', 'office', 200, 'dispatch', 'POST', task('talking_points_wording', 'complete'), {
+      note: '市市场监管局高度重视,已责成南岗区局连夜核查。',
+    });
     const approval = task('talking_points_approval', 'approve');
     await tryAs('approvals are given by people', 'admin', 403, 'dispatch', 'POST', approval, { role: 'leader_in_charge' });
     await tryAs('approvals are given by people holding the role', 'office', 403, 'dispatch', 'POST', approval, { role: 'leader' });
@@ -181,12 +258,26 @@ describe('steps of an incident: each unit its own, the office only as 代办 wit
   });
 
   it('decisions: the tier and closing are the office’s and the leadership group’s; force-closing the group’s', async () => {
-    await tryAs('the tier is decided by the office or the group', 'nangang', 403, 'dispatch', 'POST', action('reclassify'), { tier: 'general', reason: '影响不大' });
-    await tryAs('the tier is decided by the office or the group', 'admin', 403, 'dispatch', 'POST', action('reclassify'), { tier: 'general', reason: '影响不大' });
-    await tryAs('the tier is decided by the office or the group', 'office', 200, 'dispatch', 'POST', action('reclassify'), { tier: 'major', reason: '转发量激增' });
+    await tryAs('the tier is decided by the office or the group', 'nangang', 403, 'dispatch', 'POST', action('reclassify'), {
+      tier: 'general',
+      reason: '影响不大',
+    });
+    await tryAs('the tier is decided by the office or the group', 'admin', 403, 'dispatch', 'POST', action('reclassify'), {
+      tier: 'general',
+      reason: '影响不大',
+    });
+    await tryAs('the tier is decided by the office or the group', 'office', 200, 'dispatch', 'POST', action('reclassify'), {
+      tier: 'major',
+      reason: '转发量激增',
+    });
     expect((await state(id)).tier).toBe('major');
-    await tryAs('decisions are never taken as 代办', 'office', 403, 'dispatch', 'POST', task('emergency_procedure', 'complete'), { note: '启动', proxy: { reason: '领导电话同意' } });
-    await tryAs('a task is done by its owner’s unit', 'leader', 200, 'dispatch', 'POST', task('emergency_procedure', 'complete'), { note: '领导小组决定启动应急处置程序' });
+    await tryAs('decisions are never taken as 代办', 'office', 403, 'dispatch', 'POST', task('emergency_procedure', 'complete'), {
+      note: '启动',
+      proxy: { reason: '领导电话同意' },
+    });
+    await tryAs('a task is done by its owner’s unit', 'leader', 200, 'dispatch', 'POST', task('emergency_procedure', 'complete'), {
+      note: '领导小组决定启动应急处置程序',
+    });
     await tryAs('force-closing is the group’s', 'office', 403, 'dispatch', 'POST', action('close'), { reason: '结束', force: true });
     await tryAs('force-closing is the group’s', 'leader', 200, 'dispatch', 'POST', action('close'), { reason: '领导小组决定结束处置', force: true });
     expect((await state(id)).status).toBe('closed');
@@ -195,9 +286,21 @@ describe('steps of an incident: each unit its own, the office only as 代办 wit
   it('hand-offs: a unit hands on its own part only', async () => {
     const other = await p.report(k.monitoring, { suggestedTier: 'sensitive' });
     const url = `/v1/incidents/${other}/actions/reassign`;
-    await tryAs('a unit hands on its own part only', 'daoli', 404, 'dispatch', 'POST', url, { fromUnitId: 'district-230103', toUnitId: 'district-230102', reason: '不属我区' });
-    await tryAs('a unit hands on its own part only', 'food', 403, 'dispatch', 'POST', url, { fromUnitId: 'district-230103', toUnitId: 'district-230102', reason: '不属我区' });
-    await tryAs('a unit hands on its own part only', 'nangang', 200, 'dispatch', 'POST', url, { fromUnitId: 'district-230103', toUnitId: 'district-230102', reason: '涉事幼儿园位于道里区' });
+    await tryAs('a unit hands on its own part only', 'daoli', 404, 'dispatch', 'POST', url, {
+      fromUnitId: 'district-230103',
+      toUnitId: 'district-230102',
+      reason: '不属我区',
+    });
+    await tryAs('a unit hands on its own part only', 'food', 403, 'dispatch', 'POST', url, {
+      fromUnitId: 'district-230103',
+      toUnitId: 'district-230102',
+      reason: '不属我区',
+    });
+    await tryAs('a unit hands on its own part only', 'nangang', 200, 'dispatch', 'POST', url, {
+      fromUnitId: 'district-230103',
+      toUnitId: 'district-230102',
+      reason: '涉事幼儿园位于道里区',
+    });
     expect((await taskOf(other, 'acknowledge:district-230102'))?.status).toBe('open');
   });
 });
@@ -205,7 +308,11 @@ describe('steps of an incident: each unit its own, the office only as 代办 wit
 describe('an action the API accepted is an action that happened', () => {
   let id: string;
   const action = (name: string) => `/v1/incidents/${id}/actions/${name}`;
-  const report = (kind: 'interim' | 'final', whatHappened: string) => ({ kind, findings: { truth: 'partly', whatHappened, dutyFailure: { found: false }, violation: { found: false } }, dispositions: ['immediate_measures'] });
+  const report = (kind: 'interim' | 'final', whatHappened: string) => ({
+    kind,
+    findings: { truth: 'partly', whatHappened, dutyFailure: { found: false }, violation: { found: false } },
+    dispositions: ['immediate_measures'],
+  });
 
   beforeAll(async () => {
     id = await p.report(k.monitoring, { suggestedTier: 'sensitive' });
@@ -239,10 +346,15 @@ describe('an action the API accepted is an action that happened', () => {
     await tryAs('unstorable text is refused', 'office', 422, 'dispatch', 'POST', action('reclassify'), { tier: 'major', reason: '扩散\u0000' });
     await tryAs('unstorable text is refused', 'director', 422, 'dispatch', 'POST', `/v1/incidents/${id}/tasks/digest/complete`, { note: '摘报\u001b[31m' });
     expect((await taskOf(id, 'digest'))?.status).toBe('open');
-    const res = await tryAs('ids are case-insensitive', 'director', 200, 'dispatch', 'POST', `/v1/incidents/${id.toUpperCase()}/tasks/digest/complete`, { note: '摘报正文' });
+    const res = await tryAs('ids are case-insensitive', 'director', 200, 'dispatch', 'POST', `/v1/incidents/${id.toUpperCase()}/tasks/digest/complete`, {
+      note: '摘报正文',
+    });
     expect(res.json().incidentId).toBe(id);
     await tryAs('a malformed id is 400', 'director', 400, 'dispatch', 'POST', '/v1/incidents/not-an-id/actions/acknowledge', {});
-    await tryAs('an unknown id is 404', 'office', 404, 'dispatch', 'POST', '/v1/incidents/3FA85F64-5717-4562-B3FC-2C963F66AFA6/actions/reclassify', { tier: 'major', reason: '扩散' });
+    await tryAs('an unknown id is 404', 'office', 404, 'dispatch', 'POST', '/v1/incidents/3FA85F64-5717-4562-B3FC-2C963F66AFA6/actions/reclassify', {
+      tier: 'major',
+      reason: '扩散',
+    });
   });
 });
 
@@ -264,7 +376,11 @@ describe('a report sent again with new figures is a new sighting, never dropped'
     ]);
     const stored = await p.t.db.selectFrom('incidents').select(['metrics', 'tier']).where('id', '=', first.id).executeTakeFirstOrThrow();
     expect(stored.metrics).toMatchObject({ reach: 12_000_000 });
-    await eventually(async () => (await timeline(first.id)).some((e) => e.type === 'tier_changed' && e.text.includes(grown.json().reportId)), 10_000, 'the raise in the timeline');
+    await eventually(
+      async () => (await timeline(first.id)).some((e) => e.type === 'tier_changed' && e.text.includes(grown.json().reportId)),
+      10_000,
+      'the raise in the timeline',
+    );
   });
 });
 

@@ -14,14 +14,12 @@ import {
   connectTestClient,
   createTestDatabase,
   createTestKey,
-  freePort,
   sampleIncident,
   stackEnv,
-  startService,
+  startPlatformProcesses,
   testNatsOptions,
   testTaskQueue,
-  waitReady,
-  type ServiceProcess,
+  type PlatformProcesses,
   type TestDatabase,
 } from '@yuqing/testkit';
 
@@ -43,7 +41,7 @@ let temporal: Client;
 let context: BrowserContext;
 let page: Page;
 let profile: string;
-const procs: ServiceProcess[] = [];
+let platform: PlatformProcesses | undefined;
 const urls = { intake: '', dispatch: '', reporting: '' };
 const keys = {} as Record<'operator' | 'monitoring' | 'nangang' | 'foodSafety' | 'office', string>;
 const taskQueue = testTaskQueue();
@@ -65,9 +63,7 @@ beforeAll(async () => {
   keys.nangang = await createTestKey(t.db, { scopes: ['tasks:act'], unitId: 'district-230103', roles: ['district_bureau'] });
   keys.foodSafety = await createTestKey(t.db, { scopes: ['tasks:act'], unitId: 'dept-food-safety', roles: ['responsible_department'] });
   keys.office = await createTestKey(t.db, { scopes: ['tasks:act'], unitId: 'opinion-office', roles: ['opinion_office'] });
-  const ports = { intake: await freePort(), dispatch: await freePort(), reporting: await freePort() };
-  for (const name of ['intake', 'dispatch', 'reporting'] as const) urls[name] = `http://127.0.0.1:${ports[name]}`;
-  const env = {
+  platform = await startPlatformProcesses({
     DATABASE_URL: t.url,
     NATS_URL: stackEnv().natsUrl,
     NATS_STREAM: nats.stream,
@@ -75,15 +71,8 @@ beforeAll(async () => {
     TEMPORAL_ADDRESS: stackEnv().temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
     TEMPORAL_UI_URL,
-    INTAKE_PORT: String(ports.intake),
-    DISPATCH_PORT: String(ports.dispatch),
-    REPORTING_PORT: String(ports.reporting),
-    INTAKE_PUBLIC_URL: urls.intake,
-    REPORTING_PUBLIC_URL: urls.reporting,
-    OUTBOX_POLL_MS: '200',
-  };
-  procs.push(startService('worker', env), startService('intake', env), startService('dispatch', env), startService('reporting', env));
-  await Promise.all([waitReady(urls.intake, procs[1]!), waitReady(urls.dispatch, procs[2]!), waitReady(urls.reporting, procs[3]!)]);
+  });
+  Object.assign(urls, platform.urls);
 
   profile = mkdtempSync(path.join(tmpdir(), 'yuqing-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
@@ -102,10 +91,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
-  await Promise.all(procs.map((p) => p.stop('SIGKILL')));
+  await platform?.stop();
   if (temporal) {
     for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
-      await temporal.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
+      await temporal.workflow
+        .getHandle(wf.workflowId)
+        .terminate('test finished')
+        .catch(() => undefined);
     }
     await temporal.connection.close();
   }
@@ -180,7 +172,9 @@ it('shows a newly reported incident live, with its tier and the countdown to its
 
   // The other unit acknowledges while the page is open: its task and the timeline follow live.
   expect((await post(`${urls.dispatch}/v1/incidents/${id}/actions/acknowledge`, other.key, {})).status).toBe(200);
-  await page.locator(`#detail-tasks tr[data-task-key="acknowledge:${other.unit}"] [data-field="task-status"]`, { hasText: '已完成' }).waitFor({ timeout: 30_000 });
+  await page
+    .locator(`#detail-tasks tr[data-task-key="acknowledge:${other.unit}"] [data-field="task-status"]`, { hasText: '已完成' })
+    .waitFor({ timeout: 30_000 });
   await page.locator('#timeline li[data-type="acknowledged"]').nth(1).waitFor();
   expect(await page.locator('#timeline li[data-type="acknowledged"]').allTextContents()).toEqual(
     expect.arrayContaining([expect.stringContaining('南岗区市场监督管理局 已签收'), expect.stringContaining('食品经营安全监督管理处 已签收')]),
@@ -193,13 +187,20 @@ it('shows a newly reported incident live, with its tier and the countdown to its
   // The office writes the digest: the incident's page links to it, and the console shows the printable document.
   await row(id).locator('.title a').click();
   await page.locator('#detail-view .muted', { hasText: '《舆情摘报》尚未形成' }).waitFor();
-  const digest = await post(`${urls.dispatch}/v1/incidents/${id}/tasks/digest/complete`, keys.office, { note: '多名家长反映食堂食材变质,已转南岗区局核查。', proposal: '建议立即开展现场检查' });
+  const digest = await post(`${urls.dispatch}/v1/incidents/${id}/tasks/digest/complete`, keys.office, {
+    note: '多名家长反映食堂食材变质,已转南岗区局核查。',
+    proposal: '建议立即开展现场检查',
+  });
   expect(digest.status).toBe(200);
   await page.locator('#detail-view [data-link="digest"]').click({ timeout: 30_000 });
   await page.locator('#digest-view article.digest h1', { hasText: '舆情摘报' }).waitFor();
   expect(await page.locator('#digest-view article.digest').textContent()).toContain('建议立即开展现场检查');
   // Styled by digest.css (served from the console's own origin).
-  expect(await page.locator('#digest-view .digest-head').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { textAlign: string } }).getComputedStyle(el).textAlign)).toBe('center');
+  expect(
+    await page
+      .locator('#digest-view .digest-head')
+      .evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { textAlign: string } }).getComputedStyle(el).textAlign),
+  ).toBe('center');
 });
 
 it('shows the statistics page', async () => {

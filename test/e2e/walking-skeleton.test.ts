@@ -9,14 +9,12 @@ import {
   createTestDatabase,
   createTestKey,
   eventually,
-  freePort,
   sampleIncident,
-  startService,
+  stackEnv,
+  startPlatformProcesses,
   testNatsOptions,
   testTaskQueue,
-  waitReady,
-  stackEnv,
-  type ServiceProcess,
+  type PlatformProcesses,
   type TestDatabase,
 } from '@yuqing/testkit';
 
@@ -24,7 +22,7 @@ let t: TestDatabase;
 let temporal: Client;
 let key: string;
 let nangangKey: string;
-const procs: ServiceProcess[] = [];
+let platform: PlatformProcesses;
 const urls = { intake: '', dispatch: '', reporting: '' };
 const taskQueue = testTaskQueue();
 const nats = testNatsOptions();
@@ -35,32 +33,24 @@ beforeAll(async () => {
   key = await createTestKey(t.db, { scopes: ['admin'] });
   // Steps are taken by the unit's own people: the district bureau's duty officer acknowledges.
   nangangKey = await createTestKey(t.db, { scopes: ['tasks:act'], unitId: 'district-230103', roles: ['district_bureau'] });
-  const ports = { intake: await freePort(), dispatch: await freePort(), reporting: await freePort() };
-  urls.intake = `http://127.0.0.1:${ports.intake}`;
-  urls.dispatch = `http://127.0.0.1:${ports.dispatch}`;
-  urls.reporting = `http://127.0.0.1:${ports.reporting}`;
-  const env = {
+  platform = await startPlatformProcesses({
     DATABASE_URL: t.url,
     NATS_URL: stackEnv().natsUrl,
     NATS_STREAM: nats.stream,
     NATS_SUBJECT_PREFIX: nats.subjectPrefix,
     TEMPORAL_ADDRESS: stackEnv().temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
-    INTAKE_PORT: String(ports.intake),
-    DISPATCH_PORT: String(ports.dispatch),
-    REPORTING_PORT: String(ports.reporting),
-    INTAKE_PUBLIC_URL: urls.intake,
-    REPORTING_PUBLIC_URL: urls.reporting,
-    OUTBOX_POLL_MS: '200',
-  };
-  procs.push(startService('worker', env), startService('intake', env), startService('dispatch', env), startService('reporting', env));
-  await Promise.all([waitReady(urls.intake, procs[1]!), waitReady(urls.dispatch, procs[2]!), waitReady(urls.reporting, procs[3]!)]);
+  });
+  Object.assign(urls, platform.urls);
 });
 
 afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop('SIGKILL')));
+  await platform.stop();
   for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
-    await temporal.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
+    await temporal.workflow
+      .getHandle(wf.workflowId)
+      .terminate('test finished')
+      .catch(() => undefined);
   }
   await temporal.connection.close();
   await t.drop();
@@ -138,7 +128,8 @@ it('serves OpenAPI and health on every service', async () => {
 });
 
 it('every process drains and exits cleanly on SIGTERM', async () => {
-  const codes = await Promise.all(procs.map((p) => p.stop('SIGTERM')));
+  const { procs } = platform;
+  const codes = await Promise.all(Object.values(procs).map((p) => p.stop('SIGTERM')));
   expect(codes).toEqual([0, 0, 0, 0]);
-  expect(procs[0]!.output()).toContain('worker stopped');
+  expect(procs.worker.output()).toContain('worker stopped');
 });

@@ -115,8 +115,17 @@ beforeAll(async () => {
   PolicyDocumentSchema.parse(policy);
   await publishCityPolicy(db, policy);
   key = await createApiClient(db, { id: 'monitoring-platform', name: '舆情监测平台', scopes: ['admin'] });
-  await db.insertInto('persons').values({ id: 'li-nangang', unitId: 'district-230103', name: '李四', roles: JSON.stringify(['district_bureau']) }).execute();
-  nangangKey = await createApiClient(db, { id: 'key-li-nangang', name: '李四', scopes: ['tasks:act', 'reports:read'], unitId: 'district-230103', personId: 'li-nangang' });
+  await db
+    .insertInto('persons')
+    .values({ id: 'li-nangang', unitId: 'district-230103', name: '李四', roles: JSON.stringify(['district_bureau']) })
+    .execute();
+  nangangKey = await createApiClient(db, {
+    id: 'key-li-nangang',
+    name: '李四',
+    scopes: ['tasks:act', 'reports:read'],
+    unitId: 'district-230103',
+    personId: 'li-nangang',
+  });
   const ports = { intake: await freePort(), dispatch: await freePort(), reporting: await freePort() };
   intakeUrl = `http://127.0.0.1:${ports.intake}`;
   dispatchUrl = `http://127.0.0.1:${ports.dispatch}`;
@@ -161,11 +170,18 @@ interface Outcome {
  * the fault while the burst is in flight.
  */
 async function burst(label: string, count: number, concurrency: number, during: (progress: () => number) => Promise<void>): Promise<Outcome[]> {
-  const outcomes: Outcome[] = Array.from({ length: count }, (_, i) => ({ externalId: `${label}-${uniqueToken()}-${i}`, statuses: [], connectionErrors: 0, cut: 0 }));
+  const outcomes: Outcome[] = Array.from({ length: count }, (_, i) => ({
+    externalId: `${label}-${uniqueToken()}-${i}`,
+    statuses: [],
+    connectionErrors: 0,
+    cut: 0,
+  }));
   let done = 0;
   let next = 0;
   const send = async (o: Outcome) => {
-    const body = JSON.stringify(sampleIncident({ suggestedTier: 'general', metrics: { reportCount: 3 }, source: { url: 'https://tieba.example.com/p/1', externalId: o.externalId } }));
+    const body = JSON.stringify(
+      sampleIncident({ suggestedTier: 'general', metrics: { reportCount: 3 }, source: { url: 'https://tieba.example.com/p/1', externalId: o.externalId } }),
+    );
     for (let attempt = 0; attempt < 120; attempt++) {
       try {
         const res = await fetch(`${intakeUrl}/v1/incidents`, {
@@ -234,8 +250,26 @@ async function verify(scenario: string, fault: string, faults: number, outcomes:
     120_000,
     'outbox drained',
   );
-  const perExternal = await db.selectFrom('incidents').select(['externalId', 'id']).where('externalId', 'in', outcomes.map((o) => o.externalId)).execute();
-  const workflows = await Promise.all(ids.map((id) => temporal.workflow.getHandle(`incident-${id}`).describe().then(() => 1, () => 0)));
+  const perExternal = await db
+    .selectFrom('incidents')
+    .select(['externalId', 'id'])
+    .where(
+      'externalId',
+      'in',
+      outcomes.map((o) => o.externalId),
+    )
+    .execute();
+  const workflows = await Promise.all(
+    ids.map((id) =>
+      temporal.workflow
+        .getHandle(`incident-${id}`)
+        .describe()
+        .then(
+          () => 1,
+          () => 0,
+        ),
+    ),
+  );
 
   const bus = await connectEventBus({ url: servers.nats.url, name: 'faults-verify', stream: 'INCIDENTS', subjectPrefix: '' });
   let messages: Awaited<ReturnType<typeof streamMessages>> = [];
@@ -260,7 +294,10 @@ async function verify(scenario: string, fault: string, faults: number, outcomes:
   const duplicatedEvents = [...byId.values()].filter((n) => n > 1).length;
   let missingAlerts = 0;
   for (const id of ids) {
-    const types = mine.filter((m) => m.incidentId === id).map((m) => m.type).sort();
+    const types = mine
+      .filter((m) => m.incidentId === id)
+      .map((m) => m.type)
+      .sort();
     if (JSON.stringify(types) !== JSON.stringify([...EXPECTED_PER_INCIDENT].sort())) missingAlerts++;
   }
   // Consumers applied each event once (reporting's timeline is keyed by event id; count per incident).
@@ -281,7 +318,12 @@ async function verify(scenario: string, fault: string, faults: number, outcomes:
     'reporting caught up',
   ).catch(() => undefined);
   const timeline = await timelineCounts();
-  const alerts = await db.selectFrom('alerts').select(['incidentId', (eb) => eb.fn.countAll<string>().as('n')]).where('incidentId', 'in', ids).groupBy('incidentId').execute();
+  const alerts = await db
+    .selectFrom('alerts')
+    .select(['incidentId', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('incidentId', 'in', ids)
+    .groupBy('incidentId')
+    .execute();
 
   const result: ScenarioResult = {
     scenario,
@@ -414,7 +456,12 @@ it('Temporal killed while timers are pending: the deadlines alert once it is bac
 });
 
 /** Sends one request until it is answered 2xx, retrying 503s and broken connections with the same body and headers. */
-async function untilAnswered(url: string, headers: Record<string, string>, body: string, o: { statuses: number[]; connectionErrors: number; cut: number }): Promise<unknown> {
+async function untilAnswered(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  o: { statuses: number[]; connectionErrors: number; cut: number },
+): Promise<unknown> {
   for (let attempt = 0; attempt < 120; attempt++) {
     try {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(20_000) });
@@ -439,11 +486,17 @@ it('a batch retried across a PostgreSQL restart: every item stored once, none tw
   const byExternal = new Map(outcomes.map((o) => [o.externalId, o]));
   let answered = 0;
   const sendBatch = async (ids: string[]) => {
-    const body = JSON.stringify({ incidents: ids.map((externalId) => sampleIncident({ suggestedTier: 'general', metrics: { reportCount: 3 }, source: { url: 'https://tieba.example.com/p/2', externalId } })) });
+    const body = JSON.stringify({
+      incidents: ids.map((externalId) =>
+        sampleIncident({ suggestedTier: 'general', metrics: { reportCount: 3 }, source: { url: 'https://tieba.example.com/p/2', externalId } }),
+      ),
+    });
     // The client resends the whole batch until every item is stored: the retry must create nothing new.
     for (let round = 0; round < 60; round++) {
       const call = { statuses: [] as number[], connectionErrors: 0, cut: 0 };
-      const answer = (await untilAnswered(`${intakeUrl}/v1/incidents/batch`, { authorization: `Bearer ${key}` }, body, call)) as { results: { index: number; status: number; incident?: { id: string } }[] };
+      const answer = (await untilAnswered(`${intakeUrl}/v1/incidents/batch`, { authorization: `Bearer ${key}` }, body, call)) as {
+        results: { index: number; status: number; incident?: { id: string } }[];
+      };
       for (const id of ids) {
         const o = byExternal.get(id)!;
         o.connectionErrors += call.connectionErrors;
@@ -475,7 +528,13 @@ it('a batch retried across a PostgreSQL restart: every item stored once, none tw
       await servers.postgres.start();
     })(),
   ]);
-  await verify('batch-retry', 'PostgreSQL stopped for 3 s after 3 of 12 batches of 10; the client resends each batch until every item is stored', 1, outcomes, t0);
+  await verify(
+    'batch-retry',
+    'PostgreSQL stopped for 3 s after 3 of 12 batches of 10; the client resends each batch until every item is stored',
+    1,
+    outcomes,
+    t0,
+  );
 });
 
 it('a unit’s acknowledgement retried across a dispatch kill: each applied once, none lost', async () => {
@@ -488,7 +547,12 @@ it('a unit’s acknowledgement retried across a dispatch kill: each applied once
     ...Array.from({ length: 8 }, async () => {
       while (next < actions.length) {
         const a = actions[next++]!;
-        await untilAnswered(`${dispatchUrl}/v1/incidents/${a.id}/actions/acknowledge`, { authorization: `Bearer ${nangangKey}`, 'idempotency-key': `ack-${a.id}` }, '{}', a);
+        await untilAnswered(
+          `${dispatchUrl}/v1/incidents/${a.id}/actions/acknowledge`,
+          { authorization: `Bearer ${nangangKey}`, 'idempotency-key': `ack-${a.id}` },
+          '{}',
+          a,
+        );
         answered++;
       }
     }),
@@ -501,7 +565,9 @@ it('a unit’s acknowledgement retried across a dispatch kill: each applied once
   const acked = await Promise.all(
     actions.map(async (a) => {
       const events = await db.selectFrom('outbox').select('dedupeKey').where('dedupeKey', 'like', `incident-${a.id}#%.acknowledged`).execute();
-      const state = (await temporal.workflow.getHandle(`incident-${a.id}`).query('state')) as { tasks: { key: string; status: string; doneBy?: { personId?: string } }[] };
+      const state = await temporal.workflow
+        .getHandle(`incident-${a.id}`)
+        .query<{ tasks: { key: string; status: string; doneBy?: { personId?: string } }[] }>('state');
       const task = state.tasks.find((t) => t.key === 'acknowledge:district-230103');
       return { events: events.length, done: task?.status === 'done' && task.doneBy?.personId === 'li-nangang' };
     }),

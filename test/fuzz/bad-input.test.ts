@@ -11,16 +11,17 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import type { Client } from '@temporalio/client';
 import { createServer, type App } from '@yuqing/http-kit';
-import { acceptIncident, createWorkflowStarter, intakeApp } from '@yuqing/intake';
+import { intakeApp } from '@yuqing/intake';
 import { dispatchApp } from '@yuqing/dispatch';
 import { LiveFeed, reportingApp } from '@yuqing/reporting';
-import { IncidentInputSchema, loadConfig } from '@yuqing/shared';
+import { loadConfig } from '@yuqing/shared';
 import {
   connectTestClient,
   createTestDatabase,
   createTestKey,
   eventually,
   REPO_ROOT,
+  reportTestIncident,
   sampleIncident,
   startTestWorker,
   testLogger,
@@ -40,7 +41,23 @@ const outcomes: Record<string, Record<string, number>> = {};
 
 type Req = { service: keyof typeof apps; method: 'GET' | 'POST' | 'PUT'; url: string; headers?: Record<string, string>; payload?: string | Buffer };
 
-const TABLES = ['incidents', 'idempotency_keys', 'action_requests', 'reports', 'outbox', 'tasks', 'policies', 'alerts', 'audit_log', 'api_clients', 'persons', 'units', 'routing_rules', 'timeline_entries', 'notification_channels'];
+const TABLES = [
+  'incidents',
+  'idempotency_keys',
+  'action_requests',
+  'reports',
+  'outbox',
+  'tasks',
+  'policies',
+  'alerts',
+  'audit_log',
+  'api_clients',
+  'persons',
+  'units',
+  'routing_rules',
+  'timeline_entries',
+  'notification_channels',
+];
 
 async function snapshot(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -59,7 +76,7 @@ async function send(category: string, req: Req): Promise<{ status: number; body:
     ...(req.payload !== undefined ? { payload: req.payload } : {}),
   });
   outcomes[category] ??= {};
-  outcomes[category]![res.statusCode] = (outcomes[category]![res.statusCode] ?? 0) + 1;
+  outcomes[category][res.statusCode] = (outcomes[category][res.statusCode] ?? 0) + 1;
   const type = String(res.headers['content-type'] ?? '');
   if (res.statusCode >= 500 || res.statusCode < 400 || !type.includes('application/problem+json')) {
     throw new Error(`${category}: ${req.method} ${req.url} answered ${res.statusCode} ${type}: ${res.body.slice(0, 300)}`);
@@ -100,15 +117,20 @@ beforeAll(async () => {
   worker = await startTestWorker({ db: t.db });
   keys.admin = await createTestKey(t.db, { scopes: ['admin'] });
   keys.nangang = await createTestKey(t.db, { scopes: ['incidents:write', 'incidents:read', 'tasks:act', 'reports:read'], unitId: 'district-230103' });
-  keys.daoli = await createTestKey(t.db, { scopes: ['incidents:write', 'incidents:read', 'tasks:act', 'reports:read', 'policies:write'], unitId: 'district-230102' });
-  keys.daoliEditor = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read', 'directory:write', 'policies:write'], unitId: 'district-230102', roles: ['district_bureau'] });
+  keys.daoli = await createTestKey(t.db, {
+    scopes: ['incidents:write', 'incidents:read', 'tasks:act', 'reports:read', 'policies:write'],
+    unitId: 'district-230102',
+  });
+  keys.daoliEditor = await createTestKey(t.db, {
+    scopes: ['tasks:act', 'reports:read', 'directory:write', 'policies:write'],
+    unitId: 'district-230102',
+    roles: ['district_bureau'],
+  });
   keys.office = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'opinion-office', roles: ['opinion_office'] });
   keys.readOnly = await createTestKey(t.db, { scopes: ['reports:read'] });
   keys.revoked = await createTestKey(t.db, { scopes: ['admin'], id: 'revoked-client' });
   await t.db.updateTable('apiClients').set({ revokedAt: new Date() }).where('id', '=', 'revoked-client').execute();
-  const { incident } = await acceptIncident(t.db, { id: 'fuzz', kind: 'client', name: 'f', scopes: ['admin'], roles: [] }, IncidentInputSchema.parse(sampleIncident()), {});
-  incidentId = incident.id;
-  await createWorkflowStarter({ db: t.db, temporal, taskQueue: worker.taskQueue, log: testLogger(), pollMs: 60_000 }).drainOnce();
+  incidentId = (await reportTestIncident(t.db, temporal, worker.taskQueue)).id;
   await eventually(async () => (await t.db.selectFrom('outbox').select('id').where('kind', '=', 'event').execute()).length >= 3, 20_000, 'incident dispatched');
   // Limits are test/fuzz/limits.test.ts's subject: here every bad request must reach validation.
   const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '100000', AUTH_FAILURES_PER_MINUTE: '100000' });
@@ -129,7 +151,10 @@ afterAll(async () => {
   await Promise.all(Object.values(apps).map((a) => a.close()));
   await worker.stop();
   for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) {
-    await temporal.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
+    await temporal.workflow
+      .getHandle(wf.workflowId)
+      .terminate('test finished')
+      .catch(() => undefined);
   }
   await temporal.connection.close();
   await t.drop();
@@ -160,7 +185,15 @@ describe('the bad-input corpus changes nothing and is answered 4xx problem+json'
     for (const e of endpoints().filter((x) => x.url.includes(incidentId))) {
       expect((await send('other district’s id', { ...e, headers: auth(keys.daoli) })).status).toBe(404);
     }
-    expect((await send('report for another district', { ...endpoints()[0]!, headers: auth(keys.nangang), payload: JSON.stringify(sampleIncident({ district: '道里区' })) })).status).toBe(403);
+    expect(
+      (
+        await send('report for another district', {
+          ...endpoints()[0]!,
+          headers: auth(keys.nangang),
+          payload: JSON.stringify(sampleIncident({ district: '道里区' })),
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('malformed JSON, empty bodies and wrong content types', async () => {
@@ -199,10 +232,33 @@ describe('the bad-input corpus changes nothing and is answered 4xx problem+json'
     const proto = await send('prototype pollution', { ...endpoints()[0]!, headers: auth(keys.admin), payload: '{"__proto__":{"polluted":true},"title":"x"}' });
     expect(proto.status).toBe(400);
     for (const id of ["1' OR '1'='1", '../../etc/passwd', '%00', '<img src=x onerror=alert(1)>', 'ＮＵＬＬ']) {
-      const r = await send('injection strings in path and query', { service: 'intake', method: 'GET', url: `/v1/incidents/${encodeURIComponent(id)}`, headers: auth(keys.admin) });
+      const r = await send('injection strings in path and query', {
+        service: 'intake',
+        method: 'GET',
+        url: `/v1/incidents/${encodeURIComponent(id)}`,
+        headers: auth(keys.admin),
+      });
       expect([400, 404]).toContain(r.status);
-      expect((await send('injection strings in path and query', { service: 'intake', method: 'GET', url: `/v1/incidents?district=${encodeURIComponent(id)}`, headers: auth(keys.admin) })).status).toBe(400);
-      expect((await send('injection strings in path and query', { service: 'dispatch', method: 'GET', url: `/v1/tasks?role=${encodeURIComponent(id)}`, headers: auth(keys.admin) })).status).toBe(400);
+      expect(
+        (
+          await send('injection strings in path and query', {
+            service: 'intake',
+            method: 'GET',
+            url: `/v1/incidents?district=${encodeURIComponent(id)}`,
+            headers: auth(keys.admin),
+          })
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await send('injection strings in path and query', {
+            service: 'dispatch',
+            method: 'GET',
+            url: `/v1/tasks?role=${encodeURIComponent(id)}`,
+            headers: auth(keys.admin),
+          })
+        ).status,
+      ).toBe(400);
     }
     const actions = await send('injection strings in action bodies', {
       service: 'dispatch',
@@ -217,7 +273,9 @@ describe('the bad-input corpus changes nothing and is answered 4xx problem+json'
 
   it('huge bodies, deep nesting, invalid Unicode', async () => {
     const e = endpoints()[0]!;
-    expect((await send('huge body', { ...e, headers: auth(keys.admin), payload: JSON.stringify({ ...sampleIncident(), summary: 'x'.repeat(400_000) }) })).status).toBe(413);
+    expect(
+      (await send('huge body', { ...e, headers: auth(keys.admin), payload: JSON.stringify({ ...sampleIncident(), summary: 'x'.repeat(400_000) }) })).status,
+    ).toBe(413);
     const deep = `{"title":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
     expect([400, 413, 422]).toContain((await send('deep nesting', { ...e, headers: auth(keys.admin), payload: deep })).status);
     const deepObject = `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
@@ -250,7 +308,8 @@ describe('text that cannot be stored, role escalation and reused keys change not
     }
     if (!payload || typeof payload !== 'object') return;
     for (const [k, v] of Object.entries(payload)) {
-      for (const inner of poisoned(v, [...path, k])) yield { path: inner.path, body: Array.isArray(payload) ? Object.assign([...payload], { [k]: inner.body }) : { ...payload, [k]: inner.body } };
+      for (const inner of poisoned(v, [...path, k]))
+        yield { path: inner.path, body: Array.isArray(payload) ? Object.assign([...payload], { [k]: inner.body }) : { ...payload, [k]: inner.body } };
     }
   }
 
@@ -267,18 +326,47 @@ describe('text that cannot be stored, role escalation and reused keys change not
       expect((await send('NUL and control characters', { ...e, headers: auth(keys.admin), url })).status).toBe(400);
     }
     for (const since of ['0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '2026-13-01T00:00:00Z']) {
-      expect((await send('times out of range', { service: 'dispatch', method: 'GET', url: `/v1/overdue?since=${since}`, headers: auth(keys.admin) })).status).toBe(400);
-      expect((await send('times out of range', { service: 'intake', method: 'GET', url: `/v1/incidents?before=${since}`, headers: auth(keys.admin) })).status).toBe(400);
+      expect(
+        (await send('times out of range', { service: 'dispatch', method: 'GET', url: `/v1/overdue?since=${since}`, headers: auth(keys.admin) })).status,
+      ).toBe(400);
+      expect(
+        (await send('times out of range', { service: 'intake', method: 'GET', url: `/v1/incidents?before=${since}`, headers: auth(keys.admin) })).status,
+      ).toBe(400);
     }
-    expect((await send('malformed ids', { service: 'dispatch', method: 'POST', url: '/v1/incidents/not-an-id/actions/acknowledge', headers: auth(keys.nangang), payload: '{}' })).status).toBe(400);
+    expect(
+      (
+        await send('malformed ids', {
+          service: 'dispatch',
+          method: 'POST',
+          url: '/v1/incidents/not-an-id/actions/acknowledge',
+          headers: auth(keys.nangang),
+          payload: '{}',
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('role escalation: a district key grants nothing beyond its unit and roles', async () => {
     const tries: Req[] = [
-      { service: 'dispatch', method: 'POST', url: '/v1/persons', payload: JSON.stringify({ id: 'x-leader', unitId: 'opinion-office', name: '冒名', roles: ['leader'] }) },
-      { service: 'dispatch', method: 'POST', url: '/v1/persons', payload: JSON.stringify({ id: 'x-leader', unitId: 'district-230102', name: '冒名', roles: ['leader_in_charge'] }) },
+      {
+        service: 'dispatch',
+        method: 'POST',
+        url: '/v1/persons',
+        payload: JSON.stringify({ id: 'x-leader', unitId: 'opinion-office', name: '冒名', roles: ['leader'] }),
+      },
+      {
+        service: 'dispatch',
+        method: 'POST',
+        url: '/v1/persons',
+        payload: JSON.stringify({ id: 'x-leader', unitId: 'district-230102', name: '冒名', roles: ['leader_in_charge'] }),
+      },
       { service: 'dispatch', method: 'POST', url: '/v1/persons/duty-opinion-office/keys', payload: JSON.stringify({ scopes: ['tasks:act'] }) },
-      { service: 'dispatch', method: 'POST', url: '/v1/channels', payload: JSON.stringify({ unitId: 'opinion-office', kind: 'email', address: 'x@example.org' }) },
+      {
+        service: 'dispatch',
+        method: 'POST',
+        url: '/v1/channels',
+        payload: JSON.stringify({ unitId: 'opinion-office', kind: 'email', address: 'x@example.org' }),
+      },
       { service: 'dispatch', method: 'PUT', url: '/v1/routing/topic/food_safety', payload: JSON.stringify({ unitId: 'district-230102' }) },
       { service: 'dispatch', method: 'PUT', url: '/v1/policies/city', payload: JSON.stringify({ baseVersion: 1, document: {} }) },
       { service: 'dispatch', method: 'POST', url: `/v1/incidents/${incidentId}/actions/acknowledge`, payload: JSON.stringify({ unitId: 'district-230103' }) },
@@ -291,12 +379,40 @@ describe('text that cannot be stored, role escalation and reused keys change not
 describe('a reused Idempotency-Key with another body is refused and changes nothing', () => {
   it('on intake and on a human step', async () => {
     const incident = sampleIncident();
-    expect((await apps.intake.inject({ method: 'POST', url: '/v1/incidents', headers: { ...auth(keys.admin), 'idempotency-key': 'reuse-1' }, payload: incident })).statusCode).toBe(202);
-    const ack = await apps.dispatch.inject({ method: 'POST', url: `/v1/incidents/${incidentId}/actions/report`, headers: { ...auth(keys.nangang), 'idempotency-key': 'reuse-2' }, payload: report('interim') });
+    expect(
+      (await apps.intake.inject({ method: 'POST', url: '/v1/incidents', headers: { ...auth(keys.admin), 'idempotency-key': 'reuse-1' }, payload: incident }))
+        .statusCode,
+    ).toBe(202);
+    const ack = await apps.dispatch.inject({
+      method: 'POST',
+      url: `/v1/incidents/${incidentId}/actions/report`,
+      headers: { ...auth(keys.nangang), 'idempotency-key': 'reuse-2' },
+      payload: report('interim'),
+    });
     expect(ack.statusCode).toBe(200);
     const before = await snapshot();
-    expect((await send('reused Idempotency-Key', { service: 'intake', method: 'POST', url: '/v1/incidents', headers: { ...auth(keys.admin), 'idempotency-key': 'reuse-1' }, payload: JSON.stringify({ ...incident, title: '另一条' }) })).status).toBe(422);
-    expect((await send('reused Idempotency-Key', { service: 'dispatch', method: 'POST', url: `/v1/incidents/${incidentId}/actions/report`, headers: { ...auth(keys.nangang), 'idempotency-key': 'reuse-2' }, payload: JSON.stringify(report('final')) })).status).toBe(422);
+    expect(
+      (
+        await send('reused Idempotency-Key', {
+          service: 'intake',
+          method: 'POST',
+          url: '/v1/incidents',
+          headers: { ...auth(keys.admin), 'idempotency-key': 'reuse-1' },
+          payload: JSON.stringify({ ...incident, title: '另一条' }),
+        })
+      ).status,
+    ).toBe(422);
+    expect(
+      (
+        await send('reused Idempotency-Key', {
+          service: 'dispatch',
+          method: 'POST',
+          url: `/v1/incidents/${incidentId}/actions/report`,
+          headers: { ...auth(keys.nangang), 'idempotency-key': 'reuse-2' },
+          payload: JSON.stringify(report('final')),
+        })
+      ).status,
+    ).toBe(422);
     expect(await snapshot()).toEqual(before);
   });
 });
@@ -309,7 +425,9 @@ describe('property: random requests to every endpoint never cause a 5xx and chan
   it('holds for random bodies, headers and credentials', async () => {
     const before = await snapshot();
     const endpoint = fc.constantFrom(...endpoints());
-    const credential = fc.constantFrom<Record<string, string>>({}, auth('yq_garbage'), auth(keys.readOnly), auth(keys.daoli), auth(keys.admin), { 'x-api-key': keys.revoked });
+    const credential = fc.constantFrom<Record<string, string>>({}, auth('yq_garbage'), auth(keys.readOnly), auth(keys.daoli), auth(keys.admin), {
+      'x-api-key': keys.revoked,
+    });
     // Bodies are invalid by construction (an unknown field, or not an object at all),
     // so even the admin key must be refused and nothing may be stored.
     const body = fc.oneof(
@@ -324,7 +442,7 @@ describe('property: random requests to every endpoint never cause a 5xx and chan
         if (e.method === 'GET') {
           const res = await apps[e.service].inject({ method: 'GET', url: e.url, headers: cred });
           outcomes['random requests'] ??= {};
-          outcomes['random requests']![res.statusCode] = (outcomes['random requests']![res.statusCode] ?? 0) + 1;
+          outcomes['random requests'][res.statusCode] = (outcomes['random requests'][res.statusCode] ?? 0) + 1;
           expect(res.statusCode).toBeLessThan(500);
           return;
         }

@@ -21,7 +21,11 @@ jest.setTimeout(120_000);
 type Service = 'intake' | 'dispatch' | 'reporting';
 const SERVICES: readonly Service[] = ['intake', 'dispatch', 'reporting'];
 /** A read each service answers 200 to with the admin key. */
-const READ: Record<Service, string> = { intake: '/v1/incidents?tier=general', dispatch: '/v1/tasks?unit=district-230103', reporting: '/v1/incidents?tier=general' };
+const READ: Record<Service, string> = {
+  intake: '/v1/incidents?tier=general',
+  dispatch: '/v1/tasks?unit=district-230103',
+  reporting: '/v1/incidents?tier=general',
+};
 /** Small enough to reach in a test, as an operator could set them. */
 const LIMITS = { RATE_LIMIT_PER_MINUTE: '60', AUTH_FAILURES_PER_MINUTE: '30', CLIENT_MAX_IN_FLIGHT: '4', CLIENT_MAX_QUEUED: '8' };
 
@@ -35,16 +39,22 @@ const outcomes: Record<string, Record<string, number>> = {};
 
 function count(category: string, status: number): void {
   outcomes[category] ??= {};
-  outcomes[category]![status] = (outcomes[category]![status] ?? 0) + 1;
+  outcomes[category][status] = (outcomes[category][status] ?? 0) + 1;
 }
 
 /** One request over HTTP, counted under `category`; a refusal must be problem+json. */
-async function call(category: string, service: Service, url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(
+  category: string,
+  service: Service,
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`http://127.0.0.1:${ports[service]}${url}`, { headers });
   count(category, res.status);
   const type = res.headers.get('content-type') ?? '';
   const body = (await res.json()) as Record<string, unknown>;
-  if (res.status >= 400) expect({ url, status: res.status, type }).toEqual({ url, status: res.status, type: expect.stringMatching(/^application\/problem\+json/) });
+  if (res.status >= 400)
+    expect({ url, status: res.status, type }).toEqual({ url, status: res.status, type: expect.stringMatching(/^application\/problem\+json/) });
   if (res.status >= 500) throw new Error(`${category}: ${url} answered ${res.status}: ${JSON.stringify(body)}`);
   return { status: res.status, body };
 }
@@ -80,7 +90,13 @@ afterAll(async () => {
 describe('limits, per service, over real HTTP', () => {
   it('takes the key as "Bearer" in any case with any blanks, or X-API-Key; refuses other schemes', async () => {
     for (const s of SERVICES) {
-      for (const authorization of [`Bearer ${keys.admin}`, `bearer ${keys.admin}`, `BEARER ${keys.admin}`, `Bearer    ${keys.admin}`, `Bearer\t${keys.admin}`]) {
+      for (const authorization of [
+        `Bearer ${keys.admin}`,
+        `bearer ${keys.admin}`,
+        `BEARER ${keys.admin}`,
+        `Bearer    ${keys.admin}`,
+        `Bearer\t${keys.admin}`,
+      ]) {
         expect((await call('key header variants', s, READ[s], { authorization })).status).toBe(200);
       }
       expect((await call('key header variants', s, READ[s], { 'x-api-key': keys.admin })).status).toBe(200);
@@ -106,9 +122,14 @@ describe('limits, per service, over real HTTP', () => {
   });
 
   it('one key is one bucket however presented, and another key keeps its own', async () => {
-    const presentations: Record<string, string>[] = [{ authorization: `Bearer ${keys.other}` }, { authorization: `bearer  ${keys.other}` }, { 'x-api-key': keys.other }];
+    const presentations: Record<string, string>[] = [
+      { authorization: `Bearer ${keys.other}` },
+      { authorization: `bearer  ${keys.other}` },
+      { 'x-api-key': keys.other },
+    ];
     const statuses: number[] = [];
-    for (let i = 0; i < 70; i++) statuses.push((await call('one key, varied headers, past its limit', 'reporting', READ.reporting, presentations[i % 3]!)).status);
+    for (let i = 0; i < 70; i++)
+      statuses.push((await call('one key, varied headers, past its limit', 'reporting', READ.reporting, presentations[i % 3])).status);
     // The tests above spent a few of this key's 60; never more than 60 pass.
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(60);
     expect(statuses.at(-1)).toBe(429);
@@ -130,7 +151,9 @@ describe('limits, per service, over real HTTP', () => {
         }),
       ),
     );
-    const meanwhile = new Promise((r) => setTimeout(r, 20)).then(() => call('another key during the burst', 'intake', READ.intake, { authorization: `Bearer ${keys.other}` }));
+    const meanwhile = new Promise((r) => setTimeout(r, 20)).then(() =>
+      call('another key during the burst', 'intake', READ.intake, { authorization: `Bearer ${keys.other}` }),
+    );
     const [answers, other] = await Promise.all([burst, meanwhile]);
     expect(answers.every((r) => r.status === 202 || (r.status === 429 && (r.code === 'too_many_in_flight' || r.code === 'rate_limited')))).toBe(true);
     expect(answers.filter((r) => r.status === 202).length).toBeGreaterThanOrEqual(12);
@@ -146,7 +169,8 @@ describe('limits, per service, over real HTTP', () => {
         Array.from({ length: 10 }, async () => {
           while (next < 1_300) {
             const i = next++;
-            const headers: Record<string, string> = i % 3 === 0 ? {} : i % 3 === 1 ? { authorization: `Bearer yq_${Math.random().toString(36).slice(2)}` } : { 'x-api-key': `yq_${i}` };
+            const headers: Record<string, string> =
+              i % 3 === 0 ? {} : i % 3 === 1 ? { authorization: `Bearer yq_${Math.random().toString(36).slice(2)}` } : { 'x-api-key': `yq_${i}` };
             statuses.push((await call('missing and random keys, 1,300 per service', s, READ[s], headers)).status);
           }
         }),
@@ -179,7 +203,12 @@ describe('limits, per service, over real HTTP', () => {
       for (const [category, data, status] of cases) {
         const answer = await rawHttp(ports[s], data);
         count(category, answer.status);
-        expect({ s, category, status: answer.status, type: answer.headers['content-type'] }).toEqual({ s, category, status, type: expect.stringMatching(/^application\/problem\+json/) });
+        expect({ s, category, status: answer.status, type: answer.headers['content-type'] }).toEqual({
+          s,
+          category,
+          status,
+          type: expect.stringMatching(/^application\/problem\+json/),
+        });
         expect(JSON.parse(answer.body)).toMatchObject({ status });
       }
     }

@@ -33,10 +33,20 @@ beforeAll(async () => {
   // The defaults: no exceptions to the outbound rules.
   const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '100000', SECRETS_KEY: randomBytes(32).toString('base64') });
   app = createServer({ log: testLogger('fuzz'), bodyLimit: config.BODY_LIMIT_BYTES });
-  await app.register(dispatchApp, { db: t.db, config, temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }), natsConnected: () => true });
+  await app.register(dispatchApp, {
+    db: t.db,
+    config,
+    temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }),
+    natsConnected: () => true,
+  });
   await app.ready();
   for (const kind of KINDS) {
-    const res = await app.inject({ method: 'POST', url: '/v1/channels', headers: { authorization: `Bearer ${key}` }, payload: { unitId: 'district-230103', kind, address: `https://hooks.example.org/${kind}` } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/channels',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { unitId: 'district-230103', kind, address: `https://hooks.example.org/${kind}` },
+    });
     expect(res.statusCode).toBe(201);
     existing[kind] = res.json().id;
   }
@@ -53,7 +63,10 @@ afterAll(async () => {
 /** The whole channels table and the audit log's length: what a refused request must leave as it was. */
 async function snapshot() {
   const channels = await t.db.selectFrom('notificationChannels').selectAll().orderBy('id').execute();
-  const audit = await t.db.selectFrom('auditLog').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const audit = await t.db
+    .selectFrom('auditLog')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
   return { channels, audit: Number(audit.n) };
 }
 
@@ -66,7 +79,7 @@ async function attempt(category: string, method: 'POST' | 'PATCH', kind: (typeof
     payload: method === 'POST' ? { unitId: 'district-230103', kind, address } : { address },
   });
   outcomes[category] ??= {};
-  outcomes[category]![res.statusCode] = (outcomes[category]![res.statusCode] ?? 0) + 1;
+  outcomes[category][res.statusCode] = (outcomes[category][res.statusCode] ?? 0) + 1;
   const fields = res.statusCode === 422 ? (res.json().errors ?? []).map((e: { field: string }) => e.field) : [];
   if (res.statusCode !== 422 || !String(res.headers['content-type']).includes('application/problem+json') || fields.join() !== 'body.address') {
     throw new Error(`${category}: ${method} ${kind} ${address} answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
@@ -116,8 +129,14 @@ describe('channels toward our own network are refused and change nothing', () =>
       'dotted decimal': (n) => octetsOf(n).join('.'),
       'one decimal number': (n) => String(n),
       'one hex number': (n) => `0x${hex(n)}`,
-      'dotted octal': (n) => octetsOf(n).map((o) => `0${o.toString(8)}`).join('.'),
-      'dotted hex': (n) => octetsOf(n).map((o) => `0x${hex(o)}`).join('.'),
+      'dotted octal': (n) =>
+        octetsOf(n)
+          .map((o) => `0${o.toString(8)}`)
+          .join('.'),
+      'dotted hex': (n) =>
+        octetsOf(n)
+          .map((o) => `0x${hex(o)}`)
+          .join('.'),
       'three parts': (n) => `${n >>> 24}.${(n >>> 16) & 255}.${n & 0xffff}`,
       'IPv4-mapped IPv6, dotted': (n) => `[::ffff:${octetsOf(n).join('.')}]`,
       'IPv4-mapped IPv6, hex': (n) => `[::ffff:${hex(n >>> 16)}:${hex(n & 0xffff)}]`,

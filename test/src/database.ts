@@ -44,7 +44,9 @@ export async function prepareTemplateDatabase(): Promise<void> {
           await db.destroy();
         }
       }
-      const copies = await c.query<{ datname: string }>("select datname from pg_database where starts_with(datname, $1) and datname not like '%tpl%'", [TEST_PREFIX]);
+      const copies = await c.query<{ datname: string }>("select datname from pg_database where starts_with(datname, $1) and datname not like '%tpl%'", [
+        TEST_PREFIX,
+      ]);
       for (const { datname } of copies.rows) {
         const born = parseInt(datname.slice(TEST_PREFIX.length, TEST_PREFIX.length + 8), 36);
         if (Number.isFinite(born) && Date.now() - born > STALE_MS) await c.query(`drop database if exists "${datname}" with (force)`);

@@ -1,13 +1,5 @@
 import { sql } from 'kysely';
-import {
-  createApiClient,
-  PolicyDocumentSchema,
-  type Db,
-  type IncidentInputRaw,
-  type PolicyDocumentInput,
-  type Role,
-  type Scope,
-} from '@yuqing/shared';
+import { createApiClient, PolicyDocumentSchema, type Db, type IncidentInputRaw, type PolicyDocumentInput, type Role, type Scope } from '@yuqing/shared';
 import { uniqueToken } from './env';
 
 /** Publishes a policy as the newest city version; returns its version number. */

@@ -15,17 +15,17 @@ export default async function globalSetup(): Promise<void> {
     const conn = await Connection.connect({ address: env.temporalAddress, connectTimeout: 3_000 });
     await conn.close();
   } catch (err) {
-    throw new Error(`Temporal is not reachable at ${env.temporalAddress}: ${hint} (${String(err)})`);
+    throw new Error(`Temporal is not reachable at ${env.temporalAddress}: ${hint} (${String(err)})`, { cause: err });
   }
   try {
     const nc = await connect({ servers: env.natsUrl, timeout: 3_000, maxReconnectAttempts: 0 });
     await nc.close();
   } catch (err) {
-    throw new Error(`NATS is not reachable at ${env.natsUrl}: ${hint} (${String(err)})`);
+    throw new Error(`NATS is not reachable at ${env.natsUrl}: ${hint} (${String(err)})`, { cause: err });
   }
   try {
     await prepareTemplateDatabase();
   } catch (err) {
-    throw new Error(`PostgreSQL is not usable at ${env.databaseUrl}: ${hint} (${String(err)})`);
+    throw new Error(`PostgreSQL is not usable at ${env.databaseUrl}: ${hint} (${String(err)})`, { cause: err });
   }
 }

@@ -10,7 +10,17 @@ import { createServer, type App } from '@yuqing/http-kit';
 import { createWorkflowStarter, createWorkflowUpdater, intakeApp } from '@yuqing/intake';
 import { createTaskProjection, dispatchApp } from '@yuqing/dispatch';
 import { createTimelineProjection, LiveFeed, reportingApp } from '@yuqing/reporting';
-import { loadConfig, runConsumer, type Config, type ConsumerRunner, type EventBus, type OutboxRelay, type PolicyDocumentInput, type Role, type Scope } from '@yuqing/shared';
+import {
+  loadConfig,
+  runConsumer,
+  type Config,
+  type ConsumerRunner,
+  type EventBus,
+  type OutboxRelay,
+  type PolicyDocumentInput,
+  type Role,
+  type Scope,
+} from '@yuqing/shared';
 import { createTestDatabase, type TestDatabase } from './database';
 import { createTestKey, publishCityPolicy, sampleIncident } from './fixtures';
 import { connectTestBus, destroyTestBus, testNatsOptions } from './nats';
@@ -34,7 +44,14 @@ export interface TestPlatform {
   /** Reports an incident through intake with `key` and waits until its tasks are projected; returns its id. */
   report(key: string, overrides?: Parameters<typeof sampleIncident>[0]): Promise<string>;
   /** Calls a service as an HTTP client would. */
-  call(service: AppName, key: string | undefined, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers?: Record<string, string>): Promise<InjectResponse>;
+  call(
+    service: AppName,
+    key: string | undefined,
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<InjectResponse>;
   stop(): Promise<void>;
 }
 
@@ -51,8 +68,8 @@ export async function startTestPlatform(options: { policy?: PolicyDocumentInput;
     runConsumer({ nats: natsOptions, durable: 'reporting', log: testLogger('reporting'), handler: createTimelineProjection(t.db) }),
   ];
   const relays: OutboxRelay<unknown>[] = [
-    createWorkflowStarter({ db: t.db, temporal, taskQueue: worker.taskQueue, log: testLogger('intake'), pollMs: 200 }).start() as OutboxRelay<unknown>,
-    createWorkflowUpdater({ db: t.db, temporal, log: testLogger('intake'), pollMs: 200 }).start() as OutboxRelay<unknown>,
+    createWorkflowStarter({ db: t.db, temporal, taskQueue: worker.taskQueue, log: testLogger('intake'), pollMs: 200 }).start(),
+    createWorkflowUpdater({ db: t.db, temporal, log: testLogger('intake'), pollMs: 200 }).start(),
   ];
   const wake = () => relays.forEach((r) => r.wake());
   const apps = {
@@ -86,7 +103,11 @@ export async function startTestPlatform(options: { policy?: PolicyDocumentInput;
       const res = await call('intake', key, 'POST', '/v1/incidents', sampleIncident(overrides));
       if (res.statusCode !== 202) throw new Error(`intake answered ${res.statusCode}: ${res.body}`);
       const id = res.json().id as string;
-      await eventually(async () => (await t.db.selectFrom('tasks').select('key').where('incidentId', '=', id).executeTakeFirst()) !== undefined, 20_000, `tasks of ${id} projected`);
+      await eventually(
+        async () => (await t.db.selectFrom('tasks').select('key').where('incidentId', '=', id).executeTakeFirst()) !== undefined,
+        20_000,
+        `tasks of ${id} projected`,
+      );
       return id;
     },
     async stop() {
@@ -95,7 +116,10 @@ export async function startTestPlatform(options: { policy?: PolicyDocumentInput;
       for (const c of consumers) await c.stop();
       await worker.stop();
       for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) {
-        await temporal.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
+        await temporal.workflow
+          .getHandle(wf.workflowId)
+          .terminate('test finished')
+          .catch(() => undefined);
       }
       await temporal.connection.close();
       await destroyTestBus(bus);

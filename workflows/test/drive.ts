@@ -24,7 +24,12 @@ export async function doTask(h: IncidentHarness, id: string, task: TaskSnapshot)
       unitId: task.unitId!,
       report: {
         kind: 'final',
-        findings: { truth: 'partly', whatHappened: '现场检查发现部分食材超过保质期', dutyFailure: { found: false }, violation: { found: true, detail: '经营超过保质期食品' } },
+        findings: {
+          truth: 'partly',
+          whatHappened: '现场检查发现部分食材超过保质期',
+          dutyFailure: { found: false },
+          violation: { found: true, detail: '经营超过保质期食品' },
+        },
         dispositions: ['immediate_measures', 'case_filing'],
         measures: '责令下架并立案调查',
         result: '涉事食材已全部封存',
@@ -46,7 +51,12 @@ export async function doTask(h: IncidentHarness, id: string, task: TaskSnapshot)
       summary: '经核查,涉事单位部分食材过期,已责令整改并立案调查。',
     });
   }
-  return h.update(id, completeTaskUpdate, { actor: ownerOf(task), taskKey: task.key, note: `已完成:${task.kind}`, ...(task.kind === 'digest' ? { proposal: '建议由南岗区局现场核查' } : {}) });
+  return h.update(id, completeTaskUpdate, {
+    actor: ownerOf(task),
+    taskKey: task.key,
+    note: `已完成:${task.kind}`,
+    ...(task.kind === 'digest' ? { proposal: '建议由南岗区局现场核查' } : {}),
+  });
 }
 
 /**
@@ -55,7 +65,7 @@ export async function doTask(h: IncidentHarness, id: string, task: TaskSnapshot)
  */
 export async function driveToArchive(h: IncidentHarness, id: string): Promise<IncidentState> {
   // Bounded by time, not rounds: on a loaded machine a waiting task may take a few polls to open.
-  for (const until = Date.now() + 60_000; Date.now() < until; ) {
+  for (const until = Date.now() + 60_000; Date.now() < until;) {
     const state = await h.state(id);
     if (state.status === 'archived') return state;
     const next = state.tasks.find((t) => t.status === 'open' && t.mandatory);

@@ -6,9 +6,7 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/client';
-import { acceptIncident, createWorkflowStarter } from '@yuqing/intake';
 import {
-  IncidentInputSchema,
   incidentWorkflowId,
   type Actor,
   type Role,
@@ -24,9 +22,9 @@ import {
   createTestDatabase,
   eventually,
   publishCityPolicy,
+  reportTestIncident,
   sampleIncident,
   startTestWorker,
-  testLogger,
   testTaskQueue,
   type TestDatabase,
   type TestWorker,
@@ -68,10 +66,7 @@ export class IncidentHarness {
 
   /** Reports an incident through intake's code and starts its workflow through the outbox. */
   async report(raw: IncidentInputRaw): Promise<{ id: string; handle: WorkflowHandle }> {
-    const input = IncidentInputSchema.parse(raw);
-    const { incident } = await acceptIncident(this.t.db, { id: 'test-client', kind: 'client', name: 'test', scopes: ['admin'], roles: [] }, input, {});
-    const starter = createWorkflowStarter({ db: this.t.db, temporal: this.client, taskQueue: this.taskQueue, log: testLogger(), pollMs: 60_000 });
-    await starter.drainOnce();
+    const incident = await reportTestIncident(this.t.db, this.client, this.taskQueue, raw);
     const handle = this.client.workflow.getHandle(incidentWorkflowId(incident.id));
     await eventually(async () => (await handle.query(stateQuery)).status === 'handling', 20_000, 'incident dispatched');
     await eventually(async () => (await this.events(incident.id)).length >= 3, 20_000, 'received, assessed, dispatched recorded');
@@ -123,7 +118,10 @@ export class IncidentHarness {
     await this.stopWorker();
     // Leave nothing running on the shared dev server.
     for await (const wf of this.client.workflow.list({ query: `TaskQueue = "${this.taskQueue}" AND ExecutionStatus = "Running"` })) {
-      await this.client.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
+      await this.client.workflow
+        .getHandle(wf.workflowId)
+        .terminate('test finished')
+        .catch(() => undefined);
     }
     await this.client.connection.close();
     await this.t.drop();

@@ -9,8 +9,10 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { sql } from 'kysely';
-import { DEFAULT_POLICY, type PolicyDocumentInput, type Tier } from '@yuqing/shared';
-import { eventually, publishCityPolicy, sampleIncident, sleep } from '@yuqing/testkit';
+import { DEFAULT_POLICY, INCIDENT_WORKFLOW_TYPE, type PolicyDocumentInput, type Tier } from '@yuqing/shared';
+import { Worker } from '@temporalio/worker';
+import type { StartWorkflowCommand } from '@yuqing/intake';
+import { acceptTestIncident, eventually, publishCityPolicy, sampleIncident, sleep, workflowBundle } from '@yuqing/testkit';
 import { acknowledgeUpdate, approveUpdate, closeUpdate, completeTaskUpdate, reclassifyUpdate, recordReleaseUpdate, type IncidentState } from '../src/messages';
 import { driveToArchive } from './drive';
 import { IncidentHarness, incidentOfTier, LEADERS, OFFICE, personOf } from './harness';
@@ -133,7 +135,9 @@ describe('human steps are checked by the plan’s rules', () => {
     const nul = await rejection(h.update(id, completeTaskUpdate, { actor: OFFICE, taskKey: 'digest', note: '摘报\u0000正文' }));
     expect(nul).toEqual({ type: 'invalid', message: expect.stringContaining('note') });
     // Another unit's step: refused; the office only as 代办 with a reason; never a decision or an approval.
-    const foreign = await rejection(h.update(id, acknowledgeUpdate, { actor: personOf('dept-food-safety', ['responsible_department']), unitId: 'district-230103' }));
+    const foreign = await rejection(
+      h.update(id, acknowledgeUpdate, { actor: personOf('dept-food-safety', ['responsible_department']), unitId: 'district-230103' }),
+    );
     expect(foreign.type).toBe('forbidden');
     const officeWithout = await rejection(h.update(id, acknowledgeUpdate, { actor: OFFICE, unitId: 'district-230103' }));
     expect(officeWithout.type).toBe('forbidden');
@@ -157,9 +161,19 @@ describe('human steps are checked by the plan’s rules', () => {
     await h.update(id, completeTaskUpdate, { actor: director, taskKey: 'digest', note: '摘报正文' });
     const own = await rejection(h.update(id, approveUpdate, { actor: director, taskKey: 'digest_signoff', role: 'office_director' }));
     expect(own).toEqual({ type: 'forbidden', message: expect.stringContaining('digest') });
-    const system = await rejection(h.update(id, approveUpdate, { actor: { id: 'city-admin', kind: 'client', roles: ['office_director'] }, taskKey: 'digest_signoff', role: 'office_director' }));
+    const system = await rejection(
+      h.update(id, approveUpdate, {
+        actor: { id: 'city-admin', kind: 'client', roles: ['office_director'] },
+        taskKey: 'digest_signoff',
+        role: 'office_director',
+      }),
+    );
     expect(system.type).toBe('forbidden');
-    await h.update(id, approveUpdate, { actor: personOf('opinion-office', ['office_director'], 'director-2'), taskKey: 'digest_signoff', role: 'office_director' });
+    await h.update(id, approveUpdate, {
+      actor: personOf('opinion-office', ['office_director'], 'director-2'),
+      taskKey: 'digest_signoff',
+      role: 'office_director',
+    });
 
     await h.update(id, completeTaskUpdate, { actor: personOf('dept-food-safety', ['responsible_department']), taskKey: 'talking_points_draft', note: '事实' });
     // Someone of the office who also holds a leader's role words the talking points: they may not approve them.
@@ -170,9 +184,15 @@ describe('human steps are checked by the plan’s rules', () => {
     const both = personOf('leadership-group', ['leader_in_charge', 'leader'], 'both-leaders');
     await h.update(id, approveUpdate, { actor: both, taskKey: 'talking_points_approval', role: 'leader_in_charge' });
     // Another key of the same person is the same person.
-    const sameOtherKey = await rejection(h.update(id, approveUpdate, { actor: { ...both, id: 'key-both-leaders-phone' }, taskKey: 'talking_points_approval', role: 'leader' }));
+    const sameOtherKey = await rejection(
+      h.update(id, approveUpdate, { actor: { ...both, id: 'key-both-leaders-phone' }, taskKey: 'talking_points_approval', role: 'leader' }),
+    );
     expect(sameOtherKey.type).toBe('conflict');
-    const state = await h.update(id, approveUpdate, { actor: personOf('leadership-group', ['leader'], 'leader'), taskKey: 'talking_points_approval', role: 'leader' });
+    const state = await h.update(id, approveUpdate, {
+      actor: personOf('leadership-group', ['leader'], 'leader'),
+      taskKey: 'talking_points_approval',
+      role: 'leader',
+    });
     expect(state.tasks.find((t) => t.key === 'talking_points_approval')!.status).toBe('done');
   });
 
@@ -204,7 +224,8 @@ describe('deadlines and their chains', () => {
     await eventually(
       async () => {
         const found: string[] = [];
-        for await (const wf of h.client.workflow.list({ query: `IncidentTier = "general" AND Overdue = true AND WorkflowId = "${handle.workflowId}"` })) found.push(wf.workflowId);
+        for await (const wf of h.client.workflow.list({ query: `IncidentTier = "general" AND Overdue = true AND WorkflowId = "${handle.workflowId}"` }))
+          found.push(wf.workflowId);
         return found.length === 1;
       },
       10_000,
@@ -262,6 +283,46 @@ describe('deadlines keep real time', () => {
     // The deadline counts from the dispatch people saw, and fires on it, not 2 s after.
     expect(Date.parse(lapsed!.data.dueAt) - Date.parse(dispatched!.occurredAt)).toBe(3_000);
     expect(lapsed!.data.lateMs).toBeLessThan(1_000);
+  });
+});
+
+describe('versions replay however the first workflow task went', () => {
+  let h: IncidentHarness;
+  beforeAll(async () => {
+    h = await IncidentHarness.create({ policy: policyWithAckChain('30s', []) });
+  });
+  afterAll(() => h.close());
+
+  it('a first step that outlives its workflow task is replayed with the same versions', async () => {
+    // Start as intake's relay would, but with a 2 s workflow task timeout: the SDK ends the task at
+    // 1.6 s while prepareIncident waits on a lock for 3 s, so its result lands in the next task.
+    // A patch asked for after that step was missed on replay (TMPRL1100); versions are read first now.
+    const incident = await acceptTestIncident(h.t.db, incidentOfTier('general'));
+    const command = (await h.t.db.selectFrom('outbox').select('payload').where('dedupeKey', '=', incident.workflowId).executeTakeFirstOrThrow())
+      .payload as StartWorkflowCommand;
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((r) => (locked = r));
+    const held = h.t.db.transaction().execute(async (trx) => {
+      await sql`lock table routing_rules in access exclusive mode`.execute(trx);
+      locked();
+      await sleep(3_000);
+    });
+    await lockTaken;
+    const handle = await h.client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+      workflowId: command.workflowId,
+      taskQueue: h.taskQueue,
+      args: [command.input],
+      workflowTaskTimeout: '2s',
+    });
+    await held;
+    await eventually(async () => (await h.events(incident.id)).length >= 3, 20_000, 'dispatched');
+    const history = await handle.fetchHistory();
+    const kinds = (history.events ?? [])
+      .map((e) => e.markerRecordedEventAttributes?.markerName ?? (e.workflowTaskCompletedEventAttributes ? 'task completed' : ''))
+      .filter(Boolean);
+    // The first task ended while the step ran: its result lands in a later task, the split this test is about.
+    expect(kinds.slice(0, 4)).toEqual(['task completed', 'core_patch', 'task completed', 'core_local_activity']);
+    await expect(Worker.runReplayHistory({ workflowBundle: { code: workflowBundle() } }, history, 'split-first-task')).resolves.toBeUndefined();
   });
 });
 
@@ -368,7 +429,13 @@ describe('policy versions', () => {
     await publishCityPolicy(h.t.db, policyWithAckChain('45m', []));
     await h.t.db
       .insertInto('policies')
-      .values({ scope: '230102', version: 1, document: JSON.stringify({ name: '道里区预案', tiers: { general: { acknowledge: { deadline: '20m' } } } }), createdBy: 'test', note: null })
+      .values({
+        scope: '230102',
+        version: 1,
+        document: JSON.stringify({ name: '道里区预案', tiers: { general: { acknowledge: { deadline: '20m' } } } }),
+        createdBy: 'test',
+        note: null,
+      })
       .execute();
     const b = await h.report(incidentOfTier('general'));
     const c = await h.report(incidentOfTier('general', { district: '道里区' }));

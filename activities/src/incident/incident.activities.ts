@@ -1,5 +1,19 @@
 import { sql, type Transaction } from 'kysely';
-import { enqueue, recordAudit, type AlertRow, type AuditEntry, type Database, type Db, type DistrictCode, type IncidentEvent, type IncidentStatus, type OutboxItem, type PolicySnapshot, type Tier, type Topic } from '@yuqing/shared';
+import {
+  enqueue,
+  recordAudit,
+  type AlertRow,
+  type AuditEntry,
+  type Database,
+  type Db,
+  type DistrictCode,
+  type IncidentEvent,
+  type IncidentStatus,
+  type OutboxItem,
+  type PolicySnapshot,
+  type Tier,
+  type Topic,
+} from '@yuqing/shared';
 import { snapshotPolicy } from '../policy/policy-snapshot';
 import { resolveRouting, type Routing } from '../routing/routing';
 
@@ -75,7 +89,12 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
      * Records events in the outbox (the relay publishes them) and updates the
      * incident row, in one transaction; marks the alerts of tasks now done as resolved.
      */
-    async recordEvents(input: { incidentId: string; events: readonly IncidentEvent[]; incident?: IncidentRowChange; resolveAlertsOf?: readonly string[] }): Promise<void> {
+    async recordEvents(input: {
+      incidentId: string;
+      events: readonly IncidentEvent[];
+      incident?: IncidentRowChange;
+      resolveAlertsOf?: readonly string[];
+    }): Promise<void> {
       await db.transaction().execute(async (trx) => {
         // Nothing new: a retry after a commit whose answer was lost, everything is already recorded.
         if ((await enqueue(trx, input.events.map(eventItem))) === 0 && input.events.length > 0) return;
@@ -109,6 +128,5 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
       });
       onCommitted?.();
     },
-
   };
 }

@@ -12,22 +12,22 @@ export interface Routing {
 
 /** The department, district bureau and role holders of an incident, from the routing rules. */
 export async function resolveRouting(db: Db, input: { topic: string; district?: string }): Promise<Routing> {
-      const rules = await db
-        .selectFrom('routingRules')
-        .innerJoin('units', 'units.id', 'routingRules.unitId')
-        .select(['routingRules.kind', 'routingRules.match', 'units.id as unitId', 'units.name as unitName'])
-        .execute();
-      const find = (kind: string, match: string) => rules.find((r) => r.kind === kind && r.match === match);
-      const dept = find('topic', input.topic) ?? find('topic', 'other') ?? find('role', 'opinion_office');
-      if (!dept) throw new Error(`no routing rule for topic ${input.topic}`);
-      const district = input.district ? find('district', input.district) : undefined;
-      const roleUnits: Partial<Record<Role, string>> = {};
-      for (const r of rules) if (r.kind === 'role' && isRole(r.match)) roleUnits[r.match] = r.unitId;
-      roleUnits.responsible_department = dept.unitId;
-      if (district) roleUnits.district_bureau = district.unitId;
-      return {
-        department: { unitId: dept.unitId, unitName: dept.unitName, role: 'responsible_department' },
-        ...(district ? { districtBureau: { unitId: district.unitId, unitName: district.unitName, role: 'district_bureau' as const } } : {}),
-        roleUnits,
-      };
+  const rules = await db
+    .selectFrom('routingRules')
+    .innerJoin('units', 'units.id', 'routingRules.unitId')
+    .select(['routingRules.kind', 'routingRules.match', 'units.id as unitId', 'units.name as unitName'])
+    .execute();
+  const find = (kind: string, match: string) => rules.find((r) => r.kind === kind && r.match === match);
+  const dept = find('topic', input.topic) ?? find('topic', 'other') ?? find('role', 'opinion_office');
+  if (!dept) throw new Error(`no routing rule for topic ${input.topic}`);
+  const district = input.district ? find('district', input.district) : undefined;
+  const roleUnits: Partial<Record<Role, string>> = {};
+  for (const r of rules) if (r.kind === 'role' && isRole(r.match)) roleUnits[r.match] = r.unitId;
+  roleUnits.responsible_department = dept.unitId;
+  if (district) roleUnits.district_bureau = district.unitId;
+  return {
+    department: { unitId: dept.unitId, unitName: dept.unitName, role: 'responsible_department' },
+    ...(district ? { districtBureau: { unitId: district.unitId, unitName: district.unitName, role: 'district_bureau' as const } } : {}),
+    roleUnits,
+  };
 }

@@ -1,5 +1,14 @@
 /** The dispatch process: HTTP on DISPATCH_PORT, the `dispatch` event consumer and the notification delivery worker. */
-import { createDb, createLogger, createTemporalClient, loadConfigOrExit, productionSecretsProblem, resealChannelSecrets, runConsumer, secretBoxFromConfig } from '@yuqing/shared';
+import {
+  createDb,
+  createLogger,
+  createTemporalClient,
+  loadConfigOrExit,
+  productionSecretsProblem,
+  resealChannelSecrets,
+  runConsumer,
+  secretBoxFromConfig,
+} from '@yuqing/shared';
 import { createServer, serve } from '@yuqing/http-kit';
 import { dispatchApp } from './app';
 import { createTaskProjection, DISPATCH_CONSUMER } from './consumers/task-projection';
@@ -63,6 +72,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`dispatch failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`dispatch failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -22,11 +22,24 @@ import {
   SecretUnreadable,
   type IncidentEvent,
 } from '@yuqing/shared';
-import { connectTestBus, createTestDatabase, createTestKey, destroyTestBus, eventually, freePort, REPO_ROOT, startService, testLogger, testNatsOptions, type TestDatabase } from '@yuqing/testkit';
+import {
+  connectTestBus,
+  createTestDatabase,
+  createTestKey,
+  destroyTestBus,
+  eventually,
+  freePort,
+  HttpReceiver,
+  RECEIVER_ALLOW_HOSTS,
+  REPO_ROOT,
+  startService,
+  testLogger,
+  testNatsOptions,
+  type TestDatabase,
+} from '@yuqing/testkit';
 import { dispatchApp } from '../src/app';
 import { createTaskProjection } from '../src/consumers/task-projection';
 import { createNotifications, type Notifications } from '../src/notifications';
-import { HttpReceiver, RECEIVER_ALLOW_HOSTS } from './receivers';
 import { warnUnit } from './warnings';
 
 const run = promisify(execFile);
@@ -48,7 +61,12 @@ beforeAll(async () => {
   admin = await createTestKey(t.db, { scopes: ['admin'] });
   app = createServer({ log: testLogger('dispatch'), bodyLimit: 256 * 1024 });
   const config = loadConfig({ SECRETS_KEY: keyA, NOTIFY_ALLOW_HOSTS: RECEIVER_ALLOW_HOSTS });
-  await app.register(dispatchApp, { db: t.db, config, temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }), natsConnected: () => true });
+  await app.register(dispatchApp, {
+    db: t.db,
+    config,
+    temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }),
+    natsConnected: () => true,
+  });
   await app.ready();
 });
 
@@ -58,11 +76,18 @@ afterAll(async () => {
   await t.drop();
 });
 
-const call = (method: 'POST' | 'PATCH', url: string, payload: unknown) => app.inject({ method, url, headers: { authorization: `Bearer ${admin}` }, payload: payload as object });
+const call = (method: 'POST' | 'PATCH', url: string, payload: unknown) =>
+  app.inject({ method, url, headers: { authorization: `Bearer ${admin}` }, payload: payload as object });
 
 /** A delivery worker with these keys, for one warning; stopped afterwards so that the next one has the queue to itself. */
 async function deliverWith(keys: { SECRETS_KEY?: string; SECRETS_OLD_KEYS?: string; NODE_ENV?: string }, u: { id: string; name: string }) {
-  const config = loadConfig({ ...keys, NOTIFY_ALLOW_HOSTS: RECEIVER_ALLOW_HOSTS, NOTIFY_POLL_MS: '100', NOTIFY_RETRY_BASE_MS: '100', NOTIFY_MAX_ATTEMPTS: '2' });
+  const config = loadConfig({
+    ...keys,
+    NOTIFY_ALLOW_HOSTS: RECEIVER_ALLOW_HOSTS,
+    NOTIFY_POLL_MS: '100',
+    NOTIFY_RETRY_BASE_MS: '100',
+    NOTIFY_MAX_ATTEMPTS: '2',
+  });
   const notifications: Notifications = createNotifications({ db: t.db, config, log: testLogger('dispatch'), bus: () => undefined }).start();
   try {
     const handle = createTaskProjection(t.db, { plan: notifications.plan, onDeliveriesQueued: () => notifications.wake() });
@@ -81,7 +106,12 @@ async function unitWithSignedChannels() {
   expect(hook.statusCode).toBe(201);
   http.get(`hook-${seq}`, 'webhook').secret = hook.json().secret;
   const dingSecret = `SEC${randomBytes(24).toString('hex')}`;
-  const ding = await call('POST', '/v1/channels', { unitId: u.id, kind: 'dingtalk', address: http.endpoint(`ding-${seq}`, { kind: 'dingtalk', secret: dingSecret }), secret: dingSecret });
+  const ding = await call('POST', '/v1/channels', {
+    unitId: u.id,
+    kind: 'dingtalk',
+    address: http.endpoint(`ding-${seq}`, { kind: 'dingtalk', secret: dingSecret }),
+    secret: dingSecret,
+  });
   expect(ding.statusCode).toBe(201);
   secrets.push(hook.json().secret, dingSecret);
   return { u, hook: { id: hook.json().id as string, name: `hook-${seq}` }, ding: { id: ding.json().id as string, name: `ding-${seq}` } };
@@ -137,7 +167,19 @@ describe('secrets at rest', () => {
     const legacy = `legacy-${randomBytes(16).toString('hex')}`;
     secrets.push(legacy);
     const legacyId = `ch-${randomUUID()}`;
-    await t.db.insertInto('notificationChannels').values({ id: legacyId, unitId: u.id, personId: null, kind: 'dingtalk', label: null, address: 'https://ding.example.org/robot/send?access_token=t', secret: legacy, enabled: false }).execute();
+    await t.db
+      .insertInto('notificationChannels')
+      .values({
+        id: legacyId,
+        unitId: u.id,
+        personId: null,
+        kind: 'dingtalk',
+        label: null,
+        address: 'https://ding.example.org/robot/send?access_token=t',
+        secret: legacy,
+        enabled: false,
+      })
+      .execute();
 
     const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: t.url, SECRETS_KEY: keyB, SECRETS_OLD_KEYS: keyA, LOG_LEVEL: 'info' };
     const out = await run(process.execPath, [ADMIN, 'rotate-secrets'], { env });
@@ -167,23 +209,30 @@ describe('secrets at rest', () => {
     expect((await call('POST', '/v1/units', { id: u, kind: 'department', name: '启动测试单位' })).statusCode).toBe(201);
     const legacy = `legacy-${randomBytes(16).toString('hex')}`;
     const id = `ch-${randomUUID()}`;
-    await t.db.insertInto('notificationChannels').values({ id, unitId: u, personId: null, kind: 'webhook', label: null, address: 'https://hooks.example.org/yuqing', secret: legacy, enabled: false }).execute();
+    await t.db
+      .insertInto('notificationChannels')
+      .values({ id, unitId: u, personId: null, kind: 'webhook', label: null, address: 'https://hooks.example.org/yuqing', secret: legacy, enabled: false })
+      .execute();
 
     const nats = testNatsOptions('secrets-start');
     const env = {
       DATABASE_URL: t.url,
       NATS_STREAM: nats.stream,
-      NATS_SUBJECT_PREFIX: nats.subjectPrefix!,
+      NATS_SUBJECT_PREFIX: nats.subjectPrefix,
       DISPATCH_PORT: String(await freePort()),
       SECRETS_KEY: keyC,
       SECRETS_OLD_KEYS: `${keyA},${keyB}`,
     };
     const dispatch = startService('dispatch', env);
     try {
-      const sealed = await eventually(async () => {
-        const row = await t.db.selectFrom('notificationChannels').select('secret').where('id', '=', id).executeTakeFirstOrThrow();
-        return isSealed(row.secret!) && row.secret!;
-      }, 20_000, 'the plaintext secret sealed at start');
+      const sealed = await eventually(
+        async () => {
+          const row = await t.db.selectFrom('notificationChannels').select('secret').where('id', '=', id).executeTakeFirstOrThrow();
+          return isSealed(row.secret!) && row.secret!;
+        },
+        20_000,
+        'the plaintext secret sealed at start',
+      );
       expect(createSecretBox(Buffer.from(keyC, 'base64')).open(sealed, channelSecretContext(id))).toBe(legacy);
       await eventually(() => dispatch.output().includes('sealed channel secrets left in plaintext'), 5_000, 'the start-up log line');
     } finally {

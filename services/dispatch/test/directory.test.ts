@@ -17,9 +17,18 @@ beforeAll(async () => {
   keys.reader = await createTestKey(t.db, { scopes: ['reports:read'] });
   keys.nangang = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'district-230103', roles: ['district_bureau'] });
   keys.daoli = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'district-230102', roles: ['district_bureau'] });
-  keys.daoliEditor = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read', 'directory:write'], unitId: 'district-230102', roles: ['district_bureau'] });
+  keys.daoliEditor = await createTestKey(t.db, {
+    scopes: ['tasks:act', 'reports:read', 'directory:write'],
+    unitId: 'district-230102',
+    roles: ['district_bureau'],
+  });
   app = createServer({ log: testLogger('dispatch'), bodyLimit: 256 * 1024 });
-  await app.register(dispatchApp, { db: t.db, config: loadConfig({}), temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }), natsConnected: () => true });
+  await app.register(dispatchApp, {
+    db: t.db,
+    config: loadConfig({}),
+    temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }),
+    natsConnected: () => true,
+  });
   await app.ready();
 });
 afterAll(async () => {
@@ -55,7 +64,12 @@ describe('units', () => {
     expect(own.children.map((c: { id: string }) => c.id)).toEqual(['station-230103-1', 'station-230103-2']);
     expect(own.onDuty).toEqual([{ personId: 'duty-district-230103', name: '南岗区市场监督管理局值班员(示例)', title: '24小时值班(示例)', via: 'standing' }]);
     const duty = own.persons.find((p: { id: string }) => p.id === 'duty-district-230103');
-    expect(duty).toMatchObject({ roles: ['district_bureau'], roleLabels: ['区、县(市)局'], onDuty: true, contacts: { email: 'duty.district-230103@example.org' } });
+    expect(duty).toMatchObject({
+      roles: ['district_bureau'],
+      roleLabels: ['区、县(市)局'],
+      onDuty: true,
+      contacts: { email: 'duty.district-230103@example.org' },
+    });
     const other = (await call('GET', '/v1/units/district-230103', keys.daoli)).json();
     expect(other.persons.every((p: { contacts?: unknown }) => p.contacts === undefined)).toBe(true);
     expect((await call('GET', '/v1/units/nowhere', keys.reader)).statusCode).toBe(404);
@@ -105,7 +119,12 @@ describe('units', () => {
 
 describe('people, duty and personal keys', () => {
   it('adds a person with roles and contacts; the audit log keeps which contacts, never what they are', async () => {
-    const bad = await call('POST', '/v1/persons', keys.editor, { unitId: 'opinion-office', name: '张三', roles: ['boss'], contacts: { email: 'not-an-address', fax: '1' } });
+    const bad = await call('POST', '/v1/persons', keys.editor, {
+      unitId: 'opinion-office',
+      name: '张三',
+      roles: ['boss'],
+      contacts: { email: 'not-an-address', fax: '1' },
+    });
     expect(bad.statusCode).toBe(422);
     expect(fields(bad)).toEqual(expect.arrayContaining(['body.roles.0', 'body.contacts.email', 'body.contacts']));
     const noUnit = await call('POST', '/v1/persons', keys.editor, { unitId: 'nowhere', name: '张三' });
@@ -123,7 +142,12 @@ describe('people, duty and personal keys', () => {
     // The README's tour adds its person the same way: a second run answers 409, it does not add another.
     const again = await call('POST', '/v1/persons', keys.editor, { id: 'zhang-director', unitId: 'opinion-office', name: '张主任(示例)' });
     expect([again.statusCode, again.headers['content-type']]).toEqual([409, expect.stringContaining('application/problem+json')]);
-    expect(res.json()).toMatchObject({ id: 'zhang-director', roleLabels: ['舆情办主任', '舆情办'], onDuty: false, contacts: { email: 'zhang.director@example.org' } });
+    expect(res.json()).toMatchObject({
+      id: 'zhang-director',
+      roleLabels: ['舆情办主任', '舆情办'],
+      onDuty: false,
+      contacts: { email: 'zhang.director@example.org' },
+    });
     const listed = (await call('GET', '/v1/persons?role=office_director', keys.daoli)).json().items;
     expect(listed).toEqual([expect.objectContaining({ id: 'zhang-director', name: '张主任(示例)' })]);
     expect(listed[0].contacts).toBeUndefined();
@@ -141,11 +165,23 @@ describe('people, duty and personal keys', () => {
   it('keeps a duty roster: a shift covering now beats standing duty', async () => {
     await call('POST', '/v1/persons', keys.editor, { id: 'li-nangang', unitId: 'district-230103', name: '李四(示例)', roles: ['district_bureau'] });
     const now = Date.now();
-    const wrongUnit = await call('POST', '/v1/units/district-230102/duty-shifts', keys.editor, { personId: 'li-nangang', startsAt: new Date(now).toISOString(), endsAt: new Date(now + 3_600_000).toISOString() });
+    const wrongUnit = await call('POST', '/v1/units/district-230102/duty-shifts', keys.editor, {
+      personId: 'li-nangang',
+      startsAt: new Date(now).toISOString(),
+      endsAt: new Date(now + 3_600_000).toISOString(),
+    });
     expect(fields(wrongUnit)).toEqual(['body.personId']);
-    const backwards = await call('POST', '/v1/units/district-230103/duty-shifts', keys.editor, { personId: 'li-nangang', startsAt: new Date(now).toISOString(), endsAt: new Date(now - 1).toISOString() });
+    const backwards = await call('POST', '/v1/units/district-230103/duty-shifts', keys.editor, {
+      personId: 'li-nangang',
+      startsAt: new Date(now).toISOString(),
+      endsAt: new Date(now - 1).toISOString(),
+    });
     expect(fields(backwards)).toEqual(['body.endsAt']);
-    const noOffset = await call('POST', '/v1/units/district-230103/duty-shifts', keys.editor, { personId: 'li-nangang', startsAt: '2026-11-28 09:00', endsAt: '2026-11-28 17:00' });
+    const noOffset = await call('POST', '/v1/units/district-230103/duty-shifts', keys.editor, {
+      personId: 'li-nangang',
+      startsAt: '2026-11-28 09:00',
+      endsAt: '2026-11-28 17:00',
+    });
     expect(fields(noOffset).sort()).toEqual(['body.endsAt', 'body.startsAt']);
 
     const shift = await call('POST', '/v1/units/district-230103/duty-shifts', keys.editor, {
@@ -199,7 +235,12 @@ describe('people, duty and personal keys', () => {
     expect((await call('GET', '/v1/units', spare.key)).statusCode).toBe(401);
     expect((await call('DELETE', `/v1/persons/wang-daoli/keys/${spare.id}`, keys.editor)).statusCode).toBe(404);
 
-    const audit = await t.db.selectFrom('auditLog').select(['actorId', 'action', 'entityId', 'after']).where('action', 'like', 'person.key_%').orderBy('id').execute();
+    const audit = await t.db
+      .selectFrom('auditLog')
+      .select(['actorId', 'action', 'entityId', 'after'])
+      .where('action', 'like', 'person.key_%')
+      .orderBy('id')
+      .execute();
     expect(audit.map((a) => [a.actorId, a.action, a.entityId])).toEqual([
       ['directory-editor', 'person.key_issued', keyId],
       ['admin-key', 'person.key_issued', spare.id],
@@ -236,7 +277,12 @@ describe('routing rules', () => {
     const byName = await call('PUT', `/v1/routing/district/${encodeURIComponent('南岗区')}`, keys.editor, { unitId: 'district-230103' });
     expect(byName.statusCode).toBe(200);
     expect(await auditOf('topic:pricing')).toEqual([
-      expect.objectContaining({ actorId: 'directory-editor', action: 'routing.updated', before: { unitId: 'dept-pricing' }, after: { unitId: 'dept-consumer' } }),
+      expect.objectContaining({
+        actorId: 'directory-editor',
+        action: 'routing.updated',
+        before: { unitId: 'dept-pricing' },
+        after: { unitId: 'dept-consumer' },
+      }),
     ]);
     const routing = await resolveRouting(t.db, { topic: 'pricing', district: '230103' });
     expect(routing.department.unitId).toBe('dept-consumer');
@@ -247,7 +293,9 @@ describe('routing rules', () => {
     const doc = {
       topics: Object.fromEntries(current.topics.map((r: { match: string; unitId: string }) => [r.match, r.unitId])),
       districts: Object.fromEntries(current.districts.map((r: { match: string; unitId: string }) => [r.match, r.unitId])),
-      roles: Object.fromEntries(current.roles.filter((r: { match: string }) => r.match !== 'public_security').map((r: { match: string; unitId: string }) => [r.match, r.unitId])),
+      roles: Object.fromEntries(
+        current.roles.filter((r: { match: string }) => r.match !== 'public_security').map((r: { match: string; unitId: string }) => [r.match, r.unitId]),
+      ),
     };
     const { pricing: _dropped, ...partialTopics } = doc.topics;
     const missing = await call('PUT', '/v1/routing', keys.editor, { ...doc, topics: partialTopics, roles: { ...doc.roles, opinion_office: undefined } });
@@ -270,7 +318,12 @@ describe('routing rules', () => {
 
 describe('notification channels', () => {
   it('stores a channel’s address and secret but never shows or audits them', async () => {
-    const hook = await call('POST', '/v1/channels', keys.editor, { unitId: 'district-230103', kind: 'webhook', address: 'https://oa.example.org/hooks/yuqing', label: '南岗区局办公系统' });
+    const hook = await call('POST', '/v1/channels', keys.editor, {
+      unitId: 'district-230103',
+      kind: 'webhook',
+      address: 'https://oa.example.org/hooks/yuqing',
+      label: '南岗区局办公系统',
+    });
     expect(hook.statusCode).toBe(201);
     const { id, secret } = hook.json();
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);

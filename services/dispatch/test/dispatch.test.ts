@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { createServer, type App } from '@yuqing/http-kit';
-import { acceptIncident, createWorkflowStarter } from '@yuqing/intake';
-import { IncidentInputSchema, loadConfig, runConsumer, type ConsumerRunner, type EventBus } from '@yuqing/shared';
+import { loadConfig, runConsumer, type ConsumerRunner, type EventBus } from '@yuqing/shared';
 import {
   connectTestBus,
   connectTestClient,
@@ -9,7 +8,7 @@ import {
   createTestKey,
   destroyTestBus,
   eventually,
-  sampleIncident,
+  reportTestIncident,
   startTestWorker,
   testLogger,
   testNatsOptions,
@@ -28,15 +27,16 @@ let app: App;
 const keys = {} as Record<'admin' | 'nangang' | 'daoli' | 'office' | 'leaderInCharge', string>;
 
 async function report(overrides = {}): Promise<string> {
-  const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'], roles: [] }, IncidentInputSchema.parse(sampleIncident(overrides)), {});
-  await createWorkflowStarter({ db: t.db, temporal, taskQueue: worker.taskQueue, log: testLogger(), pollMs: 60_000 }).drainOnce();
+  const incident = await reportTestIncident(t.db, temporal, worker.taskQueue, overrides);
   await eventually(async () => (await tasks('district-230103', incident.id)).length > 0, 20_000, 'tasks projected');
   return incident.id;
 }
 
 async function tasks(unit: string, incidentId: string, status = 'open,waiting') {
   const res = await app.inject({ url: `/v1/tasks?unit=${unit}&status=${status}`, headers: { authorization: `Bearer ${keys.admin}` } });
-  return (res.json().items as { incidentId: string; key: string; status: string; dueAt: string | null; label: string }[]).filter((x) => x.incidentId === incidentId);
+  return (res.json().items as { incidentId: string; key: string; status: string; dueAt: string | null; label: string }[]).filter(
+    (x) => x.incidentId === incidentId,
+  );
 }
 
 const act = (key: string, url: string, payload: unknown, headers: Record<string, string> = {}) =>
@@ -64,7 +64,10 @@ afterAll(async () => {
   await consumer.stop();
   await worker.stop();
   for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) {
-    await temporal.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
+    await temporal.workflow
+      .getHandle(wf.workflowId)
+      .terminate('test finished')
+      .catch(() => undefined);
   }
   await temporal.connection.close();
   await destroyTestBus(bus);
@@ -130,9 +133,18 @@ describe('actions forwarded to the workflow', () => {
     const unknown = await act(keys.office, `/v1/incidents/3fa85f64-5717-4562-b3fc-2c963f66afa6/actions/close`, { reason: 'x' });
     expect(unknown.statusCode).toBe(404);
 
-    await eventually(async () => (await tasks('district-230103', id, 'done')).some((x) => x.key === 'acknowledge:district-230103'), 10_000, 'done in read model');
+    await eventually(
+      async () => (await tasks('district-230103', id, 'done')).some((x) => x.key === 'acknowledge:district-230103'),
+      10_000,
+      'done in read model',
+    );
     // The audit log ties the state change to the person and the request that made it.
-    const audit = await t.db.selectFrom('auditLog').select(['actorId', 'unitId', 'requestId', 'after']).where('incidentId', '=', id).where('action', '=', 'incident.acknowledged').executeTakeFirstOrThrow();
+    const audit = await t.db
+      .selectFrom('auditLog')
+      .select(['actorId', 'unitId', 'requestId', 'after'])
+      .where('incidentId', '=', id)
+      .where('action', '=', 'incident.acknowledged')
+      .executeTakeFirstOrThrow();
     expect(audit.unitId).toBe('district-230103');
     expect(audit.requestId).toBe(ack.headers['x-request-id']);
     expect(JSON.stringify(audit.after)).toContain('acknowledge:district-230103');
@@ -154,7 +166,11 @@ describe('actions forwarded to the workflow', () => {
     const bad = await act(keys.nangang, `/v1/incidents/${id}/actions/reassign`, { fromUnitId: 'district-230103', toUnitId: 'nowhere', reason: '不属本辖区' });
     expect(bad.statusCode).toBe(422);
     const asked = Date.now();
-    const res = await act(keys.nangang, `/v1/incidents/${id}/actions/reassign`, { fromUnitId: 'district-230103', toUnitId: 'district-230102', reason: '涉事门店位于道里区' });
+    const res = await act(keys.nangang, `/v1/incidents/${id}/actions/reassign`, {
+      fromUnitId: 'district-230103',
+      toUnitId: 'district-230102',
+      reason: '涉事门店位于道里区',
+    });
     expect(res.statusCode).toBe(200);
     const state = res.json();
     expect(state.assignments.map((a: { unitId: string }) => a.unitId)).toContain('district-230102');

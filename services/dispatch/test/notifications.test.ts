@@ -6,14 +6,12 @@
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { acceptIncident } from '@yuqing/intake';
 import { createServer, type App } from '@yuqing/http-kit';
 import {
   createLogger,
   createTemporalClient,
   EVENT_SCHEMA_VERSION,
   formatBeijing,
-  IncidentInputSchema,
   loadConfig,
   parseIncidentEvent,
   type EventBus,
@@ -21,11 +19,25 @@ import {
   type Role,
   type TaskSnapshot,
 } from '@yuqing/shared';
-import { connectTestBus, createTestDatabase, createTestKey, destroyTestBus, eventually, sampleIncident, testLogger, testNatsOptions, type TestDatabase } from '@yuqing/testkit';
+import {
+  acceptTestIncident,
+  connectTestBus,
+  createTestDatabase,
+  createTestKey,
+  destroyTestBus,
+  eventually,
+  HttpReceiver,
+  RECEIVER_ALLOW_HOSTS,
+  SmtpReceiver,
+  testLogger,
+  testNatsOptions,
+  TOLERANCE_SECONDS,
+  type Arrival,
+  type TestDatabase,
+} from '@yuqing/testkit';
 import { dispatchApp } from '../src/app';
 import { createTaskProjection } from '../src/consumers/task-projection';
 import { createNotifications, type Notifications } from '../src/notifications';
-import { HttpReceiver, RECEIVER_ALLOW_HOSTS, SmtpReceiver, TOLERANCE_SECONDS, type Arrival } from './receivers';
 
 let t: TestDatabase;
 let bus: EventBus;
@@ -110,13 +122,24 @@ async function unit(kind: 'department' | 'leadership' = 'department'): Promise<{
 
 async function person(unitId: string, fields: { onDuty?: boolean; roles?: Role[] } = {}): Promise<{ id: string; name: string; email: string }> {
   const email = `p${++seq}.${randomUUID().slice(0, 6)}@example.org`;
-  const res = await call('POST', '/v1/persons', keys.admin, { unitId, name: `测试人员${seq}`, onDuty: fields.onDuty ?? false, roles: fields.roles ?? [], contacts: { email } });
+  const res = await call('POST', '/v1/persons', keys.admin, {
+    unitId,
+    name: `测试人员${seq}`,
+    onDuty: fields.onDuty ?? false,
+    roles: fields.roles ?? [],
+    contacts: { email },
+  });
   expect(res.statusCode).toBe(201);
   contactData.push(email);
   return { id: res.json().id, name: res.json().name, email };
 }
 
-async function channel(owner: { unitId: string } | { personId: string }, kind: 'webhook' | 'wecom' | 'dingtalk' | 'email', address: string, secret?: string): Promise<{ id: string; secret?: string }> {
+async function channel(
+  owner: { unitId: string } | { personId: string },
+  kind: 'webhook' | 'wecom' | 'dingtalk' | 'email',
+  address: string,
+  secret?: string,
+): Promise<{ id: string; secret?: string }> {
   const res = await call('POST', '/v1/channels', keys.admin, { ...owner, kind, address, ...(secret ? { secret } : {}) });
   expect(res.statusCode).toBe(201);
   const body = res.json();
@@ -133,20 +156,47 @@ async function webhookFor(unitId: string, name: string, behaviour: { failTimes?:
 }
 
 async function incident(): Promise<{ id: string; title: string; url: string }> {
-  const input = IncidentInputSchema.parse(sampleIncident());
-  const { incident: row } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'], roles: [] }, input, {});
-  return { id: row.id, title: row.title, url: input.source.url };
+  const row = await acceptTestIncident(t.db);
+  return { id: row.id, title: row.title, url: row.source.url };
 }
 
 function task(key: string, unitId: string, owner: Role, dueAt: string): TaskSnapshot {
-  return { key, kind: key.split(':')[0] as TaskSnapshot['kind'], owner, unitId, status: 'open', mandatory: true, phase: 'handling', round: 1, openedAt: new Date().toISOString(), dueAt, overdue: false, approvalsNeeded: [], approvals: [], seq: 1 };
+  return {
+    key,
+    kind: key.split(':')[0] as TaskSnapshot['kind'],
+    owner,
+    unitId,
+    status: 'open',
+    mandatory: true,
+    phase: 'handling',
+    round: 1,
+    openedAt: new Date().toISOString(),
+    dueAt,
+    overdue: false,
+    approvalsNeeded: [],
+    approvals: [],
+    seq: 1,
+  };
 }
 
 function event(type: IncidentEvent['type'], incidentId: string, data: Record<string, unknown>, tier = 'sensitive'): IncidentEvent {
-  return parseIncidentEvent({ id: `incident-${incidentId}#${String(++seq).padStart(4, '0')}.${type}`, type, incidentId, tier, occurredAt: new Date().toISOString(), schemaVersion: EVENT_SCHEMA_VERSION, data });
+  return parseIncidentEvent({
+    id: `incident-${incidentId}#${String(++seq).padStart(4, '0')}.${type}`,
+    type,
+    incidentId,
+    tier,
+    occurredAt: new Date().toISOString(),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data,
+  });
 }
 
-function dispatched(inc: { id: string; title: string; url: string }, units: { id: string; name: string; role: 'responsible_department' | 'district_bureau' }[], notify: Role[] = [], tier = 'sensitive'): IncidentEvent {
+function dispatched(
+  inc: { id: string; title: string; url: string },
+  units: { id: string; name: string; role: 'responsible_department' | 'district_bureau' }[],
+  notify: Role[] = [],
+  tier = 'sensitive',
+): IncidentEvent {
   const due = (ms: number) => new Date(Date.now() + ms).toISOString();
   return event(
     'dispatched',
@@ -157,13 +207,17 @@ function dispatched(inc: { id: string; title: string; url: string }, units: { id
       notify,
       title: inc.title,
       link: inc.url,
-      tasks: units.flatMap((u) => [task(`acknowledge:${u.id}`, u.id, u.role, due(30 * 60_000)), task(`investigation_report:${u.id}`, u.id, u.role, due(48 * 3_600_000))]),
+      tasks: units.flatMap((u) => [
+        task(`acknowledge:${u.id}`, u.id, u.role, due(30 * 60_000)),
+        task(`investigation_report:${u.id}`, u.id, u.role, due(48 * 3_600_000)),
+      ]),
     },
     tier,
   );
 }
 
-const deliveriesOf = (eventId: string) => t.db.selectFrom('deliveries').selectAll().where('eventId', '=', eventId).orderBy('unitId').orderBy('channelKind').execute();
+const deliveriesOf = (eventId: string) =>
+  t.db.selectFrom('deliveries').selectAll().where('eventId', '=', eventId).orderBy('unitId').orderBy('channelKind').execute();
 
 async function notifiedEvents(filter: (e: IncidentEvent & { type: 'notified' }) => boolean = () => true) {
   const rows = await t.db.selectFrom('outbox').select('payload').where('kind', '=', 'event').where('dedupeKey', 'like', 'notify-%').execute();
@@ -199,10 +253,14 @@ describe('a warning reaches a unit on every kind of channel', () => {
     const ackDue = (ev.data as { tasks: TaskSnapshot[] }).tasks[0]!.dueAt!;
 
     await project(ev);
-    const delivered = await eventually(async () => {
-      const rows = await deliveriesOf(ev.id);
-      return rows.length === 4 && rows.every((r) => r.status === 'delivered') && rows;
-    }, 10_000, 'four deliveries');
+    const delivered = await eventually(
+      async () => {
+        const rows = await deliveriesOf(ev.id);
+        return rows.length === 4 && rows.every((r) => r.status === 'delivered') && rows;
+      },
+      10_000,
+      'four deliveries',
+    );
     expect(delivered.map((r) => r.channelKind).sort()).toEqual(['dingtalk', 'email', 'webhook', 'wecom']);
     expect(delivered.every((r) => r.latencyMs !== null && r.latencyMs >= 0 && r.attempts === 1)).toBe(true);
 
@@ -342,11 +400,25 @@ describe('who a message is for', () => {
     expect((lap[0]!.message as { title: string }).title).toMatch(/^【超时预警】/);
     await eventually(async () => (await deliveriesOf(lapsed.id)).every((d) => d.status === 'delivered'), 10_000, 'lapse delivered');
     // Nobody holds a personal role in the unit: its duty officer gets it instead.
-    await t.db.updateTable('persons').set({ roles: JSON.stringify([]) }).where('id', '=', holder.id).execute();
-    const reminder = event('reminder_sent', inc.id, { taskKey: `acknowledge:${late.id}`, taskKind: 'acknowledge', to: [{ role: 'leader_in_charge', unitId: leaders.id }], dueAt, stage: 0 });
+    await t.db
+      .updateTable('persons')
+      .set({ roles: JSON.stringify([]) })
+      .where('id', '=', holder.id)
+      .execute();
+    const reminder = event('reminder_sent', inc.id, {
+      taskKey: `acknowledge:${late.id}`,
+      taskKind: 'acknowledge',
+      to: [{ role: 'leader_in_charge', unitId: leaders.id }],
+      dueAt,
+      stage: 0,
+    });
     await project(reminder);
     expect((await deliveriesOf(reminder.id)).map((d) => d.personId)).toEqual([standingLeader.id]);
-    await eventually(async () => (await t.db.selectFrom('deliveries').select('id').where('status', 'in', ['pending', 'sending']).execute()).length === 0, 10_000, 'all delivered');
+    await eventually(
+      async () => (await t.db.selectFrom('deliveries').select('id').where('status', 'in', ['pending', 'sending']).execute()).length === 0,
+      10_000,
+      'all delivered',
+    );
   });
 });
 
@@ -359,10 +431,14 @@ describe('delivery: retries, dead letters, slow endpoints', () => {
     smtp.failTimes = 1;
     const ev = dispatched(await incident(), [{ ...u, role: 'responsible_department' }]);
     await project(ev);
-    const rows = await eventually(async () => {
-      const r = await deliveriesOf(ev.id);
-      return r.length === 2 && r.every((d) => d.status === 'delivered') && r;
-    }, 15_000, 'delivered after retries');
+    const rows = await eventually(
+      async () => {
+        const r = await deliveriesOf(ev.id);
+        return r.length === 2 && r.every((d) => d.status === 'delivered') && r;
+      },
+      15_000,
+      'delivered after retries',
+    );
     const hook = rows.find((r) => r.channelKind === 'webhook')!;
     const mail = rows.find((r) => r.channelKind === 'email')!;
     expect(hook.attempts).toBe(3);
@@ -398,10 +474,14 @@ describe('delivery: retries, dead letters, slow endpoints', () => {
     const inc = await incident();
     const ev = dispatched(inc, [{ ...u, role: 'responsible_department' }]);
     await project(ev);
-    const [dead] = await eventually(async () => {
-      const r = await deliveriesOf(ev.id);
-      return r[0]?.status === 'dead' && r;
-    }, 15_000, 'dead letter');
+    const [dead] = await eventually(
+      async () => {
+        const r = await deliveriesOf(ev.id);
+        return r[0]?.status === 'dead' && r;
+      },
+      15_000,
+      'dead letter',
+    );
     expect(dead).toMatchObject({ attempts: 3, lastError: 'HTTP 500' });
     const failed = await eventually(async () => (await notifiedEvents((e) => e.data.deliveryId === dead!.id))[0], 5_000, 'failed outcome');
     expect(failed.data).toMatchObject({ outcome: 'failed', attempts: 3, reason: 'HTTP 500', channel: 'webhook' });
@@ -418,10 +498,14 @@ describe('delivery: retries, dead letters, slow endpoints', () => {
     expect(retry.json()).toMatchObject({ status: 'pending', attempts: 0 });
     await eventually(async () => (await deliveriesOf(ev.id))[0]?.status === 'delivered', 10_000, 'delivered after the retry');
     expect(http.processed.get('/webhook/dead-hook')).toEqual([ev.id]);
-    const outcomes = await eventually(async () => {
-      const o = await notifiedEvents((e) => e.data.deliveryId === dead!.id);
-      return o.length === 2 && o;
-    }, 5_000, 'second outcome');
+    const outcomes = await eventually(
+      async () => {
+        const o = await notifiedEvents((e) => e.data.deliveryId === dead!.id);
+        return o.length === 2 && o;
+      },
+      5_000,
+      'second outcome',
+    );
     expect(outcomes.map((e) => e.data.outcome).sort()).toEqual(['delivered', 'failed']);
     const log = (await call('GET', `/v1/deliveries/${dead!.id}`, keys.office)).json().log;
     expect(log.map((a: { ok: boolean }) => a.ok)).toEqual([false, false, false, true]);
@@ -436,10 +520,14 @@ describe('delivery: retries, dead letters, slow endpoints', () => {
     await webhookFor(u.id, 'gone-hook', { down: true, failStatus: 404 });
     const ev = dispatched(await incident(), [{ ...u, role: 'responsible_department' }]);
     await project(ev);
-    const [dead] = await eventually(async () => {
-      const r = await deliveriesOf(ev.id);
-      return r[0]?.status === 'dead' && r;
-    }, 10_000, 'dead at once');
+    const [dead] = await eventually(
+      async () => {
+        const r = await deliveriesOf(ev.id);
+        return r[0]?.status === 'dead' && r;
+      },
+      10_000,
+      'dead at once',
+    );
     expect(dead).toMatchObject({ attempts: 1, lastError: 'HTTP 404' });
   });
 
@@ -461,18 +549,27 @@ describe('delivery: retries, dead letters, slow endpoints', () => {
     const fastDone = Date.now() - started;
     expect(fastDone).toBeLessThan(1_500);
     // The slow endpoint answers after the 1.5 s timeout: at most two of its deliveries are in flight at a time.
-    const slowRows = await t.db.selectFrom('deliveries').select(['status', 'attempts']).where('endpoint', 'like', 'channel:%').where('unitId', '=', slow.id).execute();
+    const slowRows = await t.db
+      .selectFrom('deliveries')
+      .select(['status', 'attempts'])
+      .where('endpoint', 'like', 'channel:%')
+      .where('unitId', '=', slow.id)
+      .execute();
     expect(slowRows.every((r) => r.status !== 'delivered')).toBe(true);
     expect(slowRows.filter((r) => r.attempts > 0).length).toBeLessThanOrEqual(2);
-    const timeouts = await eventually(async () => {
-      const rows = await t.db
-        .selectFrom('deliveryAttempts')
-        .innerJoin('deliveries', 'deliveries.id', 'deliveryAttempts.deliveryId')
-        .select(['deliveryAttempts.error', 'deliveryAttempts.durationMs'])
-        .where('deliveries.unitId', '=', slow.id)
-        .execute();
-      return rows.length >= 2 && rows;
-    }, 10_000, 'slow attempts time out');
+    const timeouts = await eventually(
+      async () => {
+        const rows = await t.db
+          .selectFrom('deliveryAttempts')
+          .innerJoin('deliveries', 'deliveries.id', 'deliveryAttempts.deliveryId')
+          .select(['deliveryAttempts.error', 'deliveryAttempts.durationMs'])
+          .where('deliveries.unitId', '=', slow.id)
+          .execute();
+        return rows.length >= 2 && rows;
+      },
+      10_000,
+      'slow attempts time out',
+    );
     expect(timeouts.every((a) => a.error === 'timeout' && a.durationMs >= 1_400 && a.durationMs < 2_500)).toBe(true);
   });
 });

@@ -9,13 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type App } from '@yuqing/http-kit';
 import { createTemporalClient, loadConfig, type IncidentEvent } from '@yuqing/shared';
-import { createTestDatabase, createTestKey, eventually, FORBIDDEN_DESTINATIONS, testLogger, type TestDatabase } from '@yuqing/testkit';
+import { createTestDatabase, createTestKey, eventually, FORBIDDEN_DESTINATIONS, HttpReceiver, testLogger, type TestDatabase } from '@yuqing/testkit';
 import { dispatchApp } from '../src/app';
 import { createTaskProjection } from '../src/consumers/task-projection';
 import { createNotifications, type Notifications } from '../src/notifications';
 import { createOutboundPolicy, refusedRange, targetOf } from '../src/notifications/outbound/address-policy';
 import { destinationRefusal, systemResolver, type Resolver } from '../src/notifications/outbound/destination';
-import { HttpReceiver } from './receivers';
 import { warnUnit } from './warnings';
 
 let t: TestDatabase;
@@ -49,7 +48,12 @@ beforeAll(async () => {
   project = (event) => handle([event]);
   admin = await createTestKey(t.db, { scopes: ['admin'] });
   app = createServer({ log: testLogger('dispatch'), bodyLimit: config.BODY_LIMIT_BYTES });
-  await app.register(dispatchApp, { db: t.db, config, temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }), natsConnected: () => true });
+  await app.register(dispatchApp, {
+    db: t.db,
+    config,
+    temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }),
+    natsConnected: () => true,
+  });
   await app.ready();
 });
 
@@ -61,7 +65,8 @@ afterAll(async () => {
   await t.drop();
 });
 
-const call = (method: 'POST' | 'PATCH', url: string, payload: unknown) => app.inject({ method, url, headers: { authorization: `Bearer ${admin}` }, payload: payload as object });
+const call = (method: 'POST' | 'PATCH', url: string, payload: unknown) =>
+  app.inject({ method, url, headers: { authorization: `Bearer ${admin}` }, payload: payload as object });
 
 let seq = 0;
 async function unit(): Promise<{ id: string; name: string }> {
@@ -100,7 +105,15 @@ describe('at connect time, on the address about to be used', () => {
     expect(settled).toHaveLength(addresses.length + 2);
     expect(settled.map((d) => [d.status, d.attempts, d.lastError])).toEqual(settled.map(() => ['dead', 1, 'blocked address']));
     expect(other.arrivals).toEqual([]);
-    const attempts = await t.db.selectFrom('deliveryAttempts').select('error').where('deliveryId', 'in', settled.map((d) => d.id)).execute();
+    const attempts = await t.db
+      .selectFrom('deliveryAttempts')
+      .select('error')
+      .where(
+        'deliveryId',
+        'in',
+        settled.map((d) => d.id),
+      )
+      .execute();
     expect(attempts.map((a) => a.error)).toEqual(settled.map(() => 'blocked address'));
   });
 
@@ -141,7 +154,11 @@ describe('at connect time, on the address about to be used', () => {
     const started = Date.now();
     const [d] = await warn(u);
     expect(d).toMatchObject({ status: 'delivered', attempts: 1 });
-    const answer = await eventually(() => allowed.hugeAnswers.find((a) => a.path === '/webhook/endless' && a.closed), 5_000, 'the receiver to see the client go');
+    const answer = await eventually(
+      () => allowed.hugeAnswers.find((a) => a.path === '/webhook/endless' && a.closed),
+      5_000,
+      'the receiver to see the client go',
+    );
     expect(answer.finished).toBe(false);
     // 64 KiB read; the rest of what was written sat in socket buffers.
     expect(answer.written).toBeLessThan(16 * 1024 * 1024);
@@ -157,8 +174,16 @@ describe('when a channel is saved', () => {
     for (const [category, urls] of Object.entries(FORBIDDEN_DESTINATIONS)) {
       for (const address of urls) {
         const res = await call('POST', '/v1/channels', { unitId: u.id, kind: kinds[i++ % kinds.length], address });
-        expect([category, address, res.statusCode, res.headers['content-type']]).toEqual([category, address, 422, expect.stringContaining('application/problem+json')]);
-        expect(res.json()).toMatchObject({ detail: '不允许指向内网或本机地址 (private, loopback and link-local addresses are refused)', errors: [{ field: 'body.address' }] });
+        expect([category, address, res.statusCode, res.headers['content-type']]).toEqual([
+          category,
+          address,
+          422,
+          expect.stringContaining('application/problem+json'),
+        ]);
+        expect(res.json()).toMatchObject({
+          detail: '不允许指向内网或本机地址 (private, loopback and link-local addresses are refused)',
+          errors: [{ field: 'body.address' }],
+        });
       }
     }
     expect(await t.db.selectFrom('notificationChannels').select('id').where('unitId', '=', u.id).execute()).toEqual([]);
@@ -207,7 +232,10 @@ describe('the address rules', () => {
   it('refuses a name if any of its addresses is refused, and parses exceptions of every form', async () => {
     const policy = createOutboundPolicy('10.20.0.0/16, hooks.internal:8443, [fd00::5]:9000, 192.168.7.7', { ownAddresses: new Set() });
     const at = (url: string) => targetOf(new URL(url));
-    const resolveTo = (addresses: string[]): Resolver => async () => addresses;
+    const resolveTo =
+      (addresses: string[]): Resolver =>
+      async () =>
+        addresses;
     expect(await destinationRefusal(at('https://two-faced.example.org/'), policy, resolveTo(['8.8.8.8', '10.0.0.5']))).toBe('private');
     expect(await destinationRefusal(at('https://public.example.org/'), policy, resolveTo(['8.8.8.8', '2400:3200::1']))).toBeUndefined();
     expect(await destinationRefusal(at('https://hooks.internal:8443/'), policy, resolveTo(['10.9.9.9']))).toBeUndefined();

@@ -16,7 +16,12 @@ beforeAll(async () => {
   reader = await createTestKey(t.db, { scopes: ['reports:read'] });
   const config = loadConfig({});
   app = createServer({ log: testLogger('dispatch'), bodyLimit: 1024 * 1024 });
-  await app.register(dispatchApp, { db: t.db, config, temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }), natsConnected: () => true });
+  await app.register(dispatchApp, {
+    db: t.db,
+    config,
+    temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }),
+    natsConnected: () => true,
+  });
   await app.ready();
 });
 afterAll(async () => {
@@ -24,7 +29,8 @@ afterAll(async () => {
   await t.drop();
 });
 
-const put = (scope: string, body: unknown, key = editor) => app.inject({ method: 'PUT', url: `/v1/policies/${scope}`, headers: { authorization: `Bearer ${key}` }, payload: body as object });
+const put = (scope: string, body: unknown, key = editor) =>
+  app.inject({ method: 'PUT', url: `/v1/policies/${scope}`, headers: { authorization: `Bearer ${key}` }, payload: body as object });
 
 describe('policies as versioned data', () => {
   it('serves the seeded default policy as city version 1', async () => {
@@ -60,7 +66,12 @@ describe('policies as versioned data', () => {
       expect.arrayContaining(['body.document.tiers.critical.tasks.0.deadline', 'body.document.tiers.critical.tasks.1.kind']),
     );
     const versions = await app.inject({ url: '/v1/policies', headers: { authorization: `Bearer ${reader}` } });
-    expect(versions.json().items.filter((i: { scope: string }) => i.scope === 'city').map((i: { version: number }) => i.version)).toEqual([2, 1]);
+    expect(
+      versions
+        .json()
+        .items.filter((i: { scope: string }) => i.scope === 'city')
+        .map((i: { version: number }) => i.version),
+    ).toEqual([2, 1]);
   });
 
   it('takes a district’s local plan that adjusts existing tasks only', async () => {

@@ -1,7 +1,6 @@
 /** Test helper: warns a unit of a fresh incident through the dispatch consumer's real path, and waits for the outcome. */
-import { acceptIncident } from '@yuqing/intake';
-import { EVENT_SCHEMA_VERSION, IncidentInputSchema, parseIncidentEvent, type DeliveryRow, type IncidentEvent, type TaskSnapshot } from '@yuqing/shared';
-import { eventually, sampleIncident, type TestDatabase } from '@yuqing/testkit';
+import { EVENT_SCHEMA_VERSION, parseIncidentEvent, type DeliveryRow, type IncidentEvent, type TaskSnapshot } from '@yuqing/shared';
+import { acceptTestIncident, eventually, type TestDatabase } from '@yuqing/testkit';
 
 /**
  * Records a fresh incident, projects its `dispatched` event to the unit (which
@@ -9,9 +8,24 @@ import { eventually, sampleIncident, type TestDatabase } from '@yuqing/testkit';
  * each is delivered or dead.
  */
 export async function warnUnit(t: TestDatabase, project: (event: IncidentEvent) => Promise<void>, u: { id: string; name: string }): Promise<DeliveryRow[]> {
-  const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'], roles: [] }, IncidentInputSchema.parse(sampleIncident()), {});
+  const incident = await acceptTestIncident(t.db);
   const due = new Date(Date.now() + 30 * 60_000).toISOString();
-  const task: TaskSnapshot = { key: `acknowledge:${u.id}`, kind: 'acknowledge', owner: 'responsible_department', unitId: u.id, status: 'open', mandatory: true, phase: 'handling', round: 1, openedAt: new Date().toISOString(), dueAt: due, overdue: false, approvalsNeeded: [], approvals: [], seq: 1 };
+  const task: TaskSnapshot = {
+    key: `acknowledge:${u.id}`,
+    kind: 'acknowledge',
+    owner: 'responsible_department',
+    unitId: u.id,
+    status: 'open',
+    mandatory: true,
+    phase: 'handling',
+    round: 1,
+    openedAt: new Date().toISOString(),
+    dueAt: due,
+    overdue: false,
+    approvalsNeeded: [],
+    approvals: [],
+    seq: 1,
+  };
   const event = parseIncidentEvent({
     id: `incident-${incident.id}#0001.dispatched`,
     type: 'dispatched',
@@ -19,11 +33,22 @@ export async function warnUnit(t: TestDatabase, project: (event: IncidentEvent) 
     tier: 'sensitive',
     occurredAt: new Date().toISOString(),
     schemaVersion: EVENT_SCHEMA_VERSION,
-    data: { reason: 'initial', assignments: [{ unitId: u.id, unitName: u.name, role: 'responsible_department' }], notify: [], title: incident.title, link: 'https://weibo.example.com/x', tasks: [task] },
+    data: {
+      reason: 'initial',
+      assignments: [{ unitId: u.id, unitName: u.name, role: 'responsible_department' }],
+      notify: [],
+      title: incident.title,
+      link: 'https://weibo.example.com/x',
+      tasks: [task],
+    },
   });
   await project(event);
-  return eventually(async () => {
-    const rows = await t.db.selectFrom('deliveries').selectAll().where('eventId', '=', event.id).orderBy('channelId').execute();
-    return rows.length > 0 && rows.every((r) => r.status === 'delivered' || r.status === 'dead') && rows;
-  }, 15_000, 'every delivery settled');
+  return eventually(
+    async () => {
+      const rows = await t.db.selectFrom('deliveries').selectAll().where('eventId', '=', event.id).orderBy('channelId').execute();
+      return rows.length > 0 && rows.every((r) => r.status === 'delivered' || r.status === 'dead') && rows;
+    },
+    15_000,
+    'every delivery settled',
+  );
 }

@@ -115,7 +115,17 @@ export const authPlugin = fp<AuthOptions>(
       const row = await db
         .selectFrom('apiClients')
         .leftJoin('persons', 'persons.id', 'apiClients.personId')
-        .select(['apiClients.id', 'apiClients.name', 'apiClients.keyHash', 'apiClients.scopes', 'apiClients.unitId', 'apiClients.personId', 'apiClients.revokedAt', 'persons.roles', 'persons.unitId as personUnitId'])
+        .select([
+          'apiClients.id',
+          'apiClients.name',
+          'apiClients.keyHash',
+          'apiClients.scopes',
+          'apiClients.unitId',
+          'apiClients.personId',
+          'apiClients.revokedAt',
+          'persons.roles',
+          'persons.unitId as personUnitId',
+        ])
         .where('apiClients.keyHash', '=', hash)
         .executeTakeFirst();
       const valid = row && !row.revokedAt && timingSafeEqual(Buffer.from(row.keyHash), Buffer.from(hash));

@@ -15,12 +15,22 @@ const pointer = (path: readonly (string | number)[]) => `/${path.map((p) => Stri
 export const inputGuardPlugin = fp(
   async (app: FastifyInstance) => {
     app.addHook('preValidation', async (request) => {
-      for (const [part, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
+      for (const [part, value] of [
+        ['body', request.body],
+        ['querystring', request.query],
+        ['params', request.params],
+      ] as const) {
         const found = findUnacceptableText(value);
         if (found.length === 0) continue;
         const errors: FieldError[] = found.map((f) => ({ field: [part, ...f.path].join('.'), pointer: pointer([part, ...f.path]), message: f.reason }));
         const status = part === 'body' ? 422 : 400;
-        throw new HttpProblem(status, 'validation_failed', status === 422 ? 'Unprocessable Content' : 'Bad Request', `内容含有不允许的字符 (invalid ${part}: ${errors.map((e) => e.field).join(', ')})`, errors);
+        throw new HttpProblem(
+          status,
+          'validation_failed',
+          status === 422 ? 'Unprocessable Content' : 'Bad Request',
+          `内容含有不允许的字符 (invalid ${part}: ${errors.map((e) => e.field).join(', ')})`,
+          errors,
+        );
       }
     });
   },

@@ -87,7 +87,14 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 }
 
 /** An exception's class name, a Node error code, an address, a host with its port or a URL. */
-const INTERNALS = [/\b[A-Za-z]*(Error|Exception)\b/, /\bE[A-Z]{3,}\b/, /\b\d{1,3}(\.\d{1,3}){3}\b/, /\[[0-9a-fA-F:]+\]/, /\b(localhost|[\w-]+(\.[\w-]+)+|[a-z][\w-]*):\d{2,5}\b/i, /\b[a-z][\w+.-]*:\/\//i];
+const INTERNALS = [
+  /\b[A-Za-z]*(Error|Exception)\b/,
+  /\bE[A-Z]{3,}\b/,
+  /\b\d{1,3}(\.\d{1,3}){3}\b/,
+  /\[[0-9a-fA-F:]+\]/,
+  /\b(localhost|[\w-]+(\.[\w-]+)+|[a-z][\w-]*):\d{2,5}\b/i,
+  /\b[a-z][\w+.-]*:\/\//i,
+];
 
 /**
  * What a 5xx may tell the caller. Details are written for callers, but one
@@ -129,23 +136,39 @@ function toProblem(err: FastifyError | Error, request: FastifyRequest): HttpProb
   if (hasZodFastifySchemaValidationErrors(err)) {
     const context = (err as FastifyError).validationContext ?? 'body';
     const errors = err.validation.map((v) => {
-      const path = v.instancePath.split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+      const path = v.instancePath
+        .split('/')
+        .filter(Boolean)
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
       const unknownKeys = (v.params as { keys?: string[] } | undefined)?.keys;
-      const message = unknownKeys?.length ? `${v.message}: ${unknownKeys.join(', ')}` : v.message ?? 'invalid';
+      const message = unknownKeys?.length ? `${v.message}: ${unknownKeys.join(', ')}` : (v.message ?? 'invalid');
       return { ...toField([context, ...path]), message };
     });
     const status = context === 'body' ? 422 : 400;
-    return new HttpProblem(status, 'validation_failed', status === 422 ? 'Unprocessable Content' : 'Bad Request', `invalid ${context}: ${errors.map((e) => e.field).join(', ')}`, errors);
+    return new HttpProblem(
+      status,
+      'validation_failed',
+      status === 422 ? 'Unprocessable Content' : 'Bad Request',
+      `invalid ${context}: ${errors.map((e) => e.field).join(', ')}`,
+      errors,
+    );
   }
   if (err instanceof ZodError) return problems.invalid('invalid input', zodFieldErrors(err));
   const fe = err as FastifyError;
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new HttpProblem(415, 'unsupported_media_type', 'Unsupported Media Type', `send application/json (got ${request.headers['content-type'] ?? 'none'})`);
+      return new HttpProblem(
+        415,
+        'unsupported_media_type',
+        'Unsupported Media Type',
+        `send application/json (got ${request.headers['content-type'] ?? 'none'})`,
+      );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new HttpProblem(413, 'payload_too_large', 'Content Too Large', fe.message);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new HttpProblem(400, 'malformed_body', 'Bad Request', 'the body is empty: send a JSON document', [{ field: 'body', pointer: '/', message: 'empty' }]);
+      return new HttpProblem(400, 'malformed_body', 'Bad Request', 'the body is empty: send a JSON document', [
+        { field: 'body', pointer: '/', message: 'empty' },
+      ]);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new HttpProblem(400, 'malformed_body', 'Bad Request', fe.message);
     default:

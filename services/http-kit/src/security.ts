@@ -79,9 +79,16 @@ export const securityPlugin = fp<SecurityOptions>(
       errorResponseBuilder: (request, context) => {
         const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
         const who = authenticatedPrincipal(request) ? 'with this key' : 'from this address';
-        return new HttpProblem(429, 'rate_limited', 'Too Many Requests', `more than ${context.max} requests per minute ${who}; retry in ${seconds} s`, undefined, {
-          'retry-after': String(seconds),
-        });
+        return new HttpProblem(
+          429,
+          'rate_limited',
+          'Too Many Requests',
+          `more than ${context.max} requests per minute ${who}; retry in ${seconds} s`,
+          undefined,
+          {
+            'retry-after': String(seconds),
+          },
+        );
       },
     });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '@yuqing/shared';
 import { clientErrorHandler } from './client-errors';
@@ -15,6 +15,8 @@ import { clientRequestIdOf } from './request-id';
  */
 export function createServer(options: { log: Logger; bodyLimit: number } & Pick<FastifyServerOptions, 'pluginTimeout'>) {
   const app = Fastify({
+    // The cast keeps the instance typed with Fastify's logger, as every plugin expects it.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
     // Never the caller's id as ours: it could collide with another request's or be chosen to confuse the audit log.
@@ -28,7 +30,16 @@ export function createServer(options: { log: Logger; bodyLimit: number } & Pick<
     clientErrorHandler,
     frameworkErrors: (err, request, reply) => {
       const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      sendProblem(reply as FastifyReply, request as FastifyRequest, new HttpProblem(tooLong ? 414 : 400, tooLong ? 'uri_too_long' : 'bad_url', tooLong ? 'URI Too Long' : 'Bad Request', tooLong ? 'a path segment is too long' : 'the URL is not valid'));
+      sendProblem(
+        reply,
+        request,
+        new HttpProblem(
+          tooLong ? 414 : 400,
+          tooLong ? 'uri_too_long' : 'bad_url',
+          tooLong ? 'URI Too Long' : 'Bad Request',
+          tooLong ? 'a path segment is too long' : 'the URL is not valid',
+        ),
+      );
     },
     // Limit header and URL abuse; Node's own limits apply beyond these.
     pluginTimeout: options.pluginTimeout ?? 30_000,
@@ -53,10 +64,13 @@ export function createServer(options: { log: Logger; bodyLimit: number } & Pick<
     try {
       text = utf8.decode(body as Buffer);
     } catch {
-      done(new HttpProblem(400, 'malformed_body', 'Bad Request', 'the body is not valid UTF-8', [{ field: 'body', pointer: '/', message: 'not valid UTF-8' }]), undefined);
+      done(
+        new HttpProblem(400, 'malformed_body', 'Bad Request', 'the body is not valid UTF-8', [{ field: 'body', pointer: '/', message: 'not valid UTF-8' }]),
+        undefined,
+      );
       return;
     }
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -7,7 +7,7 @@ async function start(db: TestDatabase['db'], failuresPerMinute: number) {
   const app: App = createServer({ log: capture.log, bodyLimit: 1024 });
   await app.register(problemPlugin);
   await app.register(authPlugin, { db, failuresPerMinute });
-  app.get('/v1/whoami', { onRequest: app.requireScope('reports:read') }, async (request) => ({ id: request.principal!.id }));
+  app.get('/v1/whoami', { onRequest: app.requireScope('reports:read') }, async (request) => ({ id: request.principal.id }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   return { app, url, capture };

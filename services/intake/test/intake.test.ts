@@ -14,13 +14,27 @@ const taskQueue = testTaskQueue();
 const config = loadConfig({ TEMPORAL_TASK_QUEUE: taskQueue, BODY_LIMIT_BYTES: '65536' });
 
 const post = (body: unknown, headers: Record<string, string> = {}) =>
-  app.inject({ method: 'POST', url: '/v1/incidents', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+  app.inject({
+    method: 'POST',
+    url: '/v1/incidents',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 async function counts() {
   const [incidents, outbox, audit] = await Promise.all([
-    t.db.selectFrom('incidents').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-    t.db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-    t.db.selectFrom('auditLog').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    t.db
+      .selectFrom('incidents')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow(),
+    t.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow(),
+    t.db
+      .selectFrom('auditLog')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { incidents: Number(incidents.n), outbox: Number(outbox.n), audit: Number(audit.n) };
 }
@@ -37,7 +51,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) {
-    await temporal.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
+    await temporal.workflow
+      .getHandle(wf.workflowId)
+      .terminate('test finished')
+      .catch(() => undefined);
   }
   await temporal.connection.close();
   await t.drop();
@@ -84,8 +101,8 @@ describe('POST /v1/incidents', () => {
     expect(desc.typedSearchAttributes.get(SEARCH_ATTRIBUTES.tier)).toBe('major');
     expect(desc.typedSearchAttributes.get(SEARCH_ATTRIBUTES.district)).toBe('230102');
     expect(desc.typedSearchAttributes.get(SEARCH_ATTRIBUTES.overdue)).toBe(false);
-    expect(await desc.memo).toMatchObject({ title: '网传南岗区某幼儿园食堂使用变质食材' });
-    expect((await desc.staticSummary())).toBe('【重大舆情】网传南岗区某幼儿园食堂使用变质食材');
+    expect(desc.memo).toMatchObject({ title: '网传南岗区某幼儿园食堂使用变质食材' });
+    expect(await desc.staticSummary()).toBe('【重大舆情】网传南岗区某幼儿园食堂使用变质食材');
     // Starting again (a relay retry after a crash) is harmless.
     await t.db.updateTable('outbox').set({ doneAt: null }).where('dedupeKey', '=', workflowId).execute();
     expect(await starter.drainOnce()).toBe(1);
@@ -118,7 +135,14 @@ describe('POST /v1/incidents', () => {
 
   it('refuses bad input with problem+json naming each field, and stores nothing', async () => {
     const before = await counts();
-    const bad = await post({ ...sampleIncident(), source: { url: 'javascript:alert(1)' }, topic: 'weather', district: '朝阳区', metrics: { reportCount: -3 }, surprise: true });
+    const bad = await post({
+      ...sampleIncident(),
+      source: { url: 'javascript:alert(1)' },
+      topic: 'weather',
+      district: '朝阳区',
+      metrics: { reportCount: -3 },
+      surprise: true,
+    });
     expect(bad.statusCode).toBe(422);
     expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
     const problem = bad.json();
@@ -132,7 +156,12 @@ describe('POST /v1/incidents', () => {
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().code).toBe('malformed_body');
 
-    const wrongType = await app.inject({ method: 'POST', url: '/v1/incidents', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/plain' }, payload: 'hello' });
+    const wrongType = await app.inject({
+      method: 'POST',
+      url: '/v1/incidents',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
     expect(wrongType.statusCode).toBe(415);
 
     const huge = await post({ ...sampleIncident(), summary: 'x'.repeat(70_000) });
@@ -222,7 +251,9 @@ describe('POST /v1/incidents/batch', () => {
     const middle = await counts();
     const again = await batch(items);
     expect(again.json()).toMatchObject({ accepted: 0, duplicates: 3 });
-    expect(again.json().results.map((r: { incident: { id: string } }) => r.incident.id)).toEqual(first.json().results.map((r: { incident: { id: string } }) => r.incident.id));
+    expect(again.json().results.map((r: { incident: { id: string } }) => r.incident.id)).toEqual(
+      first.json().results.map((r: { incident: { id: string } }) => r.incident.id),
+    );
     expect(await counts()).toEqual(middle);
 
     // Without caller ids the batch needs its own key, and item i is `<key>#i`.
@@ -239,7 +270,12 @@ describe('POST /v1/incidents/batch', () => {
   it('refuses an empty or oversized batch', async () => {
     const empty = await app.inject({ method: 'POST', url: '/v1/incidents/batch', headers: { authorization: `Bearer ${key}` }, payload: { incidents: [] } });
     expect(empty.statusCode).toBe(422);
-    const many = await app.inject({ method: 'POST', url: '/v1/incidents/batch', headers: { authorization: `Bearer ${key}` }, payload: { incidents: Array.from({ length: 101 }, () => ({})) } });
+    const many = await app.inject({
+      method: 'POST',
+      url: '/v1/incidents/batch',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { incidents: Array.from({ length: 101 }, () => ({})) },
+    });
     expect(many.statusCode).toBe(422);
   });
 });

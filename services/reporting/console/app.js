@@ -275,7 +275,9 @@ function rowOf(item) {
     h(
       'td',
       { dataset: { field: 'next-deadline' } },
-      next ? [h('span', { class: 'task', dataset: { taskKey: next.key } }, taskName(next)), ' ', countdownEl(next.dueAt)] : h('span', { class: 'muted' }, '无待办时限'),
+      next
+        ? [h('span', { class: 'task', dataset: { taskKey: next.key } }, taskName(next)), ' ', countdownEl(next.dueAt)]
+        : h('span', { class: 'muted' }, '无待办时限'),
     ),
     h('td', { class: 'time' }, beijing(item.createdAt)),
   );
@@ -327,7 +329,13 @@ function applyToDetail(entry) {
     d.timeline.push(entry);
     d.timeline.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.eventId.localeCompare(b.eventId));
   }
-  for (const s of entry.data?.tasks ?? []) mergeDetailTask(taskFromSnapshot(s, d.tasks.find((t) => t.key === s.key)));
+  for (const s of entry.data?.tasks ?? [])
+    mergeDetailTask(
+      taskFromSnapshot(
+        s,
+        d.tasks.find((t) => t.key === s.key),
+      ),
+    );
   d.incident.tier = entry.type === 'tier_changed' ? entry.data.to : entry.tier;
   renderDetail();
 }
@@ -376,7 +384,13 @@ function renderDetail() {
       h('dt', {}, '区县 / 领域'),
       h('dd', {}, `${i.districtName ?? '未指明'} / ${label('topics', i.topic)}`),
       h('dt', {}, '来源'),
-      h('dd', {}, i.source.outlet ?? i.source.platform ?? '', ' ', source ? h('a', { href: source, target: '_blank', rel: 'noopener noreferrer' }, source) : ''),
+      h(
+        'dd',
+        {},
+        i.source.outlet ?? i.source.platform ?? '',
+        ' ',
+        source ? h('a', { href: source, target: '_blank', rel: 'noopener noreferrer' }, source) : '',
+      ),
       h('dt', {}, '接收时间'),
       h('dd', {}, `${i.createdAtLocal}(北京时间)`),
       h('dt', {}, '执行策略'),
@@ -385,8 +399,14 @@ function renderDetail() {
     h(
       'p',
       { class: 'actions' },
-      h('a', { class: 'button', href: i.links.temporalUi, target: '_blank', rel: 'noopener noreferrer', dataset: { link: 'temporal' } }, '在 Temporal Web UI 查看流程'),
-      d.digest ? h('a', { class: 'button', href: `#/incidents/${i.id}/digest`, dataset: { link: 'digest' } }, '查看《舆情摘报》') : h('span', { class: 'muted' }, '《舆情摘报》尚未形成'),
+      h(
+        'a',
+        { class: 'button', href: i.links.temporalUi, target: '_blank', rel: 'noopener noreferrer', dataset: { link: 'temporal' } },
+        '在 Temporal Web UI 查看流程',
+      ),
+      d.digest
+        ? h('a', { class: 'button', href: `#/incidents/${i.id}/digest`, dataset: { link: 'digest' } }, '查看《舆情摘报》')
+        : h('span', { class: 'muted' }, '《舆情摘报》尚未形成'),
       h('button', { type: 'button', onclick: () => void downloadArchive(i.id) }, '下载档案(JSON)'),
     ),
     h('h3', {}, '事项与时限'),
@@ -403,7 +423,13 @@ function renderDetail() {
             'ul',
             { class: 'alerts' },
             d.alerts.map((a) =>
-              h('li', {}, h('time', {}, a.raisedAtLocal), ` ${a.kindLabel}:${a.taskLabel},责任方 ${a.unitName ?? a.ownerLabel}`, a.resolvedAt ? h('span', { class: 'muted' }, '(已办结)') : null),
+              h(
+                'li',
+                {},
+                h('time', {}, a.raisedAtLocal),
+                ` ${a.kindLabel}:${a.taskLabel},责任方 ${a.unitName ?? a.ownerLabel}`,
+                a.resolvedAt ? h('span', { class: 'muted' }, '(已办结)') : null,
+              ),
             ),
           ),
         ]
@@ -421,7 +447,12 @@ function renderDetail() {
 
 async function loadDigest(id) {
   const view = $('#digest-view');
-  const toolbar = h('p', { class: 'actions no-print' }, h('a', { href: `#/incidents/${id}` }, '← 返回舆情'), h('button', { type: 'button', onclick: () => window.print() }, '打印'));
+  const toolbar = h(
+    'p',
+    { class: 'actions no-print' },
+    h('a', { href: `#/incidents/${id}` }, '← 返回舆情'),
+    h('button', { type: 'button', onclick: () => window.print() }, '打印'),
+  );
   try {
     // The service renders the digest; the console shows the same page inside itself.
     const html = await api.text(`/v1/incidents/${id}/digest.html`);
@@ -436,7 +467,20 @@ async function loadDigest(id) {
 // ---- statistics ---------------------------------------------------------------------
 
 function table(headers, rows) {
-  return h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))), h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: headers.length, class: 'muted' }, '无'))));
+  return h(
+    'table',
+    { class: 'grid' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((x) => h('th', {}, x)),
+      ),
+    ),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: headers.length, class: 'muted' }, '无'))),
+  );
 }
 
 async function loadStats() {
@@ -454,29 +498,74 @@ async function loadStats() {
     // Sub-second delays (assessment, dispatch) matter too.
     const ms = (v) => (v === null ? '—' : v < 1000 ? `${v} 毫秒` : duration(v));
     view.replaceChildren(
-      h('p', { class: 'filters' }, h('label', {}, '统计期间 ', period), h('span', { class: 'muted' }, ` ${s.period.fromLocal} 至 ${s.period.toLocal}(北京时间)`)),
-      h('div', { class: 'cards' }, h('div', { class: 'card' }, h('b', {}, s.incidents.total), '接收舆情'), s.incidents.byTier.map((c) => h('div', { class: `card tier-${c.key}` }, h('b', {}, c.count), c.label))),
+      h(
+        'p',
+        { class: 'filters' },
+        h('label', {}, '统计期间 ', period),
+        h('span', { class: 'muted' }, ` ${s.period.fromLocal} 至 ${s.period.toLocal}(北京时间)`),
+      ),
+      h(
+        'div',
+        { class: 'cards' },
+        h('div', { class: 'card' }, h('b', {}, s.incidents.total), '接收舆情'),
+        s.incidents.byTier.map((c) => h('div', { class: `card tier-${c.key}` }, h('b', {}, c.count), c.label)),
+      ),
       h('h3', {}, '四个第一(自接收起)'),
       table(
         ['环节', '适用', '已完成', '未完成', 'P50', 'P90'],
-        s.fourFirsts.map((f) => h('tr', {}, h('td', {}, f.label), h('td', {}, f.applicable), h('td', {}, f.reached), h('td', {}, f.pending), h('td', {}, ms(f.p50Ms)), h('td', {}, ms(f.p90Ms)))),
+        s.fourFirsts.map((f) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, f.label),
+            h('td', {}, f.applicable),
+            h('td', {}, f.reached),
+            h('td', {}, f.pending),
+            h('td', {}, ms(f.p50Ms)),
+            h('td', {}, ms(f.p90Ms)),
+          ),
+        ),
       ),
       h('h3', {}, `超时未办事项(当前 ${s.openOverdueTasks.total} 项)`),
       table(
         ['舆情', '事项', '承办', '时限', '已超时'],
         s.openOverdueTasks.items.map((t) =>
-          h('tr', {}, h('td', {}, h('a', { href: `#/incidents/${t.incidentId}` }, t.incidentTitle)), h('td', {}, t.label), h('td', {}, t.unitName ?? t.ownerLabel), h('td', {}, t.dueAtLocal), h('td', {}, countdownEl(t.dueAt))),
+          h(
+            'tr',
+            {},
+            h('td', {}, h('a', { href: `#/incidents/${t.incidentId}` }, t.incidentTitle)),
+            h('td', {}, t.label),
+            h('td', {}, t.unitName ?? t.ownerLabel),
+            h('td', {}, t.dueAtLocal),
+            h('td', {}, countdownEl(t.dueAt)),
+          ),
         ),
       ),
       h('h3', {}, '各单位超时记录'),
       table(
         ['责任单位', '角色', '超时次数', '尚未办结', '督办升级'],
-        s.lapsesByUnit.map((u) => h('tr', {}, h('td', {}, u.unitName ?? '(未指定单位)'), h('td', {}, u.roleLabels.join('、')), h('td', {}, u.lapses), h('td', {}, u.unresolved), h('td', {}, u.escalations))),
+        s.lapsesByUnit.map((u) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, u.unitName ?? '(未指定单位)'),
+            h('td', {}, u.roleLabels.join('、')),
+            h('td', {}, u.lapses),
+            h('td', {}, u.unresolved),
+            h('td', {}, u.escalations),
+          ),
+        ),
       ),
       h('h3', {}, '按状态'),
-      table(['状态', '数量'], s.incidents.byStatus.map((c) => h('tr', {}, h('td', {}, c.label), h('td', {}, c.count)))),
+      table(
+        ['状态', '数量'],
+        s.incidents.byStatus.map((c) => h('tr', {}, h('td', {}, c.label), h('td', {}, c.count))),
+      ),
       h('h3', {}, '按区县'),
-      table(['区县', '数量'], s.incidents.byDistrict.map((c) => h('tr', {}, h('td', {}, c.label), h('td', {}, c.count)))),
+      table(
+        ['区县', '数量'],
+        s.incidents.byDistrict.map((c) => h('tr', {}, h('td', {}, c.label), h('td', {}, c.count))),
+      ),
     );
   } catch (err) {
     failed(err, view);

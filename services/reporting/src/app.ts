@@ -70,7 +70,7 @@ export const reportingApp = fp<ReportingDeps>(
     await app.register(digestRoutes, { db: deps.db, config: deps.config });
     await app.register(statsRoutes, { db: deps.db });
     await app.register(labelRoutes);
-    await app.register(streamRoutes, { db: deps.db, live: deps.live, watching: deps.liveWatching });
+    await app.register(streamRoutes, { live: deps.live, watching: deps.liveWatching });
     await app.register(consoleRoutes);
     // Open streams would hold the server's close until their viewers leave.
     app.addHook('preClose', async () => deps.live.closeAll());

@@ -1,5 +1,5 @@
 import { DEFAULT_POLICY, type PolicyDocumentInput } from '@yuqing/shared';
-import { createTestKey, eventually, publishCityPolicy, sampleIncident } from '@yuqing/testkit';
+import { createTestKey, eventually, publishCityPolicy } from '@yuqing/testkit';
 import { percentile } from '../src/stats/four-firsts';
 import { startReportingHarness, type ReportingHarness } from './harness';
 
@@ -61,7 +61,8 @@ function problemFields(res: { statusCode: number; headers: Record<string, unknow
 /** Waits until the task read model shows `taskKey` of the incident as done. */
 async function doneInReadModel(incidentId: string, taskKey: string): Promise<void> {
   await eventually(
-    async () => (await h.t.db.selectFrom('tasks').select('status').where('incidentId', '=', incidentId).where('key', '=', taskKey).executeTakeFirst())?.status === 'done',
+    async () =>
+      (await h.t.db.selectFrom('tasks').select('status').where('incidentId', '=', incidentId).where('key', '=', taskKey).executeTakeFirst())?.status === 'done',
     20_000,
     `${taskKey} done in the read model`,
   );
@@ -153,7 +154,11 @@ describe('the opinion digest 《舆情摘报》', () => {
     const text = '多名家长反映幼儿园食堂食材变质。<img src=x onerror=alert(1)>';
     const done = await act(`/v1/incidents/${ids.sensitive}/tasks/digest/complete`, { note: text, proposal: '建议南岗区局立即开展现场检查' });
     expect(done.statusCode).toBe(200);
-    const signed = await act(`/v1/incidents/${ids.sensitive}/tasks/digest_signoff/approve`, { role: 'office_director', comment: '请分管局领导阅示' }, keys.director);
+    const signed = await act(
+      `/v1/incidents/${ids.sensitive}/tasks/digest_signoff/approve`,
+      { role: 'office_director', comment: '请分管局领导阅示' },
+      keys.director,
+    );
     expect(signed.statusCode).toBe(200);
 
     const digest = await eventually<any>(
@@ -176,7 +181,9 @@ describe('the opinion digest 《舆情摘报》', () => {
     expect(digest.assessment.assignments.map((a: { unitName: string }) => a.unitName)).toContain('南岗区市场监督管理局');
     expect(digest.assessment.notified).toEqual(['分管业务局领导']);
     expect(digest.incident.metrics).toContainEqual({ key: 'negativeRatio', label: '负面占比', value: '80%' });
-    expect(digest.progress.map((p: { label: string }) => p.label)).toEqual(expect.arrayContaining(['接收舆情', '研判定级', '转办预警', '舆情摘报形成', '审批记录']));
+    expect(digest.progress.map((p: { label: string }) => p.label)).toEqual(
+      expect.arrayContaining(['接收舆情', '研判定级', '转办预警', '舆情摘报形成', '审批记录']),
+    );
     expect(digest.preparedAtLocal).toMatch(/^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}$/);
 
     const page = await get(`/v1/incidents/${ids.sensitive}/digest.html`);
@@ -214,12 +221,21 @@ describe('GET /v1/incidents/:id/archive (档案)', () => {
       'the archive with the acknowledgement',
     );
     expect(archive.incident).toMatchObject({ id: ids.sensitive, tier: 'sensitive', statusLabel: '处置中' });
-    expect(archive.timeline.map((e: { type: string }) => e.type)).toEqual(['received', 'assessed', 'dispatched', 'digest_ready', 'approval_recorded', 'acknowledged']);
+    expect(archive.timeline.map((e: { type: string }) => e.type)).toEqual([
+      'received',
+      'assessed',
+      'dispatched',
+      'digest_ready',
+      'approval_recorded',
+      'acknowledged',
+    ]);
     expect(archive.timeline[5].text).toBe('南岗区市场监督管理局 已签收');
     const tasks = new Map(archive.tasks.map((t: Task) => [t.key, t]));
     expect(tasks.get('digest')).toMatchObject({ status: 'done', statusLabel: '已完成' });
     expect(tasks.get('acknowledge:district-230103')).toMatchObject({ status: 'done' });
-    expect(archive.approvals).toEqual([expect.objectContaining({ taskKey: 'digest_signoff', role: 'office_director', roleLabel: '舆情办主任', complete: true })]);
+    expect(archive.approvals).toEqual([
+      expect.objectContaining({ taskKey: 'digest_signoff', role: 'office_director', roleLabel: '舆情办主任', complete: true }),
+    ]);
     expect(archive.releases).toEqual([]);
     expect(archive.alerts).toEqual([]);
     expect(archive.digest.text).toContain('多名家长反映');
@@ -243,7 +259,10 @@ describe('GET /v1/incidents/:id/archive (档案)', () => {
 
 describe('GET /v1/stats/four-firsts', () => {
   it('measures each first from intake and gives p50/p90 over the period', async () => {
-    for (const [key, by] of [['cyberspace_liaison', keys.office], ['emergency_procedure', keys.leadership]] as const) {
+    for (const [key, by] of [
+      ['cyberspace_liaison', keys.office],
+      ['emergency_procedure', keys.leadership],
+    ] as const) {
       expect((await act(`/v1/incidents/${ids.major}/tasks/${key}/complete`, { note: '已完成' }, by)).statusCode).toBe(200);
       await doneInReadModel(ids.major, key);
     }
@@ -258,7 +277,14 @@ describe('GET /v1/stats/four-firsts', () => {
     expect(d.cyberspace_liaison).toBeGreaterThan(d.dispatched);
     expect(d.procedure_started).toBeGreaterThan(d.cyberspace_liaison);
     const liaison = major.summary.find((s: { first: string }) => s.first === 'cyberspace_liaison');
-    expect(liaison).toMatchObject({ label: '第一时间沟通网信部门', applicable: 1, reached: 1, pending: 0, p50Ms: d.cyberspace_liaison, p90Ms: d.cyberspace_liaison });
+    expect(liaison).toMatchObject({
+      label: '第一时间沟通网信部门',
+      applicable: 1,
+      reached: 1,
+      pending: 0,
+      p50Ms: d.cyberspace_liaison,
+      p90Ms: d.cyberspace_liaison,
+    });
 
     const all = (await get('/v1/stats/four-firsts')).json();
     const by = (first: string) => all.summary.find((s: { first: string }) => s.first === first);
@@ -311,11 +337,23 @@ describe('GET /v1/stats', () => {
       metrics: { reportCount: 3, reach: 2_000 },
       suggestedTier: 'general',
     });
-    const unit = await eventually(async () => {
-      const u = await nangang();
-      return u && u.lapses === 1 && u.escalations === 1 && u;
-    }, 20_000, 'the lapse and its escalation against 南岗区');
-    expect(unit).toEqual({ unitId: 'district-230103', unitName: '南岗区市场监督管理局', roles: ['district_bureau'], roleLabels: ['区、县(市)局'], lapses: 1, unresolved: 1, escalations: 1 });
+    const unit = await eventually(
+      async () => {
+        const u = await nangang();
+        return u && u.lapses === 1 && u.escalations === 1 && u;
+      },
+      20_000,
+      'the lapse and its escalation against 南岗区',
+    );
+    expect(unit).toEqual({
+      unitId: 'district-230103',
+      unitName: '南岗区市场监督管理局',
+      roles: ['district_bureau'],
+      roleLabels: ['区、县(市)局'],
+      lapses: 1,
+      unresolved: 1,
+      escalations: 1,
+    });
 
     const s = await stats();
     expect(s.incidents.total).toBe(3);
@@ -369,7 +407,16 @@ describe('OpenAPI', () => {
   it('documents the new routes', async () => {
     const spec = (await get('/docs/json', null)).json();
     expect(Object.keys(spec.paths)).toEqual(
-      expect.arrayContaining(['/v1/incidents', '/v1/incidents/{id}/archive', '/v1/incidents/{id}/digest', '/v1/incidents/{id}/digest.html', '/v1/stats', '/v1/stats/four-firsts', '/v1/stream', '/v1/labels']),
+      expect.arrayContaining([
+        '/v1/incidents',
+        '/v1/incidents/{id}/archive',
+        '/v1/incidents/{id}/digest',
+        '/v1/incidents/{id}/digest.html',
+        '/v1/stats',
+        '/v1/stats/four-firsts',
+        '/v1/stream',
+        '/v1/labels',
+      ]),
     );
   });
 });

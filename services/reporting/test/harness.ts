@@ -7,14 +7,13 @@
 import type { Client } from '@temporalio/client';
 import { dispatchApp, createTaskProjection } from '@yuqing/dispatch';
 import { createServer, type App } from '@yuqing/http-kit';
-import { acceptIncident, createWorkflowStarter } from '@yuqing/intake';
-import { IncidentInputSchema, loadConfig, runConsumer, type ConsumerRunner, type EventBus, type EventWatcher, type IncidentInputRaw } from '@yuqing/shared';
+import { loadConfig, runConsumer, type ConsumerRunner, type EventBus, type EventWatcher, type IncidentInputRaw } from '@yuqing/shared';
 import {
   connectTestBus,
   connectTestClient,
   createTestDatabase,
   destroyTestBus,
-  sampleIncident,
+  reportTestIncident,
   startTestWorker,
   testLogger,
   testNatsOptions,
@@ -61,7 +60,6 @@ export async function startReportingHarness(name: string): Promise<ReportingHarn
   const dispatch = createServer({ log: testLogger('dispatch'), bodyLimit: config.BODY_LIMIT_BYTES });
   await dispatch.register(dispatchApp, { db: t.db, config, temporal, natsConnected: () => true });
   await dispatch.ready();
-  const starter = createWorkflowStarter({ db: t.db, temporal, taskQueue: worker.taskQueue, log: testLogger(), pollMs: 60_000 });
 
   return {
     t,
@@ -72,9 +70,7 @@ export async function startReportingHarness(name: string): Promise<ReportingHarn
     live,
     watcher,
     async report(overrides = {}) {
-      const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'], roles: [] }, IncidentInputSchema.parse(sampleIncident(overrides)), {});
-      await starter.drainOnce();
-      return incident.id;
+      return (await reportTestIncident(t.db, temporal, worker.taskQueue, overrides)).id;
     },
     async close() {
       await app.close();
@@ -83,7 +79,10 @@ export async function startReportingHarness(name: string): Promise<ReportingHarn
       for (const c of consumers) await c.stop();
       await worker.stop();
       for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) {
-        await temporal.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
+        await temporal.workflow
+          .getHandle(wf.workflowId)
+          .terminate('test finished')
+          .catch(() => undefined);
       }
       await temporal.connection.close();
       await destroyTestBus(bus);

@@ -87,7 +87,12 @@ describe('GET /v1/stream', () => {
     const dispatched = (first[2]!.data as { entry: { data: { tasks: { key: string; status: string }[] } } }).entry;
     expect(dispatched.data.tasks.map((t) => t.key)).toContain('acknowledge:district-230103');
 
-    const ack = await h.dispatch.inject({ method: 'POST', url: `/v1/incidents/${id}/actions/acknowledge`, headers: { authorization: `Bearer ${keys.nangang}` }, payload: {} });
+    const ack = await h.dispatch.inject({
+      method: 'POST',
+      url: `/v1/incidents/${id}/actions/acknowledge`,
+      headers: { authorization: `Bearer ${keys.nangang}` },
+      payload: {},
+    });
     expect(ack.statusCode).toBe(200);
     const [acknowledged] = (await until('acknowledged')).slice(-1);
     const ackEntry = (acknowledged!.data as { entry: { text: string; data: { tasks: { key: string; status: string }[] } } }).entry;

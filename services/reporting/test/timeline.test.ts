@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { createServer, type App } from '@yuqing/http-kit';
-import { acceptIncident, createWorkflowStarter } from '@yuqing/intake';
+import { acceptIncident } from '@yuqing/intake';
 import { IncidentInputSchema, loadConfig, runConsumer, type ConsumerRunner, type EventBus } from '@yuqing/shared';
 import {
   connectTestBus,
@@ -9,6 +9,7 @@ import {
   createTestKey,
   destroyTestBus,
   eventually,
+  reportTestIncident,
   sampleIncident,
   startTestWorker,
   testLogger,
@@ -45,7 +46,10 @@ afterAll(async () => {
   await consumer.stop();
   await worker.stop();
   for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) {
-    await temporal.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
+    await temporal.workflow
+      .getHandle(wf.workflowId)
+      .terminate('test finished')
+      .catch(() => undefined);
   }
   await temporal.connection.close();
   await destroyTestBus(bus);
@@ -54,8 +58,7 @@ afterAll(async () => {
 
 describe('GET /v1/incidents/:id/timeline', () => {
   it('shows every event of the incident in order, worded in Chinese with Beijing time', async () => {
-    const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'], roles: [] }, IncidentInputSchema.parse(sampleIncident()), {});
-    await createWorkflowStarter({ db: t.db, temporal, taskQueue: worker.taskQueue, log: testLogger(), pollMs: 60_000 }).drainOnce();
+    const incident = await reportTestIncident(t.db, temporal, worker.taskQueue);
     const timeline = await eventually(
       async () => {
         const res = await app.inject({ url: `/v1/incidents/${incident.id}/timeline`, headers: { authorization: `Bearer ${key}` } });
@@ -84,7 +87,12 @@ describe('GET /v1/incidents/:id/timeline', () => {
 
 describe('jurisdiction', () => {
   it('another district’s bureau does not find the timeline', async () => {
-    const { incident } = await acceptIncident(t.db, { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'], roles: [] }, IncidentInputSchema.parse(sampleIncident({ district: '南岗区' })), {});
+    const { incident } = await acceptIncident(
+      t.db,
+      { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'], roles: [] },
+      IncidentInputSchema.parse(sampleIncident({ district: '南岗区' })),
+      {},
+    );
     const daoli = await createTestKey(t.db, { scopes: ['reports:read'], unitId: 'district-230102' });
     const nangang = await createTestKey(t.db, { scopes: ['reports:read'], unitId: 'district-230103' });
     expect((await app.inject({ url: `/v1/incidents/${incident.id}/timeline`, headers: { authorization: `Bearer ${daoli}` } })).statusCode).toBe(404);

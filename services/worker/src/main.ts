@@ -1,14 +1,6 @@
 /** The worker process: runs incident workflows and activities, and publishes their events. */
 import { existsSync, readFileSync } from 'node:fs';
-import {
-  connectEventBus,
-  createEventRelay,
-  createDb,
-  createLogger,
-  ensureIncidentStream,
-  loadConfigOrExit,
-  type EventBus,
-} from '@yuqing/shared';
+import { connectEventBus, createEventRelay, createDb, createLogger, ensureIncidentStream, loadConfigOrExit, type EventBus } from '@yuqing/shared';
 import { BUNDLE_PATH } from './bundle';
 import { createIncidentWorker } from './worker';
 
@@ -66,6 +58,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`worker failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

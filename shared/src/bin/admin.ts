@@ -52,7 +52,9 @@ async function main(argv: string[]): Promise<number> {
         const scopes = requested.filter(isScope);
         const bad = requested.filter((s) => !isScope(s));
         if (!id || !name || scopes.length === 0 || bad.length) {
-          process.stderr.write(`usage: create-client <id> <name> <scopes> [unitId]; scopes: ${SCOPES.join(', ')}${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}\n`);
+          process.stderr.write(
+            `usage: create-client <id> <name> <scopes> [unitId]; scopes: ${SCOPES.join(', ')}${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}\n`,
+          );
           return 2;
         }
         const key = await createApiClient(db, { id, name, scopes, ...(unitId ? { unitId } : {}) });
@@ -75,11 +77,21 @@ async function main(argv: string[]): Promise<number> {
         }
         const box = secretBoxFromConfig(config);
         const outcome = await resealChannelSecrets(db, box, 'all');
-        const counts = { keyId: box.keyId, sealed: outcome.sealed, resealed: outcome.resealed, current: outcome.current, unreadable: outcome.unreadable.length };
+        const counts = {
+          keyId: box.keyId,
+          sealed: outcome.sealed,
+          resealed: outcome.resealed,
+          current: outcome.current,
+          unreadable: outcome.unreadable.length,
+        };
         await recordAudit(db, { actor: OPERATOR, action: 'secrets.rotated', entity: 'notification_channels', entityId: 'secret', after: counts });
-        process.stdout.write(`secrets under key ${box.keyId}: ${outcome.sealed} sealed from plaintext, ${outcome.resealed} resealed from old keys, ${outcome.current} already current\n`);
+        process.stdout.write(
+          `secrets under key ${box.keyId}: ${outcome.sealed} sealed from plaintext, ${outcome.resealed} resealed from old keys, ${outcome.current} already current\n`,
+        );
         if (outcome.unreadable.length) {
-          process.stderr.write(`no configured key opens the secret of: ${outcome.unreadable.join(', ')} (add its key to SECRETS_OLD_KEYS, or give the channel a new secret)\n`);
+          process.stderr.write(
+            `no configured key opens the secret of: ${outcome.unreadable.join(', ')} (add its key to SECRETS_OLD_KEYS, or give the channel a new secret)\n`,
+          );
           return 1;
         }
         return 0;

@@ -16,13 +16,22 @@ export const ConfigSchema = z.object({
   /** Readable logs instead of JSON lines (defaults to on in development). */
   LOG_PRETTY: z.enum(['true', 'false']).optional(),
 
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/yuqing'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .default('postgres://postgres@127.0.0.1:5432/yuqing'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
 
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
-  NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('INCIDENTS'),
+  NATS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('INCIDENTS'),
   /** Prefix before `incident.<type>`; tests use it to isolate their subjects. */
-  NATS_SUBJECT_PREFIX: z.string().regex(/^([A-Za-z0-9_-]+\.)?$/, 'empty or a token followed by a dot, e.g. "t42."').default(''),
+  NATS_SUBJECT_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9_-]+\.)?$/, 'empty or a token followed by a dot, e.g. "t42."')
+    .default(''),
 
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -51,7 +60,11 @@ export const ConfigSchema = z.object({
   /** Requests of one principal waiting for a turn beyond CLIENT_MAX_IN_FLIGHT; more are answered 429. */
   CLIENT_MAX_QUEUED: z.coerce.number().int().min(0).default(32),
   /** Largest accepted request body in bytes. */
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
 
   /** Workflows kept in the worker's memory (≈ 0.4 MiB each, BENCHMARKS.md); others are replayed from history when they next wake. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1_000),
@@ -62,7 +75,10 @@ export const ConfigSchema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
 
   /** The SMTP relay e-mail notifications go through, e.g. `smtps://user:pass@mail.example.org`; unset: e-mail deliveries fail and wait for an operator. */
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL')
+    .optional(),
   /** Sender of e-mail notifications. */
   SMTP_FROM: z.string().min(3).default('舆情应急处置平台 <yuqing-noreply@example.org>'),
   /** How long one delivery attempt may take before it counts as failed (ms). */
@@ -91,7 +107,10 @@ export const ConfigSchema = z.object({
     .refine((k) => decodeSecretsKey(k) !== undefined, 'base64 of 32 bytes, e.g. `openssl rand -base64 32`')
     .optional(),
   /** Keys used before (comma-separated, same form), still opened until `admin.js rotate-secrets` reseals under SECRETS_KEY. */
-  SECRETS_OLD_KEYS: z.string().default('').refine((k) => decodeOldSecretsKeys(k) !== undefined, 'comma-separated base64 keys of 32 bytes'),
+  SECRETS_OLD_KEYS: z
+    .string()
+    .default('')
+    .refine((k) => decodeOldSecretsKeys(k) !== undefined, 'comma-separated base64 keys of 32 bytes'),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

@@ -117,7 +117,8 @@ export function dutyPlaceholders(units: readonly SeedUnit[]): SeedPerson[] {
     const routed = (Object.entries(ROLE_ROUTES) as [Role, string][])
       .filter(([role, unitId]) => unitId === unit.id && !PERSONAL_ROLES.includes(role))
       .map(([role]) => role);
-    const byKind: Role[] = unit.kind === 'district_bureau' ? ['district_bureau'] : unit.kind === 'department' || unit.kind === 'affiliated' ? ['responsible_department'] : [];
+    const byKind: Role[] =
+      unit.kind === 'district_bureau' ? ['district_bureau'] : unit.kind === 'department' || unit.kind === 'affiliated' ? ['responsible_department'] : [];
     return {
       id: `duty-${unit.id}`,
       unitId: unit.id,

@@ -14,6 +14,7 @@
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 /** Characters that render as nothing: zero-width, joiners, BOM, bidi marks and controls, soft hyphen, variation selectors. */
+// eslint-disable-next-line no-misleading-character-class -- the combining and variation marks are what it removes
 const INVISIBLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
 
 /** Bidirectional embeddings, overrides and isolates: they can make text read backwards. */

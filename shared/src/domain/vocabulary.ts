@@ -141,12 +141,7 @@ export type TaskKind = (typeof TASK_KINDS)[number];
 export const PER_UNIT_TASK_KINDS: readonly TaskKind[] = ['acknowledge', 'investigation_report'];
 
 /** Task kinds a release to the public completes (see `RELEASE_FORMS`). */
-export const RELEASE_TASK_KINDS: readonly TaskKind[] = [
-  'authoritative_release',
-  'press_conference',
-  'follow_up_release',
-  'public_response',
-];
+export const RELEASE_TASK_KINDS: readonly TaskKind[] = ['authoritative_release', 'press_conference', 'follow_up_release', 'public_response'];
 
 /** `handling` tasks run until the incident closes; `closing` ones (the review) open when it does. */
 export const TASK_PHASES = ['handling', 'closing'] as const;
@@ -164,14 +159,7 @@ export const RELEASE_FORMS = ['press_release', 'press_conference', 'briefing', '
 export type ReleaseForm = (typeof RELEASE_FORMS)[number];
 
 /** Dispositions by finding (plan §6.2). */
-export const DISPOSITIONS = [
-  'immediate_measures',
-  'mediation',
-  'case_filing',
-  'reply',
-  'refer_public_security',
-  'report_local_government',
-] as const;
+export const DISPOSITIONS = ['immediate_measures', 'mediation', 'case_filing', 'reply', 'refer_public_security', 'report_local_government'] as const;
 export type Disposition = (typeof DISPOSITIONS)[number];
 
 export const REPORT_KINDS = ['interim', 'final'] as const;

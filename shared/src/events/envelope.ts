@@ -16,9 +16,10 @@ const envelopeFields = {
   schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
 };
 
-const variants = EVENT_TYPES.map((type) =>
-  z.strictObject({ ...envelopeFields, type: z.literal(type), data: EVENT_DATA[type] }),
-) as unknown as [z.ZodType<IncidentEvent>, ...z.ZodType<IncidentEvent>[]];
+const variants = EVENT_TYPES.map((type) => z.strictObject({ ...envelopeFields, type: z.literal(type), data: EVENT_DATA[type] })) as unknown as [
+  z.ZodType<IncidentEvent>,
+  ...z.ZodType<IncidentEvent>[],
+];
 
 /** Validates any incident event, typed by its `type`. */
 export const IncidentEventSchema: z.ZodType<IncidentEvent> = z.discriminatedUnion(

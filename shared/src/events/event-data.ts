@@ -1,16 +1,5 @@
 import { z } from 'zod';
-import {
-  CHAIN_ACTIONS,
-  CHANNEL_KINDS,
-  DISPOSITIONS,
-  FLAGS,
-  RELEASE_FORMS,
-  REPORT_KINDS,
-  ROLES,
-  TASK_KINDS,
-  TIERS,
-  TOPICS,
-} from '../domain/vocabulary';
+import { CHAIN_ACTIONS, CHANNEL_KINDS, DISPOSITIONS, FLAGS, RELEASE_FORMS, REPORT_KINDS, ROLES, TASK_KINDS, TIERS, TOPICS } from '../domain/vocabulary';
 import { ActorSchema, ApprovalSchema, AssignmentSchema, TaskSnapshotSchema } from '../task/task.schema';
 import { optionalText, requiredText } from '../schemas/text.schema';
 import { EVENT_TYPES } from './event-types';
@@ -137,18 +126,22 @@ export const EVENT_DATA = {
   }),
   deadline_lapsed: z.preprocess(
     // Events recorded before 2026-12-01 called the task's owner `accountable`.
-    (d) => (d && typeof d === 'object' && 'accountable' in d && !('owner' in d) ? (({ accountable, ...rest }: Record<string, unknown>) => ({ ...rest, owner: accountable }))(d as Record<string, unknown>) : d),
+    (d) =>
+      d && typeof d === 'object' && 'accountable' in d && !('owner' in d)
+        ? (({ accountable, ...rest }: Record<string, unknown>) => ({ ...rest, owner: accountable }))(d as Record<string, unknown>)
+        : d,
     z.strictObject({
-    ...base,
-    taskKey: z.string(),
-    taskKind: z.enum(TASK_KINDS),
-    /** The task's owner, whose deadline lapsed. */
-    owner: recipient,
-    dueAt: isoTime,
-    lapsedAt: isoTime,
-    /** How late the alert fired after the deadline (timer and scheduling delay). */
-    lateMs: z.number().int(),
-  })),
+      ...base,
+      taskKey: z.string(),
+      taskKind: z.enum(TASK_KINDS),
+      /** The task's owner, whose deadline lapsed. */
+      owner: recipient,
+      dueAt: isoTime,
+      lapsedAt: isoTime,
+      /** How late the alert fired after the deadline (timer and scheduling delay). */
+      lateMs: z.number().int(),
+    }),
+  ),
   reminder_sent: z.strictObject({
     ...base,
     taskKey: z.string(),

@@ -47,12 +47,7 @@ export interface ConsumerRunner {
  * consumer exist, and consumes until stopped. A service keeps serving HTTP while
  * this waits for NATS.
  */
-export function runConsumer(options: {
-  nats: NatsOptions;
-  durable: string;
-  log: Logger;
-  handler: EventHandler;
-}): ConsumerRunner {
+export function runConsumer(options: { nats: NatsOptions; durable: string; log: Logger; handler: EventHandler }): ConsumerRunner {
   const abort = new AbortController();
   let bus: EventBus | undefined;
   const done = (async () => {

@@ -124,13 +124,7 @@ const MAX_BATCH = 100;
  * back the others. A handler failure is redelivered later; an invalid message is
  * logged and terminated, never retried. Returns when the loop has stopped.
  */
-export async function consumeEvents(options: {
-  bus: EventBus;
-  durable: string;
-  handler: EventHandler;
-  log: Logger;
-  signal: AbortSignal;
-}): Promise<void> {
+export async function consumeEvents(options: { bus: EventBus; durable: string; handler: EventHandler; log: Logger; signal: AbortSignal }): Promise<void> {
   const { bus, durable, handler, log, signal } = options;
   while (!signal.aborted) {
     try {
@@ -186,7 +180,7 @@ async function drainInBatches(messages: AsyncIterable<JsMsg>, handle: (batch: Js
     await handle(queue.splice(0, MAX_BATCH));
   }
   await pump;
-  if (failure && !signal.aborted) throw failure;
+  if (failure && !signal.aborted) throw failure instanceof Error ? failure : new Error('event consumer failed', { cause: failure });
 }
 
 async function handleBatch(msgs: JsMsg[], handler: EventHandler, log: Logger): Promise<void> {

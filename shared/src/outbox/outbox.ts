@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database';
 import type { Database, OutboxTable } from '../db/tables';
+import { PollLoop } from '../work/poll-loop';
 
 export type OutboxKind = OutboxTable['kind'];
 
@@ -45,31 +46,26 @@ export interface RelayOptions<T> {
  * exponential backoff up to a minute; it is never dropped.
  */
 export class OutboxRelay<T = unknown> {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
   private lastErrorLogged = 0;
+  private readonly loop: PollLoop;
 
-  constructor(private readonly options: RelayOptions<T>) {}
+  constructor(private readonly options: RelayOptions<T>) {
+    this.loop = new PollLoop(() => this.drainOnce(), { pollMs: options.pollMs, onError: (err) => this.logFailure(err, 0) });
+  }
 
   start(): this {
-    this.schedule(0);
+    this.loop.start();
     return this;
   }
 
   /** Runs a pass now (after a commit in this process) instead of at the next poll. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.loop.wake();
   }
 
   /** Stops polling and waits for the pass in progress. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   /** One pass over everything due; returns how many items were done. */
@@ -92,7 +88,11 @@ export class OutboxRelay<T = unknown> {
         const results = await Promise.allSettled(rows.map((row) => handle(row.payload as T)));
         const ok = rows.filter((_, i) => results[i]?.status === 'fulfilled').map((r) => r.id);
         if (ok.length > 0) {
-          await trx.updateTable('outbox').set({ doneAt: sql`now()`, lastError: null }).where('id', 'in', ok).execute();
+          await trx
+            .updateTable('outbox')
+            .set({ doneAt: sql`now()`, lastError: null })
+            .where('id', 'in', ok)
+            .execute();
         }
         for (const [i, row] of rows.entries()) {
           const result = results[i];
@@ -121,21 +121,5 @@ export class OutboxRelay<T = unknown> {
     if (Date.now() - this.lastErrorLogged < 5_000) return;
     this.lastErrorLogged = Date.now();
     this.options.log.warn({ err, kind: this.options.kind, attempts }, 'outbox work failed; will retry');
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.drainOnce()
-        .catch((err: unknown) => this.logFailure(err, 0))
-        .then(() => undefined)
-        .finally(() => {
-          this.running = undefined;
-          const next = this.again ? 0 : this.options.pollMs;
-          this.again = false;
-          this.schedule(next);
-        });
-    }, delayMs);
   }
 }

@@ -13,10 +13,7 @@ type TaskInput = Partial<TaskPolicy> & { kind: TaskKind; owner: Role };
 
 /** Remind the owner when the deadline lapses, then escalate level by level. */
 function chase(...levels: [after: string, role: Role][]): ChainStep[] {
-  return [
-    { after: '0s', action: 'remind', notify: ['owner'] },
-    ...levels.map(([after, role]): ChainStep => ({ after, action: 'escalate', notify: [role] })),
-  ];
+  return [{ after: '0s', action: 'remind', notify: ['owner'] }, ...levels.map(([after, role]): ChainStep => ({ after, action: 'escalate', notify: [role] }))];
 }
 
 const task = (input: TaskInput): TaskInput => input;

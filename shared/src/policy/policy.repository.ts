@@ -20,7 +20,10 @@ export async function listPolicyVersions(db: Db, scope?: PolicyScope) {
 
 export class PolicyVersionConflict extends Error {
   readonly code = 'POLICY_VERSION_CONFLICT';
-  constructor(readonly scope: string, readonly latest: number) {
+  constructor(
+    readonly scope: string,
+    readonly latest: number,
+  ) {
     super(`policy ${scope} is at version ${latest}`);
   }
 }
@@ -45,7 +48,13 @@ export async function publishPolicy(
     if (Number(latest.v) !== input.baseVersion) throw new PolicyVersionConflict(input.scope, Number(latest.v));
     const row = await trx
       .insertInto('policies')
-      .values({ scope: input.scope, version: input.baseVersion + 1, document: JSON.stringify(input.document), note: input.note ?? null, createdBy: input.actor.id })
+      .values({
+        scope: input.scope,
+        version: input.baseVersion + 1,
+        document: JSON.stringify(input.document),
+        note: input.note ?? null,
+        createdBy: input.actor.id,
+      })
       .returning(['id', 'scope', 'version', 'document', 'note', 'createdBy', 'createdAt'])
       .executeTakeFirstOrThrow();
     await recordAudit(trx, {

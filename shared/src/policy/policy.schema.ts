@@ -7,9 +7,7 @@ import { CHAIN_ACTIONS, DISTRICT_CODES, ROLES, TASK_KINDS, TASK_PHASES, TIERS } 
  * the reminder/escalation chain when the deadline lapses. Stored as versioned data
  * (table `policies`); a workflow snapshots the resolved policy when it starts.
  */
-export const DurationSchema = z
-  .string()
-  .regex(DURATION_PATTERN, 'a duration such as "30m", "4h", "2s" or "7d"');
+export const DurationSchema = z.string().regex(DURATION_PATTERN, 'a duration such as "30m", "4h", "2s" or "7d"');
 
 export const RoleSchema = z.enum(ROLES);
 export const TaskKindSchema = z.enum(TASK_KINDS);

@@ -8,7 +8,7 @@ import type { PolicyDocumentInput } from './policy.schema';
  */
 export function scalePolicy(doc: PolicyDocumentInput, factor: number, name = `${doc.name} ×${factor}`): PolicyDocumentInput {
   const scale = (d: string): string => (durationMs(d) === 0 ? '0ms' : `${Math.max(1, Math.round(durationMs(d) * factor))}ms`);
-  const copy = structuredClone(doc) as PolicyDocumentInput;
+  const copy = structuredClone<PolicyDocumentInput>(doc);
   copy.name = name;
   for (const tier of Object.values(copy.tiers)) {
     for (const t of tier.tasks) {

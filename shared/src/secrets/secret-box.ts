@@ -25,7 +25,10 @@ const DEVELOPMENT_KEY = createHash('sha256').update('yuqing development secrets 
 
 export class SecretUnreadable extends Error {
   readonly code = 'SECRET_UNREADABLE';
-  constructor(readonly keyId: string | undefined, why: string) {
+  constructor(
+    readonly keyId: string | undefined,
+    why: string,
+  ) {
     super(`secret unreadable (${why})`);
     this.name = 'SecretUnreadable';
   }
@@ -41,7 +44,10 @@ export function decodeSecretsKey(text: string): Buffer | undefined {
 
 /** `SECRETS_OLD_KEYS`: comma-separated, each a base64 32-byte key. */
 export function decodeOldSecretsKeys(text: string): Buffer[] | undefined {
-  const keys = text.split(',').filter((k) => k.trim() !== '').map(decodeSecretsKey);
+  const keys = text
+    .split(',')
+    .filter((k) => k.trim() !== '')
+    .map(decodeSecretsKey);
   return keys.every((k): k is Buffer => k !== undefined) ? keys : undefined;
 }
 

@@ -52,13 +52,22 @@ function outcomeTable(outcomes: Record<string, Record<string, number>>): string[
     '| --- | ---: | --- |',
     ...Object.entries(outcomes).map(([category, byStatus]) => {
       const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
-      return `| ${category} | ${total} | ${Object.entries(byStatus).map(([status, n]) => `${status}: ${n}`).join(', ')} |`;
+      return `| ${category} | ${total} | ${Object.entries(byStatus)
+        .map(([status, n]) => `${status}: ${n}`)
+        .join(', ')} |`;
     }),
   ];
 }
 
 const answered = (outcomes: Record<string, Record<string, number>>, filter: (status: number) => boolean) =>
-  Object.values(outcomes).reduce((n, byStatus) => n + Object.entries(byStatus).filter(([s]) => filter(Number(s))).reduce((a, [, c]) => a + c, 0), 0);
+  Object.values(outcomes).reduce(
+    (n, byStatus) =>
+      n +
+      Object.entries(byStatus)
+        .filter(([s]) => filter(Number(s)))
+        .reduce((a, [, c]) => a + c, 0),
+    0,
+  );
 
 /** Channels pointed at our own network (loopback, private, metadata…), by POST and PATCH: all must be refused. */
 function outboundTable(outcomes: Record<string, Record<string, number>>): string[] {

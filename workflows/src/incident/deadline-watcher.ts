@@ -1,6 +1,16 @@
 import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
 import type { AlertRecord } from '@yuqing/activities';
-import { CHAIN_ACTION_LABELS, durationMs, ROLE_LABELS, TASK_LABELS, type Actor, type ChainStep, type IncidentEvent, type Recipient, type Role } from '@yuqing/shared/domain';
+import {
+  CHAIN_ACTION_LABELS,
+  durationMs,
+  ROLE_LABELS,
+  TASK_LABELS,
+  type Actor,
+  type ChainStep,
+  type IncidentEvent,
+  type Recipient,
+  type Role,
+} from '@yuqing/shared/domain';
 import { beijing } from './visibility';
 import type { IncidentRecorder } from './incident-recorder';
 import type { Task, TaskBook } from './task-book';
@@ -46,9 +56,11 @@ export class DeadlineWatcher {
         const scope = new CancellationScope();
         const { key, dueAt, round } = task as Task & { dueAt: string };
         this.watchers.set(key, { scope, dueAt, round, def: task.def });
-        scope.run(() => this.watch(key, dueAt, round)).catch((err: unknown) => {
-          if (!isCancellation(err)) throw err;
-        });
+        scope
+          .run(() => this.watch(key, dueAt, round))
+          .catch((err: unknown) => {
+            if (!isCancellation(err)) throw err;
+          });
       }
     }
   }
@@ -109,7 +121,15 @@ export class DeadlineWatcher {
       const now = Date.now();
       this.book.markLapsed(key, now);
       const owner = this.recipient(task, 'owner');
-      const ev = this.recorder.event('deadline_lapsed', { taskKey: key, taskKind: task.kind, owner, dueAt, lapsedAt: new Date(now).toISOString(), lateMs: now - due, actor: SYSTEM });
+      const ev = this.recorder.event('deadline_lapsed', {
+        taskKey: key,
+        taskKind: task.kind,
+        owner,
+        dueAt,
+        lapsedAt: new Date(now).toISOString(),
+        lateMs: now - due,
+        actor: SYSTEM,
+      });
       await this.raise(`超时预警:${label}`, this.alertOf(task, ev, 'deadline_lapsed', null, [owner], now - due), ev);
     }
     await warning;

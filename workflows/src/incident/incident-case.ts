@@ -60,11 +60,22 @@ export class IncidentCase {
     private readonly input: IncidentWorkflowInput,
     private readonly policy: PolicySnapshot,
     private routing: Routing,
+    versions: { readonly recordEventsByName: boolean },
   ) {
     this.tier = input.tier;
     this.book = new TaskBook((role) => this.routing.roleUnits[role]);
-    this.recorder = new IncidentRecorder(input.incidentId, this.book, () => ({ tier: this.tier, status: this.status, policyVersion: this.policy.version }));
-    this.deadlines = new DeadlineWatcher(this.book, this.recorder, (role) => this.routing.roleUnits[role], () => this.showState());
+    this.recorder = new IncidentRecorder(
+      input.incidentId,
+      this.book,
+      () => ({ tier: this.tier, status: this.status, policyVersion: this.policy.version }),
+      versions.recordEventsByName,
+    );
+    this.deadlines = new DeadlineWatcher(
+      this.book,
+      this.recorder,
+      (role) => this.routing.roleUnits[role],
+      () => this.showState(),
+    );
     this.assignments = this.assignmentsFor(this.tier);
   }
 
@@ -96,7 +107,7 @@ export class IncidentCase {
         topic: input.topic,
         ...(input.district ? { district: input.district } : {}),
         metrics: input.metrics,
-        flags: input.flags as EventDataMap['received']['flags'],
+        flags: input.flags,
         receivedAt: input.receivedAt,
         clientId: input.clientId,
       },
@@ -145,7 +156,11 @@ export class IncidentCase {
     if (ack?.status === 'open') done.push(this.book.complete(ack.key, by, now));
     if (report.kind === 'final') done.push(this.book.complete(taskKey('investigation_report', unitId), by, now));
     this.syncDeadlines();
-    await this.recorder.record(`上报${report.kind === 'final' ? '整体' : '阶段性'}情况:${unitId}`, [this.recorder.event('report_submitted', { unitId, report, actor: by })], done);
+    await this.recorder.record(
+      `上报${report.kind === 'final' ? '整体' : '阶段性'}情况:${unitId}`,
+      [this.recorder.event('report_submitted', { unitId, report, actor: by })],
+      done,
+    );
     return this.state();
   }
 
@@ -301,14 +316,23 @@ export class IncidentCase {
   private assignmentsFor(t: Tier): Assignment[] {
     const r = this.routing;
     const roles: Assignment['role'][] =
-      this.tierPolicy(t).assign === 'department_and_district' ? ['responsible_department', 'district_bureau'] : [r.districtBureau ? 'district_bureau' : 'responsible_department'];
+      this.tierPolicy(t).assign === 'department_and_district'
+        ? ['responsible_department', 'district_bureau']
+        : [r.districtBureau ? 'district_bureau' : 'responsible_department'];
     return roles
       .map((role) => this.assignments.find((a) => a.role === role) ?? (role === 'district_bureau' ? r.districtBureau : r.department))
       .filter((a): a is Assignment => a !== undefined);
   }
 
   private dispatched(reason: EventDataMap['dispatched']['reason'], newly: Assignment[], actor: Actor = SYSTEM): IncidentEvent {
-    return this.recorder.event('dispatched', { reason, assignments: newly, notify: this.tierPolicy().notify, title: this.input.title, link: this.input.source.url, actor });
+    return this.recorder.event('dispatched', {
+      reason,
+      assignments: newly,
+      notify: this.tierPolicy().notify,
+      title: this.input.title,
+      link: this.input.source.url,
+      actor,
+    });
   }
 
   /** Puts the incident on another tier's path: new units and clocks when raising, the higher tier's left when lowering. */
@@ -323,12 +347,20 @@ export class IncidentCase {
     this.syncDeadlines();
     const events = [this.recorder.event('tier_changed', { from, to, reason, actor })];
     // Raising brings new units and leaders in: they get the link at once.
-    if (raising) events.push(this.dispatched('tier_changed', this.assignments.filter((a) => !before.has(a.unitId)), actor));
+    if (raising)
+      events.push(
+        this.dispatched(
+          'tier_changed',
+          this.assignments.filter((a) => !before.has(a.unitId)),
+          actor,
+        ),
+      );
     await this.recorder.record(`调整等级:${TIER_LABELS[from]} → ${TIER_LABELS[to]}`, events);
   }
 
   private requireHandling(): void {
-    if (this.status !== 'handling' && this.status !== 'closed') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]} (incident is ${this.status})`);
+    if (this.status !== 'handling' && this.status !== 'closed')
+      reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]} (incident is ${this.status})`);
   }
 
   private openTask(key: string): Task {
@@ -342,7 +374,8 @@ export class IncidentCase {
       reject(REJECTION.conflict, `事项尚未启动,需先完成:${waitingFor} (task ${key} waits for ${task.def.after.join(', ')})`);
     }
     const missing = this.book.missingRequirements(task);
-    if (missing.length > 0) reject(REJECTION.conflict, `需先完成:${missing.map((t) => TASK_LABELS[t.kind]).join('、')} (requires ${missing.map((t) => t.key).join(', ')})`);
+    if (missing.length > 0)
+      reject(REJECTION.conflict, `需先完成:${missing.map((t) => TASK_LABELS[t.kind]).join('、')} (requires ${missing.map((t) => t.key).join(', ')})`);
     return task;
   }
 
@@ -356,7 +389,9 @@ export class IncidentCase {
   /** The release tasks a release of this form completes, in order of urgency. */
   private releaseTargets(form: ReleaseForm): Task[] {
     const kinds: TaskKind[] =
-      form === 'press_conference' ? ['press_conference', 'authoritative_release', 'follow_up_release', 'public_response'] : ['authoritative_release', 'follow_up_release', 'public_response'];
+      form === 'press_conference'
+        ? ['press_conference', 'authoritative_release', 'follow_up_release', 'public_response']
+        : ['authoritative_release', 'follow_up_release', 'public_response'];
     return kinds.map((k) => this.book.get(taskKey(k))).filter((t): t is Task => t?.status === 'open');
   }
 }

@@ -1,4 +1,4 @@
-import { CancellationScope, patched, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, workflowInfo } from '@temporalio/workflow';
 import type { AlertRecord, IncidentRowChange } from '@yuqing/activities';
 import { EVENT_SCHEMA_VERSION, type EventDataMap, type EventType, type IncidentEvent, type IncidentStatus, type Tier } from '@yuqing/shared/domain';
 import { activities, LOCAL } from './activities';
@@ -29,6 +29,8 @@ export class IncidentRecorder {
     private readonly incidentId: string,
     private readonly book: TaskBook,
     private readonly facts: () => IncidentFacts,
+    /** False for workflows started before the `record-events` patch: they call the activity by its old name. */
+    private readonly recordEventsByName: boolean,
   ) {}
 
   /** An event of this incident, carrying the tasks it changed. */
@@ -53,8 +55,7 @@ export class IncidentRecorder {
   /** Records events (and resolves the alerts of the tasks they finished) in one transaction. */
   async record(summary: string, events: IncidentEvent[], done: readonly Task[] = []): Promise<void> {
     const resolveAlertsOf = done.filter((t) => t.lapsedAt).map((t) => t.key);
-    // Workflows started before the activity was named for what it does replay with its old name.
-    const recordEvents = patched(RECORD_EVENTS_PATCH) ? activities.recordEvents : activities.publishEvents;
+    const recordEvents = this.recordEventsByName ? activities.recordEvents : activities.publishEvents;
     await recordEvents.executeWithOptions({ ...LOCAL, summary }, [
       { incidentId: this.incidentId, events, incident: this.rowChange(), ...(resolveAlertsOf.length ? { resolveAlertsOf } : {}) },
     ]);
@@ -62,6 +63,8 @@ export class IncidentRecorder {
 
   /** Stores an alert with its event; never cancelled half-way, even when its watcher is. */
   async raise(summary: string, alert: AlertRecord, event: IncidentEvent): Promise<void> {
-    await CancellationScope.nonCancellable(() => activities.raiseAlert.executeWithOptions({ ...LOCAL, summary }, [{ alert, event, incident: this.rowChange() }]));
+    await CancellationScope.nonCancellable(() =>
+      activities.raiseAlert.executeWithOptions({ ...LOCAL, summary }, [{ alert, event, incident: this.rowChange() }]),
+    );
   }
 }

@@ -111,4 +111,3 @@ export const REJECTION = {
   forbidden: 'forbidden',
 } as const;
 export type RejectionType = (typeof REJECTION)[keyof typeof REJECTION];
-

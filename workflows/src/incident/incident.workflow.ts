@@ -5,9 +5,10 @@
  * (incident.messages.ts) and are applied by the incident's case (incident-case.ts).
  */
 import type { UpdateDefinition } from '@temporalio/common';
-import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, setHandler } from '@temporalio/workflow';
 import { activities, LOCAL } from './activities';
 import { IncidentCase } from './incident-case';
+import { RECORD_EVENTS_PATCH } from './incident-recorder';
 import {
   acknowledgeUpdate,
   approveUpdate,
@@ -26,23 +27,74 @@ import {
 import { checked, reject } from './rejection';
 
 export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<IncidentState> {
+  // Versions are read first, before any activity: a patch asked for after a local activity that
+  // outlived its workflow task is not seen on replay by this SDK (TMPRL1100, seen in a test run).
+  const versions = { recordEventsByName: patched(RECORD_EVENTS_PATCH) };
   const startedAt = new Date(Date.now()).toISOString();
   let incident: IncidentCase | undefined;
   /** The case, once dispatched; until then human steps are refused and may be retried. */
   const theCase = (): IncidentCase => incident ?? reject(REJECTION.conflict, '舆情尚未完成转办,请稍后重试 (incident not dispatched yet)');
 
-  setHandler(stateQuery, () => incident?.state() ?? { incidentId: input.incidentId, tier: input.tier, tierSince: startedAt, status: 'received', policyVersion: null, assignments: [], tasks: [], overdue: false });
+  setHandler(
+    stateQuery,
+    () =>
+      incident?.state() ?? {
+        incidentId: input.incidentId,
+        tier: input.tier,
+        tierSince: startedAt,
+        status: 'received',
+        policyVersion: null,
+        assignments: [],
+        tasks: [],
+        overdue: false,
+      },
+  );
   /** Sets an Update's handler on the case: `validate` refuses what the plan does not allow, `apply` records the step. */
-  const forward = <A>(def: UpdateDefinition<IncidentState, [A]>, apply: (c: IncidentCase, a: A) => Promise<IncidentState>, validate: (c: IncidentCase, a: A) => void) =>
-    setHandler(def, (a) => apply(theCase(), a), { validator: checked((a: A) => validate(theCase(), a)) });
-  forward(acknowledgeUpdate, (c, a) => c.acknowledge(a), (c, a) => c.validateAcknowledge(a));
-  forward(submitReportUpdate, (c, a) => c.submitReport(a), (c, a) => c.validateSubmitReport(a));
-  forward(completeTaskUpdate, (c, a) => c.completeTask(a), (c, a) => c.validateCompleteTask(a));
-  forward(approveUpdate, (c, a) => c.approve(a), (c, a) => c.validateApprove(a));
-  forward(recordReleaseUpdate, (c, a) => c.recordRelease(a), (c, a) => c.validateRecordRelease(a));
-  forward(reclassifyUpdate, (c, a) => c.reclassify(a), (c, a) => c.validateReclassify(a));
-  forward(reassignUpdate, (c, a) => c.reassign(a), (c, a) => c.validateReassign(a));
-  forward(closeUpdate, (c, a) => c.close(a), (c, a) => c.validateClose(a));
+  const forward = <A>(
+    def: UpdateDefinition<IncidentState, [A]>,
+    apply: (c: IncidentCase, a: A) => Promise<IncidentState>,
+    validate: (c: IncidentCase, a: A) => void,
+  ) => setHandler(def, (a) => apply(theCase(), a), { validator: checked((a: A) => validate(theCase(), a)) });
+  forward(
+    acknowledgeUpdate,
+    (c, a) => c.acknowledge(a),
+    (c, a) => c.validateAcknowledge(a),
+  );
+  forward(
+    submitReportUpdate,
+    (c, a) => c.submitReport(a),
+    (c, a) => c.validateSubmitReport(a),
+  );
+  forward(
+    completeTaskUpdate,
+    (c, a) => c.completeTask(a),
+    (c, a) => c.validateCompleteTask(a),
+  );
+  forward(
+    approveUpdate,
+    (c, a) => c.approve(a),
+    (c, a) => c.validateApprove(a),
+  );
+  forward(
+    recordReleaseUpdate,
+    (c, a) => c.recordRelease(a),
+    (c, a) => c.validateRecordRelease(a),
+  );
+  forward(
+    reclassifyUpdate,
+    (c, a) => c.reclassify(a),
+    (c, a) => c.validateReclassify(a),
+  );
+  forward(
+    reassignUpdate,
+    (c, a) => c.reassign(a),
+    (c, a) => c.validateReassign(a),
+  );
+  forward(
+    closeUpdate,
+    (c, a) => c.close(a),
+    (c, a) => c.validateClose(a),
+  );
   // A new report may arrive before the first step is done: it waits for the case, then raises (or not).
   setHandler(
     reassessUpdate,
@@ -57,9 +109,9 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
   const { policy, routing } = await activities.prepareIncident.executeWithOptions({ ...LOCAL, summary: '读取处置策略与责任单位' }, [
     { topic: input.topic, ...(input.district ? { district: input.district } : {}) },
   ]);
-  incident = new IncidentCase(input, policy, routing);
+  incident = new IncidentCase(input, policy, routing, versions);
   await incident.dispatch();
-  await condition(() => incident!.readyToArchive());
+  await condition(() => incident.readyToArchive());
   await incident.archive();
   await condition(allHandlersFinished);
   return incident.state();

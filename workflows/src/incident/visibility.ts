@@ -29,7 +29,16 @@ export class IncidentVisibility {
     const lines = book
       .list()
       .filter((t) => t.status === 'open' || t.status === 'waiting')
-      .map((t) => `- ${t.overdue ? '⚠ 已超时 ' : ''}${TASK_LABELS[t.kind]}${t.unitId ? `(${t.unitId})` : ''}${t.dueAt ? ` — 截止 ${beijing(t.dueAt)}` : ''}${t.status === 'waiting' ? ' (待启动)' : ''}`);
-    setCurrentDetails([`**${TIER_LABELS[tier]}** · ${INCIDENT_STATUS_LABELS[status]} · 策略 ${incident.policyVersion ?? '-'}`, '', ...(lines.length ? lines : ['(无待办事项)'])].join('\n'));
+      .map(
+        (t) =>
+          `- ${t.overdue ? '⚠ 已超时 ' : ''}${TASK_LABELS[t.kind]}${t.unitId ? `(${t.unitId})` : ''}${t.dueAt ? ` — 截止 ${beijing(t.dueAt)}` : ''}${t.status === 'waiting' ? ' (待启动)' : ''}`,
+      );
+    setCurrentDetails(
+      [
+        `**${TIER_LABELS[tier]}** · ${INCIDENT_STATUS_LABELS[status]} · 策略 ${incident.policyVersion ?? '-'}`,
+        '',
+        ...(lines.length ? lines : ['(无待办事项)']),
+      ].join('\n'),
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { ROLE_LABELS, UNIT_KIND_LABELS, type PersonRow, type Role, type UnitKind, type UnitRow } from '@yuqing/shared';
+import { ROLE_LABELS, UNIT_KIND_LABELS, type PersonRow, type UnitRow } from '@yuqing/shared';
 import type { OnDutyPerson } from './duty.repository';
 
 export function unitView(u: UnitRow) {

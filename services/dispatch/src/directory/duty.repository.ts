@@ -32,7 +32,13 @@ export async function onDutyNow(db: Executor, unitId: string): Promise<OnDutyPer
       .filter((s) => !seen.has(s.id) && seen.add(s.id))
       .map((s) => ({ personId: s.id, name: s.name, title: s.title, via: 'roster' as const, until: s.endsAt }));
   }
-  const standing = await db.selectFrom('persons').select(['id', 'name', 'title']).where('unitId', '=', unitId).where('onDuty', '=', true).orderBy('id').execute();
+  const standing = await db
+    .selectFrom('persons')
+    .select(['id', 'name', 'title'])
+    .where('unitId', '=', unitId)
+    .where('onDuty', '=', true)
+    .orderBy('id')
+    .execute();
   return standing.map((p) => ({ personId: p.id, name: p.name, title: p.title, via: 'standing' as const }));
 }
 
@@ -41,7 +47,17 @@ export async function upcomingShifts(db: Executor, unitId: string): Promise<(Dut
   return db
     .selectFrom('dutyShifts')
     .innerJoin('persons', 'persons.id', 'dutyShifts.personId')
-    .select(['dutyShifts.id', 'dutyShifts.unitId', 'dutyShifts.personId', 'dutyShifts.startsAt', 'dutyShifts.endsAt', 'dutyShifts.note', 'dutyShifts.createdBy', 'dutyShifts.createdAt', 'persons.name as personName'])
+    .select([
+      'dutyShifts.id',
+      'dutyShifts.unitId',
+      'dutyShifts.personId',
+      'dutyShifts.startsAt',
+      'dutyShifts.endsAt',
+      'dutyShifts.note',
+      'dutyShifts.createdBy',
+      'dutyShifts.createdAt',
+      'persons.name as personName',
+    ])
     .where('dutyShifts.unitId', '=', unitId)
     .where(sql<boolean>`duty_shifts.ends_at > now()`)
     .orderBy('dutyShifts.startsAt')
@@ -55,7 +71,14 @@ export async function insertShift(
 ): Promise<DutyShiftRow> {
   return db
     .insertInto('dutyShifts')
-    .values({ unitId: shift.unitId, personId: shift.personId, startsAt: shift.startsAt, endsAt: shift.endsAt, note: shift.note ?? null, createdBy: shift.createdBy })
+    .values({
+      unitId: shift.unitId,
+      personId: shift.personId,
+      startsAt: shift.startsAt,
+      endsAt: shift.endsAt,
+      note: shift.note ?? null,
+      createdBy: shift.createdBy,
+    })
     .returning(['id', 'unitId', 'personId', 'startsAt', 'endsAt', 'note', 'createdBy', 'createdAt'])
     .executeTakeFirstOrThrow();
 }

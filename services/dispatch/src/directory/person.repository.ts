@@ -88,7 +88,13 @@ export async function revokePersonKey(db: Executor, personId: string, keyId: str
 }
 
 export async function revokePersonKeys(db: Executor, personId: string): Promise<number> {
-  const rows = await db.updateTable('apiClients').set({ revokedAt: sql`now()` }).where('personId', '=', personId).where('revokedAt', 'is', null).returning('id').execute();
+  const rows = await db
+    .updateTable('apiClients')
+    .set({ revokedAt: sql`now()` })
+    .where('personId', '=', personId)
+    .where('revokedAt', 'is', null)
+    .returning('id')
+    .execute();
   return rows.length;
 }
 

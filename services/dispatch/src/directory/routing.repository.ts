@@ -21,7 +21,7 @@ export async function listRules(db: Executor): Promise<RoutingRule[]> {
     .orderBy('routingRules.kind')
     .orderBy('routingRules.match')
     .execute();
-  return rows as RoutingRule[];
+  return rows;
 }
 
 /** Sets one rule (insert or replace). */

@@ -28,7 +28,12 @@ export async function insertUnit(db: Executor, u: NewUnit): Promise<UnitRow> {
 }
 
 export async function updateUnit(db: Executor, id: string, change: Partial<Pick<UnitRow, 'name' | 'parentId' | 'districtCode'>>): Promise<UnitRow | undefined> {
-  return db.updateTable('units').set({ ...change, updatedAt: sql`now()` }).where('id', '=', id).returning(COLUMNS).executeTakeFirst();
+  return db
+    .updateTable('units')
+    .set({ ...change, updatedAt: sql`now()` })
+    .where('id', '=', id)
+    .returning(COLUMNS)
+    .executeTakeFirst();
 }
 
 export async function deleteUnit(db: Executor, id: string): Promise<UnitRow | undefined> {
@@ -46,5 +51,9 @@ export async function unitReferences(db: Executor, id: string): Promise<Record<s
       (select count(*) from api_clients where unit_id = ${id} and revoked_at is null) as "apiClients",
       (select count(*) from tasks where unit_id = ${id}) as tasks`.execute(db);
   const counts = row.rows[0] ?? {};
-  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)]).filter(([, n]) => (n as number) > 0));
+  return Object.fromEntries(
+    Object.entries(counts)
+      .map(([k, v]) => [k, Number(v)])
+      .filter(([, n]) => (n as number) > 0),
+  );
 }

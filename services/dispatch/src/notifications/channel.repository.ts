@@ -19,7 +19,10 @@ export async function findChannel(db: Executor, id: string): Promise<Notificatio
 }
 
 export async function listChannels(db: Executor, filter: { unitId?: string; personId?: string }): Promise<ChannelSummary[]> {
-  let q = db.selectFrom('notificationChannels').select([...SUMMARY, 'secret']).orderBy('id');
+  let q = db
+    .selectFrom('notificationChannels')
+    .select([...SUMMARY, 'secret'])
+    .orderBy('id');
   if (filter.unitId) q = q.where('unitId', '=', filter.unitId);
   if (filter.personId) q = q.where('personId', '=', filter.personId);
   const rows = await q.execute();
@@ -27,7 +30,11 @@ export async function listChannels(db: Executor, filter: { unitId?: string; pers
 }
 
 /** Enabled channels of a unit and of some of its people, for planning deliveries. */
-export async function enabledChannels(db: Executor, unitId: string, personIds: readonly string[]): Promise<Pick<NotificationChannelRow, 'id' | 'kind' | 'unitId' | 'personId'>[]> {
+export async function enabledChannels(
+  db: Executor,
+  unitId: string,
+  personIds: readonly string[],
+): Promise<Pick<NotificationChannelRow, 'id' | 'kind' | 'unitId' | 'personId'>[]> {
   return db
     .selectFrom('notificationChannels')
     .select(['id', 'kind', 'unitId', 'personId'])
@@ -51,10 +58,7 @@ export async function channelsOfOwner(db: Executor, owner: Owner): Promise<Pick<
   return ('unitId' in owner ? q.where('unitId', '=', owner.unitId) : q.where('personId', '=', owner.personId)).execute();
 }
 
-export async function insertChannel(
-  db: Executor,
-  c: NewNotificationChannel,
-): Promise<NotificationChannelRow> {
+export async function insertChannel(db: Executor, c: NewNotificationChannel): Promise<NotificationChannelRow> {
   return db.insertInto('notificationChannels').values(c).returningAll().executeTakeFirstOrThrow();
 }
 

@@ -1,7 +1,6 @@
-import type { ChannelKind, Db, DeliveryRow, Logger, Tier } from '@yuqing/shared';
+import { PollLoop, type ChannelKind, type Db, type DeliveryRow, type Logger } from '@yuqing/shared';
 import { findChannel } from './channel.repository';
 import { claimDueDeliveries, recordDelivered, recordFailed, type AttemptRecord } from './delivery.repository';
-import type { NoticeMessage } from './notice';
 import { SMTP_CONNECTIONS } from './senders/email';
 import { DeliveryFailure, networkFailure, type Sender } from './senders/sender';
 
@@ -48,33 +47,26 @@ export class DeliveryWorker {
   private readonly busy = new Map<string, number>();
   private inFlight = 0;
   private readonly sends = new Set<Promise<void>>();
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
   private lastErrorLogged = 0;
+  private readonly loop: PollLoop;
 
-  constructor(private readonly options: DeliveryWorkerOptions) {}
+  constructor(private readonly options: DeliveryWorkerOptions) {
+    this.loop = new PollLoop(() => this.drainOnce(), { pollMs: options.pollMs, onError: (err) => this.logFailure(err) });
+  }
 
   start(): this {
-    this.schedule(0);
+    this.loop.start();
     return this;
   }
 
   /** Looks for due work now (after the consumer committed new deliveries). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.loop.wake();
   }
 
   /** Stops claiming and waits for the attempts in flight to be recorded. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    for (const t of this.retryTimers) clearTimeout(t);
-    await this.running;
+    await this.loop.stop();
     await Promise.allSettled([...this.sends]);
   }
 
@@ -161,18 +153,8 @@ export class DeliveryWorker {
       o.onOutcome?.();
     } else if (outcome.retryInMs !== undefined) {
       o.log.info({ ...about, reason: failure.reason, retryInMs: outcome.retryInMs }, 'notification attempt failed; will retry');
-      this.wakeIn(outcome.retryInMs);
+      this.loop.wakeIn(outcome.retryInMs);
     }
-  }
-
-  private wakeIn(ms: number): void {
-    if (this.stopped) return;
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(timer);
-      this.wake();
-    }, ms);
-    timer.unref();
-    this.retryTimers.add(timer);
   }
 
   private logFailure(err: unknown, row?: DeliveryRow): void {
@@ -180,21 +162,5 @@ export class DeliveryWorker {
     if (Date.now() - this.lastErrorLogged < 5_000) return;
     this.lastErrorLogged = Date.now();
     this.options.log.warn({ err, deliveryId: row?.id }, 'delivery worker could not record its work; will retry');
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.drainOnce()
-        .then(() => undefined)
-        .catch((err: unknown) => this.logFailure(err))
-        .finally(() => {
-          this.running = undefined;
-          const next = this.again ? 0 : this.options.pollMs;
-          this.again = false;
-          this.schedule(next);
-        });
-    }, delayMs);
   }
 }

@@ -126,7 +126,10 @@ function outcomeEvent(row: DeliveryRow, n: number, outcome: { delivered: true; l
 }
 
 async function insertAttempt(trx: Executor, deliveryId: string, a: AttemptRecord): Promise<void> {
-  await trx.insertInto('deliveryAttempts').values({ deliveryId, ...a }).execute();
+  await trx
+    .insertInto('deliveryAttempts')
+    .values({ deliveryId, ...a })
+    .execute();
 }
 
 /**
@@ -149,7 +152,14 @@ export async function recordDelivered(db: Db, row: DeliveryRow, attempt: Attempt
     if (!updated) return false;
     const event = outcomeEvent(row, updated.outcomes, { delivered: true, latencyMs });
     await enqueue(trx, { kind: 'event', dedupeKey: event.id, payload: event });
-    await recordAudit(trx, { actor: DISPATCH_ACTOR, action: 'delivery.delivered', entity: 'delivery', entityId: row.id, incidentId: row.incidentId, after: { attempts: row.attempts, latencyMs, eventId: event.id } });
+    await recordAudit(trx, {
+      actor: DISPATCH_ACTOR,
+      action: 'delivery.delivered',
+      entity: 'delivery',
+      entityId: row.id,
+      incidentId: row.incidentId,
+      after: { attempts: row.attempts, latencyMs, eventId: event.id },
+    });
     return true;
   });
 }
@@ -174,7 +184,8 @@ export async function recordFailed(
   const dead = !failure.retryable || row.attempts >= policy.maxAttempts;
   return db.transaction().execute(async (trx) => {
     await insertAttempt(trx, row.id, attempt);
-    const mine = (q: ReturnType<typeof trx.updateTable<'deliveries'>>) => q.where('id', '=', row.id).where('status', '=', 'sending').where('attempts', '=', row.attempts);
+    const mine = (q: ReturnType<typeof trx.updateTable<'deliveries'>>) =>
+      q.where('id', '=', row.id).where('status', '=', 'sending').where('attempts', '=', row.attempts);
     if (!dead) {
       const retryInMs = retryDelayMs(row.attempts, policy.retryBaseMs);
       await mine(trx.updateTable('deliveries'))
@@ -189,7 +200,14 @@ export async function recordFailed(
     if (!updated) return { dead: false };
     const event = outcomeEvent(row, updated.outcomes, { delivered: false, reason: failure.reason });
     await enqueue(trx, { kind: 'event', dedupeKey: event.id, payload: event });
-    await recordAudit(trx, { actor: DISPATCH_ACTOR, action: 'delivery.dead', entity: 'delivery', entityId: row.id, incidentId: row.incidentId, after: { attempts: row.attempts, reason: failure.reason, eventId: event.id } });
+    await recordAudit(trx, {
+      actor: DISPATCH_ACTOR,
+      action: 'delivery.dead',
+      entity: 'delivery',
+      entityId: row.id,
+      incidentId: row.incidentId,
+      after: { attempts: row.attempts, reason: failure.reason, eventId: event.id },
+    });
     return { dead: true };
   });
 }

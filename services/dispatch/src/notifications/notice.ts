@@ -10,7 +10,6 @@ import {
   type IncidentEvent,
   type NoticeMessage,
   type NoticeRecipient,
-  type Role,
   type TaskKind,
 } from '@yuqing/shared';
 
@@ -41,6 +40,7 @@ export interface NoticeInput {
 const MAX_TITLE = 120;
 
 /** Line breaks, tabs and other control characters, which would start a new markdown block or a forged line. */
+// eslint-disable-next-line no-control-regex -- control characters are what it removes
 const BREAKS = /[\s\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
 /** A field meant for one line, on one line. */
@@ -141,7 +141,9 @@ export function renderNotice(input: NoticeInput): NoticeMessage {
   let deadlines: string[];
   let dueAt: string | undefined;
   if (event.type === 'dispatched') {
-    const dated = input.unitTasks.filter((t): t is { kind: TaskKind; dueAt: string } => t.dueAt !== undefined).sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
+    const dated = input.unitTasks
+      .filter((t): t is { kind: TaskKind; dueAt: string } => t.dueAt !== undefined)
+      .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
     deadlines = dated.map((t) => deadlineLine(t.kind, t.dueAt));
     dueAt = dated[0]?.dueAt;
   } else {

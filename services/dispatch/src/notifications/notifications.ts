@@ -87,7 +87,10 @@ export function createNotifications(deps: {
 }): Notifications {
   const { db, config, log } = deps;
   const relay = createEventRelay({ db, bus: deps.bus, log, pollMs: config.OUTBOX_POLL_MS });
-  const agent = createGuardedAgent(createOutboundPolicy(config.NOTIFY_ALLOW_HOSTS), { ...(deps.resolve ? { resolve: deps.resolve } : {}), connectTimeoutMs: config.NOTIFY_TIMEOUT_MS });
+  const agent = createGuardedAgent(createOutboundPolicy(config.NOTIFY_ALLOW_HOSTS), {
+    ...(deps.resolve ? { resolve: deps.resolve } : {}),
+    connectTimeoutMs: config.NOTIFY_TIMEOUT_MS,
+  });
   const senders: Record<ChannelKind, Sender> = {
     webhook: createWebhookSender(agent),
     wecom: createWecomSender(agent),
@@ -120,7 +123,7 @@ export function createNotifications(deps: {
     async stop() {
       await worker.stop();
       await relay.stop();
-      await Promise.all(Object.values(senders).map((s) => s.close?.()));
+      await Promise.all(Object.values(senders).map(async (s) => s.close?.()));
       await agent.close();
     },
   };

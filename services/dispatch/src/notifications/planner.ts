@@ -19,7 +19,12 @@ export interface PlannerOptions {
 async function lateOwner(trx: Transaction<Database>, event: NotifyingEvent): Promise<Recipient | undefined> {
   if (event.type === 'dispatched') return undefined;
   if (event.type === 'deadline_lapsed' && event.data.owner.unitId) return event.data.owner;
-  const task = await trx.selectFrom('tasks').select(['owner', 'unitId']).where('incidentId', '=', event.incidentId).where('key', '=', event.data.taskKey).executeTakeFirst();
+  const task = await trx
+    .selectFrom('tasks')
+    .select(['owner', 'unitId'])
+    .where('incidentId', '=', event.incidentId)
+    .where('key', '=', event.data.taskKey)
+    .executeTakeFirst();
   return task?.unitId ? { role: task.owner, unitId: task.unitId } : undefined;
 }
 
@@ -96,14 +101,18 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
     const owner = late?.unitId && names.has(late.unitId) ? { unitId: late.unitId, unitName: names.get(late.unitId)! } : undefined;
     const incident = await trx.selectFrom('incidents').select(['title', 'source']).where('id', '=', event.incidentId).executeTakeFirst();
     const sourceUrl = (incident?.source as { url?: string } | undefined)?.url;
-    const title = event.type === 'dispatched' ? event.data.title : incident?.title ?? event.incidentId;
+    const title = event.type === 'dispatched' ? event.data.title : (incident?.title ?? event.incidentId);
 
     const rows: NewDelivery[] = [];
     for (const [unitId, roles] of targets) {
       const unitName = names.get(unitId);
       if (!unitName) continue;
       const people = await peopleFor(trx, unitId, roles);
-      const channels = await enabledChannels(trx, unitId, people.map((p) => p.id));
+      const channels = await enabledChannels(
+        trx,
+        unitId,
+        people.map((p) => p.id),
+      );
       if (channels.length === 0) continue;
       const unitTasks = event.type === 'dispatched' ? (event.data.tasks ?? []).filter((t) => t.unitId === unitId && t.status === 'open') : [];
       const links = {

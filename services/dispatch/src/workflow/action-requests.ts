@@ -38,9 +38,13 @@ export async function updateIdFor(db: Db, r: ActionRequest): Promise<string> {
     .where('key', '=', r.key)
     .executeTakeFirstOrThrow();
   if (stored.requestHash !== hash) {
-    throw new HttpProblem(422, 'idempotency_key_reused', 'Unprocessable Content', '该 Idempotency-Key 已用于内容不同的请求 (this Idempotency-Key was already used with a different request)', [
-      { field: 'headers.idempotency-key', pointer: '/headers/idempotency-key', message: 'reused with a different body' },
-    ]);
+    throw new HttpProblem(
+      422,
+      'idempotency_key_reused',
+      'Unprocessable Content',
+      '该 Idempotency-Key 已用于内容不同的请求 (this Idempotency-Key was already used with a different request)',
+      [{ field: 'headers.idempotency-key', pointer: '/headers/idempotency-key', message: 'reused with a different body' }],
+    );
   }
   return stored.updateId;
 }

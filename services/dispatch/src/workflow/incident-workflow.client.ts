@@ -1,8 +1,4 @@
-import {
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { incidentWorkflowId, type Db, type Logger } from '@yuqing/shared';
 import { HttpProblem, problems } from '@yuqing/http-kit';
@@ -54,14 +50,24 @@ export class IncidentWorkflowClient {
   private async toProblem(err: unknown, incidentId: string): Promise<HttpProblem> {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
       const status = STATUS_OF_REJECTION[err.cause.type ?? ''] ?? 409;
-      return new HttpProblem(status, err.cause.type ?? 'conflict', status === 404 ? 'Not Found' : status === 422 ? 'Unprocessable Content' : status === 403 ? 'Forbidden' : 'Conflict', err.cause.message);
+      return new HttpProblem(
+        status,
+        err.cause.type ?? 'conflict',
+        status === 404 ? 'Not Found' : status === 422 ? 'Unprocessable Content' : status === 403 ? 'Forbidden' : 'Conflict',
+        err.cause.message,
+      );
     }
     if (err instanceof WorkflowNotFoundError) {
       const known = await this.db.selectFrom('incidents').select('status').where('id', '=', incidentId).executeTakeFirst();
       if (!known) return problems.notFound(`incident ${incidentId}`);
       if (known.status === 'archived') return problems.conflict('舆情已归档 (incident archived)');
       // Only an incident whose start is still queued is worth retrying; any other missing workflow never comes back.
-      const queued = await this.db.selectFrom('outbox').select('id').where('dedupeKey', '=', incidentWorkflowId(incidentId)).where('doneAt', 'is', null).executeTakeFirst();
+      const queued = await this.db
+        .selectFrom('outbox')
+        .select('id')
+        .where('dedupeKey', '=', incidentWorkflowId(incidentId))
+        .where('doneAt', 'is', null)
+        .executeTakeFirst();
       if (queued) return problems.unavailable('该舆情的流程正在启动,请稍后重试 (workflow not started yet)', 2);
       return problems.conflict('该舆情的处置流程已终止 (the incident workflow no longer runs)');
     }

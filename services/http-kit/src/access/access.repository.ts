@@ -96,5 +96,4 @@ export class AccessRepository implements AccessFacts {
     const row = await this.db.selectFrom('persons').select(['id', 'unitId', 'roles']).where('id', '=', id).executeTakeFirst();
     return row ? { id: row.id, unitId: row.unitId, roles: row.roles } : undefined;
   }
-
 }

@@ -98,7 +98,13 @@ export const PERMISSIONS = [
  */
 export type Reach =
   | { readonly all: true }
-  | { readonly all: false; readonly districtCodes: readonly DistrictCode[]; readonly topics: readonly Topic[]; readonly unitId?: string; readonly clientId: string };
+  | {
+      readonly all: false;
+      readonly districtCodes: readonly DistrictCode[];
+      readonly topics: readonly Topic[];
+      readonly unitId?: string;
+      readonly clientId: string;
+    };
 
 export const isCityAdmin = (p: Principal): boolean => hasScope(p, 'admin');
 
@@ -124,7 +130,9 @@ export function visibleIncidents(reach: Reach) {
     if (reach.districtCodes.length) ors.push(eb('incidents.districtCode', 'in', [...reach.districtCodes]));
     if (reach.topics.length) ors.push(eb('incidents.topic', 'in', [...reach.topics]));
     if (reach.unitId) {
-      ors.push(eb.exists(eb.selectFrom('tasks').select('tasks.key').whereRef('tasks.incidentId', '=', 'incidents.id').where('tasks.unitId', '=', reach.unitId)));
+      ors.push(
+        eb.exists(eb.selectFrom('tasks').select('tasks.key').whereRef('tasks.incidentId', '=', 'incidents.id').where('tasks.unitId', '=', reach.unitId)),
+      );
     }
     return eb.or(ors);
   };
@@ -174,7 +182,8 @@ export async function requireAccess<P extends Permission>(access: AccessFacts, p
       const reach = await reachOf(access, p);
       // A district bureau (or station) reports for its own district; the monitoring platform for any.
       if (reach.all || reach.districtCodes.length === 0) return;
-      if (!districtCode || !reach.districtCodes.includes(districtCode)) throw forbid(`只能上报本辖区舆情 (you report for district ${reach.districtCodes.join(', ')})`);
+      if (!districtCode || !reach.districtCodes.includes(districtCode))
+        throw forbid(`只能上报本辖区舆情 (you report for district ${reach.districtCodes.join(', ')})`);
       return;
     }
     case 'incident.read':
@@ -185,7 +194,9 @@ export async function requireAccess<P extends Permission>(access: AccessFacts, p
       await assertVisible(access, p, incidentId);
       if (!proxy) {
         if (unitId === undefined || unitId === p.unitId) return;
-        throw forbid(`只能以本单位名义办理;舆情办替其他单位办理须注明代办及理由 (you act for ${p.unitId}, not ${unitId}; the office acts for another unit only with proxy and its reason)`);
+        throw forbid(
+          `只能以本单位名义办理;舆情办替其他单位办理须注明代办及理由 (you act for ${p.unitId}, not ${unitId}; the office acts for another unit only with proxy and its reason)`,
+        );
       }
       const { office } = await access.coordinatingUnits();
       if (p.unitId !== office) throw forbid('仅舆情办可代办其他单位事项 (only the opinion office acts for another unit)');
@@ -262,7 +273,8 @@ export async function requireAccess<P extends Permission>(access: AccessFacts, p
       if (isCityAdmin(p)) return;
       if (scope === 'city') throw forbid('市局处置策略仅由市局系统管理员发布 (only the city’s administrators publish the city policy)');
       const unit = p.unitId ? await access.unit(p.unitId) : undefined;
-      if (unit?.kind !== 'district_bureau' || unit.districtCode !== scope) throw forbid(`只能发布本辖区的实施细则 (you publish only your own district’s local plan, not ${scope})`);
+      if (unit?.kind !== 'district_bureau' || unit.districtCode !== scope)
+        throw forbid(`只能发布本辖区的实施细则 (you publish only your own district’s local plan, not ${scope})`);
       return;
     }
     default:

@@ -1,10 +1,22 @@
 import type { Transaction } from 'kysely';
 import type { Insertable } from 'kysely';
-import { INCIDENT_COLUMNS, REPORT_COLUMNS, type Database, type Db, type DistrictCode, type IncidentRow, type IncidentStatus, type NewIncident, type ReportRow, type ReportsTable, type Tier, type Topic } from '@yuqing/shared';
+import {
+  INCIDENT_COLUMNS,
+  REPORT_COLUMNS,
+  type Database,
+  type Db,
+  type DistrictCode,
+  type IncidentRow,
+  type IncidentStatus,
+  type NewIncident,
+  type ReportRow,
+  type ReportsTable,
+  type Tier,
+  type Topic,
+} from '@yuqing/shared';
 import { visibleIncidents, type Reach } from '@yuqing/http-kit';
 
 type Executor = Db | Transaction<Database>;
-
 
 export async function findIncident(db: Executor, id: string): Promise<IncidentRow | undefined> {
   return db.selectFrom('incidents').select(INCIDENT_COLUMNS).where('id', '=', id).executeTakeFirst();
@@ -50,7 +62,10 @@ export async function reportsOf(db: Executor, incidentId: string): Promise<Repor
   return db.selectFrom('reports').select(REPORT_COLUMNS).where('incidentId', '=', incidentId).orderBy('receivedAt').orderBy('id').execute();
 }
 
-export async function insertIdempotencyKey(trx: Transaction<Database>, row: { clientId: string; key: string; incidentId: string; requestHash: string }): Promise<void> {
+export async function insertIdempotencyKey(
+  trx: Transaction<Database>,
+  row: { clientId: string; key: string; incidentId: string; requestHash: string },
+): Promise<void> {
   await trx.insertInto('idempotencyKeys').values(row).execute();
 }
 

@@ -14,18 +14,24 @@ import {
   TOPIC_LABELS,
   type Database,
   type Db,
-  type DistrictCode,
-  type Flag,
   type IncidentInput,
   type IncidentRow,
-  type Metrics,
   type ReportOutcome,
   type ReportRow,
   type Tier,
 } from '@yuqing/shared';
 import type { IncidentWorkflowInput, ReassessInput } from '@yuqing/workflows/messages';
 import { HttpProblem, type Principal } from '@yuqing/http-kit';
-import { findByExternalId, findByIdempotencyKey, findIncident, findReport, insertIdempotencyKey, insertIncident, insertReport, reportsOf } from './incident.repository';
+import {
+  findByExternalId,
+  findByIdempotencyKey,
+  findIncident,
+  findReport,
+  insertIdempotencyKey,
+  insertIncident,
+  insertReport,
+  reportsOf,
+} from './incident.repository';
 
 /** What the outbox keeps to start an incident's workflow once Temporal answers. */
 export interface StartWorkflowCommand {
@@ -92,7 +98,13 @@ export async function acceptIncident(
   }
 }
 
-async function openIncident(db: Db, principal: Principal, input: IncidentInput, hash: string, options: { idempotencyKey?: string | undefined; requestId?: string }): Promise<AcceptResult> {
+async function openIncident(
+  db: Db,
+  principal: Principal,
+  input: IncidentInput,
+  hash: string,
+  options: { idempotencyKey?: string | undefined; requestId?: string },
+): Promise<AcceptResult> {
   const clientId = principal.id;
   const id = randomUUID();
   const reportId = randomUUID();
@@ -169,7 +181,14 @@ async function openIncident(db: Db, principal: Principal, input: IncidentInput, 
  * aggregate calls for a higher tier, the raise queued for its workflow, all in one
  * transaction. The incident row is locked so concurrent sightings add up.
  */
-async function recordSighting(db: Db, principal: Principal, incident: IncidentRow, input: IncidentInput, hash: string, requestId: string | undefined): Promise<AcceptResult> {
+async function recordSighting(
+  db: Db,
+  principal: Principal,
+  incident: IncidentRow,
+  input: IncidentInput,
+  hash: string,
+  requestId: string | undefined,
+): Promise<AcceptResult> {
   const reportId = randomUUID();
   const result = await db.transaction().execute(async (trx) => {
     const locked = await trx.selectFrom('incidents').select(['tier', 'status']).where('id', '=', incident.id).forUpdate().executeTakeFirstOrThrow();
@@ -177,7 +196,14 @@ async function recordSighting(db: Db, principal: Principal, incident: IncidentRo
     const receivedAt = new Date().toISOString();
     const next = reassess([
       ...earlier,
-      { externalId: input.source.externalId ?? null, source: input.source, metrics: input.metrics, flags: input.flags, suggestedTier: input.suggestedTier ?? null, receivedAt: new Date(receivedAt) },
+      {
+        externalId: input.source.externalId ?? null,
+        source: input.source,
+        metrics: input.metrics,
+        flags: input.flags,
+        suggestedTier: input.suggestedTier ?? null,
+        receivedAt: new Date(receivedAt),
+      },
     ]);
     const current = locked.tier;
     const raises = locked.status !== 'archived' && locked.status !== 'closed' && tierRank(next.assessment.tier) > tierRank(current);
@@ -223,7 +249,16 @@ function reassess(reports: readonly Pick<ReportRow, 'externalId' | 'source' | 'm
   return { metrics, flags, assessment };
 }
 
-function reportRow(id: string, incidentId: string, clientId: string, input: IncidentInput, hash: string, outcome: ReportOutcome, matchRule: string, receivedAt: string) {
+function reportRow(
+  id: string,
+  incidentId: string,
+  clientId: string,
+  input: IncidentInput,
+  hash: string,
+  outcome: ReportOutcome,
+  matchRule: string,
+  receivedAt: string,
+) {
   return {
     id,
     incidentId,
@@ -245,7 +280,13 @@ function reportRow(id: string, incidentId: string, clientId: string, input: Inci
 }
 
 /** The same request sent again: its first answer, or a 422 for a key reused with another body. */
-async function findRepeat(db: Db | Transaction<Database>, clientId: string, input: IncidentInput, key: string | undefined, hash: string): Promise<AcceptResult | undefined> {
+async function findRepeat(
+  db: Db | Transaction<Database>,
+  clientId: string,
+  input: IncidentInput,
+  key: string | undefined,
+  hash: string,
+): Promise<AcceptResult | undefined> {
   if (key) {
     const found = await findByIdempotencyKey(db, clientId, key);
     if (found) {
@@ -269,6 +310,12 @@ async function findRepeat(db: Db | Transaction<Database>, clientId: string, inpu
 }
 
 async function repeatOf(db: Db | Transaction<Database>, incident: IncidentRow, hash: string): Promise<AcceptResult> {
-  const report = await db.selectFrom('reports').select(['id', 'outcome']).where('incidentId', '=', incident.id).where('requestHash', '=', hash).orderBy('receivedAt').executeTakeFirst();
+  const report = await db
+    .selectFrom('reports')
+    .select(['id', 'outcome'])
+    .where('incidentId', '=', incident.id)
+    .where('requestHash', '=', hash)
+    .orderBy('receivedAt')
+    .executeTakeFirst();
   return { status: 200, incident, reportId: report?.id ?? incident.id, outcome: report?.outcome ?? 'opened', tier: incident.tier };
 }

@@ -1,16 +1,4 @@
-import {
-  DISTRICTS,
-  INCIDENT_STATUS_LABELS,
-  TIER_LABELS,
-  TOPIC_LABELS,
-  type Config,
-  type DistrictCode,
-  type IncidentRow,
-  type IncidentStatus,
-  type ReportRow,
-  type Tier,
-  type Topic,
-} from '@yuqing/shared';
+import { DISTRICTS, INCIDENT_STATUS_LABELS, TIER_LABELS, TOPIC_LABELS, type Config, type IncidentRow, type ReportRow } from '@yuqing/shared';
 
 /** Where a caller finds an incident: here, its timeline, and its workflow in the Temporal Web UI. */
 export function incidentLinks(config: Config, incident: Pick<IncidentRow, 'id' | 'workflowId'>) {

@@ -1,11 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import {
-  INCIDENT_WORKFLOW_TYPE,
-  OutboxRelay,
-  SEARCH_ATTRIBUTES,
-  type Db,
-  type Logger,
-} from '@yuqing/shared';
+import { INCIDENT_WORKFLOW_TYPE, OutboxRelay, SEARCH_ATTRIBUTES, type Db, type Logger } from '@yuqing/shared';
 import type { StartWorkflowCommand } from './incident.service';
 
 /**
@@ -13,7 +7,13 @@ import type { StartWorkflowCommand } from './incident.service';
  * twice is harmless (the second finds it running), so a crash between start and
  * marking done loses nothing and doubles nothing.
  */
-export function createWorkflowStarter(options: { db: Db; temporal: Client; taskQueue: string; log: Logger; pollMs: number }): OutboxRelay<StartWorkflowCommand> {
+export function createWorkflowStarter(options: {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  log: Logger;
+  pollMs: number;
+}): OutboxRelay<StartWorkflowCommand> {
   const { temporal, taskQueue } = options;
   return new OutboxRelay<StartWorkflowCommand>({
     db: options.db,

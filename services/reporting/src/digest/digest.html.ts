@@ -4,7 +4,7 @@ import type { Digest } from './digest';
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Text for HTML: everything in a digest comes from outside (posts, titles, notes), and reads as written (no bidi overrides). */
-export function escapeHtml(value: unknown): string {
+export function escapeHtml(value: string | number | null | undefined): string {
   return displayText(String(value ?? '')).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
@@ -29,7 +29,9 @@ export function renderDigestHtml(d: Digest): string {
       .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`)
       .join('\n');
   // Intake accepts only http(s) links; checked again so that no other scheme becomes a link.
-  const sourceLink = /^https?:\/\//i.test(i.source.url) ? `<a href="${escapeHtml(i.source.url)}" rel="noreferrer noopener">${escapeHtml(i.source.url)}</a>` : '';
+  const sourceLink = /^https?:\/\//i.test(i.source.url)
+    ? `<a href="${escapeHtml(i.source.url)}" rel="noreferrer noopener">${escapeHtml(i.source.url)}</a>`
+    : '';
 
   return `<!doctype html>
 <html lang="zh-CN">

@@ -8,13 +8,10 @@ import {
   TOPIC_LABELS,
   type Actor,
   type Config,
-  type DistrictCode,
   type IncidentEvent,
   type IncidentEventOf,
   type IncidentRow,
   type Metrics,
-  type Tier,
-  type Topic,
 } from '@yuqing/shared';
 import { incidentLinks } from '../incidents/incident.view';
 import { timelineEntryView } from '../timeline/timeline.view';
@@ -48,7 +45,7 @@ export function composeDigest(config: Config, incident: IncidentRow, events: rea
   const dispatched = ofType(events, 'dispatched');
   const source = incident.source as { url?: string; outlet?: string; platform?: string; detectedAt?: string };
   const { metrics } = incident;
-  const district = incident.districtCode ? (DISTRICTS[incident.districtCode as DistrictCode] ?? incident.districtCode) : null;
+  const district = incident.districtCode ? (DISTRICTS[incident.districtCode] ?? incident.districtCode) : null;
 
   return {
     incidentId: incident.id,

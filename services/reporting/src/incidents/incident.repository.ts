@@ -1,5 +1,17 @@
 import { sql } from 'kysely';
-import { ALERT_COLUMNS, INCIDENT_COLUMNS, TASK_COLUMNS, type AlertRow, type Db, type DistrictCode, type IncidentRow, type IncidentStatus, type TaskRow, type Tier, type Topic } from '@yuqing/shared';
+import {
+  ALERT_COLUMNS,
+  INCIDENT_COLUMNS,
+  TASK_COLUMNS,
+  type AlertRow,
+  type Db,
+  type DistrictCode,
+  type IncidentRow,
+  type IncidentStatus,
+  type TaskRow,
+  type Tier,
+  type Topic,
+} from '@yuqing/shared';
 import { visibleIncidents, type Reach } from '@yuqing/http-kit';
 
 export interface IncidentFilter {
@@ -69,11 +81,5 @@ export async function tasksOf(db: Db, incidentId: string): Promise<TaskRow[]> {
 
 /** Every alert raised on one incident (lapses, reminders, escalations), oldest first. */
 export async function alertsOf(db: Db, incidentId: string): Promise<AlertRow[]> {
-  return db
-    .selectFrom('alerts')
-    .select(ALERT_COLUMNS)
-    .where('incidentId', '=', incidentId)
-    .orderBy('raisedAt')
-    .orderBy('id')
-    .execute();
+  return db.selectFrom('alerts').select(ALERT_COLUMNS).where('incidentId', '=', incidentId).orderBy('raisedAt').orderBy('id').execute();
 }

@@ -46,7 +46,10 @@ export interface OverdueTaskRow {
  * deadline on, also in the moment before the workflow's timer has marked it.
  */
 export async function openOverdueTasks(db: Db, limit: number): Promise<{ total: number; items: OverdueTaskRow[] }> {
-  const q = db.selectFrom('tasks').where('tasks.status', '=', 'open').where('tasks.dueAt', '<', sql<Date>`now()`);
+  const q = db
+    .selectFrom('tasks')
+    .where('tasks.status', '=', 'open')
+    .where('tasks.dueAt', '<', sql<Date>`now()`);
   const [items, count] = await Promise.all([
     q
       .innerJoin('incidents', 'incidents.id', 'tasks.incidentId')

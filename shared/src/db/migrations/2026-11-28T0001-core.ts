@@ -210,7 +210,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['alerts', 'audit_log', 'api_clients', 'policies', 'tasks', 'routing_rules', 'persons', 'units', 'timeline_entries', 'processed_events', 'outbox', 'idempotency_keys', 'incidents']) {
+  for (const table of [
+    'alerts',
+    'audit_log',
+    'api_clients',
+    'policies',
+    'tasks',
+    'routing_rules',
+    'persons',
+    'units',
+    'timeline_entries',
+    'processed_events',
+    'outbox',
+    'idempotency_keys',
+    'incidents',
+  ]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
   await sql`drop function if exists audit_log_append_only()`.execute(db);

@@ -92,7 +92,17 @@ export async function up(db: Kysely<any>): Promise<void> {
   const people = dutyPlaceholders([...CITY_BUREAU_UNITS, ...DISTRICT_UNITS, ...OUTSIDE_UNITS, ...STATION_UNITS]);
   await db
     .insertInto('persons')
-    .values(people.map((p) => ({ id: p.id, unit_id: p.unitId, name: p.name, title: p.title, roles: JSON.stringify(p.roles), contacts: JSON.stringify(p.contacts), on_duty: p.onDuty })))
+    .values(
+      people.map((p) => ({
+        id: p.id,
+        unit_id: p.unitId,
+        name: p.name,
+        title: p.title,
+        roles: JSON.stringify(p.roles),
+        contacts: JSON.stringify(p.contacts),
+        on_duty: p.onDuty,
+      })),
+    )
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
 }

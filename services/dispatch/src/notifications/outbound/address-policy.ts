@@ -19,7 +19,14 @@ export type RefusedRange = string;
  * Names of cloud metadata services, refused even when they do not resolve here
  * (the addresses behind them are link-local or CGNAT and refused anyway).
  */
-const METADATA_HOSTS = new Set(['metadata', 'metadata.google.internal', 'metadata.tencentyun.com', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.com']);
+const METADATA_HOSTS = new Set([
+  'metadata',
+  'metadata.google.internal',
+  'metadata.tencentyun.com',
+  'instance-data',
+  'instance-data.ec2.internal',
+  'metadata.azure.com',
+]);
 
 /** `localhost` and every name under it are loopback by definition (RFC 6761), however this machine resolves them. */
 const LOOPBACK_NAME = /(^|\.)localhost$/;
@@ -69,7 +76,10 @@ export interface OutboundTarget {
 
 /** The host and port a URL connects to. */
 export function targetOf(url: URL): OutboundTarget {
-  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  const host = url.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
   return { host, port };
 }

@@ -26,7 +26,11 @@ export function refusalAmong(policy: OutboundPolicy, target: OutboundTarget, add
  * addresses it is about to use again (guarded-agent.ts), which is what stops
  * DNS rebinding; this check only tells the editor early.
  */
-export async function destinationRefusal(target: OutboundTarget, policy: OutboundPolicy, resolve: Resolver = systemResolver): Promise<RefusedRange | undefined> {
+export async function destinationRefusal(
+  target: OutboundTarget,
+  policy: OutboundPolicy,
+  resolve: Resolver = systemResolver,
+): Promise<RefusedRange | undefined> {
   if (policy.allowsName(target)) return undefined;
   const named = policy.refusedName(target);
   if (named) return named;

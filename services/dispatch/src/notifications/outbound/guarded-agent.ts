@@ -36,7 +36,11 @@ function guardedLookup(policy: OutboundPolicy, port: number, resolve: Resolver):
         const family = options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : 0;
         const usable = addresses.filter((a) => family === 0 || isIP(a) === family);
         if (usable.length === 0) return callback(Object.assign(new Error('no address'), { code: 'ENOTFOUND' }), '', 0);
-        if ((options as { all?: boolean }).all) return callback(null, usable.map((address): LookupAddress => ({ address, family: isIP(address) })));
+        if ((options as { all?: boolean }).all)
+          return callback(
+            null,
+            usable.map((address): LookupAddress => ({ address, family: isIP(address) })),
+          );
         return callback(null, usable[0]!, isIP(usable[0]!));
       },
       (err: NodeJS.ErrnoException) => callback(err, '', 0),
@@ -60,13 +64,17 @@ export function createGuardedAgent(policy: OutboundPolicy, options: { resolve?: 
   const guarded = (port: number) => {
     let connector = byPort.get(port);
     if (!connector) {
-      connector = buildConnector({ timeout, lookup: guardedLookup(policy, port, resolve) } as buildConnector.BuildOptions & { lookup: LookupFunction });
+      connector = buildConnector({ timeout, lookup: guardedLookup(policy, port, resolve) });
       byPort.set(port, connector);
     }
     return connector;
   };
   const connect: buildConnector.connector = (opts, callback) => {
-    const target = targetOf(new URL(`${opts.protocol}//${opts.hostname.includes(':') && !opts.hostname.startsWith('[') ? `[${opts.hostname}]` : opts.hostname}${opts.port ? `:${opts.port}` : ''}`));
+    const target = targetOf(
+      new URL(
+        `${opts.protocol}//${opts.hostname.includes(':') && !opts.hostname.startsWith('[') ? `[${opts.hostname}]` : opts.hostname}${opts.port ? `:${opts.port}` : ''}`,
+      ),
+    );
     if (policy.allowsName(target)) return plain(opts, callback);
     const named = policy.refusedName(target);
     if (named) return callback(new BlockedAddress(named), null);

@@ -25,7 +25,11 @@ function expectRobotOk(status: number, text: string): void {
   if (errcode !== 0) throw new DeliveryFailure(`robot errcode ${String(errcode)}`, true, status);
 }
 
-const dedupeHeaders = (d: Outgoing) => ({ [DELIVERY_HEADERS.eventId]: d.eventId, [DELIVERY_HEADERS.deliveryId]: d.deliveryId, [DELIVERY_HEADERS.attempt]: String(d.attempt) });
+const dedupeHeaders = (d: Outgoing) => ({
+  [DELIVERY_HEADERS.eventId]: d.eventId,
+  [DELIVERY_HEADERS.deliveryId]: d.deliveryId,
+  [DELIVERY_HEADERS.attempt]: String(d.attempt),
+});
 
 /** The body a WeCom (企业微信) group robot takes. */
 export function wecomBody(d: Outgoing): string {

@@ -60,7 +60,8 @@ export function networkFailure(err: unknown, signal: AbortSignal): DeliveryFailu
   // The outbound policy refused the address: trying again reaches the same one.
   if (isBlockedAddress(err)) return new DeliveryFailure('blocked address', false);
   const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string } };
-  if (signal.aborted || e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.cause?.name === 'TimeoutError') return new DeliveryFailure('timeout', true);
+  if (signal.aborted || e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.cause?.name === 'TimeoutError')
+    return new DeliveryFailure('timeout', true);
   const code = e?.cause?.code ?? e?.code;
   return new DeliveryFailure(code && /^[A-Z_]+$/.test(code) ? code : 'network error', true);
 }
@@ -92,7 +93,13 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, 
  * and up to MAX_ANSWER_BYTES of the body. Redirects are not followed: a 3xx is
  * the answer, and a failure (a receiver that moved must be reconfigured).
  */
-export async function postJson(dispatcher: Dispatcher, url: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; text: string }> {
+export async function postJson(
+  dispatcher: Dispatcher,
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<{ status: number; text: string }> {
   try {
     const res = await request(url, {
       dispatcher,

@@ -50,7 +50,13 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
   const tags = ['actions'];
 
   /** Runs a step as its Update, with an update id scoped to caller, incident and action. */
-  async function run<Arg>(request: FastifyRequest, incidentId: string, action: string, def: UpdateDefinition<IncidentState, [Arg]>, arg: Arg): Promise<IncidentState> {
+  async function run<Arg>(
+    request: FastifyRequest,
+    incidentId: string,
+    action: string,
+    def: UpdateDefinition<IncidentState, [Arg]>,
+    arg: Arg,
+  ): Promise<IncidentState> {
     const updateId = await updateIdFor(db, {
       principalId: request.principal.id,
       incidentId,
@@ -63,7 +69,17 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
 
   app.post(
     '/v1/incidents/:id/actions/acknowledge',
-    { onRequest: guard, schema: { tags, summary: 'A unit acknowledges the warning (签收)', params: IncidentParams, headers: UpdateHeaders, body: AcknowledgeBody, response: responses } },
+    {
+      onRequest: guard,
+      schema: {
+        tags,
+        summary: 'A unit acknowledges the warning (签收)',
+        params: IncidentParams,
+        headers: UpdateHeaders,
+        body: AcknowledgeBody,
+        response: responses,
+      },
+    },
     async (request) => {
       const p = request.principal;
       const { unitId: named, proxy } = request.body;
@@ -80,7 +96,8 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
       schema: {
         tags,
         summary: 'A unit reports its investigation: interim or final (调查处置反馈)',
-        description: 'The three questions of plan §6.1 in `findings`, the dispositions chosen (§6.2), measures taken and result. An interim report keeps the task open.',
+        description:
+          'The three questions of plan §6.1 in `findings`, the dispositions chosen (§6.2), measures taken and result. An interim report keeps the task open.',
         params: IncidentParams,
         headers: UpdateHeaders,
         body: ReportBody,
@@ -100,14 +117,25 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     '/v1/incidents/:id/tasks/:taskKey/complete',
     {
       onRequest: guard,
-      schema: { tags, summary: 'Record a task as done: digest, meeting, guidance, liaison, tracking, review…', params: TaskParams, headers: UpdateHeaders, body: CompleteTaskBody, response: responses },
+      schema: {
+        tags,
+        summary: 'Record a task as done: digest, meeting, guidance, liaison, tracking, review…',
+        params: TaskParams,
+        headers: UpdateHeaders,
+        body: CompleteTaskBody,
+        response: responses,
+      },
     },
     async (request) => {
       const p = request.principal;
       const { proxy } = request.body;
       // Whose task it is, the workflow knows: its validator refuses another unit's step.
       await requireAccess(app.access, p, 'incident.act', { incidentId: request.params.id, unitId: undefined, proxy: proxy !== undefined });
-      return run(request, request.params.id, `complete:${request.params.taskKey}`, completeTaskUpdate, { actor: actorOf(p, request.id), taskKey: request.params.taskKey, ...request.body });
+      return run(request, request.params.id, `complete:${request.params.taskKey}`, completeTaskUpdate, {
+        actor: actorOf(p, request.id),
+        taskKey: request.params.taskKey,
+        ...request.body,
+      });
     },
   );
 
@@ -115,12 +143,23 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     '/v1/incidents/:id/tasks/:taskKey/approve',
     {
       onRequest: guard,
-      schema: { tags, summary: 'Approve as one of the roles the task needs (审批/审定/签转), in person', params: TaskParams, headers: UpdateHeaders, body: ApproveBody, response: responses },
+      schema: {
+        tags,
+        summary: 'Approve as one of the roles the task needs (审批/审定/签转), in person',
+        params: TaskParams,
+        headers: UpdateHeaders,
+        body: ApproveBody,
+        response: responses,
+      },
     },
     async (request) => {
       const p = request.principal;
       await requireAccess(app.access, p, 'incident.approve', { incidentId: request.params.id, role: request.body.role });
-      return run(request, request.params.id, `approve:${request.params.taskKey}:${request.body.role}`, approveUpdate, { actor: actorOf(p, request.id), taskKey: request.params.taskKey, ...request.body });
+      return run(request, request.params.id, `approve:${request.params.taskKey}:${request.body.role}`, approveUpdate, {
+        actor: actorOf(p, request.id),
+        taskKey: request.params.taskKey,
+        ...request.body,
+      });
     },
   );
 
@@ -146,7 +185,17 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
 
   app.post(
     '/v1/incidents/:id/actions/reclassify',
-    { onRequest: guard, schema: { tags, summary: 'Raise or lower the tier (调整等级)', params: IncidentParams, headers: UpdateHeaders, body: ReclassifyBody, response: responses } },
+    {
+      onRequest: guard,
+      schema: {
+        tags,
+        summary: 'Raise or lower the tier (调整等级)',
+        params: IncidentParams,
+        headers: UpdateHeaders,
+        body: ReclassifyBody,
+        response: responses,
+      },
+    },
     async (request) => {
       const p = request.principal;
       await requireAccess(app.access, p, 'incident.coordinate', { incidentId: request.params.id });
@@ -158,7 +207,14 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     '/v1/incidents/:id/actions/reassign',
     {
       onRequest: guard,
-      schema: { tags, summary: 'Hand a unit’s part to another unit (改派); its clock starts then', params: IncidentParams, headers: UpdateHeaders, body: ReassignBody, response: responses },
+      schema: {
+        tags,
+        summary: 'Hand a unit’s part to another unit (改派); its clock starts then',
+        params: IncidentParams,
+        headers: UpdateHeaders,
+        body: ReassignBody,
+        response: responses,
+      },
     },
     async (request) => {
       const p = request.principal;
@@ -167,7 +223,9 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
       const unit = await db.selectFrom('units').select(['id', 'name', 'kind']).where('id', '=', toUnitId).executeTakeFirst();
       if (!unit) throw problems.invalid(`unknown unit ${toUnitId}`, [{ field: 'body.toUnitId', pointer: '/body/toUnitId', message: 'no such unit' }]);
       if (unit.kind !== 'district_bureau' && unit.kind !== 'department' && unit.kind !== 'affiliated') {
-        throw problems.invalid(`unit ${toUnitId} cannot handle incidents`, [{ field: 'body.toUnitId', pointer: '/body/toUnitId', message: 'not a department or district bureau' }]);
+        throw problems.invalid(`unit ${toUnitId} cannot handle incidents`, [
+          { field: 'body.toUnitId', pointer: '/body/toUnitId', message: 'not a department or district bureau' },
+        ]);
       }
       const to: Assignment = { unitId: unit.id, unitName: unit.name, role: unit.kind === 'district_bureau' ? 'district_bureau' : 'responsible_department' };
       return run(request, request.params.id, 'reassign', reassignUpdate, { actor: actorOf(p, request.id), fromUnitId, to, reason });
@@ -176,7 +234,17 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
 
   app.post(
     '/v1/incidents/:id/actions/close',
-    { onRequest: guard, schema: { tags, summary: 'End handling (处置结束); major and critical then need a review', params: IncidentParams, headers: UpdateHeaders, body: CloseBody, response: responses } },
+    {
+      onRequest: guard,
+      schema: {
+        tags,
+        summary: 'End handling (处置结束); major and critical then need a review',
+        params: IncidentParams,
+        headers: UpdateHeaders,
+        body: CloseBody,
+        response: responses,
+      },
+    },
     async (request) => {
       const p = request.principal;
       await requireAccess(app.access, p, request.body.force ? 'incident.forceClose' : 'incident.coordinate', { incidentId: request.params.id });
@@ -186,7 +254,10 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
 
   app.get(
     '/v1/incidents/:id/state',
-    { onRequest: app.requireScope('reports:read'), schema: { tags, summary: 'The live state from the workflow: phase, open tasks, every deadline', params: IncidentParams, response: responses } },
+    {
+      onRequest: app.requireScope('reports:read'),
+      schema: { tags, summary: 'The live state from the workflow: phase, open tasks, every deadline', params: IncidentParams, response: responses },
+    },
     async (request) => {
       await requireAccess(app.access, request.principal, 'incident.read', { incidentId: request.params.id });
       return workflows.state(request.params.id);

@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { AssignmentSchema, IncidentIdSchema, INCIDENT_STATUSES, optionalText, RELEASE_FORMS, ReportSchema, requiredText, ROLES, TaskSnapshotSchema, TIERS } from '@yuqing/shared';
+import { IncidentIdSchema, optionalText, RELEASE_FORMS, ReportSchema, requiredText, ROLES, TIERS } from '@yuqing/shared';
 
 /** Bodies of the human steps; each is forwarded to the workflow as an Update. */
 export const IncidentParams = z.object({ id: IncidentIdSchema });
 export const TaskParams = IncidentParams.extend({ taskKey: z.string().min(1).max(200) });
-
-
 
 /**
  * 代办: the opinion office takes another unit's step, saying why. Recorded with the
@@ -26,7 +24,10 @@ export const CompleteTaskBody = z.strictObject({
   note: optionalText(20_000).optional(),
   /** For the digest (摘报): the proposed handling (拟办意见). */
   proposal: optionalText(5_000).optional(),
-  url: z.url({ protocol: /^https?$/ }).max(2_000).optional(),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2_000)
+    .optional(),
   proxy: ProxySchema.optional(),
 });
 
@@ -38,7 +39,10 @@ export const ApproveBody = z.strictObject({
 export const ReleaseBody = z.strictObject({
   form: z.enum(RELEASE_FORMS),
   summary: requiredText(5_000),
-  url: z.url({ protocol: /^https?$/ }).max(2_000).optional(),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2_000)
+    .optional(),
 });
 
 export const ReclassifyBody = z.strictObject({ tier: z.enum(TIERS), reason: requiredText(2_000) });
@@ -60,7 +64,12 @@ export const UpdateHeaders = z.object({
    * Retrying with the same key applies the step once; the key is yours per incident
    * and action, and reusing it with a different body is refused (422).
    */
-  'idempotency-key': z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/).optional(),
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/)
+    .optional(),
 });
 
 /** The workflow's answer: the incident as it stands after the step. */

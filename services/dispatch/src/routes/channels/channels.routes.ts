@@ -20,7 +20,15 @@ import {
 import { targetOf, type OutboundPolicy } from '../../notifications/outbound/address-policy';
 import { destinationRefusal, type Resolver } from '../../notifications/outbound/destination';
 import { fieldError } from '../guards';
-import { ChannelListQuery, ChannelListSchema, ChannelParams, ChannelViewSchema, ChannelWithSecretSchema, CreateChannelBody, UpdateChannelBody } from './channels.schemas';
+import {
+  ChannelListQuery,
+  ChannelListSchema,
+  ChannelParams,
+  ChannelViewSchema,
+  ChannelWithSecretSchema,
+  CreateChannelBody,
+  UpdateChannelBody,
+} from './channels.schemas';
 
 const NoContent = z.null().describe('No Content');
 
@@ -40,7 +48,15 @@ function view(c: ChannelSummary) {
 }
 
 /** The channel as the audit log keeps it: no address, no secret. */
-const auditOf = (c: ChannelSummary) => ({ id: c.id, unitId: c.unitId, personId: c.personId, kind: c.kind, label: c.label, enabled: c.enabled, hasSecret: c.hasSecret });
+const auditOf = (c: ChannelSummary) => ({
+  id: c.id,
+  unitId: c.unitId,
+  personId: c.personId,
+  kind: c.kind,
+  label: c.label,
+  enabled: c.enabled,
+  hasSecret: c.hasSecret,
+});
 
 const newSecret = () => randomBytes(32).toString('base64url');
 
@@ -65,8 +81,10 @@ async function checkAddress(kind: ChannelKind, address: string, outbound: Outbou
     throw problems.invalid('not a URL', [fieldError('body.address', 'an http(s) URL')]);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw problems.invalid('not an http(s) URL', [fieldError('body.address', 'an http(s) URL')]);
-  if (url.username || url.password) throw problems.invalid('credentials do not belong in the URL', [fieldError('body.address', 'no user:password@ in the URL')]);
-  if (await destinationRefusal(targetOf(url), outbound, resolve)) throw problems.invalid(INTERNAL_ADDRESS_REFUSED, [fieldError('body.address', 'an address on the public internet')]);
+  if (url.username || url.password)
+    throw problems.invalid('credentials do not belong in the URL', [fieldError('body.address', 'no user:password@ in the URL')]);
+  if (await destinationRefusal(targetOf(url), outbound, resolve))
+    throw problems.invalid(INTERNAL_ADDRESS_REFUSED, [fieldError('body.address', 'an address on the public internet')]);
 }
 
 /** The same address written another way (`HTTPS://Host:443/x` and `https://host/x`, upper-case mailbox domains) is the same address. */
@@ -86,7 +104,8 @@ function duplicateOf(kind: ChannelKind, address: string, existing: readonly { id
 }
 
 function checkSecret(kind: ChannelKind, secret: string | null | undefined): void {
-  if (secret && (kind === 'email' || kind === 'wecom')) throw problems.invalid(`a ${kind} channel takes no secret`, [fieldError('body.secret', `not used by ${kind}`)]);
+  if (secret && (kind === 'email' || kind === 'wecom'))
+    throw problems.invalid(`a ${kind} channel takes no secret`, [fieldError('body.secret', `not used by ${kind}`)]);
 }
 
 /**
@@ -94,7 +113,10 @@ function checkSecret(kind: ChannelKind, secret: string | null | undefined): void
  * (docs/webhooks.md), WeCom and DingTalk group robots, e-mail. Addresses and
  * secrets are written here and read only by the sender; answers show neither.
  */
-export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outbound: OutboundPolicy; resolve?: Resolver }> = async (app, { db, box, outbound, resolve }) => {
+export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outbound: OutboundPolicy; resolve?: Resolver }> = async (
+  app,
+  { db, box, outbound, resolve },
+) => {
   const seal = (secret: string, channelId: string) => box.seal(secret, channelSecretContext(channelId));
   const tags = ['notifications'];
   const write = app.requireScope('directory:write');
@@ -111,7 +133,15 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
 
   app.get(
     '/v1/channels',
-    { onRequest: write, schema: { tags, summary: 'Notification channels of a unit or person', querystring: ChannelListQuery, response: { 200: ChannelListSchema, ...problemResponses(400, 401, 403) } } },
+    {
+      onRequest: write,
+      schema: {
+        tags,
+        summary: 'Notification channels of a unit or person',
+        querystring: ChannelListQuery,
+        response: { 200: ChannelListSchema, ...problemResponses(400, 401, 403) },
+      },
+    },
     async (request) => {
       const q = request.query;
       // Without a filter: the caller's own unit's channels (every unit's for the city's administrators).
@@ -137,7 +167,8 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
     async (request, reply) => {
       const b = request.body;
       if (b.unitId && !(await findUnit(db, b.unitId))) throw problems.invalid(`unknown unit ${b.unitId}`, [fieldError('body.unitId', 'no such unit')]);
-      if (b.personId && !(await findPerson(db, b.personId))) throw problems.invalid(`unknown person ${b.personId}`, [fieldError('body.personId', 'no such person')]);
+      if (b.personId && !(await findPerson(db, b.personId)))
+        throw problems.invalid(`unknown person ${b.personId}`, [fieldError('body.personId', 'no such person')]);
       await requireChannelAccess(request, b);
       await checkAddress(b.kind, b.address, outbound, resolve);
       checkSecret(b.kind, b.secret);
@@ -158,7 +189,14 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
           secret: secret ? seal(secret, id) : null,
           enabled: b.enabled,
         });
-        await recordAudit(trx, { actor: actorOf(request.principal), action: 'channel.created', entity: 'channel', entityId: created.id, after: auditOf(summarize(created)), requestId: request.id });
+        await recordAudit(trx, {
+          actor: actorOf(request.principal),
+          action: 'channel.created',
+          entity: 'channel',
+          entityId: created.id,
+          after: auditOf(summarize(created)),
+          requestId: request.id,
+        });
         return created;
       });
       return reply.code(201).send({ ...view(summarize(row)), ...(generated ? { secret: generated } : {}) });
@@ -169,7 +207,13 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
     '/v1/channels/:id',
     {
       onRequest: write,
-      schema: { tags, summary: 'Change a channel’s address, secret, label or state', params: ChannelParams, body: UpdateChannelBody, response: { 200: ChannelWithSecretSchema, ...problemResponses(400, 401, 403, 404, 409, 422) } },
+      schema: {
+        tags,
+        summary: 'Change a channel’s address, secret, label or state',
+        params: ChannelParams,
+        body: UpdateChannelBody,
+        response: { 200: ChannelWithSecretSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
+      },
     },
     async (request) => {
       const before = await findChannel(db, request.params.id);
@@ -180,7 +224,8 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
       if (b.address !== undefined) await checkAddress(kind, b.address, outbound, resolve);
       checkSecret(kind, b.secret);
       if (kind === 'webhook' && b.secret === null) throw problems.invalid('a webhook is always signed', [fieldError('body.secret', 'rotate it instead')]);
-      if (b.rotateSecret && kind !== 'webhook' && kind !== 'dingtalk') throw problems.invalid(`a ${kind} channel takes no secret`, [fieldError('body.rotateSecret', `not used by ${kind}`)]);
+      if (b.rotateSecret && kind !== 'webhook' && kind !== 'dingtalk')
+        throw problems.invalid(`a ${kind} channel takes no secret`, [fieldError('body.rotateSecret', `not used by ${kind}`)]);
       const generated = b.rotateSecret ? newSecret() : undefined;
       const newSecretValue = generated ?? b.secret;
       const row = await db.transaction().execute(async (trx) => {
@@ -202,7 +247,11 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
           entityId: before.id,
           before: auditOf(summarize(before)),
           // Sealed values differ on every write, so whether the secret changed is what the request asked for.
-          after: { ...auditOf(summarize(updated)), addressChanged: b.address !== undefined && b.address !== before.address, secretChanged: newSecretValue !== undefined && !(newSecretValue === null && before.secret === null) },
+          after: {
+            ...auditOf(summarize(updated)),
+            addressChanged: b.address !== undefined && b.address !== before.address,
+            secretChanged: newSecretValue !== undefined && !(newSecretValue === null && before.secret === null),
+          },
           requestId: request.id,
         });
         return updated;
@@ -215,7 +264,12 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
     '/v1/channels/:id',
     {
       onRequest: write,
-      schema: { tags, summary: 'Remove a channel; its waiting deliveries become dead letters', params: ChannelParams, response: { 204: NoContent, ...problemResponses(400, 401, 403, 404) } },
+      schema: {
+        tags,
+        summary: 'Remove a channel; its waiting deliveries become dead letters',
+        params: ChannelParams,
+        response: { 204: NoContent, ...problemResponses(400, 401, 403, 404) },
+      },
     },
     async (request, reply) => {
       const channel = await findChannel(db, request.params.id);
@@ -224,7 +278,14 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
       await db.transaction().execute(async (trx) => {
         const gone = await deleteChannel(trx, request.params.id);
         if (!gone) throw problems.notFound(`channel ${request.params.id}`);
-        await recordAudit(trx, { actor: actorOf(request.principal), action: 'channel.deleted', entity: 'channel', entityId: gone.id, before: auditOf(summarize(gone)), requestId: request.id });
+        await recordAudit(trx, {
+          actor: actorOf(request.principal),
+          action: 'channel.deleted',
+          entity: 'channel',
+          entityId: gone.id,
+          before: auditOf(summarize(gone)),
+          requestId: request.id,
+        });
       });
       return reply.code(204).send(null);
     },
@@ -232,7 +293,15 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
 
   app.get(
     '/v1/channels/:id',
-    { onRequest: write, schema: { tags, summary: 'One channel (without its address and secret)', params: ChannelParams, response: { 200: ChannelViewSchema, ...problemResponses(400, 401, 403, 404) } } },
+    {
+      onRequest: write,
+      schema: {
+        tags,
+        summary: 'One channel (without its address and secret)',
+        params: ChannelParams,
+        response: { 200: ChannelViewSchema, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
     async (request) => {
       const row = await findChannel(db, request.params.id);
       if (!row) throw problems.notFound(`channel ${request.params.id}`);

@@ -1,18 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import {
-  CHANNEL_KIND_LABELS,
-  DELIVERY_STATUS_LABELS,
-  EVENT_LABELS,
-  recordAudit,
-  type ChannelKind,
-  type Db,
-  type DeliveryRow,
-  type DeliveryStatus,
-  type EventType,
-} from '@yuqing/shared';
+import { CHANNEL_KIND_LABELS, DELIVERY_STATUS_LABELS, EVENT_LABELS, recordAudit, type Db, type DeliveryRow } from '@yuqing/shared';
 import { actorOf, hasAccess, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
 import { findDelivery, listAttempts, listDeliveries, requeueDelivery } from '../../notifications/delivery.repository';
-import type { NoticeMessage } from '../../notifications/notice';
 import { DeliveryDetailSchema, DeliveryListQuery, DeliveryListSchema, DeliveryParams, DeliveryViewSchema } from './deliveries.schemas';
 
 export function deliveryView(d: DeliveryRow) {
@@ -83,7 +72,15 @@ export const deliveryRoutes: FastifyPluginAsyncZod<{ db: Db; onRequeued?: () => 
 
   app.get(
     '/v1/deliveries/:id',
-    { onRequest: read, schema: { tags, summary: 'One delivery: its message and every attempt', params: DeliveryParams, response: { 200: DeliveryDetailSchema, ...problemResponses(400, 401, 403, 404) } } },
+    {
+      onRequest: read,
+      schema: {
+        tags,
+        summary: 'One delivery: its message and every attempt',
+        params: DeliveryParams,
+        response: { 200: DeliveryDetailSchema, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
     async (request) => {
       const row = await findDelivery(db, request.params.id);
       if (!row) throw problems.notFound(`delivery ${request.params.id}`);
@@ -92,8 +89,21 @@ export const deliveryRoutes: FastifyPluginAsyncZod<{ db: Db; onRequeued?: () => 
       const log = await listAttempts(db, row.id);
       return {
         ...deliveryView(row),
-        message: { title: message.title, text: message.text, markdown: message.markdown, links: { ...message.links }, ...(message.dueAt ? { dueAt: message.dueAt } : {}) },
-        log: log.map((a) => ({ attempt: a.attempt, startedAt: a.startedAt.toISOString(), durationMs: a.durationMs, ok: a.ok, statusCode: a.statusCode, error: a.error })),
+        message: {
+          title: message.title,
+          text: message.text,
+          markdown: message.markdown,
+          links: { ...message.links },
+          ...(message.dueAt ? { dueAt: message.dueAt } : {}),
+        },
+        log: log.map((a) => ({
+          attempt: a.attempt,
+          startedAt: a.startedAt.toISOString(),
+          durationMs: a.durationMs,
+          ok: a.ok,
+          statusCode: a.statusCode,
+          error: a.error,
+        })),
       };
     },
   );
@@ -105,7 +115,8 @@ export const deliveryRoutes: FastifyPluginAsyncZod<{ db: Db; onRequeued?: () => 
       schema: {
         tags,
         summary: 'Retry a dead letter now (人工重试), with a fresh set of attempts',
-        description: 'For the unit’s directory editors and the opinion office. 409 unless the delivery is dead. The receiver gets the same event and delivery ids, so it can tell a repeat.',
+        description:
+          'For the unit’s directory editors and the opinion office. 409 unless the delivery is dead. The receiver gets the same event and delivery ids, so it can tell a repeat.',
         params: DeliveryParams,
         response: { 202: DeliveryViewSchema, ...problemResponses(400, 401, 403, 404, 409) },
       },

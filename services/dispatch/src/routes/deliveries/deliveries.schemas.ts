@@ -47,6 +47,13 @@ export const DeliveryDetailSchema = DeliveryViewSchema.extend({
   message: z.object({ title: z.string(), text: z.string(), markdown: z.string(), links: z.record(z.string(), z.string()), dueAt: z.string().optional() }),
   /** Every attempt, oldest first (the delivery log). */
   log: z.array(
-    z.object({ attempt: z.number(), startedAt: z.string(), durationMs: z.number(), ok: z.boolean(), statusCode: z.number().nullable(), error: z.string().nullable() }),
+    z.object({
+      attempt: z.number(),
+      startedAt: z.string(),
+      durationMs: z.number(),
+      ok: z.boolean(),
+      statusCode: z.number().nullable(),
+      error: z.string().nullable(),
+    }),
   ),
 });

@@ -25,7 +25,12 @@ export const overdueRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
     '/v1/overdue',
     {
       onRequest: read,
-      schema: { tags, summary: 'Units with overdue tasks or lapses against them, worst first (督办汇总)', querystring: OverdueQuery, response: { 200: OverdueSummarySchema, ...problemResponses(400, 401, 403) } },
+      schema: {
+        tags,
+        summary: 'Units with overdue tasks or lapses against them, worst first (督办汇总)',
+        querystring: OverdueQuery,
+        response: { 200: OverdueSummarySchema, ...problemResponses(400, 401, 403) },
+      },
     },
     async (request) => {
       const p = request.principal;
@@ -40,7 +45,13 @@ export const overdueRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
     '/v1/units/:id/overdue',
     {
       onRequest: read,
-      schema: { tags, summary: 'One unit’s overdue tasks and the alerts raised against it', params: UnitParams, querystring: OverdueQuery, response: { 200: UnitOverdueSchema, ...problemResponses(400, 401, 403, 404) } },
+      schema: {
+        tags,
+        summary: 'One unit’s overdue tasks and the alerts raised against it',
+        params: UnitParams,
+        querystring: OverdueQuery,
+        response: { 200: UnitOverdueSchema, ...problemResponses(400, 401, 403, 404) },
+      },
     },
     async (request) => {
       const unitId = request.params.id;

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { optionalText, requiredText, ROLES, SCOPES } from '@yuqing/shared';
 
-
-const phone = z.string().trim().regex(/^[0-9+\-() ]{3,30}$/, 'digits, spaces and + - ( ) only');
+const phone = z
+  .string()
+  .trim()
+  .regex(/^[0-9+\-() ]{3,30}$/, 'digits, spaces and + - ( ) only');
 
 export const PersonId = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'lower-case letters, digits, dots and dashes');
 
@@ -52,7 +54,10 @@ export const KeyParams = PersonParams.extend({ keyId: z.string().min(1).max(200)
 export const PersonListQuery = z.strictObject({
   unit: z.string().max(100).optional(),
   role: z.enum(ROLES).optional(),
-  onDuty: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  onDuty: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(1_000).default(500),
 });
 

@@ -28,7 +28,10 @@ export const policyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
 
   app.get(
     '/v1/policies',
-    { onRequest: app.requireScope('reports:read'), schema: { tags, summary: 'Every policy version, per scope', response: { 200: PolicyVersionsSchema, ...problemResponses(401, 403) } } },
+    {
+      onRequest: app.requireScope('reports:read'),
+      schema: { tags, summary: 'Every policy version, per scope', response: { 200: PolicyVersionsSchema, ...problemResponses(401, 403) } },
+    },
     async () => ({ items: (await listPolicyVersions(db)).map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) }),
   );
 
@@ -36,7 +39,13 @@ export const policyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     '/v1/policies/:scope',
     {
       onRequest: app.requireScope('reports:read'),
-      schema: { tags, summary: 'The newest (or a given) version of a policy scope', params: ScopeParams, querystring: VersionQuery, response: { 200: PolicyViewSchema, ...problemResponses(400, 401, 403, 404) } },
+      schema: {
+        tags,
+        summary: 'The newest (or a given) version of a policy scope',
+        params: ScopeParams,
+        querystring: VersionQuery,
+        response: { 200: PolicyViewSchema, ...problemResponses(400, 401, 403, 404) },
+      },
     },
     async (request) => {
       const row = await findPolicy(db, request.params.scope, request.query.version);
@@ -72,7 +81,11 @@ export const policyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
         const city = await findPolicy(db, 'city');
         const cityDoc = PolicyDocumentSchema.parse(city!.document);
         const bad = districtOverrideProblems(cityDoc, parsed.data);
-        if (bad.length) throw problems.invalid('the district plan adjusts tasks the city policy does not have', bad.map((b) => ({ field: ['body', 'document', ...b.path].join('.'), pointer: `/body/document/${b.path.join('/')}`, message: b.message })));
+        if (bad.length)
+          throw problems.invalid(
+            'the district plan adjusts tasks the city policy does not have',
+            bad.map((b) => ({ field: ['body', 'document', ...b.path].join('.'), pointer: `/body/document/${b.path.join('/')}`, message: b.message })),
+          );
         document = parsed.data;
       }
       try {
@@ -86,7 +99,8 @@ export const policyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
         });
         return reply.code(201).send(view(row));
       } catch (err) {
-        if (err instanceof PolicyVersionConflict) throw problems.conflict(`策略已有新版本 ${err.latest},请基于最新版本修改 (policy ${scope} is at version ${err.latest})`);
+        if (err instanceof PolicyVersionConflict)
+          throw problems.conflict(`策略已有新版本 ${err.latest},请基于最新版本修改 (policy ${scope} is at version ${err.latest})`);
         throw err;
       }
     },

@@ -1,5 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { DISTRICT_CODES, DISTRICTS, isDistrictCode, isRole, isTopic, recordAudit, ROLE_LABELS, toDistrictCode, TOPIC_LABELS, TOPICS, type Db } from '@yuqing/shared';
+import {
+  DISTRICT_CODES,
+  DISTRICTS,
+  isDistrictCode,
+  isRole,
+  isTopic,
+  recordAudit,
+  ROLE_LABELS,
+  toDistrictCode,
+  TOPIC_LABELS,
+  TOPICS,
+  type Db,
+} from '@yuqing/shared';
 import { actorOf, problemResponses, problems, requireAccess, type FieldError } from '@yuqing/http-kit';
 import { listRules, replaceRules, upsertRule, type RoutingRule, type RuleKind } from '../../directory/routing.repository';
 import { fieldError } from '../guards';
@@ -20,7 +32,9 @@ function label(kind: RuleKind, match: string): string {
 
 function view(rules: readonly RoutingRule[]) {
   const of = (kind: RuleKind) =>
-    rules.filter((r) => r.kind === kind).map((r) => ({ match: r.match, label: label(kind, r.match), unitId: r.unitId, unitName: r.unitName, updatedAt: r.updatedAt.toISOString() }));
+    rules
+      .filter((r) => r.kind === kind)
+      .map((r) => ({ match: r.match, label: label(kind, r.match), unitId: r.unitId, unitName: r.unitName, updatedAt: r.updatedAt.toISOString() }));
   return { topics: of('topic'), districts: of('district'), roles: of('role') };
 }
 
@@ -36,7 +50,8 @@ async function targetProblems(db: Db, rules: readonly { kind: RuleKind; match: s
   for (const r of rules) {
     const kind = units.get(r.unitId);
     if (!kind) errors.push(fieldError(r.field, `no such unit ${r.unitId}`));
-    else if (TARGET_KINDS[r.kind] && !TARGET_KINDS[r.kind]!.includes(kind)) errors.push(fieldError(r.field, `${r.unitId} is a ${kind}; a ${r.kind} rule needs ${TARGET_KINDS[r.kind]!.join(' or ')}`));
+    else if (TARGET_KINDS[r.kind] && !TARGET_KINDS[r.kind]!.includes(kind))
+      errors.push(fieldError(r.field, `${r.unitId} is a ${kind}; a ${r.kind} rule needs ${TARGET_KINDS[r.kind]!.join(' or ')}`));
   }
   return errors;
 }
@@ -52,7 +67,10 @@ export const routingRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
 
   app.get(
     '/v1/routing',
-    { onRequest: app.requireScope('reports:read'), schema: { tags, summary: 'The routing rules (转办规则)', response: { 200: RoutingViewSchema, ...problemResponses(401, 403) } } },
+    {
+      onRequest: app.requireScope('reports:read'),
+      schema: { tags, summary: 'The routing rules (转办规则)', response: { 200: RoutingViewSchema, ...problemResponses(401, 403) } },
+    },
     async () => view(await listRules(db)),
   );
 
@@ -63,7 +81,8 @@ export const routingRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       schema: {
         tags,
         summary: 'Replace the whole rule set',
-        description: 'Every topic and every district must be routed, and the opinion office; targets must exist and fit (a topic to a department, affiliated unit or the office; a district to a district bureau). 422 names each bad field.',
+        description:
+          'Every topic and every district must be routed, and the opinion office; targets must exist and fit (a topic to a department, affiliated unit or the office; a district to a district bureau). 422 names each bad field.',
         body: RoutingDocument,
         response: { 200: RoutingViewSchema, ...problemResponses(400, 401, 403, 422) },
       },
@@ -74,14 +93,25 @@ export const routingRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       const rules = [
         ...TOPICS.map((t) => ({ kind: 'topic' as const, match: t, unitId: b.topics[t], field: `body.topics.${t}` })),
         ...DISTRICT_CODES.map((d) => ({ kind: 'district' as const, match: d, unitId: b.districts[d]!, field: `body.districts.${d}` })),
-        ...Object.entries(b.roles).map(([role, unitId]) => ({ kind: 'role' as const, match: role, unitId: unitId!, field: `body.roles.${role}` })),
+        ...Object.entries(b.roles).map(([role, unitId]) => ({ kind: 'role' as const, match: role, unitId: unitId, field: `body.roles.${role}` })),
       ];
       const errors = await targetProblems(db, rules);
       if (errors.length) throw problems.invalid('invalid routing rules', errors);
       await db.transaction().execute(async (trx) => {
         const before = await listRules(trx);
-        await replaceRules(trx, rules.map(({ kind, match, unitId }) => ({ kind, match, unitId })));
-        await recordAudit(trx, { actor: actorOf(request.principal), action: 'routing.replaced', entity: 'routing', entityId: 'rules', before: asMap(before), after: asMap(rules), requestId: request.id });
+        await replaceRules(
+          trx,
+          rules.map(({ kind, match, unitId }) => ({ kind, match, unitId })),
+        );
+        await recordAudit(trx, {
+          actor: actorOf(request.principal),
+          action: 'routing.replaced',
+          entity: 'routing',
+          entityId: 'rules',
+          before: asMap(before),
+          after: asMap(rules),
+          requestId: request.id,
+        });
       });
       return view(await listRules(db));
     },
@@ -104,14 +134,17 @@ export const routingRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       await requireAccess(app.access, request.principal, 'routing.edit', {});
       const { kind } = request.params;
       let match = request.params.match;
-      if (kind === 'topic' && !(TOPICS as readonly string[]).includes(match)) throw problems.invalid(`unknown topic ${match}`, [fieldError('params.match', `one of ${TOPICS.join(', ')}`)]);
+      if (kind === 'topic' && !(TOPICS as readonly string[]).includes(match))
+        throw problems.invalid(`unknown topic ${match}`, [fieldError('params.match', `one of ${TOPICS.join(', ')}`)]);
       if (kind === 'district') {
         const code = toDistrictCode(match);
         if (!code) throw problems.invalid(`unknown district ${match}`, [fieldError('params.match', 'a Harbin district code or name')]);
         match = code;
       }
       if (kind === 'role' && !(ROUTED_ROLES as readonly string[]).includes(match)) {
-        throw problems.invalid(`role ${match} is not routed by rule`, [fieldError('params.match', `one of ${ROUTED_ROLES.join(', ')} (departments and district bureaus follow topic and district)`)]);
+        throw problems.invalid(`role ${match} is not routed by rule`, [
+          fieldError('params.match', `one of ${ROUTED_ROLES.join(', ')} (departments and district bureaus follow topic and district)`),
+        ]);
       }
       const errors = await targetProblems(db, [{ kind, match, unitId: request.body.unitId, field: 'body.unitId' }]);
       if (errors.length) throw problems.invalid('invalid routing rule', errors);

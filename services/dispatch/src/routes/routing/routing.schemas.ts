@@ -13,7 +13,9 @@ export const ROUTED_ROLES = ROLES.filter((r) => !(ASSIGNEE_ROLES as readonly Rol
 export const RoutingDocument = z.strictObject({
   topics: z.record(z.enum(TOPICS), unitId),
   districts: z.record(z.enum(DISTRICT_CODES as [string, ...string[]]), unitId),
-  roles: z.partialRecord(z.enum(ROUTED_ROLES), unitId).refine((r) => r.opinion_office !== undefined, { message: 'opinion_office must be routed', path: ['opinion_office'] }),
+  roles: z
+    .partialRecord(z.enum(ROUTED_ROLES), unitId)
+    .refine((r) => r.opinion_office !== undefined, { message: 'opinion_office must be routed', path: ['opinion_office'] }),
 });
 
 export const RuleParams = z.object({ kind: z.enum(['topic', 'district', 'role']), match: z.string().min(1).max(100) });

@@ -30,7 +30,8 @@ export const taskRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
       // Without `unit`: one's own unit's tasks; every unit's only for bureau-wide callers.
       const unitId = q.unit ?? p.unitId;
       if (unitId) await requireAccess(app.access, p, 'unit.records', { unitId });
-      else if (!(await reachOf(app.access, p)).all) throw problems.forbidden('未指明单位:请用 unit 参数指定本单位 (a key without a unit names the unit it asks about)');
+      else if (!(await reachOf(app.access, p)).all)
+        throw problems.forbidden('未指明单位:请用 unit 参数指定本单位 (a key without a unit names the unit it asks about)');
       const status = q.status?.includes('all') ? undefined : (q.status?.filter((s): s is TaskStatus => s !== 'all') ?? ['open', 'waiting']);
       const rows = await listTasks(db, {
         ...(unitId ? { unitId } : {}),
@@ -48,7 +49,12 @@ export const taskRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
     '/v1/incidents/:id/tasks',
     {
       onRequest: app.requireScope('reports:read'),
-      schema: { tags: ['tasks'], summary: 'Every task of one incident', params: IncidentParams, response: { 200: TaskListSchema, ...problemResponses(400, 401, 403) } },
+      schema: {
+        tags: ['tasks'],
+        summary: 'Every task of one incident',
+        params: IncidentParams,
+        response: { 200: TaskListSchema, ...problemResponses(400, 401, 403) },
+      },
     },
     async (request) => {
       await requireAccess(app.access, request.principal, 'incident.read', { incidentId: request.params.id });

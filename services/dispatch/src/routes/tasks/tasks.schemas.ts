@@ -12,7 +12,10 @@ export const TaskListQuery = z.strictObject({
     .transform((s) => s.split(',').filter(Boolean))
     .pipe(z.array(z.enum([...TASK_STATUSES, 'all'])))
     .optional(),
-  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  overdue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DISTRICT_CODES, optionalText, requiredText, TimeInputSchema, UNIT_KINDS } from '@yuqing/shared';
+import { DISTRICT_CODES, requiredText, TimeInputSchema, UNIT_KINDS } from '@yuqing/shared';
 import { PersonViewSchema } from '../persons/persons.schemas';
 
 const districtCode = z.enum(DISTRICT_CODES);

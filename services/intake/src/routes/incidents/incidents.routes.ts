@@ -99,16 +99,28 @@ export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = asyn
         }
         items.push({ index, input: parsed.data });
       }
-      if (errors.length > 0) throw problems.invalid(`批量上报未存储任何一条:${new Set(errors.map((e) => e.field.split('.')[2])).size} 条有误 (nothing stored: fix the items named)`, errors);
+      if (errors.length > 0)
+        throw problems.invalid(
+          `批量上报未存储任何一条:${new Set(errors.map((e) => e.field.split('.')[2])).size} 条有误 (nothing stored: fix the items named)`,
+          errors,
+        );
 
       const results: Array<Record<string, unknown> & { index: number; status: number }> = [];
       const accept = async ({ index, input }: { index: number; input: IncidentInput }) => {
         try {
-          const r = await acceptIncident(db, request.principal, input, { idempotencyKey: batchKey ? `${batchKey}#${index}` : undefined, requestId: request.id });
+          const r = await acceptIncident(db, request.principal, input, {
+            idempotencyKey: batchKey ? `${batchKey}#${index}` : undefined,
+            requestId: request.id,
+          });
           results.push({ index, status: r.status, incident: answer(r), queued: r.status === 202 || r.outcome === 'reassessed' });
         } catch (err) {
           // One item's failure holds back nothing else; the batch's retry stores it once.
-          const p = err instanceof HttpProblem ? err : isDatabaseUnavailable(err) ? problems.unavailable('数据库暂不可用,本条未存储,请重试 (not stored; retry)') : undefined;
+          const p =
+            err instanceof HttpProblem
+              ? err
+              : isDatabaseUnavailable(err)
+                ? problems.unavailable('数据库暂不可用,本条未存储,请重试 (not stored; retry)')
+                : undefined;
           if (!p) request.log.error({ err, index }, 'batch item failed');
           const problem = p ?? new HttpProblem(500, 'internal', 'Internal Server Error', '本条未存储,已记录错误 (not stored; the error has been logged)');
           results.push({ index, status: problem.status, problem: { code: problem.code, detail: problem.detail } });

@@ -1,5 +1,17 @@
 import { z } from 'zod';
-import { DISTRICT_CODES, FLAGS, IncidentIdSchema, INCIDENT_STATUSES, MAX_BATCH, MetricsSchema, REPORT_OUTCOMES, SourceSchema, TimeInputSchema, TIERS, TOPICS } from '@yuqing/shared';
+import {
+  DISTRICT_CODES,
+  FLAGS,
+  IncidentIdSchema,
+  INCIDENT_STATUSES,
+  MAX_BATCH,
+  MetricsSchema,
+  REPORT_OUTCOMES,
+  SourceSchema,
+  TimeInputSchema,
+  TIERS,
+  TOPICS,
+} from '@yuqing/shared';
 
 const links = z.object({ self: z.string(), timeline: z.string(), temporalUi: z.string() });
 
@@ -58,7 +70,10 @@ export const ListQuerySchema = z.strictObject({
   status: z.enum(INCIDENT_STATUSES).optional(),
   district: z.enum(DISTRICT_CODES).optional(),
   topic: z.enum(TOPICS).optional(),
-  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  overdue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: TimeInputSchema.optional(),
 });

@@ -26,7 +26,13 @@ export const archiveRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
     async (request) => {
       const id = request.params.id;
       await requireAccess(app.access, request.principal, 'incident.read', { incidentId: id });
-      const [history, tasks, alerts, firsts, unitNames] = await Promise.all([loadIncidentHistory(db, id), tasksOf(db, id), alertsOf(db, id), fourFirsts(db, { incidentId: id }), names()]);
+      const [history, tasks, alerts, firsts, unitNames] = await Promise.all([
+        loadIncidentHistory(db, id),
+        tasksOf(db, id),
+        alertsOf(db, id),
+        fourFirsts(db, { incidentId: id }),
+        names(),
+      ]);
       if (!history) throw problems.notFound(`incident ${id}`);
       return composeArchive({ config, incident: history.incident, events: history.events, tasks, alerts, firsts: firsts[0], names: unitNames });
     },

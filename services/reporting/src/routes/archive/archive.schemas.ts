@@ -4,7 +4,13 @@ import { DigestSchema } from '../digest/digest.schemas';
 import { AlertViewSchema, IncidentViewSchema, TaskViewSchema } from '../incidents/incidents.schemas';
 import { TimelineEntrySchema } from '../timeline/timeline.schemas';
 
-const ActorView = z.object({ id: z.string(), kind: z.string(), name: z.string().optional(), unitId: z.string().optional(), roles: z.array(z.string()).optional() });
+const ActorView = z.object({
+  id: z.string(),
+  kind: z.string(),
+  name: z.string().optional(),
+  unitId: z.string().optional(),
+  roles: z.array(z.string()).optional(),
+});
 
 /** The archive record (档案) of one incident: see archive/archive.ts. */
 export const ArchiveSchema = z.object({
@@ -60,7 +66,9 @@ export const ArchiveSchema = z.object({
   fourFirsts: z
     .object({
       procedureBasis: z.enum(['emergency_procedure', 'acknowledge']),
-      delaysMs: z.object(Object.fromEntries(FOUR_FIRSTS.map((f) => [f, z.number().nullable()])) as Record<(typeof FOUR_FIRSTS)[number], z.ZodNullable<z.ZodNumber>>),
+      delaysMs: z.object(
+        Object.fromEntries(FOUR_FIRSTS.map((f) => [f, z.number().nullable()])) as Record<(typeof FOUR_FIRSTS)[number], z.ZodNullable<z.ZodNumber>>,
+      ),
     })
     .nullable(),
   generatedAt: z.string(),

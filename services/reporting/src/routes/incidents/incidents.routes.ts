@@ -33,7 +33,13 @@ export const incidentRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> =
         limit: q.limit,
         offset: q.offset,
       });
-      const [tasks, unitNames] = await Promise.all([openTasksOf(db, rows.map((r) => r.id)), names()]);
+      const [tasks, unitNames] = await Promise.all([
+        openTasksOf(
+          db,
+          rows.map((r) => r.id),
+        ),
+        names(),
+      ]);
       return {
         total,
         limit: q.limit,

@@ -1,12 +1,25 @@
 import { z } from 'zod';
-import { AlertViewSchema, IncidentViewSchema as SharedIncidentViewSchema, INCIDENT_STATUSES, TaskViewSchema, TIERS, toDistrictCode, TOPICS } from '@yuqing/shared';
+import {
+  AlertViewSchema,
+  IncidentViewSchema as SharedIncidentViewSchema,
+  INCIDENT_STATUSES,
+  TaskViewSchema,
+  TIERS,
+  toDistrictCode,
+  TOPICS,
+} from '@yuqing/shared';
 
 /** A comma-separated list of codes, e.g. `tier=major,critical`. */
 export function codeList<T extends readonly [string, ...string[]]>(codes: T) {
   return z
     .string()
     .max(500)
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(codes)).min(1));
 }
 
@@ -31,7 +44,10 @@ export const IncidentListQuery = z.strictObject({
   /** Comma-separated topics. */
   topic: codeList(TOPICS).optional(),
   /** Only incidents with (true) or without (false) a task past its deadline. */
-  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  overdue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 });

@@ -1,19 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import {
-  DISTRICTS,
-  formatBeijing,
-  INCIDENT_STATUS_LABELS,
-  INCIDENT_STATUSES,
-  ROLE_LABELS,
-  TASK_LABELS,
-  TIER_LABELS,
-  TIERS,
-  type Db,
-  type DistrictCode,
-  type Role,
-  type TaskKind,
-  type Tier,
-} from '@yuqing/shared';
+import { DISTRICTS, formatBeijing, INCIDENT_STATUS_LABELS, INCIDENT_STATUSES, ROLE_LABELS, TASK_LABELS, TIER_LABELS, TIERS, type Db } from '@yuqing/shared';
 import { problemResponses, requireAccess } from '@yuqing/http-kit';
 import { cachedUnitNames } from '../../directory/unit-names';
 import { fourFirstDelays, summarizeFourFirsts } from '../../stats/four-firsts';
@@ -25,7 +11,12 @@ function complete<T extends string>(codes: readonly T[], counts: readonly Count[
   return codes.map((code) => ({ key: code, label: labels[code], count: counts.find((c) => c.key === code)?.count ?? 0 }));
 }
 
-const periodView = (p: { from: Date; to: Date }) => ({ from: p.from.toISOString(), to: p.to.toISOString(), fromLocal: formatBeijing(p.from), toLocal: formatBeijing(p.to) });
+const periodView = (p: { from: Date; to: Date }) => ({
+  from: p.from.toISOString(),
+  to: p.to.toISOString(),
+  fromLocal: formatBeijing(p.from),
+  toLocal: formatBeijing(p.to),
+});
 
 /** Statistics for leaders and the office: counts, overdue tasks, lapses by unit, the four firsts. */
 export const statsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
@@ -59,7 +50,7 @@ export const statsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }
           total: counts.total,
           byTier: complete(TIERS, counts.byTier, TIER_LABELS),
           byStatus: complete(INCIDENT_STATUSES, counts.byStatus, INCIDENT_STATUS_LABELS),
-          byDistrict: counts.byDistrict.map((c) => ({ key: c.key, label: c.key ? (DISTRICTS[c.key]) : '未指明', count: c.count })),
+          byDistrict: counts.byDistrict.map((c) => ({ key: c.key, label: c.key ? DISTRICTS[c.key] : '未指明', count: c.count })),
         },
         openOverdueTasks: {
           total: overdue.total,

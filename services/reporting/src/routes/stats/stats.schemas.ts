@@ -108,7 +108,9 @@ export const FourFirstsSchema = z.object({
       receivedAtLocal: z.string(),
       procedureBasis: z.enum(['emergency_procedure', 'acknowledge']),
       /** Delay from intake to each first; null when not reached or not on the incident's path. */
-      delaysMs: z.object(Object.fromEntries(FOUR_FIRSTS.map((f) => [f, z.number().nullable()])) as Record<(typeof FOUR_FIRSTS)[number], z.ZodNullable<z.ZodNumber>>),
+      delaysMs: z.object(
+        Object.fromEntries(FOUR_FIRSTS.map((f) => [f, z.number().nullable()])) as Record<(typeof FOUR_FIRSTS)[number], z.ZodNullable<z.ZodNumber>>,
+      ),
     }),
   ),
 });

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Db } from '@yuqing/shared';
 import { HttpProblem, problemResponses, requireAccess } from '@yuqing/http-kit';
 import type { LiveFeed } from '../../live/live-feed';
 
@@ -16,7 +15,7 @@ function acceptsEventStream(accept: string | undefined): boolean {
  * connections open through proxies. The key goes in the Authorization header
  * (the console reads the stream with fetch(); EventSource cannot send headers).
  */
-export const streamRoutes: FastifyPluginAsyncZod<{ db: Db; live: LiveFeed; watching: () => boolean }> = async (app, { db, live, watching }) => {
+export const streamRoutes: FastifyPluginAsyncZod<{ live: LiveFeed; watching: () => boolean }> = async (app, { live, watching }) => {
   app.get(
     '/v1/stream',
     {

@@ -26,7 +26,12 @@ describe('docker-compose.yml', () => {
       return Object.fromEntries(
         Object.entries(node)
           .filter(([k, v]) => !(keyword && k === 'id' && typeof v === 'string'))
-          .map(([k, v]) => [k, ['properties', 'patternProperties', 'definitions'].includes(k) ? Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, dropIds(pv)])) : dropIds(v)]),
+          .map(([k, v]) => [
+            k,
+            ['properties', 'patternProperties', 'definitions'].includes(k)
+              ? Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, dropIds(pv)]))
+              : dropIds(v),
+          ]),
       );
     };
     const ajv = new Ajv2019({ strict: false, allErrors: true });
@@ -69,11 +74,19 @@ describe('docker-compose.yml', () => {
   });
 
   it('registers the same search attributes as infra/stack.sh and the code', () => {
-    const names = Object.values(SEARCH_ATTRIBUTES).map((k) => `${k.name}:${k.type === 'BOOL' ? 'Bool' : 'Keyword'}`).sort();
+    const names = Object.values(SEARCH_ATTRIBUTES)
+      .map((k) => `${k.name}:${k.type === 'BOOL' ? 'Bool' : 'Keyword'}`)
+      .sort();
     const script = read('infra/docker/register-search-attributes.sh');
     expect(script.match(/\w+:(Keyword|Bool)/g)!.sort()).toEqual(names);
     const stack = read('infra/stack.sh');
-    expect(stack.match(/SEARCH_ATTRIBUTES=\((.*)\)/)![1]!.split(' ').map((s) => s.replace('=', ':')).sort()).toEqual(names);
+    expect(
+      stack
+        .match(/SEARCH_ATTRIBUTES=\((.*)\)/)![1]!
+        .split(' ')
+        .map((s) => s.replace('=', ':'))
+        .sort(),
+    ).toEqual(names);
   });
 
   it('builds an image that has every workspace package', () => {

@@ -10,15 +10,7 @@ import type { Client } from '@temporalio/client';
 import { createServer, type App } from '@yuqing/http-kit';
 import { createWorkflowStarter, intakeApp } from '@yuqing/intake';
 import { createTimelineProjection, LiveFeed, reportingApp } from '@yuqing/reporting';
-import {
-  DEFAULT_POLICY,
-  loadConfig,
-  runConsumer,
-  type ConsumerRunner,
-  type EventBus,
-  type OutboxRelay,
-  type PolicyDocumentInput,
-} from '@yuqing/shared';
+import { DEFAULT_POLICY, loadConfig, runConsumer, type ConsumerRunner, type EventBus, type OutboxRelay, type PolicyDocumentInput } from '@yuqing/shared';
 import {
   connectTestBus,
   connectTestClient,
@@ -26,18 +18,19 @@ import {
   createTestKey,
   destroyTestBus,
   eventually,
+  HttpReceiver,
   publishCityPolicy,
+  RECEIVER_ALLOW_HOSTS,
   sampleIncident,
+  SmtpReceiver,
   startTestWorker,
   testLogger,
   testNatsOptions,
+  type Arrival,
   type TestDatabase,
   type TestWorker,
 } from '@yuqing/testkit';
-import { dispatchApp } from '../src/app';
-import { createTaskProjection } from '../src/consumers/task-projection';
-import { createNotifications, type Notifications } from '../src/notifications';
-import { HttpReceiver, RECEIVER_ALLOW_HOSTS, SmtpReceiver, type Arrival } from './receivers';
+import { createNotifications, createTaskProjection, dispatchApp, type Notifications } from '@yuqing/dispatch';
 
 let t: TestDatabase;
 let bus: EventBus;
@@ -53,10 +46,18 @@ const keys = {} as Record<'monitoring' | 'admin', string>;
 
 /** Second-scale clocks: a unit has 6 s to report; chased at once, then the office after 1 s, the leader in charge after 2 s. */
 function secondScalePolicy(): PolicyDocumentInput {
-  const doc = structuredClone(DEFAULT_POLICY) as PolicyDocumentInput;
+  const doc = structuredClone<PolicyDocumentInput>(DEFAULT_POLICY);
   doc.name = '测试策略(秒级时限)';
   doc.tiers.sensitive.tasks = [
-    { kind: 'acknowledge', owner: 'district_bureau', deadline: '6s', chain: [{ after: '0s', action: 'remind', notify: ['owner'] }, { after: '1s', action: 'escalate', notify: ['opinion_office'] }] },
+    {
+      kind: 'acknowledge',
+      owner: 'district_bureau',
+      deadline: '6s',
+      chain: [
+        { after: '0s', action: 'remind', notify: ['owner'] },
+        { after: '1s', action: 'escalate', notify: ['opinion_office'] },
+      ],
+    },
     {
       kind: 'investigation_report',
       owner: 'district_bureau',
@@ -85,10 +86,15 @@ beforeAll(async () => {
 
   notifications = createNotifications({ db: t.db, config, log, bus: () => bus }).start();
   consumers.push(
-    runConsumer({ nats: natsOptions, durable: 'dispatch', log, handler: createTaskProjection(t.db, { plan: notifications.plan, onDeliveriesQueued: () => notifications.wake() }) }),
+    runConsumer({
+      nats: natsOptions,
+      durable: 'dispatch',
+      log,
+      handler: createTaskProjection(t.db, { plan: notifications.plan, onDeliveriesQueued: () => notifications.wake() }),
+    }),
     runConsumer({ nats: natsOptions, durable: 'reporting', log: testLogger('reporting'), handler: createTimelineProjection(t.db) }),
   );
-  starter = createWorkflowStarter({ db: t.db, temporal, taskQueue: worker.taskQueue, log: testLogger('intake'), pollMs: 200 }).start() as OutboxRelay<unknown>;
+  starter = createWorkflowStarter({ db: t.db, temporal, taskQueue: worker.taskQueue, log: testLogger('intake'), pollMs: 200 }).start();
 
   apps.intake = createServer({ log: testLogger('intake'), bodyLimit: config.BODY_LIMIT_BYTES });
   await apps.intake.register(intakeApp, { db: t.db, config, temporal, onAccepted: () => starter.wake() });
@@ -103,7 +109,9 @@ beforeAll(async () => {
 
   // A fresh worker and a fresh dispatch process pay one-time costs (first workflow, first HTTP request, SMTP pool):
   // warm the whole path with an incident in another district, as a service that has been running would be.
-  await channel({ unitId: 'district-230102', kind: 'webhook', address: http.endpoint('warm-up', { kind: 'webhook' }) }).then((c) => (http.get('warm-up', 'webhook').secret = c.secret!));
+  await channel({ unitId: 'district-230102', kind: 'webhook', address: http.endpoint('warm-up', { kind: 'webhook' }) }).then(
+    (c) => (http.get('warm-up', 'webhook').secret = c.secret!),
+  );
   await channel({ personId: 'duty-district-230102', kind: 'email', address: 'duty.district-230102@example.org' });
   const warm = await report({
     district: '道里区',
@@ -129,7 +137,10 @@ afterAll(async () => {
   await notifications.stop();
   await worker.stop();
   for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) {
-    await temporal.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
+    await temporal.workflow
+      .getHandle(wf.workflowId)
+      .terminate('test finished')
+      .catch(() => undefined);
   }
   await temporal.connection.close();
   await http.stop();
@@ -149,7 +160,16 @@ async function report(overrides: Record<string, unknown> = {}): Promise<string> 
 
 /** A person of the unit, with a personal key issued over REST. */
 async function personWithKey(unitId: string, id: string, name: string): Promise<string> {
-  expect((await call('dispatch', 'POST', '/v1/persons', keys.admin, { id, unitId, name, roles: unitId.startsWith('district-') ? ['district_bureau'] : ['responsible_department'] })).statusCode).toBe(201);
+  expect(
+    (
+      await call('dispatch', 'POST', '/v1/persons', keys.admin, {
+        id,
+        unitId,
+        name,
+        roles: unitId.startsWith('district-') ? ['district_bureau'] : ['responsible_department'],
+      })
+    ).statusCode,
+  ).toBe(201);
   const issued = await call('dispatch', 'POST', `/v1/persons/${id}/keys`, keys.admin, { label: '值班手机' });
   expect(issued.statusCode).toBe(201);
   return issued.json().key as string;
@@ -192,7 +212,12 @@ it('reaches both units at once, takes their acknowledgements and reports, chases
     'the warnings',
   );
   const latencies = [...warned.hooks.map((h) => h.at - intakeAt), ...warned.mails.map((m) => m.at - intakeAt)];
-  const dispatchedAt = await t.db.selectFrom('deliveries').select(['channelKind', 'latencyMs', 'triggeredAt', 'createdAt', 'deliveredAt']).where('incidentId', '=', id).where('eventType', '=', 'dispatched').execute();
+  const dispatchedAt = await t.db
+    .selectFrom('deliveries')
+    .select(['channelKind', 'latencyMs', 'triggeredAt', 'createdAt', 'deliveredAt'])
+    .where('incidentId', '=', id)
+    .where('eventType', '=', 'dispatched')
+    .execute();
   console.info(
     `intake → webhook (food, nangang), e-mail (food, nangang): ${latencies.join(', ')} ms; event → delivered: ${dispatchedAt.map((d) => `${d.channelKind} ${d.latencyMs} (queued ${d.createdAt.getTime() - d.triggeredAt.getTime()})`).join(', ')} ms; event at +${dispatchedAt[0] ? dispatchedAt[0].triggeredAt.getTime() - intakeAt : '?'} ms`,
   );
@@ -204,18 +229,27 @@ it('reaches both units at once, takes their acknowledgements and reports, chases
   }
   expect(warned.mails.every((m) => m.subject.startsWith('【紧急预警】'))).toBe(true);
   // The leader in charge of the business gets the link at once too (sensitive tier).
-  await eventually(() => forIncident(http.at('leaders', 'wecom'), id).some((a) => a.json.markdown.content.includes('【紧急预警】')), 5_000, 'the leader’s link');
+  await eventually(
+    () => forIncident(http.at('leaders', 'wecom'), id).some((a) => a.json.markdown.content.includes('【紧急预警】')),
+    5_000,
+    'the leader’s link',
+  );
 
   // 2. Both units acknowledge and report with their own people's keys.
   const act = (key: string, action: string, body: unknown) => call('dispatch', 'POST', `/v1/incidents/${id}/actions/${action}`, key, body);
   expect((await act(foodKey, 'acknowledge', {})).statusCode).toBe(200);
   expect((await act(nangangKey, 'acknowledge', {})).statusCode).toBe(200);
-  const findings = { truth: 'partly', whatHappened: '经现场检查,该幼儿园食堂部分食材临近保质期,未发现变质食材。', dutyFailure: { found: false }, violation: { found: false } };
+  const findings = {
+    truth: 'partly',
+    whatHappened: '经现场检查,该幼儿园食堂部分食材临近保质期,未发现变质食材。',
+    dutyFailure: { found: false },
+    violation: { found: false },
+  };
   const final = await act(foodKey, 'report', { kind: 'final', findings, dispositions: ['immediate_measures'], result: '已督促整改并抽检留样' });
   expect(final.statusCode).toBe(200);
   const interim = await act(nangangKey, 'report', { kind: 'interim', findings: { ...findings, truth: 'unknown' }, dispositions: [] });
   expect(interim.statusCode).toBe(200);
-  const state = interim.json() as { tasks: { key: string; status: string; doneBy?: { id: string; kind: string; unitId?: string } }[] };
+  const state = interim.json<{ tasks: { key: string; status: string; doneBy?: { id: string; kind: string; unitId?: string } }[] }>();
   const doneBy = (key: string) => state.tasks.find((x) => x.key === key)!.doneBy;
   expect(doneBy('acknowledge:district-230103')).toMatchObject({ kind: 'person', unitId: 'district-230103', roles: ['district_bureau'] });
   expect(doneBy('investigation_report:dept-food-safety')).toMatchObject({ kind: 'person', unitId: 'dept-food-safety' });
@@ -242,7 +276,11 @@ it('reaches both units at once, takes their acknowledgements and reports, chases
   expect(chased.office.at).toBeLessThan(chased.leaders.at);
   expect(chased.office.json.markdown.text).toContain('南岗区市场监督管理局');
   // 督办 presses the unit itself too, and the lapse reached the office.
-  await eventually(() => forIncident(http.at('nangang', 'webhook'), id).filter((a) => a.json.eventType === 'escalated').length === 2, 10_000, 'the unit’s copies of the escalations');
+  await eventually(
+    () => forIncident(http.at('nangang', 'webhook'), id).filter((a) => a.json.eventType === 'escalated').length === 2,
+    10_000,
+    'the unit’s copies of the escalations',
+  );
   await eventually(() => forIncident(http.at('office', 'dingtalk'), id).some((a) => titleOf(a).startsWith('【超时预警】')), 10_000, 'the lapse to the office');
   // The department that reported in time is not chased.
   expect(forIncident(http.at('food', 'webhook'), id).map((a) => a.json.eventType)).toEqual(['dispatched']);
@@ -282,7 +320,10 @@ it('reaches both units at once, takes their acknowledgements and reports, chases
   expect(actors.filter((a) => a?.startsWith('key-nangang-officer-'))).toHaveLength(2);
   // Each arrival at a receiver is one delivery of this incident, and each delivery a timeline line in Chinese.
   const deliveryIds = new Set(timeline.deliveries.map((d) => d.id));
-  const arrivals = [...http.arrivals.filter((a) => a.status === 200 && JSON.stringify(a.json ?? {}).includes(id)), ...smtp.mails.filter((m) => m.text.includes(id))];
+  const arrivals = [
+    ...http.arrivals.filter((a) => a.status === 200 && JSON.stringify(a.json ?? {}).includes(id)),
+    ...smtp.mails.filter((m) => m.text.includes(id)),
+  ];
   const arrivedIds = arrivals.map((a) => a.headers['x-yuqing-delivery-id']);
   expect(arrivedIds.every((d) => typeof d === 'string' && deliveryIds.has(d))).toBe(true);
   expect(new Set(arrivedIds).size).toBe(deliveryIds.size);

@@ -107,7 +107,16 @@ export class HttpReceiver {
           } catch {
             json = undefined;
           }
-          this.arrivals.push({ at: Date.now(), path: url.pathname, query: url.searchParams, headers: req.headers, body, json, status, ...(note ? { note } : {}) });
+          this.arrivals.push({
+            at: Date.now(),
+            path: url.pathname,
+            query: url.searchParams,
+            headers: req.headers,
+            body,
+            json,
+            status,
+            ...(note ? { note } : {}),
+          });
           res.writeHead(status, { 'content-type': 'application/json', ...(location ? { location } : {}) }).end(JSON.stringify(reply));
         });
       });
@@ -177,7 +186,8 @@ export class HttpReceiver {
     if (e.kind === 'dingtalk' && e.secret) {
       const ts = url.searchParams.get('timestamp') ?? '';
       const expected = createHmac('sha256', e.secret).update(`${ts}\n${e.secret}`, 'utf8').digest('base64');
-      if (url.searchParams.get('sign') !== expected || Math.abs(Date.now() - Number(ts)) > 3_600_000) return { status: 200, reply: { errcode: 310000, errmsg: 'sign not match' } };
+      if (url.searchParams.get('sign') !== expected || Math.abs(Date.now() - Number(ts)) > 3_600_000)
+        return { status: 200, reply: { errcode: 310000, errmsg: 'sign not match' } };
     }
     return { status: 200, reply: { errcode: 0, errmsg: 'ok' } };
   }
@@ -197,7 +207,10 @@ function decodeWords(value: string): string {
   return value.replace(/\?=\s+=\?/g, '?==?').replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_m, _charset: string, enc: string, data: string) =>
     enc.toUpperCase() === 'B'
       ? Buffer.from(data, 'base64').toString('utf8')
-      : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'),
+      : Buffer.from(
+          data.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+          'latin1',
+        ).toString('utf8'),
   );
 }
 

@@ -11,7 +11,8 @@ describe('database-unavailable errors answer 503', () => {
     [Object.assign(new Error('wrapped'), { cause: { code: '08006' } })],
   ])('%o', (err) => expect(isDatabaseUnavailable(err)).toBe(true));
 
-  it.each([[new Error('duplicate key value violates unique constraint')], [{ code: '23505' }], [undefined], [new TypeError('x is undefined')]])('not %o', (err) =>
-    expect(isDatabaseUnavailable(err)).toBe(false),
+  it.each([[new Error('duplicate key value violates unique constraint')], [{ code: '23505' }], [undefined], [new TypeError('x is undefined')]])(
+    'not %o',
+    (err) => expect(isDatabaseUnavailable(err)).toBe(false),
   );
 });

@@ -13,8 +13,15 @@ import { Worker } from '@temporalio/worker';
 import { quietTemporalRuntime, workflowBundle } from '@yuqing/testkit';
 
 const dir = path.join(__dirname, 'histories');
-const generations = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-const files = generations.flatMap((g) => readdirSync(path.join(dir, g)).filter((f) => f.endsWith('.json')).map((f) => path.join(g, f)));
+const generations = readdirSync(dir, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
+const files = generations.flatMap((g) =>
+  readdirSync(path.join(dir, g))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => path.join(g, f)),
+);
 
 describe('replay of recorded histories', () => {
   beforeAll(() => quietTemporalRuntime());

@@ -28,7 +28,16 @@ describe('logger', () => {
     const line = JSON.parse(lines[0]!);
     expect(line).toMatchObject({ name: 'test', msg: 'hello', level: 30 });
     const text = lines.join('');
-    for (const secret of ['yq_secret_key_value', 'yq_other_secret', '13800000000', 'zhang@example.org', 'yq_third_secret', 'hunter2', 'pw@db', 'c2VjcmV0cy1rZXktdmFsdWUtMzItYnl0ZXMtbG9uZyE=']) {
+    for (const secret of [
+      'yq_secret_key_value',
+      'yq_other_secret',
+      '13800000000',
+      'zhang@example.org',
+      'yq_third_secret',
+      'hunter2',
+      'pw@db',
+      'c2VjcmV0cy1rZXktdmFsdWUtMzItYnl0ZXMtbG9uZyE=',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('张三');
@@ -37,7 +46,12 @@ describe('logger', () => {
   it('masks keys sent in a URL’s query string, however the parameter is spelt', () => {
     const { lines, stream } = capture();
     const log = createLogger({ LOG_LEVEL: 'info', NODE_ENV: 'production', LOG_PRETTY: undefined }, 'test', stream);
-    for (const url of ['/v1/x?api_key=yq_in_url_1', '/v1/x?a=1&ACCESS_TOKEN=yq_in_url_2#f', '/v1/x?api%5Fkey=yq_in_url_3', '/v1/x?token=yq_in_url_4&key=yq_in_url_5']) {
+    for (const url of [
+      '/v1/x?api_key=yq_in_url_1',
+      '/v1/x?a=1&ACCESS_TOKEN=yq_in_url_2#f',
+      '/v1/x?api%5Fkey=yq_in_url_3',
+      '/v1/x?token=yq_in_url_4&key=yq_in_url_5',
+    ]) {
       log.info({ req: { method: 'GET', url } }, 'incoming request');
     }
     const text = lines.join('');

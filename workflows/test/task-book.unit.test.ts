@@ -28,10 +28,20 @@ describe('TaskBook', () => {
     const b = book();
     b.applyTier(policy.tiers.general, [district], T0, false, '');
     const open = b.list().filter((t) => t.status === 'open');
-    expect(open.map((t) => t.key).sort()).toEqual(['acknowledge:district-230103', 'investigation_report:district-230103', 'public_response', 'talking_points_draft']);
+    expect(open.map((t) => t.key).sort()).toEqual([
+      'acknowledge:district-230103',
+      'investigation_report:district-230103',
+      'public_response',
+      'talking_points_draft',
+    ]);
     expect(b.get('acknowledge:district-230103')!.dueAt).toBe(new Date(T0 + 2 * H).toISOString());
     expect(b.get('talking_points_wording')!.status).toBe('waiting');
-    expect(b.outstanding('handling').map((t) => t.key).sort()).toEqual(['acknowledge:district-230103', 'investigation_report:district-230103']);
+    expect(
+      b
+        .outstanding('handling')
+        .map((t) => t.key)
+        .sort(),
+    ).toEqual(['acknowledge:district-230103', 'investigation_report:district-230103']);
   });
 
   it('opens a task when what it waits for is done, with its clock starting then', () => {

@@ -44,7 +44,15 @@ describe('intake contract', () => {
   });
 
   it('names every bad field', () => {
-    const r = IncidentInputSchema.safeParse({ ...example, source: { url: 'ftp://x' }, topic: 'weather', district: '朝阳区', metrics: { reach: -1 }, flags: ['nope'], extra: 1 });
+    const r = IncidentInputSchema.safeParse({
+      ...example,
+      source: { url: 'ftp://x' },
+      topic: 'weather',
+      district: '朝阳区',
+      metrics: { reach: -1 },
+      flags: ['nope'],
+      extra: 1,
+    });
     expect(r.success).toBe(false);
     const paths = r.error!.issues.map((i) => i.path.join('.'));
     expect(paths).toEqual(expect.arrayContaining(['source.url', 'topic', 'district', 'metrics.reach', 'flags.0', '']));
@@ -58,7 +66,13 @@ describe('intake contract', () => {
 });
 
 describe('event envelope', () => {
-  const base = { id: 'incident-x#0001.acknowledged', incidentId: '2458f180-f9f1-43db-9118-6b1a83c2b81c', tier: 'sensitive', occurredAt: '2026-11-28T09:00:00+08:00', schemaVersion: 1 };
+  const base = {
+    id: 'incident-x#0001.acknowledged',
+    incidentId: '2458f180-f9f1-43db-9118-6b1a83c2b81c',
+    tier: 'sensitive',
+    occurredAt: '2026-11-28T09:00:00+08:00',
+    schemaVersion: 1,
+  };
 
   it('validates an event by its type', () => {
     const e = parseIncidentEvent({ ...base, type: 'acknowledged', data: { unitId: 'district-230103' } });
@@ -81,7 +95,21 @@ describe('event envelope', () => {
   });
 
   it('has the event types ARCHITECTURE.md asks for, each with a Chinese label', () => {
-    for (const t of ['received', 'assessed', 'tier_changed', 'dispatched', 'acknowledged', 'report_submitted', 'digest_ready', 'approval_recorded', 'released', 'deadline_lapsed', 'escalated', 'reminder_sent', 'closed']) {
+    for (const t of [
+      'received',
+      'assessed',
+      'tier_changed',
+      'dispatched',
+      'acknowledged',
+      'report_submitted',
+      'digest_ready',
+      'approval_recorded',
+      'released',
+      'deadline_lapsed',
+      'escalated',
+      'reminder_sent',
+      'closed',
+    ]) {
       expect(EVENT_TYPES).toContain(t);
     }
     for (const t of EVENT_TYPES) expect(EVENT_LABELS[t]).toMatch(/\p{Script=Han}/u);
