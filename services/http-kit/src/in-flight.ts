@@ -10,13 +10,18 @@ export interface Slot {
   readonly release: () => void;
 }
 
+/** What others may read of the limit: a key's requests running and waiting now. */
+export interface InFlightLoad {
+  load(key: string): { running: number; waiting: number };
+}
+
 /**
  * At most `max` requests of one key running at once and `queue` more waiting,
  * in arrival order. A rate limit counts requests per minute but not how many
  * arrive together: a burst well within one key's minute could take every
  * database connection, and every other key would wait behind it.
  */
-export class InFlightLimit {
+export class InFlightLimit implements InFlightLoad {
   private readonly keys = new Map<string, KeyState>();
 
   constructor(

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '@yuqing/shared';
 import { authenticatedPrincipal } from './auth';
-import { InFlightLimit } from './in-flight';
+import { InFlightLimit, type InFlightLoad } from './in-flight';
 import { HttpProblem } from './problem';
 
 export interface SecurityOptions {
@@ -34,6 +34,13 @@ export function securityOptions(
 const UNLIMITED = new Set(['/healthz', '/readyz']);
 
 const RETRY_IN_FLIGHT_SECONDS = 1;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Each principal's requests running and waiting (see InFlightLimit). */
+    readonly inFlight: InFlightLoad;
+  }
+}
 
 /**
  * Security headers on every answer (the console's own CSP is stricter) and the
@@ -93,6 +100,8 @@ export const securityPlugin = fp<SecurityOptions>(
     });
 
     const limit = new InFlightLimit(inFlight.max, inFlight.queue);
+    // Read by /metrics and by tests that must know a request is queued before sending the next.
+    app.decorate<InFlightLoad>('inFlight', limit);
     const tooMany = () =>
       new HttpProblem(
         429,

@@ -72,7 +72,7 @@ describe('requests in flight per principal', () => {
   let refused = 0;
   beforeAll(async () => {
     t = await createTestDatabase();
-    keys.loud = await createTestKey(t.db, { scopes: ['reports:read'] });
+    keys.loud = await createTestKey(t.db, { scopes: ['reports:read'], id: 'loud' });
     keys.quiet = await createTestKey(t.db, { scopes: ['reports:read'] });
     app = createServer({ log: testLogger('in-flight'), bodyLimit: 1024 });
     await app.register(problemPlugin);
@@ -102,9 +102,14 @@ describe('requests in flight per principal', () => {
     for (const release of all) release();
   };
 
+  /** The loud key's requests as the limit holds them: sent one by one, since under load a later request may overtake an earlier one. */
+  const loudWaiting = () => app.inFlight.load('loud').waiting;
+
   it('runs max at once and queues `queue` more per key; the next gets 429 while another key still gets in', async () => {
-    const first = [as(keys.loud), as(keys.loud), as(keys.loud)];
+    const first = [as(keys.loud), as(keys.loud)];
     await eventually(() => entered === 2, 5_000, 'two running');
+    first.push(as(keys.loud));
+    await eventually(() => loudWaiting() === 1, 5_000, 'the third one queued');
     const refused = await as(keys.loud);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -128,14 +133,14 @@ describe('requests in flight per principal', () => {
     await eventually(() => entered === 2, 5_000, 'two running');
     const abort = new AbortController();
     const gaveUp = as(keys.loud, abort.signal).catch(() => 'aborted');
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => loudWaiting() === 1, 5_000, 'the third one queued');
     const refusedBefore = refused;
     abort.abort();
     expect(await gaveUp).toBe('aborted');
     await eventually(() => refused === refusedBefore + 1, 5_000, 'the server to see the caller leave');
     // Its place in the queue is free again: this one waits instead of being refused.
     const next = as(keys.loud);
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => loudWaiting() === 1, 5_000, 'the next one queued');
     letGo();
     await eventually(() => entered === 3 && holding.length === 1, 5_000, 'the next one running');
     letGo();
