@@ -29,6 +29,7 @@ import {
   type Arrival,
   type TestDatabase,
   type TestWorker,
+  terminateTestWorkflows,
 } from '@yuqing/testkit';
 import { createNotifications, createTaskProjection, dispatchApp, type Notifications } from '@yuqing/dispatch';
 
@@ -136,12 +137,7 @@ afterAll(async () => {
   for (const c of consumers) await c.stop();
   await notifications.stop();
   await worker.stop();
-  for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) {
-    await temporal.workflow
-      .getHandle(wf.workflowId)
-      .terminate('test finished')
-      .catch(() => undefined);
-  }
+  await terminateTestWorkflows(temporal, worker.taskQueue);
   await temporal.connection.close();
   await http.stop();
   await smtp.stop();

@@ -16,6 +16,7 @@ import {
   testTaskQueue,
   type PlatformProcesses,
   type TestDatabase,
+  terminateTestWorkflows,
 } from '@yuqing/testkit';
 
 let t: TestDatabase;
@@ -46,12 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await platform.stop();
-  for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
-    await temporal.workflow
-      .getHandle(wf.workflowId)
-      .terminate('test finished')
-      .catch(() => undefined);
-  }
+  await terminateTestWorkflows(temporal, taskQueue);
   await temporal.connection.close();
   await t.drop();
 });

@@ -27,6 +27,7 @@ import {
   testLogger,
   type TestDatabase,
   type TestWorker,
+  terminateTestWorkflows,
 } from '@yuqing/testkit';
 
 jest.setTimeout(240_000);
@@ -150,12 +151,7 @@ afterAll(async () => {
   writeFileSync(path.join(dir, 'bad-input.json'), JSON.stringify({ at: new Date().toISOString(), outcomes }, null, 2));
   await Promise.all(Object.values(apps).map((a) => a.close()));
   await worker.stop();
-  for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) {
-    await temporal.workflow
-      .getHandle(wf.workflowId)
-      .terminate('test finished')
-      .catch(() => undefined);
-  }
+  await terminateTestWorkflows(temporal, worker.taskQueue);
   await temporal.connection.close();
   await t.drop();
 });

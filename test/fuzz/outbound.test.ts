@@ -12,10 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { createServer, type App } from '@yuqing/http-kit';
-import { dispatchApp } from '@yuqing/dispatch';
-import { createTemporalClient, loadConfig } from '@yuqing/shared';
-import { createTestDatabase, createTestKey, FORBIDDEN_DESTINATIONS, REPO_ROOT, testLogger, type TestDatabase } from '@yuqing/testkit';
+import { type App } from '@yuqing/http-kit';
+import { loadConfig } from '@yuqing/shared';
+import { createTestDatabase, createTestKey, FORBIDDEN_DESTINATIONS, REPO_ROOT, type TestDatabase, startDispatchApp } from '@yuqing/testkit';
 
 jest.setTimeout(120_000);
 
@@ -32,14 +31,7 @@ beforeAll(async () => {
   key = await createTestKey(t.db, { scopes: ['admin'] });
   // The defaults: no exceptions to the outbound rules.
   const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '100000', SECRETS_KEY: randomBytes(32).toString('base64') });
-  app = createServer({ log: testLogger('fuzz'), bodyLimit: config.BODY_LIMIT_BYTES });
-  await app.register(dispatchApp, {
-    db: t.db,
-    config,
-    temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }),
-    natsConnected: () => true,
-  });
-  await app.ready();
+  app = await startDispatchApp(t.db, config);
   for (const kind of KINDS) {
     const res = await app.inject({
       method: 'POST',

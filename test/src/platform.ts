@@ -8,9 +8,10 @@
 import type { Client } from '@temporalio/client';
 import { createServer, type App } from '@yuqing/http-kit';
 import { createWorkflowStarter, createWorkflowUpdater, intakeApp } from '@yuqing/intake';
-import { createTaskProjection, dispatchApp } from '@yuqing/dispatch';
+import { createTaskProjection, dispatchApp, type DispatchDeps } from '@yuqing/dispatch';
 import { createTimelineProjection, LiveFeed, reportingApp } from '@yuqing/reporting';
 import {
+  createTemporalClient,
   loadConfig,
   runConsumer,
   type Config,
@@ -19,12 +20,14 @@ import {
   type OutboxRelay,
   type PolicyDocumentInput,
   type Role,
+  type Db,
   type Scope,
 } from '@yuqing/shared';
 import { createTestDatabase, type TestDatabase } from './database';
 import { createTestKey, publishCityPolicy, sampleIncident } from './fixtures';
 import { connectTestBus, destroyTestBus, testNatsOptions } from './nats';
-import { connectTestClient, startTestWorker, testLogger, type TestWorker } from './temporal';
+import { connectTestClient, startTestWorker, terminateTestWorkflows, testLogger, type TestWorker } from './temporal';
+import { stackEnv } from './env';
 import { eventually } from './wait';
 
 /** What `inject` answers: status, headers, body. */
@@ -115,15 +118,27 @@ export async function startTestPlatform(options: { policy?: PolicyDocumentInput;
       for (const r of relays) await r.stop();
       for (const c of consumers) await c.stop();
       await worker.stop();
-      for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) {
-        await temporal.workflow
-          .getHandle(wf.workflowId)
-          .terminate('test finished')
-          .catch(() => undefined);
-      }
+      await terminateTestWorkflows(temporal, worker.taskQueue);
       await temporal.connection.close();
       await destroyTestBus(bus);
       await t.drop();
     },
   };
+}
+
+/**
+ * The dispatch app alone, for tests of the directory, policies and outbound
+ * paths: no worker; its Temporal client connects to the shared server when first used.
+ */
+export async function startDispatchApp(db: Db, config: Config, deps: Partial<Omit<DispatchDeps, 'db' | 'config'>> = {}): Promise<App> {
+  const app = createServer({ log: testLogger('dispatch'), bodyLimit: config.BODY_LIMIT_BYTES });
+  await app.register(dispatchApp, {
+    db,
+    config,
+    temporal: createTemporalClient({ address: stackEnv().temporalAddress, namespace: 'default' }),
+    natsConnected: () => true,
+    ...deps,
+  });
+  await app.ready();
+  return app;
 }

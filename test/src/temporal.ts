@@ -28,6 +28,16 @@ export async function connectTestClient(): Promise<Client> {
   return new Client({ connection, namespace: 'default' });
 }
 
+/** Ends what a test left running on the shared dev server, so its timers fire into nothing. */
+export async function terminateTestWorkflows(client: Client, taskQueue: string): Promise<void> {
+  for await (const wf of client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
+    await client.workflow
+      .getHandle(wf.workflowId)
+      .terminate('test finished')
+      .catch(() => undefined);
+  }
+}
+
 let bundle: string | undefined;
 
 /** The prebuilt workflow bundle (`npm run build` writes it), loaded once per test file. */

@@ -28,6 +28,7 @@ import {
   testTaskQueue,
   type TestDatabase,
   type TestWorker,
+  terminateTestWorkflows,
 } from '@yuqing/testkit';
 import { stateQuery, type IncidentState } from '../src/messages';
 
@@ -117,12 +118,7 @@ export class IncidentHarness {
   async close(): Promise<void> {
     await this.stopWorker();
     // Leave nothing running on the shared dev server.
-    for await (const wf of this.client.workflow.list({ query: `TaskQueue = "${this.taskQueue}" AND ExecutionStatus = "Running"` })) {
-      await this.client.workflow
-        .getHandle(wf.workflowId)
-        .terminate('test finished')
-        .catch(() => undefined);
-    }
+    await terminateTestWorkflows(this.client, this.taskQueue);
     await this.client.connection.close();
     await this.t.drop();
   }

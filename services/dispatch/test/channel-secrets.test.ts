@@ -8,11 +8,10 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createServer, type App } from '@yuqing/http-kit';
+import { type App } from '@yuqing/http-kit';
 import {
   channelSecretContext,
   createSecretBox,
-  createTemporalClient,
   isSealed,
   keyIdOf,
   loadConfig,
@@ -36,8 +35,8 @@ import {
   testLogger,
   testNatsOptions,
   type TestDatabase,
+  startDispatchApp,
 } from '@yuqing/testkit';
-import { dispatchApp } from '../src/app';
 import { createTaskProjection } from '../src/consumers/task-projection';
 import { createNotifications, type Notifications } from '../src/notifications';
 import { warnUnit } from './warnings';
@@ -59,15 +58,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
   http = await new HttpReceiver().start();
   admin = await createTestKey(t.db, { scopes: ['admin'] });
-  app = createServer({ log: testLogger('dispatch'), bodyLimit: 256 * 1024 });
-  const config = loadConfig({ SECRETS_KEY: keyA, NOTIFY_ALLOW_HOSTS: RECEIVER_ALLOW_HOSTS });
-  await app.register(dispatchApp, {
-    db: t.db,
-    config,
-    temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }),
-    natsConnected: () => true,
-  });
-  await app.ready();
+  app = await startDispatchApp(t.db, loadConfig({ SECRETS_KEY: keyA, NOTIFY_ALLOW_HOSTS: RECEIVER_ALLOW_HOSTS }));
 });
 
 afterAll(async () => {

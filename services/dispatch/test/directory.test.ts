@@ -1,9 +1,8 @@
 /** The directory as data: units, people, duty, personal keys, routing and channels over REST, each change audited. */
 import { resolveRouting } from '@yuqing/activities';
-import { createServer, type App } from '@yuqing/http-kit';
-import { createTemporalClient, DISTRICT_CODES, loadConfig, TOPICS, type Role } from '@yuqing/shared';
-import { createTestDatabase, createTestKey, testLogger, type TestDatabase } from '@yuqing/testkit';
-import { dispatchApp } from '../src/app';
+import { type App } from '@yuqing/http-kit';
+import { DISTRICT_CODES, loadConfig, TOPICS, type Role } from '@yuqing/shared';
+import { createTestDatabase, createTestKey, type TestDatabase, startDispatchApp } from '@yuqing/testkit';
 
 let t: TestDatabase;
 let app: App;
@@ -22,14 +21,7 @@ beforeAll(async () => {
     unitId: 'district-230102',
     roles: ['district_bureau'],
   });
-  app = createServer({ log: testLogger('dispatch'), bodyLimit: 256 * 1024 });
-  await app.register(dispatchApp, {
-    db: t.db,
-    config: loadConfig({}),
-    temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }),
-    natsConnected: () => true,
-  });
-  await app.ready();
+  app = await startDispatchApp(t.db, loadConfig({}));
 });
 afterAll(async () => {
   await app.close();

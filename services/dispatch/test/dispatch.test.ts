@@ -14,6 +14,7 @@ import {
   testNatsOptions,
   type TestDatabase,
   type TestWorker,
+  terminateTestWorkflows,
 } from '@yuqing/testkit';
 import { dispatchApp } from '../src/app';
 import { createTaskProjection } from '../src/consumers/task-projection';
@@ -63,12 +64,7 @@ afterAll(async () => {
   await app.close();
   await consumer.stop();
   await worker.stop();
-  for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) {
-    await temporal.workflow
-      .getHandle(wf.workflowId)
-      .terminate('test finished')
-      .catch(() => undefined);
-  }
+  await terminateTestWorkflows(temporal, worker.taskQueue);
   await temporal.connection.close();
   await destroyTestBus(bus);
   await t.drop();

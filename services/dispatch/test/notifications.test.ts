@@ -6,10 +6,9 @@
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { createServer, type App } from '@yuqing/http-kit';
+import { type App } from '@yuqing/http-kit';
 import {
   createLogger,
-  createTemporalClient,
   EVENT_SCHEMA_VERSION,
   formatBeijing,
   loadConfig,
@@ -29,13 +28,12 @@ import {
   HttpReceiver,
   RECEIVER_ALLOW_HOSTS,
   SmtpReceiver,
-  testLogger,
   testNatsOptions,
   TOLERANCE_SECONDS,
   type Arrival,
   type TestDatabase,
+  startDispatchApp,
 } from '@yuqing/testkit';
-import { dispatchApp } from '../src/app';
 import { createTaskProjection } from '../src/consumers/task-projection';
 import { createNotifications, type Notifications } from '../src/notifications';
 
@@ -85,15 +83,7 @@ beforeAll(async () => {
   keys.office = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'opinion-office', roles: ['opinion_office'] });
   keys.reader = await createTestKey(t.db, { scopes: ['reports:read'] });
   keys.otherUnit = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'district-230102', roles: ['district_bureau'] });
-  app = createServer({ log: testLogger('dispatch'), bodyLimit: config.BODY_LIMIT_BYTES });
-  await app.register(dispatchApp, {
-    db: t.db,
-    config,
-    temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }),
-    natsConnected: () => true,
-    onDeliveriesQueued: () => notifications.wake(),
-  });
-  await app.ready();
+  app = await startDispatchApp(t.db, config, { onDeliveriesQueued: () => notifications.wake() });
 });
 
 afterAll(async () => {

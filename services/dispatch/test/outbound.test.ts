@@ -7,10 +7,18 @@
  * is a name server for names that must resolve to loopback at send time.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type App } from '@yuqing/http-kit';
-import { createTemporalClient, loadConfig, type IncidentEvent } from '@yuqing/shared';
-import { createTestDatabase, createTestKey, eventually, FORBIDDEN_DESTINATIONS, HttpReceiver, testLogger, type TestDatabase } from '@yuqing/testkit';
-import { dispatchApp } from '../src/app';
+import { type App } from '@yuqing/http-kit';
+import { loadConfig, type IncidentEvent } from '@yuqing/shared';
+import {
+  createTestDatabase,
+  createTestKey,
+  eventually,
+  FORBIDDEN_DESTINATIONS,
+  HttpReceiver,
+  testLogger,
+  type TestDatabase,
+  startDispatchApp,
+} from '@yuqing/testkit';
 import { createTaskProjection } from '../src/consumers/task-projection';
 import { createNotifications, type Notifications } from '../src/notifications';
 import { createOutboundPolicy, refusedRange, targetOf } from '../src/notifications/outbound/address-policy';
@@ -47,14 +55,7 @@ beforeAll(async () => {
   const handle = createTaskProjection(t.db, { plan: notifications.plan, onDeliveriesQueued: () => notifications.wake() });
   project = (event) => handle([event]);
   admin = await createTestKey(t.db, { scopes: ['admin'] });
-  app = createServer({ log: testLogger('dispatch'), bodyLimit: config.BODY_LIMIT_BYTES });
-  await app.register(dispatchApp, {
-    db: t.db,
-    config,
-    temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }),
-    natsConnected: () => true,
-  });
-  await app.ready();
+  app = await startDispatchApp(t.db, config);
 });
 
 afterAll(async () => {

@@ -1,8 +1,7 @@
-import { createServer, type App } from '@yuqing/http-kit';
+import { type App } from '@yuqing/http-kit';
 import { snapshotPolicy } from '@yuqing/activities';
-import { createTemporalClient, DEFAULT_POLICY, loadConfig, scalePolicy } from '@yuqing/shared';
-import { createTestDatabase, createTestKey, testLogger, type TestDatabase } from '@yuqing/testkit';
-import { dispatchApp } from '../src/app';
+import { DEFAULT_POLICY, loadConfig, scalePolicy } from '@yuqing/shared';
+import { createTestDatabase, createTestKey, type TestDatabase, startDispatchApp } from '@yuqing/testkit';
 
 let t: TestDatabase;
 let app: App;
@@ -15,14 +14,7 @@ beforeAll(async () => {
   editor = await createTestKey(t.db, { scopes: ['admin'], id: 'policy-editor' });
   reader = await createTestKey(t.db, { scopes: ['reports:read'] });
   const config = loadConfig({});
-  app = createServer({ log: testLogger('dispatch'), bodyLimit: 1024 * 1024 });
-  await app.register(dispatchApp, {
-    db: t.db,
-    config,
-    temporal: createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' }),
-    natsConnected: () => true,
-  });
-  await app.ready();
+  app = await startDispatchApp(t.db, config);
 });
 afterAll(async () => {
   await app.close();

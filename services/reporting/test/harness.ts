@@ -19,6 +19,7 @@ import {
   testNatsOptions,
   type TestDatabase,
   type TestWorker,
+  terminateTestWorkflows,
 } from '@yuqing/testkit';
 import { LiveFeed, reportingApp } from '../src/app';
 import { createTimelineProjection } from '../src/consumers/timeline-projection';
@@ -78,12 +79,7 @@ export async function startReportingHarness(name: string): Promise<ReportingHarn
       await watcher.stop();
       for (const c of consumers) await c.stop();
       await worker.stop();
-      for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) {
-        await temporal.workflow
-          .getHandle(wf.workflowId)
-          .terminate('test finished')
-          .catch(() => undefined);
-      }
+      await terminateTestWorkflows(temporal, worker.taskQueue);
       await temporal.connection.close();
       await destroyTestBus(bus);
       await t.drop();

@@ -16,6 +16,7 @@ import {
   testNatsOptions,
   type TestDatabase,
   type TestWorker,
+  terminateTestWorkflows,
 } from '@yuqing/testkit';
 import { LiveFeed, reportingApp } from '../src/app';
 import { createTimelineProjection } from '../src/consumers/timeline-projection';
@@ -45,12 +46,7 @@ afterAll(async () => {
   await app.close();
   await consumer.stop();
   await worker.stop();
-  for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) {
-    await temporal.workflow
-      .getHandle(wf.workflowId)
-      .terminate('test finished')
-      .catch(() => undefined);
-  }
+  await terminateTestWorkflows(temporal, worker.taskQueue);
   await temporal.connection.close();
   await destroyTestBus(bus);
   await t.drop();

@@ -1,4 +1,4 @@
-import { DISTRICTS, INCIDENT_STATUS_LABELS, TIER_LABELS, TOPIC_LABELS, type Config, type IncidentRow, type ReportRow } from '@yuqing/shared';
+import { incidentView as sharedIncidentView, type Config, type IncidentRow, type ReportRow } from '@yuqing/shared';
 
 /** Where a caller finds an incident: here, its timeline, and its workflow in the Temporal Web UI. */
 export function incidentLinks(config: Config, incident: Pick<IncidentRow, 'id' | 'workflowId'>) {
@@ -31,29 +31,7 @@ export function reportView(r: ReportRow) {
   };
 }
 
-/** An incident as `GET /v1/incidents/:id` shows it, with Chinese labels beside the codes. */
+/** An incident as `GET /v1/incidents/:id` shows it: the shared view with intake's links. */
 export function incidentView(config: Config, row: IncidentRow) {
-  return {
-    ...acceptedView(config, row),
-    tierLabel: TIER_LABELS[row.tier],
-    statusLabel: INCIDENT_STATUS_LABELS[row.status],
-    overdue: row.overdue,
-    title: row.title,
-    summary: row.summary,
-    source: row.source,
-    topic: row.topic,
-    topicLabel: TOPIC_LABELS[row.topic],
-    district: row.districtCode,
-    districtName: row.districtCode ? DISTRICTS[row.districtCode] : null,
-    metrics: row.metrics,
-    flags: row.flags,
-    suggestedTier: row.suggestedTier,
-    assessment: row.assessment,
-    policyVersion: row.policyVersion,
-    externalId: row.externalId,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-    closedAt: row.closedAt?.toISOString() ?? null,
-    archivedAt: row.archivedAt?.toISOString() ?? null,
-  };
+  return { ...sharedIncidentView(row), links: incidentLinks(config, row) };
 }

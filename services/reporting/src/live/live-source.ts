@@ -1,5 +1,4 @@
-import { watchEvents, type Db, type EventWatcher, type IncidentEvent, type Logger, type NatsOptions } from '@yuqing/shared';
-import { cachedUnitNames } from '../directory/unit-names';
+import { watchEvents, type Db, type EventWatcher, type IncidentEvent, type Logger, type NatsOptions, cachedUnitNames } from '@yuqing/shared';
 import { timelineEntryView } from '../timeline/timeline.view';
 import type { LiveFeed, LiveMessage } from './live-feed';
 

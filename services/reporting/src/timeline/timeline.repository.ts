@@ -28,8 +28,3 @@ export async function listTimeline(db: Executor, incidentId: string): Promise<Ti
     .orderBy('eventId')
     .execute();
 }
-
-export async function unitNames(db: Executor): Promise<Map<string, string>> {
-  const rows = await db.selectFrom('units').select(['id', 'name']).execute();
-  return new Map(rows.map((r) => [r.id, r.name]));
-}

@@ -3,6 +3,7 @@ import {
   DISTRICT_CODES,
   FLAGS,
   IncidentIdSchema,
+  IncidentViewSchema as SharedIncidentViewSchema,
   INCIDENT_STATUSES,
   MAX_BATCH,
   MetricsSchema,
@@ -31,28 +32,7 @@ export const AcceptedSchema = IncidentSchema.extend({
   outcome: z.enum(REPORT_OUTCOMES),
 });
 
-export const IncidentViewSchema = IncidentSchema.extend({
-  tierLabel: z.string(),
-  statusLabel: z.string(),
-  overdue: z.boolean(),
-  title: z.string(),
-  summary: z.string().nullable(),
-  source: SourceSchema,
-  topic: z.enum(TOPICS),
-  topicLabel: z.string(),
-  district: z.enum(DISTRICT_CODES).nullable(),
-  districtName: z.string().nullable(),
-  metrics: MetricsSchema,
-  flags: z.array(z.enum(FLAGS)),
-  suggestedTier: z.enum(TIERS).nullable(),
-  assessment: z.unknown(),
-  policyVersion: z.string().nullable(),
-  externalId: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  closedAt: z.string().nullable(),
-  archivedAt: z.string().nullable(),
-});
+export const IncidentViewSchema = SharedIncidentViewSchema.extend({ links });
 
 export const IncidentParamsSchema = z.object({ id: IncidentIdSchema });
 

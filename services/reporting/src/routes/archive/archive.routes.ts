@@ -1,8 +1,8 @@
+import { cachedUnitNames } from '@yuqing/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config, Db } from '@yuqing/shared';
 import { problemResponses, requireAccess, problems } from '@yuqing/http-kit';
 import { composeArchive } from '../../archive/archive';
-import { cachedUnitNames } from '../../directory/unit-names';
 import { loadIncidentHistory } from '../../incidents/incident-history';
 import { alertsOf, tasksOf } from '../../incidents/incident.repository';
 import { fourFirsts } from '../../stats/stats.repository';

@@ -1,10 +1,10 @@
+import { cachedUnitNames } from '@yuqing/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config, Db } from '@yuqing/shared';
 import { problemResponses, requireAccess, problems } from '@yuqing/http-kit';
 import { renderDigestHtml } from '../../digest/digest.html';
 import { composeDigest, type Digest } from '../../digest/digest';
-import { cachedUnitNames } from '../../directory/unit-names';
 import { loadIncidentHistory } from '../../incidents/incident-history';
 import { IncidentParams } from '../timeline/timeline.schemas';
 import { DigestSchema } from './digest.schemas';

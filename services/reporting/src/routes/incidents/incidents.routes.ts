@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config, Db } from '@yuqing/shared';
 import { problemResponses, reachOf } from '@yuqing/http-kit';
-import { cachedUnitNames } from '../../directory/unit-names';
 import { listIncidents, openTasksOf } from '../../incidents/incident.repository';
-import { taskView } from '@yuqing/shared';
+import { taskView, cachedUnitNames } from '@yuqing/shared';
 import { incidentView } from '../../incidents/incident.view';
 import { IncidentListQuery, IncidentListSchema } from './incidents.schemas';
 

@@ -1,7 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { DISTRICTS, formatBeijing, INCIDENT_STATUS_LABELS, INCIDENT_STATUSES, ROLE_LABELS, TASK_LABELS, TIER_LABELS, TIERS, type Db } from '@yuqing/shared';
+import {
+  DISTRICTS,
+  formatBeijing,
+  INCIDENT_STATUS_LABELS,
+  INCIDENT_STATUSES,
+  ROLE_LABELS,
+  TASK_LABELS,
+  TIER_LABELS,
+  TIERS,
+  type Db,
+  cachedUnitNames,
+} from '@yuqing/shared';
 import { problemResponses, requireAccess } from '@yuqing/http-kit';
-import { cachedUnitNames } from '../../directory/unit-names';
 import { fourFirstDelays, summarizeFourFirsts } from '../../stats/four-firsts';
 import { fourFirsts, incidentCounts, lapsesByUnit, openOverdueTasks, type Count } from '../../stats/stats.repository';
 import { FourFirstsQuery, FourFirstsSchema, periodOf, StatsQuery, StatsSchema } from './stats.schemas';

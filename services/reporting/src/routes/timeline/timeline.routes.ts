@@ -1,7 +1,7 @@
+import { cachedUnitNames } from '@yuqing/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '@yuqing/shared';
 import { problemResponses, requireAccess } from '@yuqing/http-kit';
-import { cachedUnitNames } from '../../directory/unit-names';
 import { listTimeline } from '../../timeline/timeline.repository';
 import { eventOfEntry, timelineEntryView } from '../../timeline/timeline.view';
 import { IncidentParams, TimelineSchema } from './timeline.schemas';
