@@ -17,6 +17,7 @@ export * from './policy/policy.schema';
 export * from './policy/default-policy';
 export * from './policy/scale';
 export * from './policy/resolve';
+export * from './policy/plan-rules';
 export * from './policy/policy.repository';
 export * from './policy/policy-markdown';
 export * from './directory/directory.seed';

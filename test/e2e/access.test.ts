@@ -195,7 +195,7 @@ describe('the directory: a unit manages only its own people, and grants no role 
 describe('steps of an incident: each unit its own, the office only as 代办 with a reason', () => {
   let id: string;
   const action = (name: string) => `/v1/incidents/${id}/actions/${name}`;
-  const task = (key: string, verb: 'complete' | 'approve') => `/v1/incidents/${id}/tasks/${key}/${verb}`;
+  const task = (key: string, verb: 'complete' | 'approve' | 'return') => `/v1/incidents/${id}/tasks/${key}/${verb}`;
 
   beforeAll(async () => {
     id = await p.report(k.monitoring, { suggestedTier: 'sensitive' });
@@ -236,24 +236,38 @@ describe('steps of an incident: each unit its own, the office only as 代办 wit
   });
 
   it('talking points: the department drafts, the office words, two different people approve', async () => {
-    await tryAs('a task is done by its owner’s unit', 'office', 403, 'dispatch', 'POST', task('talking_points_draft', 'complete'), { note: '事实' });
+    await tryAs('a task is done by its owner’s unit', 'office', 403, 'dispatch', 'POST', task('talking_points_draft', 'complete'), {
+      content: { facts: '事实' },
+    });
+    await tryAs('a step carries its content', 'food', 422, 'dispatch', 'POST', task('talking_points_draft', 'complete'), { note: '事实' });
     await tryAs('a task is done by its owner’s unit', 'food', 200, 'dispatch', 'POST', task('talking_points_draft', 'complete'), {
-      note: '经核查,该幼儿园食堂已停用涉事批次食材。',
+      content: { facts: '经核查,该幼儿园食堂已停用涉事批次食材。' },
     });
     await tryAs('a task is done by its owner’s unit', 'office', 200, 'dispatch', 'POST', task('talking_points_wording', 'complete'), {
-      note: '市市场监管局高度重视,已责成南岗区局连夜核查。',
+      content: { text: '市市场监管局高度重视,已责成南岗区局连夜核查。' },
+    });
+    // Only an approver returns the wording; it comes back as version 2, which is what is approved.
+    await tryAs('only an approver returns written work', 'food', 403, 'dispatch', 'POST', task('talking_points_wording', 'return'), { reason: '重写' });
+    await tryAs('only an approver returns written work', 'leader', 200, 'dispatch', 'POST', task('talking_points_wording', 'return'), {
+      reason: '请补充核查进展',
+    });
+    await tryAs('a task is done by its owner’s unit', 'office', 200, 'dispatch', 'POST', task('talking_points_wording', 'complete'), {
+      content: { text: '市市场监管局高度重视,已责成南岗区局连夜核查,涉事批次食材已封存。' },
     });
     const approval = task('talking_points_approval', 'approve');
-    await tryAs('approvals are given by people', 'admin', 403, 'dispatch', 'POST', approval, { role: 'leader_in_charge' });
-    await tryAs('approvals are given by people holding the role', 'office', 403, 'dispatch', 'POST', approval, { role: 'leader' });
-    await tryAs('two approvals are two people', 'bothLeaders', 200, 'dispatch', 'POST', approval, { role: 'leader_in_charge' });
-    await tryAs('two approvals are two people', 'bothLeaders', 409, 'dispatch', 'POST', approval, { role: 'leader' });
+    await tryAs('approvals are given by people', 'admin', 403, 'dispatch', 'POST', approval, { role: 'leader_in_charge', version: 2 });
+    await tryAs('approvals are given by people holding the role', 'office', 403, 'dispatch', 'POST', approval, { role: 'leader', version: 2 });
+    await tryAs('an approval is of the current version', 'bothLeaders', 409, 'dispatch', 'POST', approval, { role: 'leader_in_charge', version: 1 });
+    await tryAs('two approvals are two people', 'bothLeaders', 200, 'dispatch', 'POST', approval, { role: 'leader_in_charge', version: 2 });
+    await tryAs('two approvals are two people', 'bothLeaders', 409, 'dispatch', 'POST', approval, { role: 'leader', version: 2 });
     expect((await taskOf(id, 'talking_points_approval'))?.status).toBe('open');
-    await tryAs('two approvals are two people', 'leader', 200, 'dispatch', 'POST', approval, { role: 'leader' });
+    await tryAs('two approvals are two people', 'leader', 200, 'dispatch', 'POST', approval, { role: 'leader', version: 2 });
     expect((await taskOf(id, 'talking_points_approval'))?.status).toBe('done');
 
-    await tryAs('releases are the office’s', 'food', 403, 'dispatch', 'POST', action('release'), { form: 'press_release', summary: '情况通报' });
-    await tryAs('releases are the office’s', 'office', 200, 'dispatch', 'POST', action('release'), { form: 'press_release', summary: '情况通报' });
+    const release = { form: 'press_release', summary: '情况通报', channel: 'website', talkingPointsVersion: 2 };
+    await tryAs('releases are the office’s', 'food', 403, 'dispatch', 'POST', action('release'), release);
+    await tryAs('a release uses the approved version', 'office', 422, 'dispatch', 'POST', action('release'), { ...release, talkingPointsVersion: 1 });
+    await tryAs('releases are the office’s', 'office', 200, 'dispatch', 'POST', action('release'), release);
     expect((await taskOf(id, 'public_response'))?.status).toBe('done');
   });
 
@@ -272,11 +286,11 @@ describe('steps of an incident: each unit its own, the office only as 代办 wit
     });
     expect((await state(id)).tier).toBe('major');
     await tryAs('decisions are never taken as 代办', 'office', 403, 'dispatch', 'POST', task('emergency_procedure', 'complete'), {
-      note: '启动',
+      content: { decision: '启动' },
       proxy: { reason: '领导电话同意' },
     });
     await tryAs('a task is done by its owner’s unit', 'leader', 200, 'dispatch', 'POST', task('emergency_procedure', 'complete'), {
-      note: '领导小组决定启动应急处置程序',
+      content: { decision: '领导小组决定启动应急处置程序' },
     });
     await tryAs('force-closing is the group’s', 'office', 403, 'dispatch', 'POST', action('close'), { reason: '结束', force: true });
     await tryAs('force-closing is the group’s', 'leader', 200, 'dispatch', 'POST', action('close'), { reason: '领导小组决定结束处置', force: true });
@@ -312,6 +326,7 @@ describe('an action the API accepted is an action that happened', () => {
     kind,
     findings: { truth: 'partly', whatHappened, dutyFailure: { found: false }, violation: { found: false } },
     dispositions: ['immediate_measures'],
+    measures: '责令停用涉事批次食材',
   });
 
   beforeAll(async () => {

@@ -241,7 +241,13 @@ it('reaches both units at once, takes their acknowledgements and reports, chases
     dutyFailure: { found: false },
     violation: { found: false },
   };
-  const final = await act(foodKey, 'report', { kind: 'final', findings, dispositions: ['immediate_measures'], result: '已督促整改并抽检留样' });
+  const final = await act(foodKey, 'report', {
+    kind: 'final',
+    findings,
+    dispositions: ['immediate_measures'],
+    measures: '督促整改',
+    result: '已督促整改并抽检留样',
+  });
   expect(final.statusCode).toBe(200);
   const interim = await act(nangangKey, 'report', { kind: 'interim', findings: { ...findings, truth: 'unknown' }, dispositions: [] });
   expect(interim.statusCode).toBe(200);

@@ -1,4 +1,4 @@
-import { RELEASE_TASK_KINDS, type Actor, type TaskSnapshot } from '@yuqing/shared';
+import { CONTENT_FIELD_LABELS, RELEASE_TASK_KINDS, TASK_CONTENT, WRITTEN_TASK_KINDS, type Actor, type TaskContent, type TaskSnapshot } from '@yuqing/shared';
 import {
   acknowledgeUpdate,
   approveUpdate,
@@ -14,6 +14,17 @@ import { OFFICE, personOf, type IncidentHarness } from './harness';
 const ownerOf = (task: TaskSnapshot): Actor => personOf(task.unitId ?? 'opinion-office', [task.owner]);
 /** Each approval by a different person holding the role (two approvals are two people). */
 const approverOf = (role: TaskSnapshot['owner']): Actor => personOf('leadership-group', [role], `approver-${role}`);
+
+/** What the owner writes for a step: every field the step requires, in Chinese. */
+export const contentFor = (task: TaskSnapshot): TaskContent =>
+  Object.fromEntries((TASK_CONTENT[task.kind] ?? []).map((f) => [f, `${CONTENT_FIELD_LABELS[f]}:${task.kind} 第${task.round}稿`]));
+
+/** The current version of the written work an approval approves (the last writing of the kind it follows). */
+function currentVersion(state: IncidentState, task: TaskSnapshot): number | undefined {
+  const written = task.kind === 'talking_points_approval' ? 'talking_points_wording' : task.kind === 'response_plan_approval' ? 'response_plan' : undefined;
+  if (!written || !WRITTEN_TASK_KINDS.includes(written)) return undefined;
+  return (state.writings ?? []).filter((w) => w.taskKind === written).at(-1)?.version;
+}
 
 /** Does one open task the way its owner would, through the workflow's Updates. */
 export async function doTask(h: IncidentHarness, id: string, task: TaskSnapshot): Promise<IncidentState> {
@@ -38,23 +49,30 @@ export async function doTask(h: IncidentHarness, id: string, task: TaskSnapshot)
     });
   }
   if (task.approvalsNeeded.length > 0) {
-    let state: IncidentState | undefined;
+    let state = await h.state(id);
+    const version = currentVersion(state, task);
     for (const role of task.approvalsNeeded.filter((r) => !task.approvals.some((a) => a.role === r))) {
-      state = await h.update(id, approveUpdate, { actor: approverOf(role), taskKey: task.key, role });
+      state = await h.update(id, approveUpdate, { actor: approverOf(role), taskKey: task.key, role, ...(version ? { version } : {}) });
     }
-    return state!;
+    return state;
   }
   if (RELEASE_TASK_KINDS.includes(task.kind)) {
+    const state = await h.state(id);
+    const approval = state.tasks.find((t) => t.kind === 'talking_points_approval');
+    const talkingPointsVersion = approval?.status === 'done' ? currentVersion(state, approval) : undefined;
     return h.update(id, recordReleaseUpdate, {
       actor: OFFICE,
       form: task.kind === 'press_conference' ? 'press_conference' : 'press_release',
       summary: '经核查,涉事单位部分食材过期,已责令整改并立案调查。',
+      channel: task.kind === 'press_conference' ? 'press_room' : 'website',
+      ...(talkingPointsVersion ? { talkingPointsVersion } : {}),
     });
   }
   return h.update(id, completeTaskUpdate, {
     actor: ownerOf(task),
     taskKey: task.key,
     note: `已完成:${task.kind}`,
+    content: contentFor(task),
     ...(task.kind === 'digest' ? { proposal: '建议由南岗区局现场核查' } : {}),
   });
 }
@@ -68,7 +86,9 @@ export async function driveToArchive(h: IncidentHarness, id: string): Promise<In
   for (const until = Date.now() + 60_000; Date.now() < until;) {
     const state = await h.state(id);
     if (state.status === 'archived') return state;
-    const next = state.tasks.find((t) => t.status === 'open' && t.mandatory);
+    // Releases last: on the major and critical paths they wait for the reported talking points and the approved response plan.
+    const open = state.tasks.filter((t) => t.status === 'open' && t.mandatory);
+    const next = open.find((t) => !RELEASE_TASK_KINDS.includes(t.kind)) ?? open[0];
     if (next) {
       await doTask(h, id, next);
       continue;

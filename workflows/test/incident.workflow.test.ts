@@ -13,8 +13,18 @@ import { DEFAULT_POLICY, INCIDENT_WORKFLOW_TYPE, type PolicyDocumentInput, type 
 import { Worker } from '@temporalio/worker';
 import type { StartWorkflowCommand } from '@yuqing/intake';
 import { acceptTestIncident, eventually, publishCityPolicy, sampleIncident, sleep, workflowBundle } from '@yuqing/testkit';
-import { acknowledgeUpdate, approveUpdate, closeUpdate, completeTaskUpdate, reclassifyUpdate, recordReleaseUpdate, type IncidentState } from '../src/messages';
-import { driveToArchive } from './drive';
+import {
+  acknowledgeUpdate,
+  approveUpdate,
+  closeUpdate,
+  completeTaskUpdate,
+  reclassifyUpdate,
+  recordReleaseUpdate,
+  returnTaskUpdate,
+  submitReportUpdate,
+  type IncidentState,
+} from '../src/messages';
+import { contentFor, doTask, driveToArchive } from './drive';
 import { IncidentHarness, incidentOfTier, LEADERS, OFFICE, personOf } from './harness';
 
 const HISTORIES = path.join(__dirname, 'histories');
@@ -117,7 +127,7 @@ describe('human steps are checked by the plan’s rules', () => {
     const { id } = await h.report(incidentOfTier('sensitive'));
     const before = await h.events(id);
 
-    const release = await rejection(h.update(id, recordReleaseUpdate, { actor: OFFICE, form: 'press_release', summary: '通报' }));
+    const release = await rejection(h.update(id, recordReleaseUpdate, { actor: OFFICE, form: 'press_release', summary: '通报', channel: 'website' }));
     expect(release).toEqual({ type: 'conflict', message: expect.stringContaining('talking points not yet approved') });
 
     const unknownUnit = await rejection(h.update(id, acknowledgeUpdate, { actor: OFFICE, unitId: 'district-230184' }));
@@ -175,23 +185,30 @@ describe('human steps are checked by the plan’s rules', () => {
       role: 'office_director',
     });
 
-    await h.update(id, completeTaskUpdate, { actor: personOf('dept-food-safety', ['responsible_department']), taskKey: 'talking_points_draft', note: '事实' });
+    await h.update(id, completeTaskUpdate, {
+      actor: personOf('dept-food-safety', ['responsible_department']),
+      taskKey: 'talking_points_draft',
+      content: { facts: '事实' },
+    });
     // Someone of the office who also holds a leader's role words the talking points: they may not approve them.
     const wordsmith = personOf('opinion-office', ['opinion_office', 'leader_in_charge'], 'wordsmith');
-    await h.update(id, completeTaskUpdate, { actor: wordsmith, taskKey: 'talking_points_wording', note: '口径' });
-    const ownWording = await rejection(h.update(id, approveUpdate, { actor: wordsmith, taskKey: 'talking_points_approval', role: 'leader_in_charge' }));
+    await h.update(id, completeTaskUpdate, { actor: wordsmith, taskKey: 'talking_points_wording', content: { text: '口径' } });
+    const ownWording = await rejection(
+      h.update(id, approveUpdate, { actor: wordsmith, taskKey: 'talking_points_approval', role: 'leader_in_charge', version: 1 }),
+    );
     expect(ownWording).toEqual({ type: 'forbidden', message: expect.stringContaining('talking_points_wording') });
     const both = personOf('leadership-group', ['leader_in_charge', 'leader'], 'both-leaders');
-    await h.update(id, approveUpdate, { actor: both, taskKey: 'talking_points_approval', role: 'leader_in_charge' });
+    await h.update(id, approveUpdate, { actor: both, taskKey: 'talking_points_approval', role: 'leader_in_charge', version: 1 });
     // Another key of the same person is the same person.
     const sameOtherKey = await rejection(
-      h.update(id, approveUpdate, { actor: { ...both, id: 'key-both-leaders-phone' }, taskKey: 'talking_points_approval', role: 'leader' }),
+      h.update(id, approveUpdate, { actor: { ...both, id: 'key-both-leaders-phone' }, taskKey: 'talking_points_approval', role: 'leader', version: 1 }),
     );
     expect(sameOtherKey.type).toBe('conflict');
     const state = await h.update(id, approveUpdate, {
       actor: personOf('leadership-group', ['leader'], 'leader'),
       taskKey: 'talking_points_approval',
       role: 'leader',
+      version: 1,
     });
     expect(state.tasks.find((t) => t.key === 'talking_points_approval')!.status).toBe('done');
   });
@@ -201,6 +218,131 @@ describe('human steps are checked by the plan’s rules', () => {
     const state = await h.update(id, closeUpdate, { actor: LEADERS, reason: '经核实为重复上报', force: true });
     expect(state.status).toBe('archived');
     expect(state.tasks.filter((t) => t.mandatory).every((t) => t.status === 'cancelled' && t.cancelReason?.includes('重复上报'))).toBe(true);
+  });
+});
+
+describe('the plan’s guard-rails (§6, §7): content, versions, returns, what a release waits for', () => {
+  let h: IncidentHarness;
+  beforeAll(async () => {
+    h = await IncidentHarness.create();
+  });
+  afterAll(() => h.close());
+
+  const department = personOf('dept-food-safety', ['responsible_department']);
+  const office = personOf('opinion-office', ['opinion_office'], 'office-writer');
+  const leaderInCharge = personOf('leadership-group', ['leader_in_charge'], 'fen-guan');
+  const leader = personOf('leadership-group', ['leader'], 'zhu-yao');
+  const deputy = personOf('leadership-group', ['deputy_leader'], 'fu-zu-zhang');
+  const task = (s: IncidentState, key: string) => s.tasks.find((t) => t.key === key)!;
+
+  it('a major release waits for the talking points reported and the leader’s approval of the deputy leader’s response plan, and uses the approved version', async () => {
+    const { id } = await h.report(incidentOfTier('major'));
+    const empty = await rejection(h.update(id, completeTaskUpdate, { actor: department, taskKey: 'talking_points_draft', content: { facts: '  ' } }));
+    expect(empty).toEqual({ type: 'invalid', message: expect.stringContaining('content.facts') });
+    expect(empty.message).toContain('核实的事实情况');
+    await h.update(id, completeTaskUpdate, { actor: department, taskKey: 'talking_points_draft', content: { facts: '经查,涉事食堂有两批次冻肉超过保质期' } });
+    await h.update(id, completeTaskUpdate, { actor: office, taskKey: 'talking_points_wording', content: { text: '口径第一稿' } });
+
+    // An approval names the version its approver read.
+    const noVersion = await rejection(h.update(id, approveUpdate, { actor: leaderInCharge, taskKey: 'talking_points_approval', role: 'leader_in_charge' }));
+    expect(noVersion).toEqual({ type: 'invalid', message: expect.stringContaining('version') });
+    await h.update(id, approveUpdate, { actor: leaderInCharge, taskKey: 'talking_points_approval', role: 'leader_in_charge', version: 1 });
+    // The leader returns the wording: it re-opens with a clock, the approval waits again and loses the first approval.
+    const notApprover = await rejection(h.update(id, returnTaskUpdate, { actor: office, taskKey: 'talking_points_wording', reason: '重写' }));
+    expect(notApprover.type).toBe('forbidden');
+    const returned = await h.update(id, returnTaskUpdate, { actor: leader, taskKey: 'talking_points_wording', reason: '表述不够准确,补充处置进展' });
+    expect(task(returned, 'talking_points_wording')).toMatchObject({ status: 'open', round: 2, dueAt: expect.any(String) });
+    expect(task(returned, 'talking_points_approval')).toMatchObject({ status: 'waiting', approvals: [] });
+    await h.update(id, completeTaskUpdate, { actor: office, taskKey: 'talking_points_wording', content: { text: '口径第二稿' } });
+    const stale = await rejection(
+      h.update(id, approveUpdate, { actor: leaderInCharge, taskKey: 'talking_points_approval', role: 'leader_in_charge', version: 1 }),
+    );
+    expect(stale).toEqual({ type: 'conflict', message: expect.stringContaining('第2稿') });
+    await h.update(id, approveUpdate, { actor: leaderInCharge, taskKey: 'talking_points_approval', role: 'leader_in_charge', version: 2 });
+    await h.update(id, approveUpdate, { actor: leader, taskKey: 'talking_points_approval', role: 'leader', version: 2 });
+
+    const release = { actor: office, form: 'press_release' as const, summary: '权威发布', channel: 'website', talkingPointsVersion: 2 };
+    const early = await rejection(h.update(id, recordReleaseUpdate, release));
+    expect(early.type).toBe('conflict');
+    expect(early.message).toContain('口径报市委宣传');
+    expect(early.message).toContain('舆情回应方案审定');
+
+    await h.update(id, completeTaskUpdate, { actor: office, taskKey: 'talking_points_reported', content: { recipients: '市委宣传部、市委网信办、省局' } });
+    // The deputy leader drafts the response plan; the leader (not the deputy, not a system key) approves it.
+    const plan = await h.update(id, completeTaskUpdate, {
+      actor: deputy,
+      taskKey: 'response_plan',
+      content: { text: '应对方案:当日发布权威信息,次日召开通气会' },
+    });
+    expect(plan.writings?.map((w) => [w.taskKind, w.version])).toEqual([
+      ['talking_points_wording', 1],
+      ['talking_points_wording', 2],
+      ['response_plan', 1],
+    ]);
+    const byDeputy = await rejection(
+      h.update(id, approveUpdate, { actor: { ...deputy, roles: ['deputy_leader', 'leader'] }, taskKey: 'response_plan_approval', role: 'leader', version: 1 }),
+    );
+    expect(byDeputy.type).toBe('forbidden');
+    const byKey = await rejection(
+      h.update(id, approveUpdate, {
+        actor: { id: 'city-admin', kind: 'client', roles: ['leader'] },
+        taskKey: 'response_plan_approval',
+        role: 'leader',
+        version: 1,
+      }),
+    );
+    expect(byKey.type).toBe('forbidden');
+    await h.update(id, approveUpdate, { actor: leader, taskKey: 'response_plan_approval', role: 'leader', version: 1 });
+
+    const oldVersion = await rejection(h.update(id, recordReleaseUpdate, { ...release, talkingPointsVersion: 1 }));
+    expect(oldVersion).toEqual({ type: 'invalid', message: expect.stringContaining('talkingPointsVersion') });
+    const noChannel = await rejection(h.update(id, recordReleaseUpdate, { ...release, channel: '' }));
+    expect(noChannel).toEqual({ type: 'invalid', message: expect.stringContaining('channel') });
+    const released = await h.update(id, recordReleaseUpdate, release);
+    expect(task(released, 'public_response').status).toBe('done');
+    const events = await h.events(id);
+    expect(events.find((e) => e.type === 'released')!.data).toMatchObject({ channel: 'website', talkingPointsVersion: 2 });
+    expect(events.filter((e) => e.type === 'task_returned').map((e) => e.data)).toEqual([
+      expect.objectContaining({ taskKey: 'talking_points_wording', reason: '表述不够准确,补充处置进展' }),
+    ]);
+  });
+
+  it('a true finding needs dispositions and measures; the office returns an inadequate report, which re-opens with its clock; the review names its five parts', async () => {
+    const { id } = await h.report(incidentOfTier('general'));
+    const state = await h.state(id);
+    const unitId = state.assignments[0]!.unitId;
+    const reporter = personOf(unitId, [state.assignments[0]!.role]);
+    const findings = { truth: 'true' as const, whatHappened: '属实', dutyFailure: { found: false }, violation: { found: true } };
+    const bare = await rejection(
+      h.update(id, submitReportUpdate, { actor: reporter, unitId, report: { kind: 'final', findings, dispositions: [], attachments: [] } }),
+    );
+    expect(bare).toEqual({ type: 'invalid', message: expect.stringContaining('dispositions') });
+    const noMeasures = await rejection(
+      h.update(id, submitReportUpdate, { actor: reporter, unitId, report: { kind: 'final', findings, dispositions: ['case_filing'], attachments: [] } }),
+    );
+    expect(noMeasures).toEqual({ type: 'invalid', message: expect.stringContaining('measures') });
+    await h.update(id, submitReportUpdate, {
+      actor: reporter,
+      unitId,
+      report: { kind: 'final', findings, dispositions: ['case_filing'], measures: '立案调查', attachments: [] },
+    });
+    const byUnit = await rejection(h.update(id, returnTaskUpdate, { actor: reporter, taskKey: `investigation_report:${unitId}`, reason: '不清楚' }));
+    expect(byUnit.type).toBe('forbidden');
+    const back = await h.update(id, returnTaskUpdate, { actor: OFFICE, taskKey: `investigation_report:${unitId}`, reason: '调查结论不清,请补充检测结果' });
+    expect(task(back, `investigation_report:${unitId}`)).toMatchObject({ status: 'open', round: 2, dueAt: expect.any(String) });
+
+    // The review (§7(四)) of a major incident names cause, nature, impact, responsibility and lessons.
+    const major = await h.report(incidentOfTier('major'));
+    await h.update(major.id, closeUpdate, { actor: LEADERS, reason: '演练结束', force: true });
+    const review = (await h.state(major.id)).tasks.find((t) => t.kind === 'review')!;
+    const partial = await rejection(h.update(major.id, completeTaskUpdate, { actor: OFFICE, taskKey: 'review', content: { cause: '食材管理疏漏' } }));
+    expect(partial.type).toBe('invalid');
+    for (const field of ['content.nature', 'content.impact', 'content.responsibility', 'content.lessons']) expect(partial.message).toContain(field);
+    expect(partial.message).toContain('经验教训');
+    const done = await doTask(h, major.id, review);
+    expect(done.status).toBe('archived');
+    const completed = (await h.events(major.id)).find((e) => e.type === 'task_completed' && e.data.taskKind === 'review')!;
+    expect(completed.data).toMatchObject({ content: contentFor(review) });
   });
 });
 

@@ -107,7 +107,7 @@ describe('actions forwarded to the workflow', () => {
     const notAssigned = await act(keys.office, `${base}/acknowledge`, { unitId: 'district-230184', proxy: { reason: '电话确认' } });
     expect(notAssigned.statusCode).toBe(404);
 
-    const release = await act(keys.office, `${base}/release`, { form: 'press_release', summary: '情况通报' });
+    const release = await act(keys.office, `${base}/release`, { form: 'press_release', summary: '情况通报', channel: 'website' });
     expect(release.statusCode).toBe(409);
     expect(release.json().detail).toContain('talking points not yet approved');
 

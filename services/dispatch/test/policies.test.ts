@@ -86,6 +86,64 @@ describe('policies as versioned data', () => {
     expect(snap.document.tiers.general.tasks.find((x) => x.kind === 'investigation_report')!.deadline).toBe('24h');
   });
 
+  it('refuses a policy or a district plan that loosens the plan (§4–§7), naming each field, and a stale edit before validating it', async () => {
+    type Doc = { tiers: Record<string, { tasks: { kind: string; deadline?: string; mandatory?: boolean; requires?: string[]; approvals?: string[] }[] }> };
+    const loose = structuredClone(DEFAULT_POLICY) as unknown as Doc;
+    const at = (tier: string, kind: string) => loose.tiers[tier]!.tasks.findIndex((x) => x.kind === kind);
+    loose.tiers.critical!.tasks[at('critical', 'authoritative_release')]!.deadline = '5h';
+    loose.tiers.major!.tasks[at('major', 'review')]!.mandatory = false;
+    loose.tiers.major!.tasks[at('major', 'public_response')]!.requires = ['talking_points_approval'];
+    loose.tiers.critical!.tasks[at('critical', 'talking_points_approval')]!.approvals = ['leader_in_charge'];
+    loose.tiers.critical!.tasks = loose.tiers.critical!.tasks.filter((x) => x.kind !== 'press_conference' && x.kind !== 'follow_up_release');
+    // A stale edit is told so first, whatever else is wrong with it.
+    expect((await put('city', { baseVersion: 1, document: loose })).statusCode).toBe(409);
+    const res = await put('city', { baseVersion: 2, document: loose });
+    expect(res.statusCode).toBe(422);
+    const fields = res.json().errors.map((e: { field: string }) => e.field);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        `body.document.tiers.critical.tasks.${at('critical', 'authoritative_release')}.deadline`,
+        `body.document.tiers.major.tasks.${at('major', 'review')}.mandatory`,
+        `body.document.tiers.major.tasks.${at('major', 'public_response')}.requires`,
+        `body.document.tiers.critical.tasks.${at('critical', 'talking_points_approval')}.approvals`,
+        'body.document.tiers.critical.tasks',
+      ]),
+    );
+    expect(res.json().errors.find((e: { field: string }) => e.field.endsWith('.deadline')).message).toContain('4h');
+
+    // A district plan tightens, never loosens.
+    const district = await put('230104', {
+      baseVersion: 0,
+      document: {
+        name: '道外区预案',
+        tiers: {
+          critical: { acknowledge: { deadline: '1h' }, review: { mandatory: false } },
+          major: { acknowledge: { chain: [{ after: '0s', action: 'remind', notify: ['owner'] }] } },
+          sensitive: {
+            digest: {
+              chain: [
+                { after: '0s', action: 'remind', notify: ['owner'] },
+                { after: '3h', action: 'escalate', notify: ['office_director'] },
+              ],
+            },
+          },
+        },
+      },
+    });
+    expect(district.statusCode).toBe(422);
+    expect(district.json().errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining([
+        'body.document.tiers.critical.acknowledge.deadline',
+        'body.document.tiers.critical.review.mandatory',
+        'body.document.tiers.major.acknowledge.chain',
+        'body.document.tiers.sensitive.digest.chain.1.after',
+      ]),
+    );
+    expect(district.json().errors[0].message).toMatch(/区县预案/);
+    const tighter = await put('230104', { baseVersion: 0, document: { name: '道外区预案', tiers: { critical: { acknowledge: { deadline: '5m' } } } } });
+    expect(tighter.statusCode).toBe(201);
+  });
+
   it('needs the policies:write scope to publish', async () => {
     expect((await put('city', { baseVersion: 2, document: DEFAULT_POLICY }, reader)).statusCode).toBe(403);
   });

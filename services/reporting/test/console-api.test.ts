@@ -263,7 +263,8 @@ describe('GET /v1/stats/four-firsts', () => {
       ['cyberspace_liaison', keys.office],
       ['emergency_procedure', keys.leadership],
     ] as const) {
-      expect((await act(`/v1/incidents/${ids.major}/tasks/${key}/complete`, { note: '已完成' }, by)).statusCode).toBe(200);
+      const content = key === 'emergency_procedure' ? { decision: '领导小组决定启动应急处置程序' } : undefined;
+      expect((await act(`/v1/incidents/${ids.major}/tasks/${key}/complete`, { note: '已完成', ...(content ? { content } : {}) }, by)).statusCode).toBe(200);
       await doneInReadModel(ids.major, key);
     }
     const res = await get('/v1/stats/four-firsts?tier=major');

@@ -8,6 +8,7 @@ import type {
   AlertKind,
   ChainAction,
   ChannelKind,
+  ContentField,
   DeliveryStatus,
   Disposition,
   Flag,
@@ -91,6 +92,7 @@ export const TASK_LABELS: Readonly<Record<TaskKind, string>> = {
   talking_points_approval: '审定回应口径',
   talking_points_reported: '口径报市委宣传、网信部门和省局',
   response_plan: '制定舆情回应方案',
+  response_plan_approval: '舆情回应方案审定',
   public_response: '回应社会关切',
   authoritative_release: '发布权威信息',
   press_conference: '举行新闻发布会',
@@ -111,6 +113,20 @@ export const INCIDENT_STATUS_LABELS: Readonly<Record<IncidentStatus, string>> = 
   handling: '处置中',
   closed: '处置结束',
   archived: '已归档',
+};
+
+export const CONTENT_FIELD_LABELS: Readonly<Record<ContentField, string>> = {
+  facts: '核实的事实情况',
+  text: '正文',
+  decision: '决定',
+  minutes: '会议纪要',
+  guidance: '指导意见',
+  recipients: '报送对象',
+  cause: '起因',
+  nature: '性质',
+  impact: '影响',
+  responsibility: '责任',
+  lessons: '经验教训',
 };
 
 export const RELEASE_FORM_LABELS: Readonly<Record<ReleaseForm, string>> = {
@@ -150,6 +166,7 @@ export const EVENT_LABELS: Readonly<Record<EventType, string>> = {
   approval_recorded: '审批记录',
   task_completed: '事项完成',
   released: '对外发布',
+  task_returned: '退回重办',
   tier_changed: '调整等级',
   reassigned: '改派',
   deadline_lapsed: '超时预警',

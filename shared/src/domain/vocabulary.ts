@@ -128,6 +128,7 @@ export const TASK_KINDS = [
   'talking_points_approval',
   'talking_points_reported',
   'response_plan',
+  'response_plan_approval',
   'public_response',
   'authoritative_release',
   'press_conference',
@@ -142,6 +143,46 @@ export const PER_UNIT_TASK_KINDS: readonly TaskKind[] = ['acknowledge', 'investi
 
 /** Task kinds a release to the public completes (see `RELEASE_FORMS`). */
 export const RELEASE_TASK_KINDS: readonly TaskKind[] = ['authoritative_release', 'press_conference', 'follow_up_release', 'public_response'];
+
+/**
+ * What a step records (plan §7, §7(四)): the fields a person fills in when taking
+ * it. A step is refused while any of its fields is empty.
+ */
+export const CONTENT_FIELDS = [
+  'facts',
+  'text',
+  'decision',
+  'minutes',
+  'guidance',
+  'recipients',
+  'cause',
+  'nature',
+  'impact',
+  'responsibility',
+  'lessons',
+] as const;
+export type ContentField = (typeof CONTENT_FIELDS)[number];
+export type TaskContent = Partial<Record<ContentField, string>>;
+
+/** The fields each kind of step must carry; kinds not named record an optional note. */
+export const TASK_CONTENT: Readonly<Partial<Record<TaskKind, readonly ContentField[]>>> = {
+  talking_points_draft: ['facts'],
+  talking_points_wording: ['text'],
+  response_plan: ['text'],
+  emergency_procedure: ['decision'],
+  coordination_meeting: ['minutes'],
+  legal_guidance: ['guidance'],
+  talking_points_reported: ['recipients'],
+  report_upward: ['recipients', 'text'],
+  review: ['cause', 'nature', 'impact', 'responsibility', 'lessons'],
+};
+
+/**
+ * Written work that others then approve (the talking points' wording, the deputy
+ * leader's response plan): each time it is written is a new version, and an
+ * approval names the version its approver read.
+ */
+export const WRITTEN_TASK_KINDS: readonly TaskKind[] = ['talking_points_wording', 'response_plan'];
 
 /** `handling` tasks run until the incident closes; `closing` ones (the review) open when it does. */
 export const TASK_PHASES = ['handling', 'closing'] as const;

@@ -65,6 +65,8 @@ function describeStep(event: IncidentEvent, unitNames: (id: string) => string | 
       return `${ROLE_LABELS[event.data.approval.role]}审批「${TASK_LABELS[event.data.taskKind]}」${event.data.complete ? '(审批完成)' : ''}`;
     case 'task_completed':
       return `完成「${TASK_LABELS[event.data.taskKind]}」${event.data.note ? `:${event.data.note.slice(0, 80)}` : ''}`;
+    case 'task_returned':
+      return `退回「${TASK_LABELS[event.data.taskKind]}」重办:${event.data.reason}`;
     case 'released':
       return `对外发布(${RELEASE_FORM_LABELS[event.data.form]}):${event.data.summary.slice(0, 80)}`;
     case 'tier_changed':

@@ -1,5 +1,17 @@
 import { z } from 'zod';
-import { CHAIN_ACTIONS, CHANNEL_KINDS, DISPOSITIONS, FLAGS, RELEASE_FORMS, REPORT_KINDS, ROLES, TASK_KINDS, TIERS, TOPICS } from '../domain/vocabulary';
+import {
+  CHAIN_ACTIONS,
+  CHANNEL_KINDS,
+  CONTENT_FIELDS,
+  DISPOSITIONS,
+  FLAGS,
+  RELEASE_FORMS,
+  REPORT_KINDS,
+  ROLES,
+  TASK_KINDS,
+  TIERS,
+  TOPICS,
+} from '../domain/vocabulary';
 import { ActorSchema, ApprovalSchema, AssignmentSchema, TaskSnapshotSchema } from '../task/task.schema';
 import { optionalText, requiredText } from '../schemas/text.schema';
 import { EVENT_TYPES } from './event-types';
@@ -96,6 +108,8 @@ export const EVENT_DATA = {
     approval: ApprovalSchema,
     /** True once every required role has approved. */
     complete: z.boolean(),
+    /** The version of the written work approved (talking points, response plan). */
+    version: z.number().int().min(1).optional(),
   }),
   task_completed: z.strictObject({
     ...base,
@@ -103,12 +117,27 @@ export const EVENT_DATA = {
     taskKind: z.enum(TASK_KINDS),
     note: z.string().optional(),
     url: z.string().optional(),
+    /** What the step records (TASK_CONTENT): the facts, the text, the review's five parts… */
+    content: z.partialRecord(z.enum(CONTENT_FIELDS), z.string()).optional(),
+    /** For written work that is approved (talking points, the response plan): which version this is. */
+    version: z.number().int().min(1).optional(),
+  }),
+  task_returned: z.strictObject({
+    ...base,
+    taskKey: z.string(),
+    taskKind: z.enum(TASK_KINDS),
+    /** Why it goes back (unclear, inadequate, wording not approved…). */
+    reason: z.string(),
   }),
   released: z.strictObject({
     ...base,
     form: z.enum(RELEASE_FORMS),
     summary: z.string(),
     url: z.string().optional(),
+    /** Where it was published (one of the bureau's release channels, by id). */
+    channel: z.string().optional(),
+    /** The approved talking points version it used. */
+    talkingPointsVersion: z.number().int().min(1).optional(),
     /** The approvals of the talking points this release rests on. */
     approvals: z.array(ApprovalSchema),
   }),

@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   'approval_recorded',
   'task_completed',
   'released',
+  'task_returned',
   'tier_changed',
   'reassigned',
   'deadline_lapsed',

@@ -1,6 +1,16 @@
 import { z } from 'zod';
-import { INCIDENT_STATUSES, TIERS } from '../domain/vocabulary';
-import { AssignmentSchema, TaskSnapshotSchema } from '../task/task.schema';
+import { CONTENT_FIELDS, INCIDENT_STATUSES, TASK_KINDS, TIERS } from '../domain/vocabulary';
+import { ActorSchema, AssignmentSchema, TaskSnapshotSchema } from '../task/task.schema';
+
+/** One version of written work that others approve (talking points, the response plan): the text each approver saw. */
+export const WritingSchema = z.object({
+  taskKind: z.enum(TASK_KINDS),
+  version: z.number().int().min(1),
+  content: z.partialRecord(z.enum(CONTENT_FIELDS), z.string()),
+  actor: ActorSchema,
+  at: z.string(),
+});
+export type Writing = z.infer<typeof WritingSchema>;
 
 /**
  * The incident as its workflow holds it now: answered by the `state` query and
@@ -18,5 +28,7 @@ export const IncidentStateSchema = z.object({
   tasks: z.array(TaskSnapshotSchema),
   overdue: z.boolean(),
   closedReason: z.string().optional(),
+  /** Every version of the written work others approve, oldest first (the archive shows each). */
+  writings: z.array(WritingSchema).optional(),
 });
 export type IncidentState = z.infer<typeof IncidentStateSchema>;

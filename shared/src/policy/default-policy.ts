@@ -47,7 +47,17 @@ const optionalTalkingPoints: TaskInput[] = [
   }),
 ];
 
+/** The response plan: the deputy leader drafts it, the leader approves it (组长审定, plan §7). */
+function responsePlan(draft: string, approval: string, chain: ChainStep[]): TaskInput[] {
+  return [
+    task({ kind: 'response_plan', owner: 'deputy_leader', deadline: draft, chain }),
+    task({ kind: 'response_plan_approval', owner: 'leader', deadline: approval, after: ['response_plan'], approvals: ['leader'], chain }),
+  ];
+}
+
 const releaseNeeds: TaskKind[] = ['talking_points_approval'];
+/** Major and critical (plan §7): the approved talking points reported upward and the leader's response plan come first too. */
+const cityReleaseNeeds: TaskKind[] = ['talking_points_approval', 'talking_points_reported', 'response_plan_approval'];
 
 export const DEFAULT_POLICY: PolicyDocumentInput = {
   name: '哈尔滨市市场监督管理局舆情应急处置默认策略',
@@ -130,12 +140,12 @@ export const DEFAULT_POLICY: PolicyDocumentInput = {
           after: ['talking_points_approval'],
           chain: chase(['1h', 'deputy_leader']),
         }),
-        task({ kind: 'response_plan', owner: 'deputy_leader', deadline: '12h', approvals: ['leader'], chain: chase(['2h', 'leader']) }),
+        ...responsePlan('10h', '2h', chase(['2h', 'leader'])),
         task({
           kind: 'public_response',
           owner: 'opinion_office',
           deadline: '24h',
-          requires: releaseNeeds,
+          requires: cityReleaseNeeds,
           warnBefore: '4h',
           chain: chase(['1h', 'deputy_leader'], ['2h', 'leader']),
         }),
@@ -178,12 +188,12 @@ export const DEFAULT_POLICY: PolicyDocumentInput = {
           after: ['talking_points_approval'],
           chain: chase(['30m', 'deputy_leader']),
         }),
-        task({ kind: 'response_plan', owner: 'deputy_leader', deadline: '3h', approvals: ['leader'], chain: chase(['30m', 'leader']) }),
+        ...responsePlan('2h', '1h', chase(['30m', 'leader'])),
         task({
           kind: 'authoritative_release',
           owner: 'opinion_office',
           deadline: '4h',
-          requires: releaseNeeds,
+          requires: cityReleaseNeeds,
           warnBefore: '1h',
           chain: chase(['15m', 'deputy_leader'], ['30m', 'leader']),
         }),
@@ -191,7 +201,7 @@ export const DEFAULT_POLICY: PolicyDocumentInput = {
           kind: 'press_conference',
           owner: 'opinion_office',
           deadline: '24h',
-          requires: releaseNeeds,
+          requires: cityReleaseNeeds,
           warnBefore: '4h',
           chain: chase(['1h', 'deputy_leader'], ['2h', 'leader']),
         }),
@@ -200,7 +210,7 @@ export const DEFAULT_POLICY: PolicyDocumentInput = {
           owner: 'opinion_office',
           deadline: '24h',
           after: ['press_conference'],
-          requires: releaseNeeds,
+          requires: cityReleaseNeeds,
           repeat: '24h',
           mandatory: false,
           chain: chase(['2h', 'deputy_leader']),

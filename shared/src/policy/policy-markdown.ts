@@ -1,5 +1,6 @@
 import { ROLE_LABELS, TASK_LABELS, TIER_LABELS } from '../domain/labels.zh';
-import { TIERS } from '../domain/vocabulary';
+import { TASK_CONTENT, TIERS, type Tier } from '../domain/vocabulary';
+import { PLAN_MINIMUM } from './plan-rules';
 import type { PolicyDocument } from './policy.schema';
 
 /**
@@ -23,6 +24,32 @@ export function policyMarkdown(doc: PolicyDocument): string {
     '',
     'Chains count from the lapsed deadline: `0s remind owner` is an alert to the owner when the',
     'deadline passes; `+1h escalate → deputy leader` is the next level an hour later, unless done.',
+    '',
+    '## What no policy may loosen',
+    '',
+    'Every published city policy, and every district plan resolved on top of it, is checked against the',
+    'plan’s own rules (`shared/src/policy/plan-rules.ts`); `PUT /v1/policies/…` answers 422 naming the field',
+    'otherwise. A district plan may only tighten: no longer deadline, no mandatory step made optional, no',
+    'chain with fewer links or a later escalation.',
+    '',
+    '| tier | mandatory | approvals | a release waits for | at most |',
+    '| --- | --- | --- | --- | --- |',
+    ...(Object.entries(PLAN_MINIMUM) as [Tier, NonNullable<(typeof PLAN_MINIMUM)[Tier]>][]).map(
+      ([tier, m]) =>
+        `| ${tier} | ${m.mandatory.join(', ')} | ${Object.entries(m.approvals)
+          .map(([k, roles]) => `${k}: ${roles.join(' + ')}`)
+          .join('; ')} | ${m.releaseRequires.join(', ')} | ${
+          Object.entries(m.maxDeadline)
+            .map(([k, d]) => `${k} ${d}`)
+            .join('; ') || '—'
+        } |`,
+    ),
+    '',
+    'Steps record their content (`content` of `POST …/tasks/<key>/complete`): ' +
+      Object.entries(TASK_CONTENT)
+        .map(([k, fields]) => `\`${k}\` — ${fields.join(', ')}`)
+        .join('; ') +
+      '.',
     '',
   ];
   for (const tier of TIERS) {

@@ -1,11 +1,14 @@
 import type { Routing } from '@yuqing/activities';
 import {
+  CONTENT_FIELD_LABELS,
   INCIDENT_STATUS_LABELS,
   PER_UNIT_TASK_KINDS,
   RELEASE_TASK_KINDS,
   ROLE_LABELS,
+  TASK_CONTENT,
   TASK_LABELS,
   TIER_LABELS,
+  WRITTEN_TASK_KINDS,
   type Actor,
   type Assignment,
   type EventDataMap,
@@ -16,6 +19,7 @@ import {
   type TaskKind,
   type Tier,
   type TierPolicy,
+  type Writing,
 } from '@yuqing/shared/domain';
 import { DeadlineWatcher } from './deadline-watcher';
 import { IncidentRecorder } from './incident-recorder';
@@ -31,6 +35,7 @@ import {
   type ReassignInput,
   type ReclassifyInput,
   type RecordReleaseInput,
+  type ReturnTaskInput,
   type SubmitReportInput,
 } from './incident.messages';
 import { reject } from './rejection';
@@ -51,6 +56,8 @@ export class IncidentCase {
   private status: IncidentStatus = 'handling';
   private assignments: Assignment[] = [];
   private closedReason: string | undefined;
+  /** Every version of written work others approve (talking points, response plan), oldest first. */
+  private readonly writings: Writing[] = [];
   private readonly book: TaskBook;
   private readonly recorder: IncidentRecorder;
   private readonly visibility = new IncidentVisibility();
@@ -90,6 +97,7 @@ export class IncidentCase {
       tasks: this.book.snapshots(),
       overdue: this.book.anyOverdue(),
       ...(this.closedReason ? { closedReason: this.closedReason } : {}),
+      ...(this.writings.length > 0 ? { writings: [...this.writings] } : {}),
     };
   }
 
@@ -144,8 +152,14 @@ export class IncidentCase {
     return this.state();
   }
 
-  validateSubmitReport({ actor, unitId, proxy }: SubmitReportInput): void {
+  validateSubmitReport({ actor, unitId, proxy, report }: SubmitReportInput): void {
     assertMayTake(this.unitTask('investigation_report', unitId), actor, proxy, this.office());
+    // Plan §6(二): a report found true, or partly, is dealt with — say how and with what measures.
+    if (report.kind === 'final' && (report.findings.truth === 'true' || report.findings.truth === 'partly')) {
+      if (report.dispositions.length === 0)
+        reject(REJECTION.invalid, 'dispositions: 舆情属实或部分属实,须至少选择一项处置方式 (a true finding needs a disposition)');
+      if (!report.measures?.trim()) reject(REJECTION.invalid, 'measures: 舆情属实或部分属实,须说明处置措施 (a true finding needs its measures)');
+    }
   }
   async submitReport({ actor, unitId, report, proxy }: SubmitReportInput): Promise<IncidentState> {
     const now = Date.now();
@@ -164,61 +178,102 @@ export class IncidentCase {
     return this.state();
   }
 
-  validateCompleteTask({ actor, taskKey: key, note, proxy }: CompleteTaskInput): void {
+  validateCompleteTask({ actor, taskKey: key, note, proxy, content }: CompleteTaskInput): void {
     const task = this.openTask(key);
     assertMayTake(task, actor, proxy, this.office());
     if (PER_UNIT_TASK_KINDS.includes(task.kind)) reject(REJECTION.invalid, `${key} is completed by acknowledge or submitReport`);
     if (RELEASE_TASK_KINDS.includes(task.kind)) reject(REJECTION.invalid, `${key} is completed by recordRelease`);
     if (task.approvalsNeeded.length > 0) reject(REJECTION.invalid, `${key} is completed by approvals (${task.approvalsNeeded.join(', ')})`);
     if (task.kind === 'digest' && !note?.trim()) reject(REJECTION.invalid, 'note: 舆情摘报正文不能为空 (the digest text is required)');
+    // Plan §7: each step carries what it records; name every empty field at once.
+    const missing = (TASK_CONTENT[task.kind] ?? []).filter((f) => !content?.[f]?.trim());
+    if (missing.length > 0) {
+      reject(
+        REJECTION.invalid,
+        `${missing.map((f) => `content.${f}`).join(', ')}: ${TASK_LABELS[task.kind]}须填写${missing.map((f) => CONTENT_FIELD_LABELS[f]).join('、')} (required: ${missing.join(', ')})`,
+      );
+    }
   }
-  async completeTask({ actor, taskKey: key, note, proposal, url, proxy }: CompleteTaskInput): Promise<IncidentState> {
+  async completeTask({ actor, taskKey: key, note, proposal, url, proxy, content }: CompleteTaskInput): Promise<IncidentState> {
+    const now = Date.now();
     const by = recordedActor(actor, this.book.get(key), proxy);
-    const task = this.book.complete(key, by, Date.now());
+    const task = this.book.complete(key, by, now);
     this.syncDeadlines();
+    const version = WRITTEN_TASK_KINDS.includes(task.kind) ? this.write(task.kind, content ?? {}, by, now) : undefined;
     const ev =
       task.kind === 'digest'
         ? this.recorder.event('digest_ready', { text: note!, ...(proposal ? { proposal } : {}), actor: by })
-        : this.recorder.event('task_completed', { taskKey: key, taskKind: task.kind, ...(note ? { note } : {}), ...(url ? { url } : {}), actor: by });
+        : this.recorder.event('task_completed', {
+            taskKey: key,
+            taskKind: task.kind,
+            ...(note ? { note } : {}),
+            ...(url ? { url } : {}),
+            ...(content && Object.keys(content).length > 0 ? { content } : {}),
+            ...(version ? { version } : {}),
+            actor: by,
+          });
     await this.recorder.record(`完成:${TASK_LABELS[task.kind]}`, [ev], [task]);
     return this.state();
   }
 
-  validateApprove({ actor, taskKey: key, role }: ApproveInput): void {
+  validateApprove({ actor, taskKey: key, role, version }: ApproveInput): void {
     const task = this.openTask(key);
     if (!task.approvalsNeeded.includes(role)) {
       reject(REJECTION.invalid, `role: ${role} 不是本事项的审批角色 (approvals needed: ${task.approvalsNeeded.join(', ') || 'none'})`);
     }
     if (task.approvals.some((a) => a.role === role)) reject(REJECTION.conflict, `${ROLE_LABELS[role]}已审批 (already approved as ${role})`);
     assertMayApprove(this.book, task, actor, role);
+    // An approval is of the exact text its approver read (plan §7: 审定口径).
+    const current = this.approvedWriting(task);
+    if (current && version === undefined)
+      reject(REJECTION.invalid, `version: 须注明审定的版本(当前为第${current.version}稿) (the version approved is required)`);
+    if (current && version !== current.version)
+      reject(REJECTION.conflict, `审定的是第${version}稿,当前为第${current.version}稿,请阅后再审 (version ${version} is not the current ${current.version})`);
   }
   async approve({ actor, taskKey: key, role, comment }: ApproveInput): Promise<IncidentState> {
+    const current = this.approvedWriting(this.book.get(key)!);
     const approval = { role, actor, at: new Date(Date.now()).toISOString(), ...(comment ? { comment } : {}) };
     const { task, complete } = this.book.approve(key, approval, Date.now());
     this.syncDeadlines();
     await this.recorder.record(
       `审批:${TASK_LABELS[task.kind]}(${ROLE_LABELS[role]})`,
-      [this.recorder.event('approval_recorded', { taskKey: key, taskKind: task.kind, approval, complete, actor })],
+      [
+        this.recorder.event('approval_recorded', {
+          taskKey: key,
+          taskKind: task.kind,
+          approval,
+          complete,
+          ...(current ? { version: current.version } : {}),
+          actor,
+        }),
+      ],
       complete ? [task] : [],
     );
     return this.state();
   }
 
-  validateRecordRelease({ actor, form, summary }: RecordReleaseInput): void {
+  validateRecordRelease({ actor, form, summary, channel, talkingPointsVersion }: RecordReleaseInput): void {
     this.requireHandling();
     if (!summary.trim()) reject(REJECTION.invalid, 'summary: 发布内容摘要不能为空');
+    if (!channel?.trim()) reject(REJECTION.invalid, 'channel: 须注明发布渠道 (the release channel is required)');
     const targets = this.releaseTargets(form);
     if (targets[0]) assertMayTake(targets[0], actor, undefined, this.office());
     else if (actor.unitId !== this.office()) reject(REJECTION.forbidden, '对外发布由舆情办办理 (the opinion office records releases)');
     const approval = this.book.get(taskKey('talking_points_approval'));
     // Discipline (plan §8.5): nothing is released without approved talking points.
     if (approval && approval.status !== 'done') reject(REJECTION.conflict, '回应口径尚未审定,不得对外发布 (talking points not yet approved)');
+    const approved = approval?.status === 'done' ? this.approvedWriting(approval) : undefined;
+    if (approved && talkingPointsVersion !== approved.version)
+      reject(
+        REJECTION.invalid,
+        `talkingPointsVersion: 发布须使用审定的口径第${approved.version}稿 (the release uses approved talking points version ${approved.version}; got ${talkingPointsVersion ?? 'none'})`,
+      );
     for (const t of targets) {
       const missing = this.book.missingRequirements(t);
       if (missing.length > 0) reject(REJECTION.conflict, `需先完成:${missing.map((m) => TASK_LABELS[m.kind]).join('、')}`);
     }
   }
-  async recordRelease({ actor, form, summary, url }: RecordReleaseInput): Promise<IncidentState> {
+  async recordRelease({ actor, form, summary, url, channel, talkingPointsVersion }: RecordReleaseInput): Promise<IncidentState> {
     const now = Date.now();
     const targets = this.releaseTargets(form);
     // A press conference completes its own task and, if still open, the first release.
@@ -227,7 +282,54 @@ export class IncidentCase {
     for (const t of done) this.book.repeat(t.key, now);
     this.syncDeadlines();
     const approvals = this.book.get(taskKey('talking_points_approval'))?.approvals ?? [];
-    await this.recorder.record(`对外发布:${form}`, [this.recorder.event('released', { form, summary, ...(url ? { url } : {}), approvals, actor })], done);
+    await this.recorder.record(
+      `对外发布:${form}`,
+      [
+        this.recorder.event('released', {
+          form,
+          summary,
+          ...(url ? { url } : {}),
+          ...(channel ? { channel } : {}),
+          ...(talkingPointsVersion ? { talkingPointsVersion } : {}),
+          approvals,
+          actor,
+        }),
+      ],
+      done,
+    );
+    return this.state();
+  }
+
+  /**
+   * 退回: an approver sends written work back before approving it (plan §7), or the
+   * office sends back a unit's report as unclear or inadequate (§6(三)2).
+   */
+  validateReturnTask({ actor, taskKey: key, reason }: ReturnTaskInput): void {
+    this.requireHandling();
+    const task = this.book.get(key);
+    if (!task) reject(REJECTION.notFound, `本舆情没有事项 ${key} (no task ${key} on this incident)`);
+    if (!reason.trim()) reject(REJECTION.invalid, 'reason: 退回须说明理由');
+    if (task.status !== 'done') reject(REJECTION.conflict, `「${TASK_LABELS[task.kind]}」尚未提交,无需退回 (only done work is returned)`);
+    if (task.kind === 'investigation_report') {
+      if (actor.unitId !== this.office()) reject(REJECTION.forbidden, '调查处置情况由舆情办审核退回 (the opinion office returns reports)');
+      return;
+    }
+    const approval = WRITTEN_TASK_KINDS.includes(task.kind)
+      ? this.book.list().find((t) => t.def.after.includes(task.kind) && t.approvalsNeeded.length > 0)
+      : undefined;
+    if (!approval) reject(REJECTION.invalid, `「${TASK_LABELS[task.kind]}」不能退回 (only written work awaiting approval, or a report, is returned)`);
+    if (approval.status === 'done') reject(REJECTION.conflict, `「${TASK_LABELS[approval.kind]}」已完成,不能再退回 (already approved)`);
+    if (actor.kind !== 'person' || !approval.approvalsNeeded.some((r) => actor.roles?.includes(r)))
+      reject(REJECTION.forbidden, `仅审批人(${approval.approvalsNeeded.map((r) => ROLE_LABELS[r]).join('、')})可退回 (only an approver returns it)`);
+  }
+  async returnTask({ actor, taskKey: key, reason }: ReturnTaskInput): Promise<IncidentState> {
+    const task = this.book.reopen(key, Date.now());
+    this.syncDeadlines();
+    await this.recorder.record(
+      `退回:${TASK_LABELS[task.kind]}`,
+      [this.recorder.event('task_returned', { taskKey: key, taskKind: task.kind, reason, actor })],
+      [task],
+    );
     return this.state();
   }
 
@@ -377,6 +479,19 @@ export class IncidentCase {
     if (missing.length > 0)
       reject(REJECTION.conflict, `需先完成:${missing.map((t) => TASK_LABELS[t.kind]).join('、')} (requires ${missing.map((t) => t.key).join(', ')})`);
     return task;
+  }
+
+  /** Records a new version of written work; answers its number. */
+  private write(kind: TaskKind, content: Writing['content'], actor: Actor, now: number): number {
+    const version = this.writings.filter((w) => w.taskKind === kind).length + 1;
+    this.writings.push({ taskKind: kind, version, content: { ...content }, actor, at: new Date(now).toISOString() });
+    return version;
+  }
+
+  /** The current version of the written work an approval task approves (the wording, the response plan), if any. */
+  private approvedWriting(approvalTask: Task): Writing | undefined {
+    const kind = approvalTask.def.after.find((k) => WRITTEN_TASK_KINDS.includes(k));
+    return kind ? this.writings.filter((w) => w.taskKind === kind).at(-1) : undefined;
   }
 
   private unitTask(kind: TaskKind, unitId: string): Task {

@@ -1,5 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Actor, Assignment, AssessmentReason, IncidentInput, IncidentState, ReleaseForm, Report, Role, Tier } from '@yuqing/shared/domain';
+import type { Actor, Assignment, AssessmentReason, IncidentInput, IncidentState, ReleaseForm, Report, Role, TaskContent, Tier } from '@yuqing/shared/domain';
 
 /** What intake hands the workflow: the incident as reported, and its assessment. */
 export type IncidentWorkflowInput = Readonly<Pick<IncidentInput, 'title' | 'summary' | 'source' | 'topic' | 'district' | 'metrics' | 'flags'>> & {
@@ -38,18 +38,32 @@ export interface CompleteTaskInput {
   /** For the digest: the proposed handling (拟办意见). */
   readonly proposal?: string;
   readonly url?: string;
+  /** What the step records, by field (TASK_CONTENT names the fields each kind requires). */
+  readonly content?: TaskContent;
 }
 export interface ApproveInput {
   readonly actor: Actor;
   readonly taskKey: string;
   readonly role: Role;
   readonly comment?: string;
+  /** The version of the written work being approved: it must be the current one (the approver read that text). */
+  readonly version?: number;
+}
+/** 退回: an approver sends the wording back, or the office sends back an unclear or inadequate report; it re-opens with its clock. */
+export interface ReturnTaskInput {
+  readonly actor: Actor;
+  readonly taskKey: string;
+  readonly reason: string;
 }
 export interface RecordReleaseInput {
   readonly actor: Actor;
   readonly form: ReleaseForm;
   readonly summary: string;
   readonly url?: string;
+  /** The release channel used (website, Weibo, WeChat, news app…), by id. */
+  readonly channel?: string;
+  /** The approved talking points version the release used. */
+  readonly talkingPointsVersion?: number;
 }
 export interface ReclassifyInput {
   readonly actor: Actor;
@@ -94,6 +108,7 @@ export const reclassifyUpdate = defineUpdate<IncidentState, [ReclassifyInput]>('
 export const reassignUpdate = defineUpdate<IncidentState, [ReassignInput]>('reassign');
 export const reassessUpdate = defineUpdate<IncidentState, [ReassessInput]>('reassess');
 export const closeUpdate = defineUpdate<IncidentState, [CloseInput]>('close');
+export const returnTaskUpdate = defineUpdate<IncidentState, [ReturnTaskInput]>('returnTask');
 
 export const stateQuery = defineQuery<IncidentState>('state');
 

@@ -19,6 +19,7 @@ import {
   reclassifyUpdate,
   recordReleaseUpdate,
   REJECTION,
+  returnTaskUpdate,
   stateQuery,
   submitReportUpdate,
   type IncidentState,
@@ -89,6 +90,11 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     reassignUpdate,
     (c, a) => c.reassign(a),
     (c, a) => c.validateReassign(a),
+  );
+  forward(
+    returnTaskUpdate,
+    (c, a) => c.returnTask(a),
+    (c, a) => c.validateReturnTask(a),
   );
   forward(
     closeUpdate,

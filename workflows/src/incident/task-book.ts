@@ -131,6 +131,32 @@ export class TaskBook {
     return task;
   }
 
+  /**
+   * 退回: sends a task back to its owner (round + 1, a fresh clock from now); what
+   * waited on it waits again and loses the approvals it had, since they approved
+   * work that is being redone.
+   */
+  reopen(key: string, now: number): Task {
+    const task = this.mustGet(key);
+    task.round += 1;
+    delete task.doneAt;
+    delete task.doneBy;
+    task.overdue = false;
+    delete task.lapsedAt;
+    this.open(task, now);
+    for (const t of this.tasks.values()) {
+      if (!t.def.after.includes(task.kind) || (t.status !== 'open' && t.status !== 'waiting')) continue;
+      t.status = 'waiting';
+      t.approvals = [];
+      delete t.openedAt;
+      delete t.dueAt;
+      t.overdue = false;
+      delete t.lapsedAt;
+      this.touch(t);
+    }
+    return task;
+  }
+
   /** Opens a repeating task again (next round) after it was done. */
   repeat(key: string, now: number): Task | undefined {
     const task = this.mustGet(key);

@@ -11,6 +11,7 @@ import {
   reassignUpdate,
   reclassifyUpdate,
   recordReleaseUpdate,
+  returnTaskUpdate,
   submitReportUpdate,
   type IncidentState,
 } from '@yuqing/workflows/messages';
@@ -27,6 +28,7 @@ import {
   ReclassifyBody,
   ReleaseBody,
   ReportBody,
+  ReturnBody,
   TaskParams,
   UpdateHeaders,
 } from './actions.schemas';
@@ -156,6 +158,31 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
       const p = request.principal;
       await requireAccess(app.access, p, 'incident.approve', { incidentId: request.params.id, role: request.body.role });
       return run(request, request.params.id, `approve:${request.params.taskKey}:${request.body.role}`, approveUpdate, {
+        actor: actorOf(p, request.id),
+        taskKey: request.params.taskKey,
+        ...request.body,
+      });
+    },
+  );
+
+  app.post(
+    '/v1/incidents/:id/tasks/:taskKey/return',
+    {
+      onRequest: guard,
+      schema: {
+        tags,
+        summary: 'Return work with the reason (退回): the wording or response plan by an approver, a unit’s report by the opinion office',
+        params: TaskParams,
+        headers: UpdateHeaders,
+        body: ReturnBody,
+        response: responses,
+      },
+    },
+    async (request) => {
+      const p = request.principal;
+      // Who may return what (an approver, the office) is the workflow's rule.
+      await requireAccess(app.access, p, 'incident.act', { incidentId: request.params.id, unitId: undefined, proxy: false });
+      return run(request, request.params.id, `return:${request.params.taskKey}`, returnTaskUpdate, {
         actor: actorOf(p, request.id),
         taskKey: request.params.taskKey,
         ...request.body,

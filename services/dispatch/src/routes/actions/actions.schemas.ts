@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IncidentIdSchema, optionalText, RELEASE_FORMS, ReportSchema, requiredText, ROLES, TIERS } from '@yuqing/shared';
+import { CONTENT_FIELDS, IncidentIdSchema, optionalText, RELEASE_FORMS, ReportSchema, requiredText, ROLES, TIERS } from '@yuqing/shared';
 
 /** Bodies of the human steps; each is forwarded to the workflow as an Update. */
 export const IncidentParams = z.object({ id: IncidentIdSchema });
@@ -28,13 +28,20 @@ export const CompleteTaskBody = z.strictObject({
     .url({ protocol: /^https?$/ })
     .max(2_000)
     .optional(),
+  /** What the step records, by field: `facts` for the talking-points draft, `text` for the wording, the review's five parts… (TASK_CONTENT). */
+  content: z.partialRecord(z.enum(CONTENT_FIELDS), optionalText(20_000)).optional(),
   proxy: ProxySchema.optional(),
 });
 
 export const ApproveBody = z.strictObject({
   role: z.enum(ROLES),
   comment: optionalText(2_000).optional(),
+  /** The version of the written work approved (talking points, response plan); required where there is one. */
+  version: z.number().int().min(1).optional(),
 });
+
+/** 退回: written work back to its author, or a report back to its unit, with the reason. */
+export const ReturnBody = z.strictObject({ reason: requiredText(2_000) });
 
 export const ReleaseBody = z.strictObject({
   form: z.enum(RELEASE_FORMS),
@@ -43,6 +50,10 @@ export const ReleaseBody = z.strictObject({
     .url({ protocol: /^https?$/ })
     .max(2_000)
     .optional(),
+  /** The release channel used (门户网站, 官方微博, 微信公众号, 新闻客户端…), by id. */
+  channel: requiredText(100),
+  /** The approved talking points version used; required once talking points are approved. */
+  talkingPointsVersion: z.number().int().min(1).optional(),
 });
 
 export const ReclassifyBody = z.strictObject({ tier: z.enum(TIERS), reason: requiredText(2_000) });

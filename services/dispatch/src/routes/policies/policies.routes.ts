@@ -4,6 +4,10 @@ import {
   districtOverrideProblems,
   findPolicy,
   listPolicyVersions,
+  loosenedByDistrict,
+  planProblems,
+  resolvePolicy,
+  type PlanProblem,
   PolicyDocumentSchema,
   publishPolicy,
   PolicyVersionConflict,
@@ -70,24 +74,13 @@ export const policyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     async (request, reply) => {
       const { scope } = request.params;
       await requireAccess(app.access, request.principal, 'policy.publish', { scope });
-      let document: PolicyDocument | DistrictOverride;
-      if (scope === 'city') {
-        const parsed = PolicyDocumentSchema.safeParse(request.body.document);
-        if (!parsed.success) throw problems.invalid('invalid policy', zodFieldErrors(parsed.error, ['body', 'document']));
-        document = parsed.data;
-      } else {
-        const parsed = DistrictOverrideSchema.safeParse(request.body.document);
-        if (!parsed.success) throw problems.invalid('invalid district plan', zodFieldErrors(parsed.error, ['body', 'document']));
-        const city = await findPolicy(db, 'city');
-        const cityDoc = PolicyDocumentSchema.parse(city!.document);
-        const bad = districtOverrideProblems(cityDoc, parsed.data);
-        if (bad.length)
-          throw problems.invalid(
-            'the district plan adjusts tasks the city policy does not have',
-            bad.map((b) => ({ field: ['body', 'document', ...b.path].join('.'), pointer: `/body/document/${b.path.join('/')}`, message: b.message })),
-          );
-        document = parsed.data;
-      }
+      // A stale edit is refused first: its author must see what was published meanwhile before anything else.
+      const latest = (await findPolicy(db, scope))?.version ?? 0;
+      if (latest !== request.body.baseVersion) throw versionConflict(scope, latest);
+      const document =
+        scope === 'city'
+          ? cityPolicy(request.body.document)
+          : districtPlan(PolicyDocumentSchema.parse((await findPolicy(db, 'city'))!.document), request.body.document);
       try {
         const row = await publishPolicy(db, {
           scope,
@@ -99,10 +92,38 @@ export const policyRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
         });
         return reply.code(201).send(view(row));
       } catch (err) {
-        if (err instanceof PolicyVersionConflict)
-          throw problems.conflict(`策略已有新版本 ${err.latest},请基于最新版本修改 (policy ${scope} is at version ${err.latest})`);
+        if (err instanceof PolicyVersionConflict) throw versionConflict(scope, err.latest);
         throw err;
       }
     },
   );
 };
+
+const versionConflict = (scope: string, latest: number) =>
+  problems.conflict(`策略已有新版本 ${latest},请基于最新版本修改 (policy ${scope} is at version ${latest})`);
+
+const asFields = (problemsFound: readonly PlanProblem[]) =>
+  problemsFound.map((b) => ({ field: ['body', 'document', ...b.path].join('.'), pointer: `/body/document/${b.path.join('/')}`, message: b.message }));
+
+/** A city policy: well-formed, and no looser than the plan. */
+function cityPolicy(input: unknown): PolicyDocument {
+  const parsed = PolicyDocumentSchema.safeParse(input);
+  if (!parsed.success) throw problems.invalid('invalid policy', zodFieldErrors(parsed.error, ['body', 'document']));
+  const bad = planProblems(parsed.data);
+  if (bad.length) throw problems.invalid('策略不符合预案的硬性规定 (the policy loosens the plan)', asFields(bad));
+  return parsed.data;
+}
+
+/** A district plan: adjusts only the city's tasks, only tightens them, and the result still meets the plan. */
+function districtPlan(city: PolicyDocument, input: unknown): DistrictOverride {
+  const parsed = DistrictOverrideSchema.safeParse(input);
+  if (!parsed.success) throw problems.invalid('invalid district plan', zodFieldErrors(parsed.error, ['body', 'document']));
+  const unknownTasks = districtOverrideProblems(city, parsed.data);
+  if (unknownTasks.length) throw problems.invalid('the district plan adjusts tasks the city policy does not have', asFields(unknownTasks));
+  const loosened = [
+    ...loosenedByDistrict(city, parsed.data),
+    ...planProblems(resolvePolicy({ version: 0, document: city }, { scope: 'district', version: 0, document: parsed.data }).document),
+  ];
+  if (loosened.length) throw problems.invalid('区县预案只能从严,不能放宽 (a district plan may tighten, never loosen)', asFields(loosened));
+  return parsed.data;
+}
