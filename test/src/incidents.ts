@@ -20,8 +20,16 @@ export async function acceptTestIncident(db: Db, overrides: Partial<IncidentInpu
 }
 
 /** Stores an incident and starts its workflow on `taskQueue` from the outbox. */
-export async function reportTestIncident(db: Db, temporal: Client, taskQueue: string, overrides: Partial<IncidentInputRaw> = {}): Promise<IncidentRow> {
+export async function reportTestIncident(
+  db: Db,
+  temporal: Client,
+  taskQueue: string,
+  overrides: Partial<IncidentInputRaw> = {},
+  /** Start the workflow this long after acceptance, as when Temporal was down meanwhile. */
+  startAfterMs = 0,
+): Promise<IncidentRow> {
   const incident = await acceptTestIncident(db, overrides);
+  if (startAfterMs > 0) await new Promise((r) => setTimeout(r, startAfterMs));
   await createWorkflowStarter({ db, temporal, taskQueue, log: testLogger(), pollMs: 60_000 }).drainOnce();
   return incident;
 }

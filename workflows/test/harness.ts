@@ -66,8 +66,8 @@ export class IncidentHarness {
   }
 
   /** Reports an incident through intake's code and starts its workflow through the outbox. */
-  async report(raw: IncidentInputRaw): Promise<{ id: string; handle: WorkflowHandle }> {
-    const incident = await reportTestIncident(this.t.db, this.client, this.taskQueue, raw);
+  async report(raw: IncidentInputRaw, options: { startAfterMs?: number } = {}): Promise<{ id: string; handle: WorkflowHandle }> {
+    const incident = await reportTestIncident(this.t.db, this.client, this.taskQueue, raw, options.startAfterMs);
     const handle = this.client.workflow.getHandle(incidentWorkflowId(incident.id));
     await eventually(async () => (await handle.query(stateQuery)).status === 'handling', 20_000, 'incident dispatched');
     await eventually(async () => (await this.events(incident.id)).length >= 3, 20_000, 'received, assessed, dispatched recorded');

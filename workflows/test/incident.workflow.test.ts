@@ -535,6 +535,51 @@ describe('reclassification mid-flight', () => {
     expect(lowered.tasks.find((t) => t.kind === 'press_conference')!.cancelReason).toContain('经核实影响有限');
     expect(lowered.tasks.find((t) => t.kind === 'digest')!.status).toBe('open');
   });
+
+  it('a flag’s floor (§4) is lowered only by the group’s leader, with a reason; lowering re-times kept clocks and renames their timers; the review stays owed', async () => {
+    const { id, handle } = await h.report(sampleIncident({ flags: ['livelihood'], suggestedTier: undefined }));
+    expect((await h.state(id)).tier).toBe('major');
+    const office = await rejection(h.update(id, reclassifyUpdate, { actor: OFFICE, tier: 'general', reason: '影响有限' }));
+    expect(office.type).toBe('forbidden');
+    expect(office.message).toContain('仅领导小组组长可下调');
+    const group = await rejection(h.update(id, reclassifyUpdate, { actor: LEADERS, tier: 'sensitive', reason: '影响有限' }));
+    expect(group.type).toBe('forbidden');
+    // Raising is anyone's who coordinates; the floor only bounds lowering.
+    const leader = personOf('leadership-group', ['leader'], 'zu-zhang');
+    const lowered = await h.update(id, reclassifyUpdate, { actor: leader, tier: 'general', reason: '经组长研究,系个别消费纠纷,影响有限' });
+    expect(lowered.tier).toBe('general');
+    const ack = lowered.tasks.find((t) => t.kind === 'acknowledge' && t.status === 'open')!;
+    // The major tier's 15-minute clock is gone: the task has the general tier's 2 h from when it opened.
+    expect(Date.parse(ack.dueAt!) - Date.parse(ack.openedAt!)).toBe(2 * H);
+    expect(lowered.tasks.filter((t) => t.status === 'open' && t.dueAt).every((t) => Date.parse(t.dueAt!) - Date.parse(t.openedAt!) >= 2 * H)).toBe(true);
+    const history = await handle.fetchHistory();
+    const summaries = (history.events ?? [])
+      .filter((e) => e.timerStartedEventAttributes)
+      .map((e) => (e.userMetadata?.summary?.data ? String(JSON.parse(Buffer.from(e.userMetadata.summary.data).toString())) : ''));
+    expect(summaries.some((s) => s.startsWith('截止:签收预警') && s.endsWith('(2h)'))).toBe(true);
+
+    const closed = await h.update(id, closeUpdate, { actor: leader, reason: '处置完毕', force: true });
+    expect(closed.status).toBe('closed');
+    expect(closed.tasks.find((t) => t.kind === 'review')).toMatchObject({ status: 'open', mandatory: true });
+  });
+});
+
+describe('clocks count from acceptance (§5(四))', () => {
+  let h: IncidentHarness;
+  beforeAll(async () => {
+    h = await IncidentHarness.create({ policy: policyWithAckChain('6s', []) });
+  });
+  afterAll(() => h.close());
+
+  it('a workflow started late (the engine was down) keeps the deadline intake’s acceptance set', async () => {
+    const { id } = await h.report(incidentOfTier('general'), { startAfterMs: 2_500 });
+    const state = await h.state(id);
+    const received = (await h.eventsOf(id, 'received'))[0]!.data.receivedAt;
+    const ack = state.tasks.find((t) => t.kind === 'acknowledge')!;
+    expect(ack.openedAt).toBe(new Date(received).toISOString());
+    expect(Date.parse(ack.dueAt!) - Date.parse(received)).toBe(6_000);
+    expect(state.tierSince).toBe(new Date(received).toISOString());
+  });
 });
 
 describe('durability', () => {

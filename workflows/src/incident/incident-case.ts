@@ -20,6 +20,11 @@ import {
   type Tier,
   type TierPolicy,
   type Writing,
+  FLAG_FLOORS,
+  FLAG_LABELS,
+  maxTier,
+  tierRank,
+  type Flag,
 } from '@yuqing/shared/domain';
 import { DeadlineWatcher } from './deadline-watcher';
 import { IncidentRecorder } from './incident-recorder';
@@ -45,6 +50,9 @@ import { IncidentVisibility } from './visibility';
 
 const SYSTEM: Actor = { id: 'system:workflow', kind: 'system' };
 
+/** Histories before it counted clocks from dispatch and left a kept task's clock as the higher tier set it. */
+export const PLAN_CLOCKS_PATCH = 'plan-clocks-2026-12-02';
+
 /**
  * One incident once its policy and its units are known: its state, its tasks and
  * their deadlines, and one method (with its validator) per human step. The
@@ -58,6 +66,8 @@ export class IncidentCase {
   private closedReason: string | undefined;
   /** Every version of written work others approve (talking points, response plan), oldest first. */
   private readonly writings: Writing[] = [];
+  /** Closing-phase steps a higher tier required before the tier was lowered (the review). */
+  private readonly owedClosing: TierPolicy['tasks'] = [];
   private readonly book: TaskBook;
   private readonly recorder: IncidentRecorder;
   private readonly visibility = new IncidentVisibility();
@@ -67,9 +77,12 @@ export class IncidentCase {
     private readonly input: IncidentWorkflowInput,
     private readonly policy: PolicySnapshot,
     private routing: Routing,
-    versions: { readonly recordEventsByName: boolean },
+    private readonly versions: { readonly recordEventsByName: boolean; readonly planClocks: boolean },
   ) {
     this.tier = input.tier;
+    // Plan §5(四): the 4 h and 24 h count from when intake accepted the incident; an outage of the
+    // engine between acceptance and dispatch must not extend a statutory deadline.
+    if (versions.planClocks) this.tierSince = Math.min(Date.parse(input.receivedAt), Date.now());
     this.book = new TaskBook((role) => this.routing.roleUnits[role]);
     this.recorder = new IncidentRecorder(
       input.incidentId,
@@ -333,11 +346,19 @@ export class IncidentCase {
     return this.state();
   }
 
-  validateReclassify({ tier: to, reason }: ReclassifyInput): void {
+  validateReclassify({ actor, tier: to, reason }: ReclassifyInput): void {
     this.requireHandling();
     if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不能调整等级`);
     if (to === this.tier) reject(REJECTION.conflict, `已是${TIER_LABELS[to]} (tier is already ${to})`);
     if (!reason.trim()) reject(REJECTION.invalid, 'reason: 调整等级须说明理由');
+    // Plan §4: what the flags make "always major" (or critical) is lowered below that only by the group's leader.
+    const floor = this.floor();
+    if (tierRank(to) < tierRank(floor.tier) && !(actor.kind === 'person' && actor.roles?.includes('leader'))) {
+      reject(
+        REJECTION.forbidden,
+        `依预案,${floor.flags.map((f) => FLAG_LABELS[f]).join('、')}的舆情至少为${TIER_LABELS[floor.tier]},仅领导小组组长可下调 (below the ${floor.tier} floor only the leader lowers it)`,
+      );
+    }
   }
   async reclassify({ actor, tier: to, reason }: ReclassifyInput): Promise<IncidentState> {
     await this.changeTier(to, reason, actor);
@@ -388,13 +409,20 @@ export class IncidentCase {
     this.book.cancelOpen('handling', force ? `强制结束:${reason}` : '处置结束,可选事项撤销', !force);
     this.status = 'closed';
     this.closedReason = reason;
-    this.book.openClosing(this.tierPolicy(), Date.now());
+    this.book.openClosing(this.tierPolicy(), Date.now(), this.owedClosing);
     this.syncDeadlines();
     await this.recorder.record('处置结束', [this.recorder.event('closed', { reason, forced: force ?? false, actor })]);
     return this.state();
   }
 
   // ---- rules and helpers ------------------------------------------------------------
+
+  /** The tier the flags set as a minimum (plan §4), and the flags that set it. */
+  private floor(): { tier: Tier; flags: Flag[] } {
+    const flags = [...this.input.flags];
+    const tier = maxTier('general', ...flags.map((f) => FLAG_FLOORS[f]));
+    return { tier, flags: flags.filter((f) => FLAG_FLOORS[f] === tier) };
+  }
 
   private tierPolicy(t: Tier = this.tier): TierPolicy {
     return this.policy.document.tiers[t];
@@ -445,7 +473,10 @@ export class IncidentCase {
     this.tier = to;
     this.tierSince = Date.now();
     this.assignments = this.assignmentsFor(to);
-    this.book.applyTier(this.tierPolicy(), this.assignments, this.tierSince, raising, `等级调整为${TIER_LABELS[to]}:${reason}`);
+    this.book.applyTier(this.tierPolicy(), this.assignments, this.tierSince, raising, `等级调整为${TIER_LABELS[to]}:${reason}`, this.versions.planClocks);
+    // A major or critical incident lowered still owes its review (plan §7(四)): the highest tier's review stays due at closing.
+    const review = this.tierPolicy(from).tasks.find((t) => t.phase === 'closing');
+    if (!raising && review && !this.tierPolicy(to).tasks.some((t) => t.kind === review.kind) && this.versions.planClocks) this.owedClosing.push(review);
     this.syncDeadlines();
     const events = [this.recorder.event('tier_changed', { from, to, reason, actor })];
     // Raising brings new units and leaders in: they get the link at once.

@@ -7,7 +7,7 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { allHandlersFinished, condition, patched, setHandler } from '@temporalio/workflow';
 import { activities, LOCAL } from './activities';
-import { IncidentCase } from './incident-case';
+import { IncidentCase, PLAN_CLOCKS_PATCH } from './incident-case';
 import { RECORD_EVENTS_PATCH } from './incident-recorder';
 import {
   acknowledgeUpdate,
@@ -30,7 +30,11 @@ import { checked, reject } from './rejection';
 export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<IncidentState> {
   // Versions are read first, before any activity: a patch asked for after a local activity that
   // outlived its workflow task is not seen on replay by this SDK (TMPRL1100, seen in a test run).
-  const versions = { recordEventsByName: patched(RECORD_EVENTS_PATCH) };
+  const versions = {
+    recordEventsByName: patched(RECORD_EVENTS_PATCH),
+    /** Clocks count from intake's acceptance; lowering re-times kept tasks to the lower tier (2026-12-02). */
+    planClocks: patched(PLAN_CLOCKS_PATCH),
+  };
   const startedAt = new Date(Date.now()).toISOString();
   let incident: IncidentCase | undefined;
   /** The case, once dispatched; until then human steps are refused and may be retried. */

@@ -64,7 +64,7 @@ export class TaskBook {
    * needs (clocks start now), keeps what is done, and cancels open tasks the tier
    * does not have. When raising, a running deadline only ever gets earlier.
    */
-  applyTier(tier: TierPolicy, assignments: readonly Assignment[], now: number, raising: boolean, reason: string): void {
+  applyTier(tier: TierPolicy, assignments: readonly Assignment[], now: number, raising: boolean, reason: string, retimeWhenLowering = false): void {
     const wanted = new Set<string>();
     for (const def of tier.tasks) {
       if (def.phase === 'closing') continue;
@@ -86,6 +86,15 @@ export class TaskBook {
           const due = now + durationMs(def.deadline);
           if (!existing.dueAt || due < Date.parse(existing.dueAt)) {
             existing.dueAt = iso(due);
+            existing.overdue = false;
+            delete existing.lapsedAt;
+          }
+        } else if (existing.status === 'open' && !raising && retimeWhenLowering) {
+          // Lowered: the higher tier's clock goes; the task keeps the time it has had, on the lower tier's allowance.
+          const opened = Date.parse(existing.openedAt ?? iso(now));
+          if (def.deadline) existing.dueAt = iso(opened + durationMs(def.deadline));
+          else delete existing.dueAt;
+          if (!existing.dueAt || Date.parse(existing.dueAt) > now) {
             existing.overdue = false;
             delete existing.lapsedAt;
           }
@@ -210,8 +219,8 @@ export class TaskBook {
   }
 
   /** Opens the tier's closing-phase tasks (the post-incident review). */
-  openClosing(tier: TierPolicy, now: number): void {
-    for (const def of tier.tasks) {
+  openClosing(tier: TierPolicy, now: number, owed: readonly TaskPolicy[] = []): void {
+    for (const def of [...tier.tasks, ...owed]) {
       if (def.phase !== 'closing') continue;
       this.create(taskKey(def.kind), def, def.owner, this.unitForRole(def.owner), now);
     }
