@@ -1,4 +1,4 @@
-import { assessTier, SPREAD_THRESHOLDS } from '../src/domain/assessment';
+import { assessTier, SPREAD_THRESHOLDS, suggestedOnly } from '../src/domain/assessment';
 
 describe('tier assessment (plan §4)', () => {
   it('assesses the ARCHITECTURE.md example as sensitive, with its reasons', () => {
@@ -39,6 +39,24 @@ describe('tier assessment (plan §4)', () => {
   it('lets a suggestion raise the tier but never lower what the rules found', () => {
     expect(assessTier({ suggestedTier: 'critical' }).tier).toBe('critical');
     expect(assessTier({ suggestedTier: 'general', flags: ['livelihood'] }).tier).toBe('major');
+  });
+
+  it('does not take wide reach with little negative sentiment as a risk by itself, and says so', () => {
+    const mild = assessTier({ metrics: { reach: SPREAD_THRESHOLDS.major.reach, spreadPerHour: 1, negativeRatio: 0.1 } });
+    expect(mild.tier).toBe('general');
+    expect(mild.reasons).toEqual([{ rule: 'reach>=major but negative_ratio<0.3', tier: 'general' }]);
+    // Many reports still count, and so does reach when sentiment is negative or unknown.
+    expect(
+      assessTier({ metrics: { reportCount: SPREAD_THRESHOLDS.sensitive.reportCount, reach: SPREAD_THRESHOLDS.major.reach, negativeRatio: 0.1 } }).tier,
+    ).toBe('sensitive');
+    expect(assessTier({ metrics: { reach: SPREAD_THRESHOLDS.major.reach, negativeRatio: 0.6 } }).tier).toBe('major');
+    expect(assessTier({ metrics: { reach: SPREAD_THRESHOLDS.major.reach } }).tier).toBe('major');
+  });
+
+  it('tells when the tier rests on the reporter’s word alone', () => {
+    expect(suggestedOnly(assessTier({ suggestedTier: 'critical', metrics: { reportCount: 60 } }))).toBe(true);
+    expect(suggestedOnly(assessTier({ suggestedTier: 'critical', flags: ['tied_to_emergency'] }))).toBe(false);
+    expect(suggestedOnly(assessTier({ metrics: { reportCount: 60 } }))).toBe(false);
   });
 
   it('lists the most severe reason first', () => {

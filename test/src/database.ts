@@ -1,15 +1,24 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { createDb, ensureDatabase, migrateToLatest, MIGRATIONS, type Db } from '@yuqing/shared';
+import { createDb, DEFAULT_POLICY, ensureDatabase, migrateToLatest, MIGRATIONS, type Db } from '@yuqing/shared';
 import { stackEnv, uniqueToken } from './env';
 
 /**
  * Test databases are copies of a migrated template. The template's name carries a
- * hash of the migration list, so suites of different checkouts running at the same
- * time on one server never rebuild each other's template or drop each other's copies.
+ * hash of the migrations (names and code) and of the seeded default policy, so suites of
+ * different checkouts running at the same time on one server never rebuild each other's
+ * template or drop each other's copies, and a changed migration or seed is never served stale.
  */
 const TEST_PREFIX = 'yqtest_';
-export const TEMPLATE_DATABASE = `${TEST_PREFIX}tpl_${createHash('sha256').update(Object.keys(MIGRATIONS).join('|')).digest('hex').slice(0, 10)}`;
+export const TEMPLATE_DATABASE = `${TEST_PREFIX}tpl_${createHash('sha256')
+  .update(
+    Object.entries(MIGRATIONS)
+      .map(([name, m]) => `${name}:${String(m.up)}`)
+      .join('|'),
+  )
+  .update(JSON.stringify(DEFAULT_POLICY))
+  .digest('hex')
+  .slice(0, 10)}`;
 /** Copies older than this are leftovers of interrupted runs. */
 const STALE_MS = 6 * 3_600_000;
 

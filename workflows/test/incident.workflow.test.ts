@@ -403,7 +403,8 @@ describe('deadlines and their chains', () => {
 describe('deadlines keep real time', () => {
   let h: IncidentHarness;
   beforeAll(async () => {
-    h = await IncidentHarness.create({ policy: policyWithAckChain('3s', []) });
+    // 5 s from acceptance: the 2 s first step and the dispatch's own recording fit well before it.
+    h = await IncidentHarness.create({ policy: policyWithAckChain('5s', []) });
   });
   afterAll(() => h.close());
 
@@ -419,11 +420,11 @@ describe('deadlines keep real time', () => {
     await lockTaken;
     const { id } = await h.report(incidentOfTier('general'));
     await held;
-    const [dispatched] = await h.eventsOf(id, 'dispatched');
+    const [received] = await h.eventsOf(id, 'received');
     await eventually(async () => (await h.eventsOf(id, 'deadline_lapsed')).length === 1, 15_000, 'acknowledgement lapsed');
     const [lapsed] = await h.eventsOf(id, 'deadline_lapsed');
-    // The deadline counts from the dispatch people saw, and fires on it, not 2 s after.
-    expect(Date.parse(lapsed!.data.dueAt) - Date.parse(dispatched!.occurredAt)).toBe(3_000);
+    // The deadline counts from intake's acceptance (plan §5(四)), and fires on it, not 2 s after.
+    expect(Date.parse(lapsed!.data.dueAt) - Date.parse(received!.data.receivedAt)).toBe(5_000);
     expect(lapsed!.data.lateMs).toBeLessThan(1_000);
   });
 });
@@ -463,7 +464,7 @@ describe('versions replay however the first workflow task went', () => {
       .map((e) => e.markerRecordedEventAttributes?.markerName ?? (e.workflowTaskCompletedEventAttributes ? 'task completed' : ''))
       .filter(Boolean);
     // The first task ended while the step ran: its result lands in a later task, the split this test is about.
-    expect(kinds.slice(0, 4)).toEqual(['task completed', 'core_patch', 'task completed', 'core_local_activity']);
+    expect(kinds.slice(0, 5)).toEqual(['task completed', 'core_patch', 'core_patch', 'task completed', 'core_local_activity']);
     await expect(Worker.runReplayHistory({ workflowBundle: { code: workflowBundle() } }, history, 'split-first-task')).resolves.toBeUndefined();
   });
 });
@@ -561,6 +562,39 @@ describe('reclassification mid-flight', () => {
     const closed = await h.update(id, closeUpdate, { actor: leader, reason: '处置完毕', force: true });
     expect(closed.status).toBe('closed');
     expect(closed.tasks.find((t) => t.kind === 'review')).toMatchObject({ status: 'open', mandatory: true });
+  });
+});
+
+describe('reporters suggest, the office assesses, leaders confirm', () => {
+  let h: IncidentHarness;
+  beforeAll(async () => {
+    h = await IncidentHarness.create();
+  });
+  afterAll(() => h.close());
+
+  it('a critical tier on the reporter’s word alone runs the critical clocks and needs the group’s confirmation within 15 minutes', async () => {
+    const { id } = await h.report(sampleIncident({ suggestedTier: 'critical', flags: [], metrics: { reportCount: 60 } }));
+    const state = await h.state(id);
+    expect(state.tier).toBe('critical');
+    const confirm = state.tasks.find((t) => t.kind === 'tier_confirmation')!;
+    expect(confirm).toMatchObject({ status: 'open', owner: 'leadership_group', mandatory: true });
+    expect(Date.parse(confirm.dueAt!) - Date.parse(state.tierSince)).toBe(15 * 60_000);
+    expect(state.tasks.find((t) => t.kind === 'authoritative_release')!.status).toBe('open');
+    // The office assesses; it does not confirm for the group, not even as 代办.
+    const byOffice = await rejection(h.update(id, completeTaskUpdate, { actor: OFFICE, taskKey: 'tier_confirmation', content: { decision: '确认' } }));
+    expect(byOffice.type).toBe('forbidden');
+    const proxied = await rejection(
+      h.update(id, completeTaskUpdate, { actor: OFFICE, taskKey: 'tier_confirmation', content: { decision: '确认' }, proxy: { reason: '电话确认' } }),
+    );
+    expect(proxied.type).toBe('forbidden');
+    const empty = await rejection(h.update(id, completeTaskUpdate, { actor: LEADERS, taskKey: 'tier_confirmation' }));
+    expect(empty).toEqual({ type: 'invalid', message: expect.stringContaining('content.decision') });
+    const confirmed = await h.update(id, completeTaskUpdate, { actor: LEADERS, taskKey: 'tier_confirmation', content: { decision: '确认为特别重大舆情' } });
+    expect(confirmed.tasks.find((t) => t.kind === 'tier_confirmation')!.status).toBe('done');
+
+    // Found by the plan's own rules (a flag), critical needs no confirmation.
+    const flagged = await h.report(sampleIncident({ flags: ['tied_to_emergency'], suggestedTier: undefined }));
+    expect((await h.state(flagged.id)).tasks.some((t) => t.kind === 'tier_confirmation')).toBe(false);
   });
 });
 

@@ -78,11 +78,13 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
   return {
     /**
      * What an incident's workflow needs at start, read once and kept in its history:
-     * the policy snapshot (with its version) and who is responsible (routing).
+     * the policy snapshot (with its version) and who is responsible (routing), and
+     * the time it finished: workflow time does not move while a local activity runs
+     * inside one workflow task, so the clocks started next measure from this instead.
      */
-    async prepareIncident(input: { topic: Topic; district?: DistrictCode }): Promise<{ policy: PolicySnapshot; routing: Routing }> {
+    async prepareIncident(input: { topic: Topic; district?: DistrictCode }): Promise<{ policy: PolicySnapshot; routing: Routing; finishedAt: number }> {
       const [policy, routing] = await Promise.all([snapshotPolicy(db, input.district), resolveRouting(db, input)]);
-      return { policy, routing };
+      return { policy, routing, finishedAt: Date.now() };
     },
 
     /**

@@ -78,6 +78,7 @@ export const ROLE_LABELS: Readonly<Record<Role, string>> = {
 
 export const TASK_LABELS: Readonly<Record<TaskKind, string>> = {
   acknowledge: '签收预警',
+  tier_confirmation: '领导小组确认定级',
   investigation_report: '调查处置反馈',
   digest: '形成《舆情摘报》',
   digest_signoff: '办公室主任签转摘报',

@@ -114,6 +114,7 @@ export type AssigneeRole = (typeof ASSIGNEE_ROLES)[number];
  */
 export const TASK_KINDS = [
   'acknowledge',
+  'tier_confirmation',
   'investigation_report',
   'digest',
   'digest_signoff',
@@ -166,6 +167,7 @@ export type TaskContent = Partial<Record<ContentField, string>>;
 
 /** The fields each kind of step must carry; kinds not named record an optional note. */
 export const TASK_CONTENT: Readonly<Partial<Record<TaskKind, readonly ContentField[]>>> = {
+  tier_confirmation: ['decision'],
   talking_points_draft: ['facts'],
   talking_points_wording: ['text'],
   response_plan: ['text'],

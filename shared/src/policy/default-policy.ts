@@ -165,6 +165,8 @@ export const DEFAULT_POLICY: PolicyDocumentInput = {
       notify: ['leader_in_charge', 'deputy_leader', 'leader'],
       tasks: [
         task({ kind: 'acknowledge', owner: 'district_bureau', deadline: '10m', chain: chase(['10m', 'office_director'], ['30m', 'deputy_leader']) }),
+        // A reporter's word alone does not make an incident critical: the group confirms it (or lowers it) quickly.
+        task({ kind: 'tier_confirmation', owner: 'leadership_group', deadline: '15m', onlyWhen: 'tier_suggested_only', chain: chase(['5m', 'leader']) }),
         task({ kind: 'digest', owner: 'opinion_office', deadline: '30m', chain: chase(['10m', 'office_director'], ['30m', 'deputy_leader']) }),
         task({
           kind: 'digest_signoff',

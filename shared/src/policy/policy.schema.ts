@@ -42,6 +42,8 @@ export const TaskPolicySchema = z.strictObject({
   /** `closing` tasks open when the incident is closed (the post-incident review). */
   phase: z.enum(TASK_PHASES).default('handling'),
   chain: z.array(ChainStepSchema).default([]),
+  /** Only on an incident whose tier rests on the reporter's suggestion alone (the group's confirmation of it). */
+  onlyWhen: z.enum(['tier_suggested_only']).optional(),
 });
 
 export const TierPolicySchema = z.strictObject({

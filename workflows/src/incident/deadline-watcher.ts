@@ -17,9 +17,14 @@ import type { Task, TaskBook } from './task-book';
 
 const SYSTEM: Actor = { id: 'system:workflow', kind: 'system' };
 
-/** Sleeps until `at` (absolute workflow time), naming the timer for the Web UI. */
-async function sleepUntil(at: number, summary: string): Promise<void> {
-  const ms = at - Date.now();
+/**
+ * Sleeps until `at`, naming the timer for the Web UI. `notBefore` is a moment known
+ * to have passed (a local activity's finish, recorded in history): workflow time
+ * stands still while a local activity runs in the same task, and a timer measured
+ * from the stale time would fire late by as long as that activity took.
+ */
+async function sleepUntil(at: number, summary: string, notBefore = 0): Promise<void> {
+  const ms = at - Math.max(Date.now(), notBefore);
   if (ms > 0) await sleep(ms, { summary });
 }
 
@@ -42,6 +47,8 @@ export class DeadlineWatcher {
     private readonly unitOfRole: (role: Role) => string | undefined,
     /** After an alert is raised: Overdue and the Web UI's details follow. */
     private readonly onRaised: () => void,
+    /** A moment known to have passed when the first clocks start (see `sleepUntil`). */
+    private readonly notBefore = 0,
   ) {}
 
   sync(active: boolean): void {
@@ -106,7 +113,7 @@ export class DeadlineWatcher {
       if (!def.warnBefore || this.fired.has(stage('warn'))) return;
       const warnAt = due - durationMs(def.warnBefore);
       if (warnAt <= Date.now()) return;
-      await sleepUntil(warnAt, `提前提醒:${label}(截止前 ${def.warnBefore})`);
+      await sleepUntil(warnAt, `提前提醒:${label}(截止前 ${def.warnBefore})`, this.notBefore);
       this.fired.add(stage('warn'));
       const to = [this.recipient(task, 'owner')];
       const ev = this.recorder.event('reminder_sent', { taskKey: key, taskKind: task.kind, to, dueAt, stage: 'before_deadline', actor: SYSTEM });
@@ -116,7 +123,7 @@ export class DeadlineWatcher {
     });
 
     if (!this.fired.has(stage('lapse'))) {
-      await sleepUntil(due, `截止:${label} ${beijing(dueAt)}(${def.deadline ?? ''})`);
+      await sleepUntil(due, `截止:${label} ${beijing(dueAt)}(${def.deadline ?? ''})`, this.notBefore);
       this.fired.add(stage('lapse'));
       const now = Date.now();
       this.book.markLapsed(key, now);
@@ -137,7 +144,7 @@ export class DeadlineWatcher {
     for (const [i, step] of def.chain.entries()) {
       if (this.fired.has(stage(`chain${i}`))) continue;
       const actionLabel = CHAIN_ACTION_LABELS[step.action];
-      await sleepUntil(due + durationMs(step.after), `${actionLabel}:${label} 第${i + 1}级(超时 ${step.after})`);
+      await sleepUntil(due + durationMs(step.after), `${actionLabel}:${label} 第${i + 1}级(超时 ${step.after})`, this.notBefore);
       this.fired.add(stage(`chain${i}`));
       const to = step.notify.map((role) => this.recipient(task, role));
       const overdueMs = Date.now() - due;

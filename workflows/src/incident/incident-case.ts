@@ -23,6 +23,7 @@ import {
   FLAG_FLOORS,
   FLAG_LABELS,
   maxTier,
+  suggestedOnly,
   tierRank,
   type Flag,
 } from '@yuqing/shared/domain';
@@ -66,6 +67,8 @@ export class IncidentCase {
   private closedReason: string | undefined;
   /** Every version of written work others approve (talking points, response plan), oldest first. */
   private readonly writings: Writing[] = [];
+  /** The tier rests on the reporter's word alone until someone changes it: the group confirms it (`onlyWhen`). */
+  private suggestedOnly: boolean;
   /** Closing-phase steps a higher tier required before the tier was lowered (the review). */
   private readonly owedClosing: TierPolicy['tasks'] = [];
   private readonly book: TaskBook;
@@ -78,8 +81,11 @@ export class IncidentCase {
     private readonly policy: PolicySnapshot,
     private routing: Routing,
     private readonly versions: { readonly recordEventsByName: boolean; readonly planClocks: boolean },
+    /** When the first step finished (prepareIncident's own clock; absent in older histories). */
+    preparedAt?: number,
   ) {
     this.tier = input.tier;
+    this.suggestedOnly = suggestedOnly(input);
     // Plan §5(四): the 4 h and 24 h count from when intake accepted the incident; an outage of the
     // engine between acceptance and dispatch must not extend a statutory deadline.
     if (versions.planClocks) this.tierSince = Math.min(Date.parse(input.receivedAt), Date.now());
@@ -95,6 +101,7 @@ export class IncidentCase {
       this.recorder,
       (role) => this.routing.roleUnits[role],
       () => this.showState(),
+      versions.planClocks ? (preparedAt ?? 0) : 0,
     );
     this.assignments = this.assignmentsFor(this.tier);
   }
@@ -424,8 +431,12 @@ export class IncidentCase {
     return { tier, flags: flags.filter((f) => FLAG_FLOORS[f] === tier) };
   }
 
+  /** The tier's path for this incident: its policy without the steps whose condition does not hold. */
   private tierPolicy(t: Tier = this.tier): TierPolicy {
-    return this.policy.document.tiers[t];
+    const p = this.policy.document.tiers[t];
+    return p.tasks.some((d) => d.onlyWhen === 'tier_suggested_only' && !this.suggestedOnly)
+      ? { ...p, tasks: p.tasks.filter((d) => d.onlyWhen !== 'tier_suggested_only' || this.suggestedOnly) }
+      : p;
   }
 
   private office(): string | undefined {
@@ -469,6 +480,8 @@ export class IncidentCase {
   private async changeTier(to: Tier, reason: string, actor: Actor): Promise<void> {
     const from = this.tier;
     const raising = isRaise(from, to);
+    // Someone has now decided the tier: it no longer rests on the reporter's word.
+    this.suggestedOnly = false;
     const before = new Set(this.assignments.map((a) => a.unitId));
     this.tier = to;
     this.tierSince = Date.now();

@@ -116,10 +116,10 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
   );
 
   // The path: know the policy and the units, dispatch, handle until closed and reviewed, archive.
-  const { policy, routing } = await activities.prepareIncident.executeWithOptions({ ...LOCAL, summary: '读取处置策略与责任单位' }, [
+  const { policy, routing, finishedAt } = await activities.prepareIncident.executeWithOptions({ ...LOCAL, summary: '读取处置策略与责任单位' }, [
     { topic: input.topic, ...(input.district ? { district: input.district } : {}) },
   ]);
-  incident = new IncidentCase(input, policy, routing, versions);
+  incident = new IncidentCase(input, policy, routing, versions, finishedAt);
   await incident.dispatch();
   await condition(() => incident.readyToArchive());
   await incident.archive();

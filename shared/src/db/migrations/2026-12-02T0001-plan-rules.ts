@@ -5,7 +5,8 @@ import { PolicyDocumentSchema } from '../../policy/policy.schema';
 
 /**
  * The plan's rules (issue 13): the `task_returned` event and the
- * `response_plan_approval` task (the leader approves the deputy leader's plan)
+ * `response_plan_approval` task (the leader approves the deputy leader's plan) and
+ * the `tier_confirmation` task (the group confirms a critical tier only a reporter suggested)
  * join the checked values, and a city policy that falls short of the plan (a release before the
  * talking points are reported and the response plan approved) is followed by a
  * version that meets it. Earlier versions stay for the incidents that use them.
@@ -62,7 +63,7 @@ const TASK_KINDS_BEFORE = [
   'tracking',
   'review',
 ];
-const TASK_KINDS_AFTER = [...TASK_KINDS_BEFORE, 'response_plan_approval'];
+const TASK_KINDS_AFTER = [...TASK_KINDS_BEFORE, 'response_plan_approval', 'tier_confirmation'];
 
 const oneOf = (column: string, values: readonly string[]) => sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(', ')})`);
 
