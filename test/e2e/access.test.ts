@@ -264,6 +264,13 @@ describe('steps of an incident: each unit its own, the office only as 代办 wit
     await tryAs('two approvals are two people', 'leader', 200, 'dispatch', 'POST', approval, { role: 'leader', version: 2 });
     expect((await taskOf(id, 'talking_points_approval'))?.status).toBe('done');
 
+    // 保密审查 before the release: the office director in person.
+    await tryAs('a task is done by its owner’s unit', 'office', 403, 'dispatch', 'POST', task('secrecy_review', 'complete'), {
+      content: { decision: '可发布' },
+    });
+    await tryAs('a task is done by its owner’s unit', 'director', 200, 'dispatch', 'POST', task('secrecy_review', 'complete'), {
+      content: { decision: '不涉及秘密,口径已审定,可发布' },
+    });
     const release = { form: 'press_release', summary: '情况通报', channel: 'website', talkingPointsVersion: 2 };
     await tryAs('releases are the office’s', 'food', 403, 'dispatch', 'POST', action('release'), release);
     await tryAs('a release uses the approved version', 'office', 422, 'dispatch', 'POST', action('release'), { ...release, talkingPointsVersion: 1 });

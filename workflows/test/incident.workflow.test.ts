@@ -15,6 +15,7 @@ import type { StartWorkflowCommand } from '@yuqing/intake';
 import { acceptTestIncident, eventually, publishCityPolicy, sampleIncident, sleep, workflowBundle } from '@yuqing/testkit';
 import {
   acknowledgeUpdate,
+  addTaskUpdate,
   approveUpdate,
   closeUpdate,
   completeTaskUpdate,
@@ -266,6 +267,13 @@ describe('the plan’s guard-rails (§6, §7): content, versions, returns, what 
     expect(early.type).toBe('conflict');
     expect(early.message).toContain('口径报市委宣传');
     expect(early.message).toContain('舆情回应方案审定');
+    expect(early.message).toContain('发布前保密审查');
+    const director = personOf('opinion-office', ['office_director'], 'director');
+    await h.update(id, completeTaskUpdate, {
+      actor: director,
+      taskKey: 'secrecy_review',
+      content: { decision: '经审查,拟发布内容不涉及国家秘密和工作秘密,口径已审定' },
+    });
 
     await h.update(id, completeTaskUpdate, { actor: office, taskKey: 'talking_points_reported', content: { recipients: '市委宣传部、市委网信办、省局' } });
     // The deputy leader drafts the response plan; the leader (not the deputy, not a system key) approves it.
@@ -459,10 +467,14 @@ describe('versions replay however the first workflow task went', () => {
     });
     await held;
     await eventually(async () => (await h.events(incident.id)).length >= 3, 20_000, 'dispatched');
-    const history = await handle.fetchHistory();
-    const kinds = (history.events ?? [])
-      .map((e) => e.markerRecordedEventAttributes?.markerName ?? (e.workflowTaskCompletedEventAttributes ? 'task completed' : ''))
-      .filter(Boolean);
+    // The step's events are stored by a local activity before the task that ran it completes: wait for its marker.
+    const kindsOf = (h: Awaited<ReturnType<typeof handle.fetchHistory>>) =>
+      (h.events ?? [])
+        .map((e) => e.markerRecordedEventAttributes?.markerName ?? (e.workflowTaskCompletedEventAttributes ? 'task completed' : ''))
+        .filter(Boolean);
+    let history = await handle.fetchHistory();
+    await eventually(async () => kindsOf((history = await handle.fetchHistory())).length >= 5, 10_000, 'the dispatch recorded');
+    const kinds = kindsOf(history);
     // The first task ended while the step ran: its result lands in a later task, the split this test is about.
     expect(kinds.slice(0, 5)).toEqual(['task completed', 'core_patch', 'core_patch', 'task completed', 'core_local_activity']);
     await expect(Worker.runReplayHistory({ workflowBundle: { code: workflowBundle() } }, history, 'split-first-task')).resolves.toBeUndefined();
@@ -595,6 +607,56 @@ describe('reporters suggest, the office assesses, leaders confirm', () => {
     // Found by the plan's own rules (a flag), critical needs no confirmation.
     const flagged = await h.report(sampleIncident({ flags: ['tied_to_emergency'], suggestedTier: undefined }));
     expect((await h.state(flagged.id)).tasks.some((t) => t.kind === 'tier_confirmation')).toBe(false);
+  });
+});
+
+describe('steps the plan adds: progress reports, inspection, public security', () => {
+  let h: IncidentHarness;
+  beforeAll(async () => {
+    h = await IncidentHarness.create();
+  });
+  afterAll(() => h.close());
+
+  it('the districts of a critical incident report progress every 2 h, round after round; the office adds an inspection that survives a tier change', async () => {
+    const { id } = await h.report(sampleIncident({ flags: ['tied_to_emergency'], suggestedTier: undefined }));
+    const state = await h.state(id);
+    const progress = state.tasks.filter((t) => t.kind === 'progress_report');
+    expect(progress.map((t) => t.key)).toEqual(['progress_report:district-230103']);
+    expect(Date.parse(progress[0]!.dueAt!) - Date.parse(progress[0]!.openedAt!)).toBe(2 * H);
+    const nangang = personOf('district-230103', ['district_bureau']);
+    const empty = await rejection(h.update(id, completeTaskUpdate, { actor: nangang, taskKey: 'progress_report:district-230103' }));
+    expect(empty).toEqual({ type: 'invalid', message: expect.stringContaining('content.text') });
+    const reported = await h.update(id, completeTaskUpdate, {
+      actor: nangang,
+      taskKey: 'progress_report:district-230103',
+      content: { text: '已封存涉事批次食材,抽样送检' },
+    });
+    expect(reported.tasks.find((t) => t.key === 'progress_report:district-230103')).toMatchObject({ status: 'open', round: 2 });
+
+    const byDistrict = await rejection(h.update(id, addTaskUpdate, { actor: nangang, kind: 'technical_inspection', deadline: '24h', reason: '需检测' }));
+    expect(byDistrict.type).toBe('forbidden');
+    const badDeadline = await rejection(h.update(id, addTaskUpdate, { actor: OFFICE, kind: 'technical_inspection', deadline: 'soon', reason: '需检测' }));
+    expect(badDeadline).toEqual({ type: 'invalid', message: expect.stringContaining('deadline') });
+    const added = await h.update(id, addTaskUpdate, { actor: OFFICE, kind: 'technical_inspection', deadline: '24h', reason: '家长质疑食材变质,需第三方检测' });
+    const inspection = added.tasks.find((t) => t.kind === 'technical_inspection')!;
+    expect(inspection).toMatchObject({ key: 'technical_inspection#1', status: 'open', unitId: 'dept-food-safety', mandatory: true });
+    expect(Date.parse(inspection.dueAt!) - Date.parse(inspection.openedAt!)).toBe(24 * H);
+    const lowered = await h.update(id, reclassifyUpdate, {
+      actor: personOf('leadership-group', ['leader'], 'zu-zhang'),
+      tier: 'major',
+      reason: '事态得到控制',
+    });
+    expect(lowered.tasks.find((t) => t.key === 'technical_inspection#1')!.status).toBe('open');
+    expect(lowered.tasks.find((t) => t.key === 'progress_report:district-230103')).toMatchObject({ status: 'open' });
+    const done = await h.update(id, completeTaskUpdate, {
+      actor: personOf('dept-food-safety', ['responsible_department']),
+      taskKey: 'technical_inspection#1',
+      content: { text: '检测结果:菌落总数超标' },
+    });
+    expect(done.tasks.find((t) => t.key === 'technical_inspection#1')!.status).toBe('done');
+    expect((await h.eventsOf(id, 'task_added')).map((e) => e.data)).toEqual([
+      expect.objectContaining({ taskKind: 'technical_inspection', unitId: 'dept-food-safety', reason: '家长质疑食材变质,需第三方检测' }),
+    ]);
   });
 });
 

@@ -61,9 +61,13 @@ describe('TaskBook', () => {
     b.complete('talking_points_wording', actor, T0);
     const first = b.approve('talking_points_approval', { role: 'leader_in_charge', actor, at: 'x' }, T0);
     expect(first.complete).toBe(false);
-    expect(b.missingRequirements(b.get('public_response')!).map((t) => t.key)).toEqual(['talking_points_approval']);
+    expect(b.missingRequirements(b.get('public_response')!).map((t) => t.key)).toEqual(['talking_points_approval', 'secrecy_review']);
     const second = b.approve('talking_points_approval', { role: 'leader', actor, at: 'x' }, T0);
     expect(second.complete).toBe(true);
+    // The secrecy review opens once the talking points are approved, and the release waits for it too.
+    expect(b.get('secrecy_review')!.status).toBe('open');
+    expect(b.missingRequirements(b.get('public_response')!).map((t) => t.key)).toEqual(['secrecy_review']);
+    b.complete('secrecy_review', actor, T0);
     expect(b.missingRequirements(b.get('public_response')!)).toEqual([]);
   });
 

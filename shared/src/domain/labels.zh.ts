@@ -79,6 +79,10 @@ export const ROLE_LABELS: Readonly<Record<Role, string>> = {
 export const TASK_LABELS: Readonly<Record<TaskKind, string>> = {
   acknowledge: '签收预警',
   tier_confirmation: '领导小组确认定级',
+  progress_report: '实时报送处置进展',
+  secrecy_review: '发布前保密审查',
+  technical_inspection: '协调检验检测',
+  public_security_referral: '移送公安机关',
   investigation_report: '调查处置反馈',
   digest: '形成《舆情摘报》',
   digest_signoff: '办公室主任签转摘报',
@@ -168,6 +172,7 @@ export const EVENT_LABELS: Readonly<Record<EventType, string>> = {
   task_completed: '事项完成',
   released: '对外发布',
   task_returned: '退回重办',
+  task_added: '增加处置事项',
   tier_changed: '调整等级',
   reassigned: '改派',
   deadline_lapsed: '超时预警',

@@ -136,11 +136,32 @@ export const TASK_KINDS = [
   'follow_up_release',
   'tracking',
   'review',
+  'progress_report',
+  'secrecy_review',
+  'technical_inspection',
+  'public_security_referral',
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 /** Task kinds done once per assigned unit (the others are done once per incident). */
-export const PER_UNIT_TASK_KINDS: readonly TaskKind[] = ['acknowledge', 'investigation_report'];
+export const PER_UNIT_TASK_KINDS: readonly TaskKind[] = ['acknowledge', 'investigation_report', 'progress_report'];
+
+/**
+ * Per-unit kinds every assigned unit does whatever the policy's owner says (signing
+ * for the warning, reporting back), each through its own action; the other per-unit
+ * kinds (the districts' progress reports, §2(四)) go to the assigned units holding the owner role.
+ */
+export const EVERY_ASSIGNEE_TASK_KINDS: readonly TaskKind[] = ['acknowledge', 'investigation_report'];
+
+/**
+ * Steps the office adds to a running incident where the facts need them (§5(二), §6(二)):
+ * technical inspection and referral to public security, each with the unit that owns it.
+ */
+export const ADDABLE_TASK_OWNERS = { technical_inspection: 'responsible_department', public_security_referral: 'public_security' } as const satisfies Partial<
+  Record<TaskKind, Role>
+>;
+export type AddableTaskKind = keyof typeof ADDABLE_TASK_OWNERS;
+export const ADDABLE_TASK_KINDS = Object.keys(ADDABLE_TASK_OWNERS) as AddableTaskKind[];
 
 /** Task kinds a release to the public completes (see `RELEASE_FORMS`). */
 export const RELEASE_TASK_KINDS: readonly TaskKind[] = ['authoritative_release', 'press_conference', 'follow_up_release', 'public_response'];
@@ -177,6 +198,10 @@ export const TASK_CONTENT: Readonly<Partial<Record<TaskKind, readonly ContentFie
   talking_points_reported: ['recipients'],
   report_upward: ['recipients', 'text'],
   review: ['cause', 'nature', 'impact', 'responsibility', 'lessons'],
+  progress_report: ['text'],
+  secrecy_review: ['decision'],
+  technical_inspection: ['text'],
+  public_security_referral: ['text'],
 };
 
 /**

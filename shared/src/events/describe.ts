@@ -65,6 +65,8 @@ function describeStep(event: IncidentEvent, unitNames: (id: string) => string | 
       return `${ROLE_LABELS[event.data.approval.role]}审批「${TASK_LABELS[event.data.taskKind]}」${event.data.complete ? '(审批完成)' : ''}`;
     case 'task_completed':
       return `完成「${TASK_LABELS[event.data.taskKind]}」${event.data.note ? `:${event.data.note.slice(0, 80)}` : ''}`;
+    case 'task_added':
+      return `增加事项「${TASK_LABELS[event.data.taskKind]}」${event.data.unitId ? `(${unit(event.data.unitId)})` : ''}:${event.data.reason}`;
     case 'task_returned':
       return `退回「${TASK_LABELS[event.data.taskKind]}」重办:${event.data.reason}`;
     case 'released':

@@ -122,6 +122,14 @@ export const EVENT_DATA = {
     /** For written work that is approved (talking points, the response plan): which version this is. */
     version: z.number().int().min(1).optional(),
   }),
+  task_added: z.strictObject({
+    ...base,
+    taskKey: z.string(),
+    taskKind: z.enum(TASK_KINDS),
+    unitId: z.string().optional(),
+    /** Why the facts need it (suspected crime, a test result needed…). */
+    reason: z.string(),
+  }),
   task_returned: z.strictObject({
     ...base,
     taskKey: z.string(),

@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   'task_completed',
   'released',
   'task_returned',
+  'task_added',
   'tier_changed',
   'reassigned',
   'deadline_lapsed',

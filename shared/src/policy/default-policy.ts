@@ -55,9 +55,26 @@ function responsePlan(draft: string, approval: string, chain: ChainStep[]): Task
   ];
 }
 
-const releaseNeeds: TaskKind[] = ['talking_points_approval'];
+/** Before any release (plan §8(五)1): approved talking points, and the secrecy and authorisation check. */
+const releaseNeeds: TaskKind[] = ['talking_points_approval', 'secrecy_review'];
 /** Major and critical (plan §7): the approved talking points reported upward and the leader's response plan come first too. */
-const cityReleaseNeeds: TaskKind[] = ['talking_points_approval', 'talking_points_reported', 'response_plan_approval'];
+const cityReleaseNeeds: TaskKind[] = [...releaseNeeds, 'talking_points_reported', 'response_plan_approval'];
+
+/** 保密审查: the office director checks what is to be released once the talking points are approved. */
+function secrecyReview(deadline: string | undefined, chain: ChainStep[] = []): TaskInput {
+  return task({
+    kind: 'secrecy_review',
+    owner: 'office_director',
+    ...(deadline ? { deadline } : { mandatory: false }),
+    after: ['talking_points_approval'],
+    chain,
+  });
+}
+
+/** 实时报送 (plan §2(四)): the districts involved report progress to the leadership group, again and again. */
+function progressReports(every: string, chain: ChainStep[]): TaskInput {
+  return task({ kind: 'progress_report', owner: 'district_bureau', deadline: every, repeat: every, mandatory: false, chain });
+}
 
 export const DEFAULT_POLICY: PolicyDocumentInput = {
   name: '哈尔滨市市场监督管理局舆情应急处置默认策略',
@@ -75,6 +92,7 @@ export const DEFAULT_POLICY: PolicyDocumentInput = {
           chain: chase(['12h', 'opinion_office'], ['24h', 'office_director']),
         }),
         ...optionalTalkingPoints,
+        secrecyReview(undefined),
         task({ kind: 'public_response', owner: 'opinion_office', requires: releaseNeeds, mandatory: false }),
       ],
     },
@@ -95,6 +113,7 @@ export const DEFAULT_POLICY: PolicyDocumentInput = {
         }),
         task({ kind: 'cyberspace_liaison', owner: 'opinion_office', deadline: '4h', chain: chase(['1h', 'office_director']) }),
         ...talkingPoints('12h', '6h', '6h', chase(['2h', 'office_director'], ['6h', 'leader_in_charge'])),
+        secrecyReview('2h', chase(['1h', 'leader_in_charge'])),
         task({
           kind: 'public_response',
           owner: 'opinion_office',
@@ -133,6 +152,8 @@ export const DEFAULT_POLICY: PolicyDocumentInput = {
         task({ kind: 'legal_guidance', owner: 'legal_affairs', deadline: '12h', chain: chase(['2h', 'deputy_leader']) }),
         task({ kind: 'leadership_materials', owner: 'sci_tech_info', deadline: '12h', chain: chase(['2h', 'deputy_leader']) }),
         ...talkingPoints('4h', '2h', '2h', chase(['1h', 'deputy_leader'], ['2h', 'leader'])),
+        secrecyReview('1h', chase(['30m', 'deputy_leader'])),
+        progressReports('4h', chase(['1h', 'opinion_office'], ['2h', 'deputy_leader'])),
         task({
           kind: 'talking_points_reported',
           owner: 'opinion_office',
@@ -183,6 +204,8 @@ export const DEFAULT_POLICY: PolicyDocumentInput = {
         task({ kind: 'legal_guidance', owner: 'legal_affairs', deadline: '6h', chain: chase(['1h', 'deputy_leader']) }),
         task({ kind: 'leadership_materials', owner: 'sci_tech_info', deadline: '4h', chain: chase(['1h', 'deputy_leader']) }),
         ...talkingPoints('1h', '1h', '1h', chase(['15m', 'deputy_leader'], ['30m', 'leader'])),
+        secrecyReview('30m', chase(['15m', 'deputy_leader'])),
+        progressReports('2h', chase(['30m', 'opinion_office'], ['1h', 'deputy_leader'])),
         task({
           kind: 'talking_points_reported',
           owner: 'opinion_office',

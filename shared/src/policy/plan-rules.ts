@@ -23,14 +23,15 @@ const TALKING_POINTS_APPROVERS: readonly Role[] = ['leader_in_charge', 'leader']
 
 export const PLAN_MINIMUM: Readonly<Partial<Record<Tier, TierMinimum>>> = {
   major: {
-    mandatory: ['talking_points_approval', 'talking_points_reported', 'response_plan', 'response_plan_approval', 'review'],
+    mandatory: ['talking_points_approval', 'secrecy_review', 'talking_points_reported', 'response_plan', 'response_plan_approval', 'review'],
     approvals: { talking_points_approval: TALKING_POINTS_APPROVERS, response_plan_approval: ['leader'] },
-    releaseRequires: ['talking_points_approval', 'talking_points_reported', 'response_plan_approval'],
+    releaseRequires: ['talking_points_approval', 'secrecy_review', 'talking_points_reported', 'response_plan_approval'],
     maxDeadline: {},
   },
   critical: {
     mandatory: [
       'talking_points_approval',
+      'secrecy_review',
       'talking_points_reported',
       'response_plan',
       'response_plan_approval',
@@ -39,7 +40,7 @@ export const PLAN_MINIMUM: Readonly<Partial<Record<Tier, TierMinimum>>> = {
       'review',
     ],
     approvals: { talking_points_approval: TALKING_POINTS_APPROVERS, response_plan_approval: ['leader'] },
-    releaseRequires: ['talking_points_approval', 'talking_points_reported', 'response_plan_approval'],
+    releaseRequires: ['talking_points_approval', 'secrecy_review', 'talking_points_reported', 'response_plan_approval'],
     maxDeadline: { authoritative_release: '4h', press_conference: '24h' },
   },
 };

@@ -2,7 +2,9 @@ import type { Routing } from '@yuqing/activities';
 import {
   CONTENT_FIELD_LABELS,
   INCIDENT_STATUS_LABELS,
-  PER_UNIT_TASK_KINDS,
+  ADDABLE_TASK_OWNERS,
+  DURATION_PATTERN,
+  EVERY_ASSIGNEE_TASK_KINDS,
   RELEASE_TASK_KINDS,
   ROLE_LABELS,
   TASK_CONTENT,
@@ -40,6 +42,7 @@ import {
   type ReassessInput,
   type ReassignInput,
   type ReclassifyInput,
+  type AddTaskInput,
   type RecordReleaseInput,
   type ReturnTaskInput,
   type SubmitReportInput,
@@ -201,7 +204,7 @@ export class IncidentCase {
   validateCompleteTask({ actor, taskKey: key, note, proxy, content }: CompleteTaskInput): void {
     const task = this.openTask(key);
     assertMayTake(task, actor, proxy, this.office());
-    if (PER_UNIT_TASK_KINDS.includes(task.kind)) reject(REJECTION.invalid, `${key} is completed by acknowledge or submitReport`);
+    if (EVERY_ASSIGNEE_TASK_KINDS.includes(task.kind)) reject(REJECTION.invalid, `${key} is completed by acknowledge or submitReport`);
     if (RELEASE_TASK_KINDS.includes(task.kind)) reject(REJECTION.invalid, `${key} is completed by recordRelease`);
     if (task.approvalsNeeded.length > 0) reject(REJECTION.invalid, `${key} is completed by approvals (${task.approvalsNeeded.join(', ')})`);
     if (task.kind === 'digest' && !note?.trim()) reject(REJECTION.invalid, 'note: 舆情摘报正文不能为空 (the digest text is required)');
@@ -218,6 +221,8 @@ export class IncidentCase {
     const now = Date.now();
     const by = recordedActor(actor, this.book.get(key), proxy);
     const task = this.book.complete(key, by, now);
+    // A repeating step (a district's progress report every few hours) opens its next round.
+    if (task.def.repeat) this.book.repeat(key, now);
     this.syncDeadlines();
     const version = WRITTEN_TASK_KINDS.includes(task.kind) ? this.write(task.kind, content ?? {}, by, now) : undefined;
     const ev =
@@ -317,6 +322,44 @@ export class IncidentCase {
       ],
       done,
     );
+    return this.state();
+  }
+
+  validateAddTask({ actor, kind, deadline, reason }: AddTaskInput): void {
+    this.requireHandling();
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不能增加事项`);
+    if (actor.unitId !== this.office()) reject(REJECTION.forbidden, '研判增加处置事项由舆情办办理 (the opinion office adds steps)');
+    if (!(kind in ADDABLE_TASK_OWNERS)) reject(REJECTION.invalid, `kind: 不能增加「${kind}」`);
+    if (!DURATION_PATTERN.test(deadline)) reject(REJECTION.invalid, 'deadline: 时限格式如 "24h"、"30m" (a duration)');
+    if (!reason.trim()) reject(REJECTION.invalid, 'reason: 须说明增加事项的理由');
+    if (!this.unitForAdded(kind)) reject(REJECTION.conflict, `「${TASK_LABELS[kind]}」没有承办单位 (no unit holds ${ADDABLE_TASK_OWNERS[kind]})`);
+  }
+  async addTask({ actor, kind, deadline, reason }: AddTaskInput): Promise<IncidentState> {
+    const owner = ADDABLE_TASK_OWNERS[kind];
+    const unitId = this.unitForAdded(kind);
+    const task = this.book.add(
+      {
+        kind,
+        owner,
+        deadline,
+        after: [],
+        requires: [],
+        approvals: [],
+        mandatory: true,
+        phase: 'handling',
+        // Chased like any other step: the owner at the deadline, the office an hour later.
+        chain: [
+          { after: '0s', action: 'remind', notify: ['owner'] },
+          { after: '1h', action: 'escalate', notify: ['opinion_office'] },
+        ],
+      },
+      unitId,
+      Date.now(),
+    );
+    this.syncDeadlines();
+    await this.recorder.record(`增加事项:${TASK_LABELS[kind]}`, [
+      this.recorder.event('task_added', { taskKey: task.key, taskKind: kind, ...(unitId ? { unitId } : {}), reason, actor }),
+    ]);
     return this.state();
   }
 
@@ -523,6 +566,14 @@ export class IncidentCase {
     if (missing.length > 0)
       reject(REJECTION.conflict, `需先完成:${missing.map((t) => TASK_LABELS[t.kind]).join('、')} (requires ${missing.map((t) => t.key).join(', ')})`);
     return task;
+  }
+
+  /** Who does an added step: the department handling the incident for an inspection, else the unit holding the role. */
+  private unitForAdded(kind: keyof typeof ADDABLE_TASK_OWNERS): string | undefined {
+    const owner = ADDABLE_TASK_OWNERS[kind];
+    return owner === 'responsible_department'
+      ? (this.assignments.find((a) => a.role === 'responsible_department')?.unitId ?? this.routing.roleUnits[owner])
+      : this.routing.roleUnits[owner];
   }
 
   /** Records a new version of written work; answers its number. */

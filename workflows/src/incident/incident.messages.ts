@@ -1,5 +1,17 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Actor, Assignment, AssessmentReason, IncidentInput, IncidentState, ReleaseForm, Report, Role, TaskContent, Tier } from '@yuqing/shared/domain';
+import type {
+  Actor,
+  AddableTaskKind,
+  Assignment,
+  AssessmentReason,
+  IncidentInput,
+  IncidentState,
+  ReleaseForm,
+  Report,
+  Role,
+  TaskContent,
+  Tier,
+} from '@yuqing/shared/domain';
 
 /** What intake hands the workflow: the incident as reported, and its assessment. */
 export type IncidentWorkflowInput = Readonly<Pick<IncidentInput, 'title' | 'summary' | 'source' | 'topic' | 'district' | 'metrics' | 'flags'>> & {
@@ -48,6 +60,14 @@ export interface ApproveInput {
   readonly comment?: string;
   /** The version of the written work being approved: it must be the current one (the approver read that text). */
   readonly version?: number;
+}
+/** The office adds a step the facts need (检验检测, 移送公安) to the running incident, with its deadline. */
+export interface AddTaskInput {
+  readonly actor: Actor;
+  readonly kind: AddableTaskKind;
+  /** A policy duration such as `24h`. */
+  readonly deadline: string;
+  readonly reason: string;
 }
 /** 退回: an approver sends the wording back, or the office sends back an unclear or inadequate report; it re-opens with its clock. */
 export interface ReturnTaskInput {
@@ -109,6 +129,7 @@ export const reassignUpdate = defineUpdate<IncidentState, [ReassignInput]>('reas
 export const reassessUpdate = defineUpdate<IncidentState, [ReassessInput]>('reassess');
 export const closeUpdate = defineUpdate<IncidentState, [CloseInput]>('close');
 export const returnTaskUpdate = defineUpdate<IncidentState, [ReturnTaskInput]>('returnTask');
+export const addTaskUpdate = defineUpdate<IncidentState, [AddTaskInput]>('addTask');
 
 export const stateQuery = defineQuery<IncidentState>('state');
 

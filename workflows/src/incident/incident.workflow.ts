@@ -11,6 +11,7 @@ import { IncidentCase, PLAN_CLOCKS_PATCH } from './incident-case';
 import { RECORD_EVENTS_PATCH } from './incident-recorder';
 import {
   acknowledgeUpdate,
+  addTaskUpdate,
   approveUpdate,
   closeUpdate,
   completeTaskUpdate,
@@ -94,6 +95,11 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     reassignUpdate,
     (c, a) => c.reassign(a),
     (c, a) => c.validateReassign(a),
+  );
+  forward(
+    addTaskUpdate,
+    (c, a) => c.addTask(a),
+    (c, a) => c.validateAddTask(a),
   );
   forward(
     returnTaskUpdate,

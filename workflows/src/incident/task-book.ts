@@ -5,6 +5,7 @@
  */
 import {
   durationMs,
+  EVERY_ASSIGNEE_TASK_KINDS,
   PER_UNIT_TASK_KINDS,
   tierRank,
   type Actor,
@@ -32,6 +33,8 @@ export function taskKey(kind: TaskKind, unitId?: string): string {
 
 export class TaskBook {
   readonly tasks = new Map<string, Task>();
+  /** Tasks the office added to this incident (not the tier's path): a tier change keeps them. */
+  private readonly added = new Set<string>();
   private readonly dirty = new Set<string>();
   private seq = 0;
 
@@ -69,7 +72,9 @@ export class TaskBook {
     for (const def of tier.tasks) {
       if (def.phase === 'closing') continue;
       const owners = PER_UNIT_TASK_KINDS.includes(def.kind)
-        ? assignments.map((a): { owner: Role; unitId: string | undefined } => ({ owner: a.role, unitId: a.unitId }))
+        ? assignments
+            .filter((a) => EVERY_ASSIGNEE_TASK_KINDS.includes(def.kind) || a.role === def.owner)
+            .map((a): { owner: Role; unitId: string | undefined } => ({ owner: a.role, unitId: a.unitId }))
         : [{ owner: def.owner, unitId: this.unitForRole(def.owner) }];
       for (const { owner, unitId } of owners) {
         const key = taskKey(def.kind, unitId);
@@ -103,7 +108,7 @@ export class TaskBook {
       }
     }
     for (const task of this.tasks.values()) {
-      if (task.phase === 'handling' && !wanted.has(task.key) && (task.status === 'open' || task.status === 'waiting')) {
+      if (task.phase === 'handling' && !wanted.has(task.key) && !this.added.has(task.key) && (task.status === 'open' || task.status === 'waiting')) {
         this.cancel(task.key, reason);
       }
     }
@@ -216,6 +221,13 @@ export class TaskBook {
       this.create(taskKey(task.kind, to.unitId), def, to.role, to.unitId, now);
     }
     this.openReady(now);
+  }
+
+  /** A step the office adds to the running incident (its clock starts now); answers it. */
+  add(def: TaskPolicy, unitId: string | undefined, now: number): Task {
+    const key = `${def.kind}#${[...this.added].filter((k) => k.startsWith(`${def.kind}#`)).length + 1}`;
+    this.added.add(key);
+    return this.create(key, def, def.owner, unitId, now);
   }
 
   /** Opens the tier's closing-phase tasks (the post-incident review). */

@@ -6,7 +6,9 @@ import { PolicyDocumentSchema } from '../../policy/policy.schema';
 /**
  * The plan's rules (issue 13): the `task_returned` event and the
  * `response_plan_approval` task (the leader approves the deputy leader's plan) and
- * the `tier_confirmation` task (the group confirms a critical tier only a reporter suggested)
+ * the `tier_confirmation` task (the group confirms a critical tier only a reporter suggested),
+ * the districts' progress reports, the secrecy review before a release, and the
+ * technical inspection and public-security referral the office adds,
  * join the checked values, and a city policy that falls short of the plan (a release before the
  * talking points are reported and the response plan approved) is followed by a
  * version that meets it. Earlier versions stay for the incidents that use them.
@@ -34,7 +36,7 @@ const BEFORE = [
   'archived',
   'notified',
 ];
-const AFTER = [...BEFORE, 'task_returned'];
+const AFTER = [...BEFORE, 'task_returned', 'task_added'];
 
 const TASK_KIND_COLUMNS: readonly [table: string, constraint: string, column: string][] = [
   ['tasks', 'tasks_kind_check', 'kind'],
@@ -63,7 +65,15 @@ const TASK_KINDS_BEFORE = [
   'tracking',
   'review',
 ];
-const TASK_KINDS_AFTER = [...TASK_KINDS_BEFORE, 'response_plan_approval', 'tier_confirmation'];
+const TASK_KINDS_AFTER = [
+  ...TASK_KINDS_BEFORE,
+  'response_plan_approval',
+  'tier_confirmation',
+  'progress_report',
+  'secrecy_review',
+  'technical_inspection',
+  'public_security_referral',
+];
 
 const oneOf = (column: string, values: readonly string[]) => sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(', ')})`);
 

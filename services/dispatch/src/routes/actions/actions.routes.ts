@@ -5,6 +5,7 @@ import type { Assignment, Db } from '@yuqing/shared';
 import { actorOf, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
 import {
   acknowledgeUpdate,
+  addTaskUpdate,
   approveUpdate,
   closeUpdate,
   completeTaskUpdate,
@@ -19,6 +20,7 @@ import { updateIdFor } from '../../workflow/action-requests';
 import type { IncidentWorkflowClient } from '../../workflow/incident-workflow.client';
 import {
   AcknowledgeBody,
+  AddTaskBody,
   ApproveBody,
   CloseBody,
   CompleteTaskBody,
@@ -207,6 +209,26 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
       const p = request.principal;
       await requireAccess(app.access, p, 'incident.act', { incidentId: request.params.id, unitId: undefined, proxy: false });
       return run(request, request.params.id, 'release', recordReleaseUpdate, { actor: actorOf(p, request.id), ...request.body });
+    },
+  );
+
+  app.post(
+    '/v1/incidents/:id/actions/add-task',
+    {
+      onRequest: guard,
+      schema: {
+        tags,
+        summary: 'Add a step the facts need (检验检测, 移送公安) with its deadline; the opinion office assesses',
+        params: IncidentParams,
+        headers: UpdateHeaders,
+        body: AddTaskBody,
+        response: responses,
+      },
+    },
+    async (request) => {
+      const p = request.principal;
+      await requireAccess(app.access, p, 'incident.coordinate', { incidentId: request.params.id });
+      return run(request, request.params.id, `add-task:${request.body.kind}`, addTaskUpdate, { actor: actorOf(p, request.id), ...request.body });
     },
   );
 

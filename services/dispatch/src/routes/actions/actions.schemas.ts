@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { CONTENT_FIELDS, IncidentIdSchema, optionalText, RELEASE_FORMS, ReportSchema, requiredText, ROLES, TIERS } from '@yuqing/shared';
+import {
+  ADDABLE_TASK_KINDS,
+  CONTENT_FIELDS,
+  DurationSchema,
+  IncidentIdSchema,
+  optionalText,
+  RELEASE_FORMS,
+  ReportSchema,
+  requiredText,
+  ROLES,
+  TIERS,
+} from '@yuqing/shared';
 
 /** Bodies of the human steps; each is forwarded to the workflow as an Update. */
 export const IncidentParams = z.object({ id: IncidentIdSchema });
@@ -38,6 +49,13 @@ export const ApproveBody = z.strictObject({
   comment: optionalText(2_000).optional(),
   /** The version of the written work approved (talking points, response plan); required where there is one. */
   version: z.number().int().min(1).optional(),
+});
+
+/** A step the facts need, added by the office: 检验检测 or 移送公安, with its deadline and why. */
+export const AddTaskBody = z.strictObject({
+  kind: z.enum(ADDABLE_TASK_KINDS),
+  deadline: DurationSchema,
+  reason: requiredText(2_000),
 });
 
 /** 退回: written work back to its author, or a report back to its unit, with the reason. */
