@@ -10,6 +10,7 @@ import type {
   ChannelKind,
   ContentField,
   DeliveryStatus,
+  DirectoryGap,
   Disposition,
   Flag,
   FourFirst,
@@ -74,6 +75,7 @@ export const ROLE_LABELS: Readonly<Record<Role, string>> = {
   propaganda_department: '市委宣传部',
   public_security: '公安机关',
   local_government: '属地党委政府',
+  information_officer: '舆情信息员',
 };
 
 export const TASK_LABELS: Readonly<Record<TaskKind, string>> = {
@@ -229,6 +231,10 @@ export const DELIVERY_STATUS_LABELS: Readonly<Record<DeliveryStatus, string>> = 
   sending: '发送中',
   delivered: '已送达',
   dead: '发送失败,待人工重试',
+};
+
+export const DIRECTORY_GAP_LABELS: Readonly<Record<DirectoryGap, string>> = {
+  information_officer: '未明确舆情信息员',
 };
 
 /** Headings and field names of the notifications sent to units and people. */

@@ -91,6 +91,7 @@ export const ROLES = [
   'propaganda_department',
   'public_security',
   'local_government',
+  'information_officer',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -100,6 +101,24 @@ export type Role = (typeof ROLES)[number];
  * done by its holder in person.
  */
 export const PERSONAL_ROLES: readonly Role[] = ['leader', 'deputy_leader', 'leader_in_charge', 'office_director'];
+
+/**
+ * Roles a unit names among its own people (plan §2(一): each member unit's 舆情信息员).
+ * Not routed to a unit and never a task's owner: the unit's managers grant them to
+ * their own people, whatever roles they hold themselves.
+ */
+export const STAFF_ROLES: readonly Role[] = ['information_officer'];
+
+/**
+ * Kinds of unit that must name an information officer (plan §2(一), §8(二)): the
+ * departments and affiliated units that sit in the leadership group, and the
+ * district bureaus that receive warnings. One missing is a directory gap.
+ */
+export const INFORMATION_OFFICER_UNIT_KINDS: readonly UnitKind[] = ['department', 'affiliated', 'district_bureau'];
+
+/** What the directory may be missing for the plan to reach people (listed for the office). */
+export const DIRECTORY_GAPS = ['information_officer'] as const;
+export type DirectoryGap = (typeof DIRECTORY_GAPS)[number];
 
 /** Roles that decide for the bureau (plan §2.1): their steps are never taken by proxy (代办). */
 export const DECISION_ROLES: readonly Role[] = ['leadership_group', 'leader', 'deputy_leader', 'leader_in_charge'];

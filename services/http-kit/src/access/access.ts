@@ -11,15 +11,25 @@
  *   gives no approval: steps are taken by people and units.
  * - A key of a person or unit manages only its own unit (and its stations): its
  *   people, their keys, its channels, its duty roster, its district's local plan;
- *   it grants no role it does not hold, and leaders' roles are granted by the city's
- *   administrators only.
+ *   it grants no role it does not hold (except naming its own information officer,
+ *   舆情信息员), and leaders' roles are granted by the city's administrators only.
  * - The coordinating units (the opinion office and the leadership group) are the
  *   units the routing rules give the roles `opinion_office` and `leadership_group`.
  *   They see every incident and make the decisions on it (tier, closing); the office
  *   may act for another unit only with an explicit 代办 and its reason.
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import { PERSONAL_ROLES, ROLE_LABELS, type Database, type DistrictCode, type PolicyScope, type Role, type Scope, type Topic } from '@yuqing/shared';
+import {
+  PERSONAL_ROLES,
+  ROLE_LABELS,
+  STAFF_ROLES,
+  type Database,
+  type DistrictCode,
+  type PolicyScope,
+  type Role,
+  type Scope,
+  type Topic,
+} from '@yuqing/shared';
 import { hasScope, type Principal } from '../auth';
 import { problems } from '../problem';
 import type { AccessFacts } from './access.repository';
@@ -152,10 +162,15 @@ export async function seesContactsOf(access: AccessFacts, p: Principal, unitId: 
   return (await managesUnit(access, p, unitId)) || (await isCoordinator(access, p));
 }
 
-/** Roles a principal may hand to others: those it holds and its unit plays, never a leader's. */
+/**
+ * Roles a principal may hand to others: those it holds and its unit plays, never a
+ * leader's; and the staff roles every unit names for itself (its 舆情信息员), which
+ * `person.edit` keeps to the units the principal manages.
+ */
 export async function grantableRoles(access: AccessFacts, p: Principal): Promise<ReadonlySet<Role>> {
   const unitRoles = p.unitId ? await access.unitRoles(p.unitId) : [];
-  return new Set([...p.roles, ...unitRoles].filter((r) => !PERSONAL_ROLES.includes(r)));
+  const staff = p.unitId ? STAFF_ROLES : [];
+  return new Set([...p.roles, ...unitRoles, ...staff].filter((r) => !PERSONAL_ROLES.includes(r)));
 }
 
 const forbid = (detail: string) => problems.forbidden(detail);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   ALERT_KIND_LABELS,
   CHAIN_ACTION_LABELS,
+  DIRECTORY_GAP_LABELS,
   DISPOSITION_LABELS,
   DISTRICTS,
   EVENT_LABELS,
@@ -41,6 +42,7 @@ export const LABELS = Object.freeze({
   leads: LEAD_LABELS,
   metrics: METRIC_LABELS,
   fourFirsts: FOUR_FIRST_LABELS,
+  directoryGaps: DIRECTORY_GAP_LABELS,
 });
 
 const LabelsSchema = z.record(z.enum(Object.keys(LABELS) as [keyof typeof LABELS]), z.record(z.string(), z.string()));

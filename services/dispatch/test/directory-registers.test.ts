@@ -1,0 +1,157 @@
+/**
+ * What the plan asks the directory to hold besides units and people: each member
+ * unit's information officer (§2(一)), the expert pool and the commentator team
+ * (§8(二)), and the bureau's release channels (§8(三), 两微一端), over REST against a
+ * real database; every refusal tried with the key of each role that should be refused.
+ */
+import { type App } from '@yuqing/http-kit';
+import { loadConfig } from '@yuqing/shared';
+import { createTestDatabase, createTestKey, type TestDatabase, startDispatchApp } from '@yuqing/testkit';
+
+let t: TestDatabase;
+let app: App;
+const keys = {} as Record<'admin' | 'office' | 'officeEditor' | 'reader' | 'nangang' | 'nangangEditor' | 'daoliEditor' | 'department', string>;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  keys.admin = await createTestKey(t.db, { scopes: ['admin'], id: 'city-admin' });
+  keys.office = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'opinion-office', roles: ['opinion_office'], id: 'office-clerk' });
+  keys.officeEditor = await createTestKey(t.db, {
+    scopes: ['tasks:act', 'reports:read', 'directory:write'],
+    unitId: 'opinion-office',
+    roles: ['opinion_office'],
+    id: 'office-editor',
+  });
+  keys.reader = await createTestKey(t.db, { scopes: ['reports:read'] });
+  keys.nangang = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'district-230103', roles: ['district_bureau'] });
+  keys.nangangEditor = await createTestKey(t.db, {
+    scopes: ['tasks:act', 'reports:read', 'directory:write'],
+    unitId: 'district-230103',
+    roles: ['district_bureau'],
+    id: 'nangang-editor',
+  });
+  keys.daoliEditor = await createTestKey(t.db, {
+    scopes: ['tasks:act', 'reports:read', 'directory:write'],
+    unitId: 'district-230102',
+    roles: ['district_bureau'],
+    id: 'daoli-editor',
+  });
+  keys.department = await createTestKey(t.db, {
+    scopes: ['tasks:act', 'reports:read', 'directory:write'],
+    unitId: 'dept-food-safety',
+    roles: ['responsible_department'],
+  });
+  app = await startDispatchApp(t.db, loadConfig({}));
+});
+afterAll(async () => {
+  await app.close();
+  await t.drop();
+});
+
+const call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, key?: string, payload?: unknown) =>
+  app.inject({ method, url, headers: key ? { authorization: `Bearer ${key}` } : {}, ...(payload !== undefined ? { payload: payload as object } : {}) });
+
+const fields = (res: { json(): { errors?: { field: string }[] } }) => (res.json().errors ?? []).map((e) => e.field);
+
+const auditOf = (entityId: string) =>
+  t.db.selectFrom('auditLog').select(['actorId', 'action', 'before', 'after']).where('entityId', '=', entityId).orderBy('id').execute();
+
+const rolesOf = async (personId: string) => (await t.db.selectFrom('persons').select('roles').where('id', '=', personId).executeTakeFirst())?.roles;
+
+type Gap = { unitId: string; unitName: string; unitKind: string; unitKindLabel: string; gaps: { gap: string; label: string }[] };
+const gapUnits = async () => ((await call('GET', '/v1/directory/gaps', keys.office)).json().items as Gap[]).map((g) => g.unitId);
+
+describe('information officers (舆情信息员)', () => {
+  it('lists every department, affiliated unit and district bureau without one as a gap for the office', async () => {
+    const res = await call('GET', '/v1/directory/gaps', keys.office);
+    expect(res.statusCode).toBe(200);
+    const items = res.json().items as Gap[];
+    // 13 departments, 2 affiliated units and 18 district bureaus; not the office, the stations or outside bodies.
+    expect(items).toHaveLength(33);
+    expect(items.find((g) => g.unitId === 'district-230102')).toEqual({
+      unitId: 'district-230102',
+      unitName: '道里区市场监督管理局',
+      unitKind: 'district_bureau',
+      unitKindLabel: '区、县(市)局',
+      gaps: [{ gap: 'information_officer', label: '未明确舆情信息员' }],
+    });
+    expect(items.map((g) => g.unitKind).every((k) => ['department', 'affiliated', 'district_bureau'].includes(k))).toBe(true);
+    expect((await call('GET', '/v1/directory/gaps', keys.admin)).statusCode).toBe(200);
+  });
+
+  it('a unit names its own officer, a new person or one it has; the gap closes and the change is audited with its actor', async () => {
+    const named = await call('POST', '/v1/persons', keys.daoliEditor, {
+      id: 'zhao-daoli',
+      unitId: 'district-230102',
+      name: '赵六(示例)',
+      roles: ['information_officer'],
+      contacts: { email: 'zhao.daoli@example.org' },
+    });
+    expect(named.statusCode).toBe(201);
+    expect(named.json()).toMatchObject({ roles: ['information_officer'], roleLabels: ['舆情信息员'] });
+    expect(await gapUnits()).not.toContain('district-230102');
+    expect(await gapUnits()).toContain('district-230103');
+
+    // An existing person of the unit named as well: a unit may name more than one.
+    const second = await call('PATCH', '/v1/persons/duty-district-230102', keys.daoliEditor, { roles: ['district_bureau', 'information_officer'] });
+    expect(second.statusCode).toBe(200);
+    const listed = (await call('GET', '/v1/persons?role=information_officer&unit=district-230102', keys.nangang)).json().items;
+    expect(listed.map((p: { id: string }) => p.id)).toEqual(['duty-district-230102', 'zhao-daoli']);
+
+    const audit = await auditOf('zhao-daoli');
+    expect(audit.map((a) => [a.actorId, a.action])).toEqual([['daoli-editor', 'person.created']]);
+    expect(audit[0]!.after).toMatchObject({ unitId: 'district-230102', roles: ['information_officer'] });
+
+    // Taking the role away reopens the gap once nobody holds it.
+    expect((await call('PATCH', '/v1/persons/duty-district-230102', keys.daoliEditor, { roles: ['district_bureau'] })).statusCode).toBe(200);
+    expect((await call('DELETE', '/v1/persons/zhao-daoli', keys.daoliEditor)).statusCode).toBe(204);
+    expect(await gapUnits()).toContain('district-230102');
+  });
+
+  it('refuses a district that manages another unit’s officer, and the keys that may not read the gaps; nothing changes', async () => {
+    const qian = await call('POST', '/v1/persons', keys.nangangEditor, {
+      id: 'qian-nangang',
+      unitId: 'district-230103',
+      name: '钱七(示例)',
+      roles: ['information_officer'],
+    });
+    expect(qian.statusCode).toBe(201);
+
+    const intrude = await call('POST', '/v1/persons', keys.daoliEditor, { unitId: 'district-230103', name: '冒名', roles: ['information_officer'] });
+    expect(intrude.statusCode).toBe(403);
+    expect(intrude.json().detail).toContain('只能管理本单位人员');
+    expect((await call('PATCH', '/v1/persons/qian-nangang', keys.daoliEditor, { roles: [] })).statusCode).toBe(403);
+    expect((await call('PATCH', '/v1/persons/duty-district-230103', keys.daoliEditor, { roles: ['district_bureau', 'information_officer'] })).statusCode).toBe(
+      403,
+    );
+    expect((await call('DELETE', '/v1/persons/qian-nangang', keys.daoliEditor)).statusCode).toBe(403);
+    // Moving someone of its own into the other unit as its officer is managing the other unit too.
+    await call('POST', '/v1/persons', keys.daoliEditor, { id: 'sun-daoli', unitId: 'district-230102', name: '孙八(示例)' });
+    expect((await call('PATCH', '/v1/persons/sun-daoli', keys.daoliEditor, { unitId: 'district-230103', roles: ['information_officer'] })).statusCode).toBe(
+      403,
+    );
+    // A key without directory:write names nobody, even in its own unit.
+    expect((await call('POST', '/v1/persons', keys.nangang, { unitId: 'district-230103', name: '无权', roles: ['information_officer'] })).statusCode).toBe(403);
+
+    expect(await rolesOf('qian-nangang')).toEqual(['information_officer']);
+    expect(await rolesOf('duty-district-230103')).toEqual(['district_bureau']);
+    expect(await rolesOf('sun-daoli')).toEqual([]);
+    expect(await t.db.selectFrom('persons').select('id').where('name', 'in', ['冒名', '无权']).execute()).toEqual([]);
+    expect(await gapUnits()).not.toContain('district-230103');
+
+    for (const key of [keys.nangang, keys.daoliEditor, keys.department, keys.reader]) {
+      const res = await call('GET', '/v1/directory/gaps', key);
+      expect([res.statusCode, res.headers['content-type']]).toEqual([403, expect.stringContaining('application/problem+json')]);
+    }
+    expect((await call('GET', '/v1/directory/gaps')).statusCode).toBe(401);
+  });
+
+  it('is a role of the unit’s own people: not routed to a unit, and only a known role is accepted', async () => {
+    const routed = await call('PUT', '/v1/routing/role/information_officer', keys.admin, { unitId: 'opinion-office' });
+    expect(routed.statusCode).toBe(422);
+    expect(fields(routed)).toEqual(['params.match']);
+    const bad = await call('POST', '/v1/persons', keys.daoliEditor, { unitId: 'district-230102', name: '某人', roles: ['info_officer'] });
+    expect(bad.statusCode).toBe(422);
+    expect(fields(bad)).toEqual(['body.roles.0']);
+  });
+});
