@@ -7,6 +7,7 @@ import { actionRoutes } from './routes/actions/actions.routes';
 import { channelRoutes } from './routes/channels/channels.routes';
 import { deliveryRoutes } from './routes/deliveries/deliveries.routes';
 import { directoryRoutes } from './routes/directory/directory.routes';
+import { groupRoutes } from './routes/groups/groups.routes';
 import { overdueRoutes } from './routes/overdue/overdue.routes';
 import { personRoutes } from './routes/persons/persons.routes';
 import { policyRoutes } from './routes/policies/policies.routes';
@@ -56,6 +57,7 @@ export const dispatchApp = fp<DispatchDeps>(
     await app.register(personRoutes, { db: deps.db });
     await app.register(routingRoutes, { db: deps.db });
     await app.register(directoryRoutes, { db: deps.db });
+    await app.register(groupRoutes, { db: deps.db });
     await app.register(overdueRoutes, { db: deps.db });
     // Channel secrets are sealed as they are written; addresses checked against the outbound policy the sender enforces.
     await app.register(channelRoutes, { db: deps.db, box: secretBoxFromConfig(deps.config), outbound: createOutboundPolicy(deps.config.NOTIFY_ALLOW_HOSTS) });

@@ -155,3 +155,104 @@ describe('information officers (舆情信息员)', () => {
     expect(fields(bad)).toEqual(['body.roles.0']);
   });
 });
+
+describe('the expert pool and the commentator team (plan §8(二))', () => {
+  type Member = { id: string; kind: string; name: string; unitId: string | null; contacts?: Record<string, string>; expertise: string[] };
+  const members = async (group: string, query = '', key = keys.office) =>
+    (await call('GET', `/v1/groups/${group}/members${query}`, key)).json().items as Member[];
+
+  it('the office adds outside experts and directory people; everyone with a key reads them, the contacts only the coordinating units', async () => {
+    const expert = await call('POST', '/v1/groups/expert_pool/members', keys.officeEditor, {
+      id: 'expert-zhou',
+      name: '周教授(示例)',
+      organisation: '某大学法学院(示例)',
+      title: '教授',
+      topics: ['food_safety'],
+      expertise: ['食品安全法', '风险沟通'],
+      contacts: { email: 'zhou.expert@example.org', mobile: '000-0000-0009' },
+    });
+    expect(expert.statusCode).toBe(201);
+    expect(expert.json()).toMatchObject({
+      id: 'expert-zhou',
+      group: 'expert_pool',
+      groupLabel: '舆情引导专家库',
+      kind: 'contact',
+      personId: null,
+      topicLabels: ['食品安全'],
+      contacts: { email: 'zhou.expert@example.org' },
+    });
+    const staff = await call('POST', '/v1/groups/commentator_team/members', keys.admin, { personId: 'duty-district-230103', expertise: ['网络评论'] });
+    expect(staff.statusCode).toBe(201);
+    expect(staff.json()).toMatchObject({ kind: 'person', name: '南岗区市场监督管理局值班员(示例)', unitId: 'district-230103' });
+    const outside = await call('POST', '/v1/groups/commentator_team/members', keys.officeEditor, { name: '网评员甲(示例)', unitId: 'station-230103-1' });
+    expect(outside.statusCode).toBe(201);
+
+    const groups = (await call('GET', '/v1/groups', keys.nangang)).json().items;
+    expect(groups).toEqual([
+      { group: 'expert_pool', label: '舆情引导专家库', members: 1 },
+      { group: 'commentator_team', label: '网评员队伍', members: 2 },
+    ]);
+    expect((await members('expert_pool', '?topic=food_safety')).map((m) => m.id)).toEqual(['expert-zhou']);
+    expect(await members('expert_pool', '?topic=pricing')).toEqual([]);
+    expect((await members('commentator_team', '?unit=district-230103')).map((m) => m.id)).toEqual([staff.json().id]);
+    expect((await members('commentator_team', '?unit=station-230103-1')).map((m) => m.name)).toEqual(['网评员甲(示例)']);
+    // A district reads who the experts are and what they know, not how to reach them.
+    const seenByDistrict = await members('expert_pool', '', keys.nangang);
+    expect(seenByDistrict[0]).toMatchObject({ name: '周教授(示例)', expertise: ['食品安全法', '风险沟通'] });
+    expect(seenByDistrict[0]!.contacts).toBeUndefined();
+    expect((await members('expert_pool', '', keys.office))[0]!.contacts).toEqual({ email: 'zhou.expert@example.org', mobile: '000-0000-0009' });
+
+    const patched = await call('PATCH', '/v1/groups/expert_pool/members/expert-zhou', keys.officeEditor, { expertise: ['食品安全法'], note: '可接受媒体采访' });
+    expect(patched.json()).toMatchObject({ expertise: ['食品安全法'], note: '可接受媒体采访' });
+    const audit = await auditOf('expert-zhou');
+    expect(audit.map((a) => [a.actorId, a.action])).toEqual([
+      ['office-editor', 'group_member.created'],
+      ['office-editor', 'group_member.updated'],
+    ]);
+    expect(audit[1]!.before).toMatchObject({ expertise: ['食品安全法', '风险沟通'], contactKinds: ['email', 'mobile'] });
+    expect(JSON.stringify(audit)).not.toContain('zhou.expert@example.org');
+
+    expect((await call('DELETE', `/v1/groups/commentator_team/members/${outside.json().id}`, keys.admin)).statusCode).toBe(204);
+    expect((await call('GET', `/v1/groups/commentator_team/members/${outside.json().id}`, keys.office)).statusCode).toBe(404);
+    expect((await auditOf(outside.json().id)).map((a) => [a.actorId, a.action])).toEqual([
+      ['office-editor', 'group_member.created'],
+      ['city-admin', 'group_member.deleted'],
+    ]);
+  });
+
+  it('refuses every other key that tries to change them, and changes nothing', async () => {
+    const before = await t.db.selectFrom('groupMembers').selectAll().orderBy('id').execute();
+    const add = { name: '不速之客', topics: ['pricing'] };
+    for (const key of [keys.nangangEditor, keys.daoliEditor, keys.department]) {
+      const res = await call('POST', '/v1/groups/expert_pool/members', key, add);
+      expect([res.statusCode, res.json().detail]).toEqual([403, expect.stringContaining('由舆情办或市局系统管理员管理')]);
+      expect((await call('PATCH', '/v1/groups/expert_pool/members/expert-zhou', key, { note: '改' })).statusCode).toBe(403);
+      expect((await call('DELETE', '/v1/groups/expert_pool/members/expert-zhou', key)).statusCode).toBe(403);
+    }
+    // Without directory:write, not even the office's own clerk.
+    for (const key of [keys.office, keys.nangang, keys.reader]) {
+      expect((await call('POST', '/v1/groups/commentator_team/members', key, add)).statusCode).toBe(403);
+      expect((await call('DELETE', '/v1/groups/expert_pool/members/expert-zhou', key)).statusCode).toBe(403);
+    }
+    expect((await call('POST', '/v1/groups/expert_pool/members', undefined, add)).statusCode).toBe(401);
+    expect(await t.db.selectFrom('groupMembers').selectAll().orderBy('id').execute()).toEqual(before);
+  });
+
+  it('answers bad members with 422 naming the field, a person twice with 409', async () => {
+    const neither = await call('POST', '/v1/groups/expert_pool/members', keys.officeEditor, { topics: ['food_safety'] });
+    expect([neither.statusCode, fields(neither)]).toEqual([422, ['body.name']]);
+    const both = await call('POST', '/v1/groups/expert_pool/members', keys.officeEditor, { personId: 'duty-dept-pricing', name: '另一个名字' });
+    expect([both.statusCode, fields(both)]).toEqual([422, ['body.name']]);
+    const nobody = await call('POST', '/v1/groups/expert_pool/members', keys.officeEditor, { personId: 'nobody' });
+    expect(fields(nobody)).toEqual(['body.personId']);
+    const nowhere = await call('POST', '/v1/groups/commentator_team/members', keys.officeEditor, { name: '某人', unitId: 'nowhere' });
+    expect(fields(nowhere)).toEqual(['body.unitId']);
+    const topic = await call('POST', '/v1/groups/expert_pool/members', keys.officeEditor, { name: '某人', topics: ['cooking'], expertise: [' '] });
+    expect(fields(topic).sort()).toEqual(['body.expertise.0', 'body.topics.0']);
+    const group = await call('POST', '/v1/groups/fan_club/members', keys.officeEditor, { name: '某人' });
+    expect([group.statusCode, fields(group)]).toEqual([400, ['params.group']]);
+    expect((await call('POST', '/v1/groups/expert_pool/members', keys.officeEditor, { personId: 'duty-dept-pricing' })).statusCode).toBe(201);
+    expect((await call('POST', '/v1/groups/expert_pool/members', keys.officeEditor, { personId: 'duty-dept-pricing' })).statusCode).toBe(409);
+    expect(await t.db.selectFrom('groupMembers').select('id').where('name', 'in', ['某人', '另一个名字']).execute()).toEqual([]);
+  });
+});

@@ -4,6 +4,7 @@ import type {
   AlertKind,
   ChannelKind,
   DeliveryStatus,
+  DirectoryGroup,
   DistrictCode,
   Flag,
   IncidentStatus,
@@ -338,6 +339,26 @@ export interface DeliveryAttemptsTable {
   error: string | null;
 }
 
+/** A member of the expert pool or the commentator team (plan §8(二)): a directory person, or an outside contact. */
+export interface GroupMembersTable {
+  id: string;
+  group: DirectoryGroup;
+  /** Exactly one of personId and name is set. */
+  personId: string | null;
+  name: string | null;
+  organisation: string | null;
+  title: string | null;
+  /** Where an outside contact belongs (a commentator's district or station); a person's is their unit. */
+  unitId: string | null;
+  /** How to reach an outside contact; contact data, shown only to the group's keepers. */
+  contacts: ColumnType<Record<string, string>, string | undefined, string>;
+  topics: ColumnType<Topic[], string | undefined, string>;
+  expertise: ColumnType<string[], string | undefined, string>;
+  note: string | null;
+  createdAt: GeneratedTimestamp;
+  updatedAt: GeneratedTimestamp;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   idempotencyKeys: IdempotencyKeysTable;
@@ -358,6 +379,7 @@ export interface Database {
   dutyShifts: DutyShiftsTable;
   deliveries: DeliveriesTable;
   deliveryAttempts: DeliveryAttemptsTable;
+  groupMembers: GroupMembersTable;
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;
@@ -467,3 +489,4 @@ export type NewNotificationChannel = Insertable<NotificationChannelsTable>;
 export type DutyShiftRow = Selectable<DutyShiftsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
+export type GroupMemberRow = Selectable<GroupMembersTable>;

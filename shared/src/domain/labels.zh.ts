@@ -11,6 +11,7 @@ import type {
   ContentField,
   DeliveryStatus,
   DirectoryGap,
+  DirectoryGroup,
   Disposition,
   Flag,
   FourFirst,
@@ -235,6 +236,11 @@ export const DELIVERY_STATUS_LABELS: Readonly<Record<DeliveryStatus, string>> = 
 
 export const DIRECTORY_GAP_LABELS: Readonly<Record<DirectoryGap, string>> = {
   information_officer: '未明确舆情信息员',
+};
+
+export const DIRECTORY_GROUP_LABELS: Readonly<Record<DirectoryGroup, string>> = {
+  expert_pool: '舆情引导专家库',
+  commentator_team: '网评员队伍',
 };
 
 /** Headings and field names of the notifications sent to units and people. */

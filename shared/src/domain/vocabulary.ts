@@ -262,6 +262,15 @@ export const DELIVERY_STATUSES = ['pending', 'sending', 'delivered', 'dead'] as 
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**
+ * Groups the directory keeps besides units (plan §8(二)): the expert pool that
+ * guides public-opinion work (舆情引导专家库) and the commentator team (网评员队伍),
+ * which talking points and releases draw on. Members are directory persons or
+ * outside contacts.
+ */
+export const DIRECTORY_GROUPS = ['expert_pool', 'commentator_team'] as const;
+export type DirectoryGroup = (typeof DIRECTORY_GROUPS)[number];
+
+/**
  * Type guards for codes read from free-form places (a routing rule's `match`, a
  * query string): a check, never a cast.
  */

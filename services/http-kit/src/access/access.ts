@@ -24,6 +24,7 @@ import {
   ROLE_LABELS,
   STAFF_ROLES,
   type Database,
+  type DirectoryGroup,
   type DistrictCode,
   type PolicyScope,
   type Role,
@@ -75,6 +76,8 @@ export interface AccessTargets {
   'delivery.retry': { readonly unitId: string };
   /** The routing rules. */
   'routing.edit': Record<string, never>;
+  /** Add, change or remove members of the expert pool or the commentator team (plan §8(二)). */
+  'group.edit': { readonly group: DirectoryGroup };
   /** Publish a policy version: `city`, or a district code for its local plan. */
   'policy.publish': { readonly scope: PolicyScope };
 }
@@ -97,6 +100,7 @@ export const PERMISSIONS = [
   'channel.edit',
   'delivery.retry',
   'routing.edit',
+  'group.edit',
   'policy.publish',
 ] as const satisfies readonly Permission[];
 
@@ -160,6 +164,14 @@ async function managesUnit(access: AccessFacts, p: Principal, unitId: string): P
 /** Whether the caller sees a unit's contact data (phones, e-mail addresses): its managers and the coordinating units. */
 export async function seesContactsOf(access: AccessFacts, p: Principal, unitId: string): Promise<boolean> {
   return (await managesUnit(access, p, unitId)) || (await isCoordinator(access, p));
+}
+
+/**
+ * Whether the caller sees the contacts of the expert pool's and the commentator
+ * team's outside members: the city's administrators and the coordinating units, who call on them.
+ */
+export async function seesGroupContacts(access: AccessFacts, p: Principal): Promise<boolean> {
+  return isCityAdmin(p) || (await isCoordinator(access, p));
 }
 
 /**
@@ -282,6 +294,13 @@ export async function requireAccess<P extends Permission>(access: AccessFacts, p
       const beyond = scopes.filter((s) => !hasScope(p, s) || (s === 'admin' && !isCityAdmin(p)));
       if (beyond.length) throw forbid(`不能授予本人没有的权限 (you do not hold ${beyond.join(', ')})`);
       return;
+    }
+    case 'group.edit': {
+      // The office keeps the expert pool and the commentator team for the bureau (plan §8(二)).
+      if (isCityAdmin(p)) return;
+      const { office } = await access.coordinatingUnits();
+      if (hasScope(p, 'directory:write') && p.unitId !== undefined && p.unitId === office) return;
+      throw forbid('专家库和网评员队伍由舆情办或市局系统管理员管理 (only the opinion office and the city’s administrators keep these groups)');
     }
     case 'policy.publish': {
       const { scope } = target as AccessTargets['policy.publish'];

@@ -4,6 +4,7 @@ import {
   ALERT_KIND_LABELS,
   CHAIN_ACTION_LABELS,
   DIRECTORY_GAP_LABELS,
+  DIRECTORY_GROUP_LABELS,
   DISPOSITION_LABELS,
   DISTRICTS,
   EVENT_LABELS,
@@ -43,6 +44,7 @@ export const LABELS = Object.freeze({
   metrics: METRIC_LABELS,
   fourFirsts: FOUR_FIRST_LABELS,
   directoryGaps: DIRECTORY_GAP_LABELS,
+  directoryGroups: DIRECTORY_GROUP_LABELS,
 });
 
 const LabelsSchema = z.record(z.enum(Object.keys(LABELS) as [keyof typeof LABELS]), z.record(z.string(), z.string()));
