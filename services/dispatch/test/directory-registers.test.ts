@@ -5,8 +5,9 @@
  * real database; every refusal tried with the key of each role that should be refused.
  */
 import { type App } from '@yuqing/http-kit';
-import { loadConfig } from '@yuqing/shared';
+import { loadConfig, releaseChannelExists } from '@yuqing/shared';
 import { createTestDatabase, createTestKey, type TestDatabase, startDispatchApp } from '@yuqing/testkit';
+import { requireReleaseChannel } from '../src/routes/guards';
 
 let t: TestDatabase;
 let app: App;
@@ -254,5 +255,83 @@ describe('the expert pool and the commentator team (plan §8(二))', () => {
     expect((await call('POST', '/v1/groups/expert_pool/members', keys.officeEditor, { personId: 'duty-dept-pricing' })).statusCode).toBe(201);
     expect((await call('POST', '/v1/groups/expert_pool/members', keys.officeEditor, { personId: 'duty-dept-pricing' })).statusCode).toBe(409);
     expect(await t.db.selectFrom('groupMembers').select('id').where('name', 'in', ['某人', '另一个名字']).execute()).toEqual([]);
+  });
+});
+
+describe('release channels (两微一端, plan §8(三))', () => {
+  type Channel = { id: string; name: string; kind: string; kindLabel: string; url: string | null; active: boolean };
+  const channels = async (query = '', key = keys.nangang) => (await call('GET', `/v1/release-channels${query}`, key)).json().items as Channel[];
+
+  it('are seeded with the portal website, Weibo, WeChat and the news app, and every key reads them', async () => {
+    expect((await channels()).map((c) => [c.id, c.kind, c.kindLabel, c.url, c.active])).toEqual([
+      ['news-app', 'news_app', '新闻客户端', null, true],
+      ['website', 'website', '门户网站', null, true],
+      ['wechat', 'wechat', '微信公众号', null, true],
+      ['weibo', 'weibo', '官方微博', null, true],
+    ]);
+    expect((await call('GET', '/v1/release-channels/weibo', keys.reader)).json()).toMatchObject({ name: '哈尔滨市场监管官方微博', kind: 'weibo' });
+    expect((await call('GET', '/v1/release-channels/tv', keys.reader)).statusCode).toBe(404);
+    expect((await call('GET', '/v1/release-channels')).statusCode).toBe(401);
+  });
+
+  it('administrators add, re-address and retire them; a release may name only an active one (422 naming the field)', async () => {
+    const added = await call('POST', '/v1/release-channels', keys.admin, {
+      id: 'douyin',
+      name: '哈尔滨市场监管抖音号',
+      kind: 'other',
+      url: 'https://www.douyin.example.com/hrbscjg',
+    });
+    expect(added.statusCode).toBe(201);
+    expect(added.json()).toMatchObject({ id: 'douyin', kindLabel: '其他渠道', active: true });
+    const readdressed = await call('PATCH', '/v1/release-channels/website', keys.admin, { url: 'https://scjg.harbin.example.org/' });
+    expect(readdressed.json()).toMatchObject({ id: 'website', url: 'https://scjg.harbin.example.org/' });
+    expect(await releaseChannelExists(t.db, 'douyin')).toBe(true);
+    await expect(requireReleaseChannel(t.db, 'douyin')).resolves.toBeUndefined();
+
+    expect((await call('PATCH', '/v1/release-channels/douyin', keys.admin, { active: false })).json()).toMatchObject({ active: false });
+    expect((await channels('?active=true')).map((c) => c.id)).not.toContain('douyin');
+    expect((await channels('?active=false')).map((c) => c.id)).toEqual(['douyin']);
+    expect((await channels()).map((c) => c.id)).toContain('douyin');
+    expect(await releaseChannelExists(t.db, 'douyin')).toBe(false);
+    for (const channel of ['douyin', 'tv', 42, undefined]) {
+      await expect(requireReleaseChannel(t.db, channel)).rejects.toMatchObject({
+        status: 422,
+        detail: expect.stringContaining('未知或已停用的发布渠道'),
+        errors: [expect.objectContaining({ field: 'body.channel' })],
+      });
+    }
+
+    const audit = await auditOf('douyin');
+    expect(audit.map((a) => [a.actorId, a.action])).toEqual([
+      ['city-admin', 'release_channel.created'],
+      ['city-admin', 'release_channel.updated'],
+    ]);
+    expect([audit[1]!.before, audit[1]!.after]).toEqual([expect.objectContaining({ active: true }), expect.objectContaining({ active: false })]);
+  });
+
+  it('refuses every key that is not an administrator’s, and changes nothing', async () => {
+    const before = await t.db.selectFrom('releaseChannels').selectAll().orderBy('id').execute();
+    const add = { id: 'kuaishou', name: '快手号', kind: 'other' };
+    for (const key of [keys.officeEditor, keys.nangangEditor, keys.daoliEditor, keys.department]) {
+      const res = await call('POST', '/v1/release-channels', key, add);
+      expect([res.statusCode, res.json().detail]).toEqual([403, expect.stringContaining('发布渠道仅由市局系统管理员维护')]);
+      expect((await call('PATCH', '/v1/release-channels/weibo', key, { name: '改名' })).statusCode).toBe(403);
+      expect((await call('PATCH', '/v1/release-channels/weibo', key, { active: false })).statusCode).toBe(403);
+    }
+    for (const key of [keys.office, keys.nangang, keys.reader])
+      expect((await call('PATCH', '/v1/release-channels/weibo', key, { name: '改名' })).statusCode).toBe(403);
+    expect((await call('PATCH', '/v1/release-channels/weibo', undefined, { name: '改名' })).statusCode).toBe(401);
+    expect(await t.db.selectFrom('releaseChannels').selectAll().orderBy('id').execute()).toEqual(before);
+  });
+
+  it('answers bad channels with 422 naming the field, a taken id with 409 and an unknown one with 404', async () => {
+    const bad = await call('POST', '/v1/release-channels', keys.admin, { id: 'Bad Id', kind: 'tv', name: ' ' });
+    expect([bad.statusCode, fields(bad).sort()]).toEqual([422, ['body.id', 'body.kind', 'body.name']]);
+    const script = await call('POST', '/v1/release-channels', keys.admin, { id: 'x-site', name: '某站', kind: 'website', url: 'javascript:alert(1)' });
+    expect(fields(script)).toEqual(['body.url']);
+    expect((await call('POST', '/v1/release-channels', keys.admin, { id: 'weibo', name: '又一个微博', kind: 'weibo' })).statusCode).toBe(409);
+    expect((await call('PATCH', '/v1/release-channels/nowhere', keys.admin, { name: '无' })).statusCode).toBe(404);
+    expect(fields(await call('PATCH', '/v1/release-channels/weibo', keys.admin, {}))).toEqual(['body']);
+    expect(await t.db.selectFrom('releaseChannels').select('id').where('id', 'in', ['x-site']).execute()).toEqual([]);
   });
 });

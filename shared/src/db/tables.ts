@@ -8,6 +8,7 @@ import type {
   DistrictCode,
   Flag,
   IncidentStatus,
+  ReleaseChannelKind,
   ReportOutcome,
   Role,
   TaskKind,
@@ -359,6 +360,18 @@ export interface GroupMembersTable {
   updatedAt: GeneratedTimestamp;
 }
 
+/** The bureau's own release channels (两微一端, plan §8(三)): a release names one by id. */
+export interface ReleaseChannelsTable {
+  id: string;
+  name: string;
+  kind: ReleaseChannelKind;
+  url: string | null;
+  /** A retired channel stays for the releases that named it, and takes no new one. */
+  active: Generated<boolean>;
+  createdAt: GeneratedTimestamp;
+  updatedAt: GeneratedTimestamp;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   idempotencyKeys: IdempotencyKeysTable;
@@ -380,6 +393,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   deliveryAttempts: DeliveryAttemptsTable;
   groupMembers: GroupMembersTable;
+  releaseChannels: ReleaseChannelsTable;
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;
@@ -490,3 +504,4 @@ export type DutyShiftRow = Selectable<DutyShiftsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
 export type GroupMemberRow = Selectable<GroupMembersTable>;
+export type ReleaseChannelRow = Selectable<ReleaseChannelsTable>;

@@ -16,6 +16,7 @@ import type {
   Flag,
   FourFirst,
   IncidentStatus,
+  ReleaseChannelKind,
   ReleaseForm,
   ReportKind,
   Role,
@@ -241,6 +242,14 @@ export const DIRECTORY_GAP_LABELS: Readonly<Record<DirectoryGap, string>> = {
 export const DIRECTORY_GROUP_LABELS: Readonly<Record<DirectoryGroup, string>> = {
   expert_pool: '舆情引导专家库',
   commentator_team: '网评员队伍',
+};
+
+export const RELEASE_CHANNEL_KIND_LABELS: Readonly<Record<ReleaseChannelKind, string>> = {
+  website: '门户网站',
+  weibo: '官方微博',
+  wechat: '微信公众号',
+  news_app: '新闻客户端',
+  other: '其他渠道',
 };
 
 /** Headings and field names of the notifications sent to units and people. */

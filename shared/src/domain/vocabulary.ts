@@ -271,6 +271,14 @@ export const DIRECTORY_GROUPS = ['expert_pool', 'commentator_team'] as const;
 export type DirectoryGroup = (typeof DIRECTORY_GROUPS)[number];
 
 /**
+ * Kinds of the bureau's own release channels (plan §8(三): 两微一端, the portal
+ * website, the official Weibo, the WeChat official account and the news app); the
+ * channels themselves are data (table `release_channels`), each release names one.
+ */
+export const RELEASE_CHANNEL_KINDS = ['website', 'weibo', 'wechat', 'news_app', 'other'] as const;
+export type ReleaseChannelKind = (typeof RELEASE_CHANNEL_KINDS)[number];
+
+/**
  * Type guards for codes read from free-form places (a routing rule's `match`, a
  * query string): a check, never a cast.
  */

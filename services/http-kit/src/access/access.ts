@@ -76,6 +76,8 @@ export interface AccessTargets {
   'delivery.retry': { readonly unitId: string };
   /** The routing rules. */
   'routing.edit': Record<string, never>;
+  /** The bureau's release channels (两微一端): add, rename, re-address, retire. */
+  'release_channel.edit': Record<string, never>;
   /** Add, change or remove members of the expert pool or the commentator team (plan §8(二)). */
   'group.edit': { readonly group: DirectoryGroup };
   /** Publish a policy version: `city`, or a district code for its local plan. */
@@ -101,6 +103,7 @@ export const PERMISSIONS = [
   'delivery.retry',
   'routing.edit',
   'group.edit',
+  'release_channel.edit',
   'policy.publish',
 ] as const satisfies readonly Permission[];
 
@@ -295,6 +298,9 @@ export async function requireAccess<P extends Permission>(access: AccessFacts, p
       if (beyond.length) throw forbid(`不能授予本人没有的权限 (you do not hold ${beyond.join(', ')})`);
       return;
     }
+    case 'release_channel.edit':
+      if (!isCityAdmin(p)) throw forbid('发布渠道仅由市局系统管理员维护 (only the city’s administrators edit the release channels)');
+      return;
     case 'group.edit': {
       // The office keeps the expert pool and the commentator team for the bureau (plan §8(二)).
       if (isCityAdmin(p)) return;

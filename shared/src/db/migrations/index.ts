@@ -9,6 +9,7 @@ import * as typedColumns from './2026-12-01T1101-typed-columns';
 import * as planRules from './2026-12-02T0001-plan-rules';
 import * as informationOfficer from './2026-12-02T0101-information-officer';
 import * as directoryGroups from './2026-12-02T0102-directory-groups';
+import * as releaseChannels from './2026-12-02T0103-release-channels';
 
 /**
  * Every migration, by name (timestamp and purpose). Listed statically so that the
@@ -25,4 +26,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-02T0001-plan-rules': planRules,
   '2026-12-02T0101-information-officer': informationOfficer,
   '2026-12-02T0102-directory-groups': directoryGroups,
+  '2026-12-02T0103-release-channels': releaseChannels,
 };

@@ -16,6 +16,7 @@ import {
   type IncidentState,
 } from '@yuqing/workflows/messages';
 import { updateIdFor } from '../../workflow/action-requests';
+import { requireReleaseChannel } from '../guards';
 import type { IncidentWorkflowClient } from '../../workflow/incident-workflow.client';
 import {
   AcknowledgeBody,
@@ -206,6 +207,8 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     async (request) => {
       const p = request.principal;
       await requireAccess(app.access, p, 'incident.act', { incidentId: request.params.id, unitId: undefined, proxy: false });
+      // A release names its channel (两微一端, plan §8(三)) by id: an unknown or retired one is refused before the workflow sees it.
+      if ('channel' in request.body) await requireReleaseChannel(db, request.body.channel);
       return run(request, request.params.id, 'release', recordReleaseUpdate, { actor: actorOf(p, request.id), ...request.body });
     },
   );

@@ -13,6 +13,7 @@ import {
   INCIDENT_STATUS_LABELS,
   LEAD_LABELS,
   METRIC_LABELS,
+  RELEASE_CHANNEL_KIND_LABELS,
   RELEASE_FORM_LABELS,
   CONTENT_FIELD_LABELS,
   REPORT_KIND_LABELS,
@@ -45,6 +46,7 @@ export const LABELS = Object.freeze({
   fourFirsts: FOUR_FIRST_LABELS,
   directoryGaps: DIRECTORY_GAP_LABELS,
   directoryGroups: DIRECTORY_GROUP_LABELS,
+  releaseChannelKinds: RELEASE_CHANNEL_KIND_LABELS,
 });
 
 const LabelsSchema = z.record(z.enum(Object.keys(LABELS) as [keyof typeof LABELS]), z.record(z.string(), z.string()));
