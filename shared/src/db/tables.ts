@@ -1,7 +1,10 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { Assessment, Metrics } from '../domain/assessment';
 import type {
+  AccountabilityCause,
+  AccountabilityOutcome,
   AlertKind,
+  AnswerableVia,
   ChannelKind,
   DeliveryStatus,
   DirectoryGroup,
@@ -372,6 +375,42 @@ export interface ReleaseChannelsTable {
   updatedAt: GeneratedTimestamp;
 }
 
+/** Who answered for a unit when a deadline lapsed, as recorded then (a later roster edit does not rewrite it). */
+export interface AnswerableRecord {
+  readonly personId: string;
+  readonly name: string;
+  readonly via: AnswerableVia;
+}
+
+/**
+ * 问责记录 (plan §8(五)3): one per lapse and per escalation, against the late unit,
+ * with who was on duty then; the office records the outcome. Written by reporting's
+ * consumer in the transaction of the timeline entry of the same event.
+ */
+export interface AccountabilityRecordsTable {
+  /** The id of the event that made it (and of its alert). */
+  id: string;
+  incidentId: string;
+  cause: AccountabilityCause;
+  taskKey: string;
+  taskKind: TaskKind;
+  /** The escalation's link in the chain; null for a lapse. */
+  stage: number | null;
+  /** The late task's owner and unit. */
+  owner: Role | null;
+  unitId: string | null;
+  dueAt: Timestamp;
+  occurredAt: Timestamp;
+  /** How late the task was when this was recorded (bigint: pg reads it as a string). */
+  overdueMs: ColumnType<string, number, number>;
+  onDuty: ColumnType<AnswerableRecord[], string | undefined, string>;
+  outcome: AccountabilityOutcome | null;
+  outcomeNote: string | null;
+  outcomeBy: Json<Actor> | null;
+  outcomeAt: Timestamp | null;
+  createdAt: GeneratedTimestamp;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   idempotencyKeys: IdempotencyKeysTable;
@@ -394,6 +433,7 @@ export interface Database {
   deliveryAttempts: DeliveryAttemptsTable;
   groupMembers: GroupMembersTable;
   releaseChannels: ReleaseChannelsTable;
+  accountabilityRecords: AccountabilityRecordsTable;
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;
@@ -505,3 +545,4 @@ export type DeliveryRow = Selectable<DeliveriesTable>;
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
 export type GroupMemberRow = Selectable<GroupMembersTable>;
 export type ReleaseChannelRow = Selectable<ReleaseChannelsTable>;
+export type AccountabilityRecordRow = Selectable<AccountabilityRecordsTable>;

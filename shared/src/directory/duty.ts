@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Db } from '../db/database';
 import type { Database } from '../db/tables';
-import { INFORMATION_OFFICER_UNIT_KINDS, type UnitKind } from '../domain/vocabulary';
+import { INFORMATION_OFFICER_UNIT_KINDS, type AnswerableVia, type UnitKind } from '../domain/vocabulary';
 
 type Executor = Db | Transaction<Database>;
 
@@ -16,7 +16,7 @@ export interface OnDutyPerson {
 }
 
 /** Who answered for a unit, for the record: on duty, or its information officer when nobody was. */
-export type AnswerablePerson = Omit<OnDutyPerson, 'via'> & { readonly via: OnDutyPerson['via'] | 'information_officer' };
+export type AnswerablePerson = Omit<OnDutyPerson, 'via'> & { readonly via: AnswerableVia };
 
 /**
  * Who is on duty for a unit at `at` (default now; plan §8(五)3: staff reachable 24

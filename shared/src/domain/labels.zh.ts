@@ -5,7 +5,9 @@
 import type { EventType } from '../events/event-types';
 import type { Metrics } from './assessment';
 import type {
+  AccountabilityOutcome,
   AlertKind,
+  AnswerableVia,
   ChainAction,
   ChannelKind,
   ContentField,
@@ -250,6 +252,19 @@ export const RELEASE_CHANNEL_KIND_LABELS: Readonly<Record<ReleaseChannelKind, st
   wechat: '微信公众号',
   news_app: '新闻客户端',
   other: '其他渠道',
+};
+
+export const ACCOUNTABILITY_OUTCOME_LABELS: Readonly<Record<AccountabilityOutcome, string>> = {
+  talk: '约谈',
+  circular: '通报',
+  exempt: '免责',
+};
+
+/** How the person on record came to answer for the unit. */
+export const ANSWERABLE_VIA_LABELS: Readonly<Record<AnswerableVia, string>> = {
+  roster: '值班表',
+  standing: '常设值班',
+  information_officer: '舆情信息员',
 };
 
 /** Headings and field names of the notifications sent to units and people. */

@@ -3,6 +3,7 @@
  * is imported by workflow code, so it must stay free of Node and third-party runtime
  * imports. Chinese labels for every code live in `labels.zh.ts`.
  */
+import type { EventType } from '../events/event-types';
 
 /** Tiers in rising order of severity (plan §4). */
 export const TIERS = ['general', 'sensitive', 'major', 'critical'] as const;
@@ -277,6 +278,21 @@ export type DirectoryGroup = (typeof DIRECTORY_GROUPS)[number];
  */
 export const RELEASE_CHANNEL_KINDS = ['website', 'weibo', 'wechat', 'news_app', 'other'] as const;
 export type ReleaseChannelKind = (typeof RELEASE_CHANNEL_KINDS)[number];
+
+/**
+ * What makes an accountability record (问责记录, plan §8(五)3: 杜绝推诿、缓办): a
+ * lapse of a deadline and each escalation (督办) that chased it, by their event types.
+ */
+export const ACCOUNTABILITY_CAUSES = ['deadline_lapsed', 'escalated'] as const satisfies readonly EventType[];
+export type AccountabilityCause = (typeof ACCOUNTABILITY_CAUSES)[number];
+
+/** What the office decides on an accountability record: a talk (约谈), a circular (通报), or excused (免责). */
+export const ACCOUNTABILITY_OUTCOMES = ['talk', 'circular', 'exempt'] as const;
+export type AccountabilityOutcome = (typeof ACCOUNTABILITY_OUTCOMES)[number];
+
+/** How a person came to answer for a unit at a moment: a roster shift, standing duty, or as its information officer. */
+export const ANSWERABLE_VIA = ['roster', 'standing', 'information_officer'] as const;
+export type AnswerableVia = (typeof ANSWERABLE_VIA)[number];
 
 /**
  * Type guards for codes read from free-form places (a routing rule's `match`, a

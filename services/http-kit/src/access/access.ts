@@ -76,6 +76,8 @@ export interface AccessTargets {
   'delivery.retry': { readonly unitId: string };
   /** The routing rules. */
   'routing.edit': Record<string, never>;
+  /** Record the outcome of an accountability record (问责: 约谈/通报/免责) kept against `unitId`. */
+  'accountability.decide': { readonly unitId: string | null };
   /** The bureau's release channels (两微一端): add, rename, re-address, retire. */
   'release_channel.edit': Record<string, never>;
   /** Add, change or remove members of the expert pool or the commentator team (plan §8(二)). */
@@ -104,6 +106,7 @@ export const PERMISSIONS = [
   'routing.edit',
   'group.edit',
   'release_channel.edit',
+  'accountability.decide',
   'policy.publish',
 ] as const satisfies readonly Permission[];
 
@@ -296,6 +299,15 @@ export async function requireAccess<P extends Permission>(access: AccessFacts, p
       if (!(await managesUnit(access, p, unitId))) throw forbid(`只能为本单位人员签发密钥 (you manage ${p.unitId ?? 'no unit'}, not ${unitId})`);
       const beyond = scopes.filter((s) => !hasScope(p, s) || (s === 'admin' && !isCityAdmin(p)));
       if (beyond.length) throw forbid(`不能授予本人没有的权限 (you do not hold ${beyond.join(', ')})`);
+      return;
+    }
+    case 'accountability.decide': {
+      // The office holds units to account (plan §8(五)3); a unit never judges its own lapse, the leadership group does.
+      const { unitId } = target as AccessTargets['accountability.decide'];
+      needsUnit(p);
+      if (!(await isCoordinator(access, p)))
+        throw forbid('问责处理结果由舆情办或领导小组记录 (only the opinion office or the leadership group records the outcome)');
+      if (unitId !== null && unitId === p.unitId) throw forbid('本单位的问责记录须由其他协调单位处理 (a unit does not decide on its own lapse)');
       return;
     }
     case 'release_channel.edit':

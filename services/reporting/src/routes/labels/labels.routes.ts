@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  ACCOUNTABILITY_OUTCOME_LABELS,
   ALERT_KIND_LABELS,
+  ANSWERABLE_VIA_LABELS,
   CHAIN_ACTION_LABELS,
   DIRECTORY_GAP_LABELS,
   DIRECTORY_GROUP_LABELS,
@@ -47,6 +49,8 @@ export const LABELS = Object.freeze({
   directoryGaps: DIRECTORY_GAP_LABELS,
   directoryGroups: DIRECTORY_GROUP_LABELS,
   releaseChannelKinds: RELEASE_CHANNEL_KIND_LABELS,
+  accountabilityOutcomes: ACCOUNTABILITY_OUTCOME_LABELS,
+  answerableVia: ANSWERABLE_VIA_LABELS,
 });
 
 const LabelsSchema = z.record(z.enum(Object.keys(LABELS) as [keyof typeof LABELS]), z.record(z.string(), z.string()));
