@@ -335,3 +335,19 @@ describe('release channels (两微一端, plan §8(三))', () => {
     expect(await t.db.selectFrom('releaseChannels').select('id').where('id', 'in', ['x-site']).execute()).toEqual([]);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the registers’ routes', async () => {
+    const spec = (await call('GET', '/docs/json')).json();
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/directory/gaps',
+        '/v1/groups',
+        '/v1/groups/{group}/members',
+        '/v1/groups/{group}/members/{id}',
+        '/v1/release-channels',
+        '/v1/release-channels/{id}',
+      ]),
+    );
+  });
+});

@@ -265,4 +265,11 @@ describe('the accountability record (问责记录)', () => {
       alerts.map((a) => ({ id: a.id, cause: a.kind === 'escalation' ? 'escalated' : 'deadline_lapsed', unitId: a.unitId, onDuty: [], outcome: null })),
     );
   });
+
+  it('is documented in the OpenAPI spec', async () => {
+    const spec = (await get('/docs/json', null)).json();
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/v1/accountability', '/v1/accountability.csv', '/v1/accountability/{id}', '/v1/accountability/{id}/outcome']),
+    );
+  });
 });
