@@ -208,7 +208,7 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
       const p = request.principal;
       await requireAccess(app.access, p, 'incident.act', { incidentId: request.params.id, unitId: undefined, proxy: false });
       // A release names its channel (两微一端, plan §8(三)) by id: an unknown or retired one is refused before the workflow sees it.
-      if ('channel' in request.body) await requireReleaseChannel(db, request.body.channel);
+      await requireReleaseChannel(db, request.body.channel);
       return run(request, request.params.id, 'release', recordReleaseUpdate, { actor: actorOf(p, request.id), ...request.body });
     },
   );
