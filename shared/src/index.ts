@@ -21,6 +21,8 @@ export * from './policy/plan-rules';
 export * from './policy/policy.repository';
 export * from './policy/policy-markdown';
 export * from './directory/directory.seed';
+export * from './directory/duty';
+export * from './directory/release-channels';
 export * from './config/config';
 export * from './config/allow-hosts';
 export * from './secrets/secret-box';

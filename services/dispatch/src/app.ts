@@ -6,6 +6,9 @@ import { createOutboundPolicy } from './notifications/outbound/address-policy';
 import { actionRoutes } from './routes/actions/actions.routes';
 import { channelRoutes } from './routes/channels/channels.routes';
 import { deliveryRoutes } from './routes/deliveries/deliveries.routes';
+import { directoryRoutes } from './routes/directory/directory.routes';
+import { groupRoutes } from './routes/groups/groups.routes';
+import { releaseChannelRoutes } from './routes/release-channels/release-channels.routes';
 import { overdueRoutes } from './routes/overdue/overdue.routes';
 import { personRoutes } from './routes/persons/persons.routes';
 import { policyRoutes } from './routes/policies/policies.routes';
@@ -54,6 +57,9 @@ export const dispatchApp = fp<DispatchDeps>(
     await app.register(unitRoutes, { db: deps.db });
     await app.register(personRoutes, { db: deps.db });
     await app.register(routingRoutes, { db: deps.db });
+    await app.register(directoryRoutes, { db: deps.db });
+    await app.register(groupRoutes, { db: deps.db });
+    await app.register(releaseChannelRoutes, { db: deps.db });
     await app.register(overdueRoutes, { db: deps.db });
     // Channel secrets are sealed as they are written; addresses checked against the outbound policy the sender enforces.
     await app.register(channelRoutes, { db: deps.db, box: secretBoxFromConfig(deps.config), outbound: createOutboundPolicy(deps.config.NOTIFY_ALLOW_HOSTS) });

@@ -107,6 +107,13 @@ describe('actions forwarded to the workflow', () => {
     const notAssigned = await act(keys.office, `${base}/acknowledge`, { unitId: 'district-230184', proxy: { reason: '电话确认' } });
     expect(notAssigned.statusCode).toBe(404);
 
+    // The channel is data (两微一端): an unknown or retired one is refused before the workflow is asked.
+    await t.db.insertInto('releaseChannels').values({ id: 'retired-app', name: '旧版客户端', kind: 'news_app', url: null, active: false }).execute();
+    for (const channel of ['tv', 'retired-app']) {
+      const refused = await act(keys.office, `${base}/release`, { form: 'press_release', summary: '情况通报', channel });
+      expect([refused.statusCode, refused.json().errors.map((e: { field: string }) => e.field)]).toEqual([422, ['body.channel']]);
+      expect(refused.json().detail).toContain('未知或已停用的发布渠道');
+    }
     const release = await act(keys.office, `${base}/release`, { form: 'press_release', summary: '情况通报', channel: 'website' });
     expect(release.statusCode).toBe(409);
     expect(release.json().detail).toContain('talking points not yet approved');

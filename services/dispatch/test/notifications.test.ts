@@ -412,6 +412,65 @@ describe('who a message is for', () => {
   });
 });
 
+describe('the information officer (舆情信息员)', () => {
+  it('gets the unit’s warnings and chases by default, besides whoever is on duty; a unit without one reaches only its duty officer', async () => {
+    const u = await unit();
+    const duty = await person(u.id, { onDuty: true });
+    const officer = await person(u.id, { roles: ['information_officer'] });
+    const bystander = await person(u.id);
+    for (const p of [duty, officer, bystander]) await channel({ personId: p.id }, 'email', p.email);
+
+    const inc = await incident();
+    const warn = dispatched(inc, [{ ...u, role: 'responsible_department' }]);
+    await project(warn);
+    expect((await deliveriesOf(warn.id)).map((d) => d.personId).sort()).toEqual([duty.id, officer.id].sort());
+    const mail = await eventually(
+      async () => smtp.mails.find((m) => m.headers['x-yuqing-event-id'] === warn.id && m.to.includes(officer.email)),
+      10_000,
+      'the warning in the officer’s mailbox',
+    );
+    expect(mail.subject).toContain(inc.title);
+    expect(smtp.mails.some((m) => m.to.includes(bystander.email))).toBe(false);
+
+    const dueAt = (warn.data as { tasks: TaskSnapshot[] }).tasks[0]!.dueAt!;
+    const lapsed = event('deadline_lapsed', inc.id, {
+      taskKey: `acknowledge:${u.id}`,
+      taskKind: 'acknowledge',
+      owner: { role: 'responsible_department', unitId: u.id },
+      dueAt,
+      lapsedAt: new Date().toISOString(),
+      lateMs: 15,
+    });
+    await project(lapsed);
+    expect(
+      (await deliveriesOf(lapsed.id))
+        .filter((d) => d.unitId === u.id)
+        .map((d) => d.personId)
+        .sort(),
+    ).toEqual([duty.id, officer.id].sort());
+
+    // The same person named officer and on duty gets one message, not two.
+    expect((await call('PATCH', `/v1/persons/${officer.id}`, keys.admin, { onDuty: true })).statusCode).toBe(200);
+    expect((await call('PATCH', `/v1/persons/${duty.id}`, keys.admin, { onDuty: false })).statusCode).toBe(200);
+    const again = dispatched(await incident(), [{ ...u, role: 'responsible_department' }]);
+    await project(again);
+    expect((await deliveriesOf(again.id)).map((d) => d.personId)).toEqual([officer.id]);
+
+    // Without an officer the unit's part reaches its duty officer only (and the office lists the gap).
+    const other = await unit();
+    const otherDuty = await person(other.id, { onDuty: true });
+    await channel({ personId: otherDuty.id }, 'email', otherDuty.email);
+    const plain = dispatched(await incident(), [{ ...other, role: 'responsible_department' }]);
+    await project(plain);
+    expect((await deliveriesOf(plain.id)).map((d) => d.personId)).toEqual([otherDuty.id]);
+    await eventually(
+      async () => (await t.db.selectFrom('deliveries').select('id').where('status', 'in', ['pending', 'sending']).execute()).length === 0,
+      10_000,
+      'all delivered',
+    );
+  });
+});
+
 describe('delivery: retries, dead letters, slow endpoints', () => {
   it('retries a failing endpoint with backoff until it accepts, logging every attempt', async () => {
     const u = await unit();

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { databaseReachable, type Config, type Db } from '@yuqing/shared';
 import { accessPlugin, authPlugin, healthPlugin, openapiPlugin, inputGuardPlugin, problemPlugin, securityOptions, securityPlugin } from '@yuqing/http-kit';
 import { LiveFeed } from './live/live-feed';
+import { accountabilityRoutes } from './routes/accountability/accountability.routes';
 import { archiveRoutes } from './routes/archive/archive.routes';
 import { consoleRoutes } from './routes/console/console.routes';
 import { digestRoutes } from './routes/digest/digest.routes';
@@ -69,6 +70,7 @@ export const reportingApp = fp<ReportingDeps>(
     await app.register(archiveRoutes, { db: deps.db, config: deps.config });
     await app.register(digestRoutes, { db: deps.db, config: deps.config });
     await app.register(statsRoutes, { db: deps.db });
+    await app.register(accountabilityRoutes, { db: deps.db });
     await app.register(labelRoutes);
     await app.register(streamRoutes, { live: deps.live, watching: deps.liveWatching });
     await app.register(consoleRoutes);

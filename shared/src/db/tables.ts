@@ -1,12 +1,17 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { Assessment, Metrics } from '../domain/assessment';
 import type {
+  AccountabilityCause,
+  AccountabilityOutcome,
   AlertKind,
+  AnswerableVia,
   ChannelKind,
   DeliveryStatus,
+  DirectoryGroup,
   DistrictCode,
   Flag,
   IncidentStatus,
+  ReleaseChannelKind,
   ReportOutcome,
   Role,
   TaskKind,
@@ -338,6 +343,74 @@ export interface DeliveryAttemptsTable {
   error: string | null;
 }
 
+/** A member of the expert pool or the commentator team (plan §8(二)): a directory person, or an outside contact. */
+export interface GroupMembersTable {
+  id: string;
+  group: DirectoryGroup;
+  /** Exactly one of personId and name is set. */
+  personId: string | null;
+  name: string | null;
+  organisation: string | null;
+  title: string | null;
+  /** Where an outside contact belongs (a commentator's district or station); a person's is their unit. */
+  unitId: string | null;
+  /** How to reach an outside contact; contact data, shown only to the group's keepers. */
+  contacts: ColumnType<Record<string, string>, string | undefined, string>;
+  topics: ColumnType<Topic[], string | undefined, string>;
+  expertise: ColumnType<string[], string | undefined, string>;
+  note: string | null;
+  createdAt: GeneratedTimestamp;
+  updatedAt: GeneratedTimestamp;
+}
+
+/** The bureau's own release channels (两微一端, plan §8(三)): a release names one by id. */
+export interface ReleaseChannelsTable {
+  id: string;
+  name: string;
+  kind: ReleaseChannelKind;
+  url: string | null;
+  /** A retired channel stays for the releases that named it, and takes no new one. */
+  active: Generated<boolean>;
+  createdAt: GeneratedTimestamp;
+  updatedAt: GeneratedTimestamp;
+}
+
+/** Who answered for a unit when a deadline lapsed, as recorded then (a later roster edit does not rewrite it). */
+export interface AnswerableRecord {
+  readonly personId: string;
+  readonly name: string;
+  readonly via: AnswerableVia;
+}
+
+/**
+ * 问责记录 (plan §8(五)3): one per lapse and per escalation, against the late unit,
+ * with who was on duty then; the office records the outcome. Written by reporting's
+ * consumer in the transaction of the timeline entry of the same event.
+ */
+export interface AccountabilityRecordsTable {
+  /** The id of the event that made it (and of its alert). */
+  id: string;
+  incidentId: string;
+  cause: AccountabilityCause;
+  taskKey: string;
+  taskKind: TaskKind;
+  /** The escalation's link in the chain; null for a lapse. */
+  stage: number | null;
+  /** The late task's owner and unit. */
+  owner: Role | null;
+  unitId: string | null;
+  dueAt: Timestamp;
+  occurredAt: Timestamp;
+  /** How late the task was when this was recorded (bigint: pg reads it as a string). */
+  overdueMs: ColumnType<string, number, number>;
+  onDuty: ColumnType<AnswerableRecord[], string | undefined, string>;
+  outcome: AccountabilityOutcome | null;
+  outcomeNote: string | null;
+  outcomeBy: Json<Actor> | null;
+  outcomeAt: Timestamp | null;
+  createdAt: GeneratedTimestamp;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   idempotencyKeys: IdempotencyKeysTable;
@@ -358,6 +431,9 @@ export interface Database {
   dutyShifts: DutyShiftsTable;
   deliveries: DeliveriesTable;
   deliveryAttempts: DeliveryAttemptsTable;
+  groupMembers: GroupMembersTable;
+  releaseChannels: ReleaseChannelsTable;
+  accountabilityRecords: AccountabilityRecordsTable;
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;
@@ -467,3 +543,6 @@ export type NewNotificationChannel = Insertable<NotificationChannelsTable>;
 export type DutyShiftRow = Selectable<DutyShiftsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
+export type GroupMemberRow = Selectable<GroupMembersTable>;
+export type ReleaseChannelRow = Selectable<ReleaseChannelsTable>;
+export type AccountabilityRecordRow = Selectable<AccountabilityRecordsTable>;

@@ -5,15 +5,20 @@
 import type { EventType } from '../events/event-types';
 import type { Metrics } from './assessment';
 import type {
+  AccountabilityOutcome,
   AlertKind,
+  AnswerableVia,
   ChainAction,
   ChannelKind,
   ContentField,
   DeliveryStatus,
+  DirectoryGap,
+  DirectoryGroup,
   Disposition,
   Flag,
   FourFirst,
   IncidentStatus,
+  ReleaseChannelKind,
   ReleaseForm,
   ReportKind,
   Role,
@@ -74,6 +79,7 @@ export const ROLE_LABELS: Readonly<Record<Role, string>> = {
   propaganda_department: '市委宣传部',
   public_security: '公安机关',
   local_government: '属地党委政府',
+  information_officer: '舆情信息员',
 };
 
 export const TASK_LABELS: Readonly<Record<TaskKind, string>> = {
@@ -234,6 +240,36 @@ export const DELIVERY_STATUS_LABELS: Readonly<Record<DeliveryStatus, string>> = 
   sending: '发送中',
   delivered: '已送达',
   dead: '发送失败,待人工重试',
+};
+
+export const DIRECTORY_GAP_LABELS: Readonly<Record<DirectoryGap, string>> = {
+  information_officer: '未明确舆情信息员',
+};
+
+export const DIRECTORY_GROUP_LABELS: Readonly<Record<DirectoryGroup, string>> = {
+  expert_pool: '舆情引导专家库',
+  commentator_team: '网评员队伍',
+};
+
+export const RELEASE_CHANNEL_KIND_LABELS: Readonly<Record<ReleaseChannelKind, string>> = {
+  website: '门户网站',
+  weibo: '官方微博',
+  wechat: '微信公众号',
+  news_app: '新闻客户端',
+  other: '其他渠道',
+};
+
+export const ACCOUNTABILITY_OUTCOME_LABELS: Readonly<Record<AccountabilityOutcome, string>> = {
+  talk: '约谈',
+  circular: '通报',
+  exempt: '免责',
+};
+
+/** How the person on record came to answer for the unit. */
+export const ANSWERABLE_VIA_LABELS: Readonly<Record<AnswerableVia, string>> = {
+  roster: '值班表',
+  standing: '常设值班',
+  information_officer: '舆情信息员',
 };
 
 /** Headings and field names of the notifications sent to units and people. */

@@ -3,6 +3,7 @@
  * is imported by workflow code, so it must stay free of Node and third-party runtime
  * imports. Chinese labels for every code live in `labels.zh.ts`.
  */
+import type { EventType } from '../events/event-types';
 
 /** Tiers in rising order of severity (plan §4). */
 export const TIERS = ['general', 'sensitive', 'major', 'critical'] as const;
@@ -91,6 +92,7 @@ export const ROLES = [
   'propaganda_department',
   'public_security',
   'local_government',
+  'information_officer',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -100,6 +102,24 @@ export type Role = (typeof ROLES)[number];
  * done by its holder in person.
  */
 export const PERSONAL_ROLES: readonly Role[] = ['leader', 'deputy_leader', 'leader_in_charge', 'office_director'];
+
+/**
+ * Roles a unit names among its own people (plan §2(一): each member unit's 舆情信息员).
+ * Not routed to a unit and never a task's owner: the unit's managers grant them to
+ * their own people, whatever roles they hold themselves.
+ */
+export const STAFF_ROLES: readonly Role[] = ['information_officer'];
+
+/**
+ * Kinds of unit that must name an information officer (plan §2(一), §8(二)): the
+ * departments and affiliated units that sit in the leadership group, and the
+ * district bureaus that receive warnings. One missing is a directory gap.
+ */
+export const INFORMATION_OFFICER_UNIT_KINDS: readonly UnitKind[] = ['department', 'affiliated', 'district_bureau'];
+
+/** What the directory may be missing for the plan to reach people (listed for the office). */
+export const DIRECTORY_GAPS = ['information_officer'] as const;
+export type DirectoryGap = (typeof DIRECTORY_GAPS)[number];
 
 /** Roles that decide for the bureau (plan §2.1): their steps are never taken by proxy (代办). */
 export const DECISION_ROLES: readonly Role[] = ['leadership_group', 'leader', 'deputy_leader', 'leader_in_charge'];
@@ -266,6 +286,38 @@ export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 /** A delivery is waiting (or retrying), has arrived, or gave up and waits for an operator (dead letter). */
 export const DELIVERY_STATUSES = ['pending', 'sending', 'delivered', 'dead'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * Groups the directory keeps besides units (plan §8(二)): the expert pool that
+ * guides public-opinion work (舆情引导专家库) and the commentator team (网评员队伍),
+ * which talking points and releases draw on. Members are directory persons or
+ * outside contacts.
+ */
+export const DIRECTORY_GROUPS = ['expert_pool', 'commentator_team'] as const;
+export type DirectoryGroup = (typeof DIRECTORY_GROUPS)[number];
+
+/**
+ * Kinds of the bureau's own release channels (plan §8(三): 两微一端, the portal
+ * website, the official Weibo, the WeChat official account and the news app); the
+ * channels themselves are data (table `release_channels`), each release names one.
+ */
+export const RELEASE_CHANNEL_KINDS = ['website', 'weibo', 'wechat', 'news_app', 'other'] as const;
+export type ReleaseChannelKind = (typeof RELEASE_CHANNEL_KINDS)[number];
+
+/**
+ * What makes an accountability record (问责记录, plan §8(五)3: 杜绝推诿、缓办): a
+ * lapse of a deadline and each escalation (督办) that chased it, by their event types.
+ */
+export const ACCOUNTABILITY_CAUSES = ['deadline_lapsed', 'escalated'] as const satisfies readonly EventType[];
+export type AccountabilityCause = (typeof ACCOUNTABILITY_CAUSES)[number];
+
+/** What the office decides on an accountability record: a talk (约谈), a circular (通报), or excused (免责). */
+export const ACCOUNTABILITY_OUTCOMES = ['talk', 'circular', 'exempt'] as const;
+export type AccountabilityOutcome = (typeof ACCOUNTABILITY_OUTCOMES)[number];
+
+/** How a person came to answer for a unit at a moment: a roster shift, standing duty, or as its information officer. */
+export const ANSWERABLE_VIA = ['roster', 'standing', 'information_officer'] as const;
+export type AnswerableVia = (typeof ANSWERABLE_VIA)[number];
 
 /**
  * Type guards for codes read from free-form places (a routing rule's `match`, a

@@ -1,4 +1,5 @@
-import { ROLE_LABELS, UNIT_KIND_LABELS, type PersonRow, type UnitRow } from '@yuqing/shared';
+import { DIRECTORY_GROUP_LABELS, ROLE_LABELS, TOPIC_LABELS, UNIT_KIND_LABELS, type PersonRow, type UnitRow } from '@yuqing/shared';
+import type { GroupMember } from './group.repository';
 import type { OnDutyPerson } from './duty.repository';
 
 export function unitView(u: UnitRow) {
@@ -36,4 +37,31 @@ export function personAudit(p: PersonRow) {
 
 export function onDutyView(d: OnDutyPerson) {
   return { personId: d.personId, name: d.name, title: d.title, via: d.via, ...(d.until ? { until: d.until.toISOString() } : {}) };
+}
+
+/** A member of the expert pool or the commentator team; an outside contact's contacts only `withContacts`. */
+export function memberView(m: GroupMember, withContacts: boolean) {
+  return {
+    id: m.id,
+    group: m.group,
+    groupLabel: DIRECTORY_GROUP_LABELS[m.group],
+    kind: m.personId ? ('person' as const) : ('contact' as const),
+    personId: m.personId,
+    name: m.personName ?? m.name ?? '',
+    organisation: m.organisation,
+    title: m.personId ? m.personTitle : m.title,
+    unitId: m.personId ? m.personUnitId : m.unitId,
+    topics: m.topics,
+    topicLabels: m.topics.map((t) => TOPIC_LABELS[t]),
+    expertise: m.expertise,
+    note: m.note,
+    ...(withContacts && !m.personId ? { contacts: m.contacts } : {}),
+    createdAt: m.createdAt.toISOString(),
+    updatedAt: m.updatedAt.toISOString(),
+  };
+}
+
+/** A member as the audit log keeps it: which contact kinds, never the contacts. */
+export function memberAudit(m: GroupMember) {
+  return { ...memberView(m, false), contactKinds: Object.keys(m.contacts).sort() };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import { PERSONAL_ROLES, type Database, type IncidentEvent, type Recipient, type Role } from '@yuqing/shared';
+import { informationOfficersOf, PERSONAL_ROLES, type Database, type IncidentEvent, type Recipient, type Role } from '@yuqing/shared';
 import { onDutyNow } from '../directory/duty.repository';
 import { enabledChannels } from './channel.repository';
 import { insertDeliveries, type NewDelivery } from './delivery.repository';
@@ -63,7 +63,9 @@ async function unitsOf(trx: Transaction<Database>, recipients: readonly Recipien
 /**
  * The people of a unit a message goes to personally: the holders of a personal
  * role it is addressed to (the leader in charge, the office director), and for
- * the unit's own part whoever is on duty now. Nobody holds the role yet: the duty officer.
+ * the unit's own part its information officers (舆情信息员, plan §2(一): the
+ * default recipient of its warnings) and whoever is on duty now, so that a
+ * warning at night still reaches someone. Nobody holds the role yet: the unit's part.
  */
 async function peopleFor(trx: Transaction<Database>, unitId: string, roles: ReadonlySet<Role>): Promise<{ id: string; name: string }[]> {
   const personal = [...roles].filter((r) => PERSONAL_ROLES.includes(r));
@@ -78,6 +80,7 @@ async function peopleFor(trx: Transaction<Database>, unitId: string, roles: Read
     for (const p of holders) people.set(p.id, p.name);
   }
   if (personal.length < roles.size || people.size === 0) {
+    for (const p of await informationOfficersOf(trx, unitId)) people.set(p.id, p.name);
     for (const p of await onDutyNow(trx, unitId)) people.set(p.personId, p.name);
   }
   return [...people].map(([id, name]) => ({ id, name }));

@@ -11,15 +11,26 @@
  *   gives no approval: steps are taken by people and units.
  * - A key of a person or unit manages only its own unit (and its stations): its
  *   people, their keys, its channels, its duty roster, its district's local plan;
- *   it grants no role it does not hold, and leaders' roles are granted by the city's
- *   administrators only.
+ *   it grants no role it does not hold (except naming its own information officer,
+ *   舆情信息员), and leaders' roles are granted by the city's administrators only.
  * - The coordinating units (the opinion office and the leadership group) are the
  *   units the routing rules give the roles `opinion_office` and `leadership_group`.
  *   They see every incident and make the decisions on it (tier, closing); the office
  *   may act for another unit only with an explicit 代办 and its reason.
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import { PERSONAL_ROLES, ROLE_LABELS, type Database, type DistrictCode, type PolicyScope, type Role, type Scope, type Topic } from '@yuqing/shared';
+import {
+  PERSONAL_ROLES,
+  ROLE_LABELS,
+  STAFF_ROLES,
+  type Database,
+  type DirectoryGroup,
+  type DistrictCode,
+  type PolicyScope,
+  type Role,
+  type Scope,
+  type Topic,
+} from '@yuqing/shared';
 import { hasScope, type Principal } from '../auth';
 import { problems } from '../problem';
 import type { AccessFacts } from './access.repository';
@@ -65,6 +76,12 @@ export interface AccessTargets {
   'delivery.retry': { readonly unitId: string };
   /** The routing rules. */
   'routing.edit': Record<string, never>;
+  /** Record the outcome of an accountability record (问责: 约谈/通报/免责) kept against `unitId`. */
+  'accountability.decide': { readonly unitId: string | null };
+  /** The bureau's release channels (两微一端): add, rename, re-address, retire. */
+  'release_channel.edit': Record<string, never>;
+  /** Add, change or remove members of the expert pool or the commentator team (plan §8(二)). */
+  'group.edit': { readonly group: DirectoryGroup };
   /** Publish a policy version: `city`, or a district code for its local plan. */
   'policy.publish': { readonly scope: PolicyScope };
 }
@@ -87,6 +104,9 @@ export const PERMISSIONS = [
   'channel.edit',
   'delivery.retry',
   'routing.edit',
+  'group.edit',
+  'release_channel.edit',
+  'accountability.decide',
   'policy.publish',
 ] as const satisfies readonly Permission[];
 
@@ -152,10 +172,23 @@ export async function seesContactsOf(access: AccessFacts, p: Principal, unitId: 
   return (await managesUnit(access, p, unitId)) || (await isCoordinator(access, p));
 }
 
-/** Roles a principal may hand to others: those it holds and its unit plays, never a leader's. */
+/**
+ * Whether the caller sees the contacts of the expert pool's and the commentator
+ * team's outside members: the city's administrators and the coordinating units, who call on them.
+ */
+export async function seesGroupContacts(access: AccessFacts, p: Principal): Promise<boolean> {
+  return isCityAdmin(p) || (await isCoordinator(access, p));
+}
+
+/**
+ * Roles a principal may hand to others: those it holds and its unit plays, never a
+ * leader's; and the staff roles every unit names for itself (its 舆情信息员), which
+ * `person.edit` keeps to the units the principal manages.
+ */
 export async function grantableRoles(access: AccessFacts, p: Principal): Promise<ReadonlySet<Role>> {
   const unitRoles = p.unitId ? await access.unitRoles(p.unitId) : [];
-  return new Set([...p.roles, ...unitRoles].filter((r) => !PERSONAL_ROLES.includes(r)));
+  const staff = p.unitId ? STAFF_ROLES : [];
+  return new Set([...p.roles, ...unitRoles, ...staff].filter((r) => !PERSONAL_ROLES.includes(r)));
 }
 
 const forbid = (detail: string) => problems.forbidden(detail);
@@ -267,6 +300,25 @@ export async function requireAccess<P extends Permission>(access: AccessFacts, p
       const beyond = scopes.filter((s) => !hasScope(p, s) || (s === 'admin' && !isCityAdmin(p)));
       if (beyond.length) throw forbid(`不能授予本人没有的权限 (you do not hold ${beyond.join(', ')})`);
       return;
+    }
+    case 'accountability.decide': {
+      // The office holds units to account (plan §8(五)3); a unit never judges its own lapse, the leadership group does.
+      const { unitId } = target as AccessTargets['accountability.decide'];
+      needsUnit(p);
+      if (!(await isCoordinator(access, p)))
+        throw forbid('问责处理结果由舆情办或领导小组记录 (only the opinion office or the leadership group records the outcome)');
+      if (unitId !== null && unitId === p.unitId) throw forbid('本单位的问责记录须由其他协调单位处理 (a unit does not decide on its own lapse)');
+      return;
+    }
+    case 'release_channel.edit':
+      if (!isCityAdmin(p)) throw forbid('发布渠道仅由市局系统管理员维护 (only the city’s administrators edit the release channels)');
+      return;
+    case 'group.edit': {
+      // The office keeps the expert pool and the commentator team for the bureau (plan §8(二)).
+      if (isCityAdmin(p)) return;
+      const { office } = await access.coordinatingUnits();
+      if (hasScope(p, 'directory:write') && p.unitId !== undefined && p.unitId === office) return;
+      throw forbid('专家库和网评员队伍由舆情办或市局系统管理员管理 (only the opinion office and the city’s administrators keep these groups)');
     }
     case 'policy.publish': {
       const { scope } = target as AccessTargets['policy.publish'];

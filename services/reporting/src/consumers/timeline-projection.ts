@@ -1,11 +1,18 @@
 import { applyEventsOnce, type Db, type EventHandler } from '@yuqing/shared';
+import { recordAccountability } from '../accountability/accountability.repository';
 import { insertTimelineEntry } from '../timeline/timeline.repository';
 
 export const REPORTING_CONSUMER = 'reporting';
 
-/** Every event becomes one timeline entry; the event id keeps it to one. */
+/**
+ * Every event becomes one timeline entry, and each lapse and escalation an
+ * accountability record too, in the same transaction; the event id keeps each to one.
+ */
 export function createTimelineProjection(db: Db): EventHandler {
   return async (events) => {
-    await applyEventsOnce(db, REPORTING_CONSUMER, events, (trx, event) => insertTimelineEntry(trx, event));
+    await applyEventsOnce(db, REPORTING_CONSUMER, events, async (trx, event) => {
+      await insertTimelineEntry(trx, event);
+      await recordAccountability(trx, event);
+    });
   };
 }

@@ -7,6 +7,10 @@ import * as actionKeysAndReports from './2026-12-01T0001-action-keys-and-reports
 import * as reservedExampleDomains from './2026-12-01T1001-reserved-example-domains';
 import * as typedColumns from './2026-12-01T1101-typed-columns';
 import * as planRules from './2026-12-02T0001-plan-rules';
+import * as informationOfficer from './2026-12-02T0101-information-officer';
+import * as directoryGroups from './2026-12-02T0102-directory-groups';
+import * as releaseChannels from './2026-12-02T0103-release-channels';
+import * as accountabilityRecords from './2026-12-02T0104-accountability-records';
 
 /**
  * Every migration, by name (timestamp and purpose). Listed statically so that the
@@ -21,4 +25,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-01T1001-reserved-example-domains': reservedExampleDomains,
   '2026-12-01T1101-typed-columns': typedColumns,
   '2026-12-02T0001-plan-rules': planRules,
+  '2026-12-02T0101-information-officer': informationOfficer,
+  '2026-12-02T0102-directory-groups': directoryGroups,
+  '2026-12-02T0103-release-channels': releaseChannels,
+  '2026-12-02T0104-accountability-records': accountabilityRecords,
 };

@@ -17,6 +17,7 @@ import {
   type IncidentState,
 } from '@yuqing/workflows/messages';
 import { updateIdFor } from '../../workflow/action-requests';
+import { requireReleaseChannel } from '../guards';
 import type { IncidentWorkflowClient } from '../../workflow/incident-workflow.client';
 import {
   AcknowledgeBody,
@@ -208,6 +209,8 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     async (request) => {
       const p = request.principal;
       await requireAccess(app.access, p, 'incident.act', { incidentId: request.params.id, unitId: undefined, proxy: false });
+      // A release names its channel (两微一端, plan §8(三)) by id: an unknown or retired one is refused before the workflow sees it.
+      await requireReleaseChannel(db, request.body.channel);
       return run(request, request.params.id, 'release', recordReleaseUpdate, { actor: actorOf(p, request.id), ...request.body });
     },
   );

@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { ASSIGNEE_ROLES, DISTRICT_CODES, ROLES, TOPICS, type Role } from '@yuqing/shared';
+import { ASSIGNEE_ROLES, DISTRICT_CODES, ROLES, STAFF_ROLES, TOPICS, type Role } from '@yuqing/shared';
 
 const unitId = z.string().min(1).max(100);
 
-/** Roles routed to a unit by rule; the assignee roles follow the topic and the district instead. */
-export const ROUTED_ROLES = ROLES.filter((r) => !(ASSIGNEE_ROLES as readonly Role[]).includes(r)) as [Role, ...Role[]];
+/**
+ * Roles routed to a unit by rule; the assignee roles follow the topic and the
+ * district instead, and the staff roles (舆情信息员) belong to every unit's own people.
+ */
+export const ROUTED_ROLES = ROLES.filter((r) => !(ASSIGNEE_ROLES as readonly Role[]).includes(r) && !STAFF_ROLES.includes(r)) as [Role, ...Role[]];
 
 /**
  * The whole rule set: every topic to its department, every district to its

@@ -1,8 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  ACCOUNTABILITY_OUTCOME_LABELS,
   ALERT_KIND_LABELS,
+  ANSWERABLE_VIA_LABELS,
   CHAIN_ACTION_LABELS,
+  DIRECTORY_GAP_LABELS,
+  DIRECTORY_GROUP_LABELS,
   DISPOSITION_LABELS,
   DISTRICTS,
   EVENT_LABELS,
@@ -11,6 +15,7 @@ import {
   INCIDENT_STATUS_LABELS,
   LEAD_LABELS,
   METRIC_LABELS,
+  RELEASE_CHANNEL_KIND_LABELS,
   RELEASE_FORM_LABELS,
   CONTENT_FIELD_LABELS,
   REPORT_KIND_LABELS,
@@ -41,6 +46,11 @@ export const LABELS = Object.freeze({
   leads: LEAD_LABELS,
   metrics: METRIC_LABELS,
   fourFirsts: FOUR_FIRST_LABELS,
+  directoryGaps: DIRECTORY_GAP_LABELS,
+  directoryGroups: DIRECTORY_GROUP_LABELS,
+  releaseChannelKinds: RELEASE_CHANNEL_KIND_LABELS,
+  accountabilityOutcomes: ACCOUNTABILITY_OUTCOME_LABELS,
+  answerableVia: ANSWERABLE_VIA_LABELS,
 });
 
 const LabelsSchema = z.record(z.enum(Object.keys(LABELS) as [keyof typeof LABELS]), z.record(z.string(), z.string()));
