@@ -7,6 +7,7 @@ import * as actionKeysAndReports from './2026-12-01T0001-action-keys-and-reports
 import * as reservedExampleDomains from './2026-12-01T1001-reserved-example-domains';
 import * as typedColumns from './2026-12-01T1101-typed-columns';
 import * as planRules from './2026-12-02T0001-plan-rules';
+import * as accountsAndSessions from './2026-12-02T1001-accounts-and-sessions';
 
 /**
  * Every migration, by name (timestamp and purpose). Listed statically so that the
@@ -21,4 +22,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-01T1001-reserved-example-domains': reservedExampleDomains,
   '2026-12-01T1101-typed-columns': typedColumns,
   '2026-12-02T0001-plan-rules': planRules,
+  '2026-12-02T1001-accounts-and-sessions': accountsAndSessions,
 };
