@@ -5,12 +5,15 @@
  * (`oidc-provider`) in a process of its own. Limits and timeouts that need their
  * own settings run on further dispatch apps over the same database.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { DEFAULT_POLICY, loadConfig } from '@yuqing/shared';
 import type { App } from '@yuqing/http-kit';
 import {
   freePort,
+  REPO_ROOT,
   sleep,
   startDispatchApp,
   startOidcProvider,
@@ -54,6 +57,9 @@ beforeAll(async () => {
   k.monitoring = await p.key({ scopes: ['incidents:write', 'incidents:read'], id: 'monitoring-platform' });
   k.nangangEditor = await p.key({ scopes: [...district], unitId: 'district-230103', roles: ['district_bureau'] });
   k.officeEditor = await p.key({ scopes: ['tasks:act', 'reports:read', 'directory:write'], unitId: 'opinion-office', roles: ['opinion_office'] });
+  // 南岗区's person, with an incident of 南岗区 to work on: most tests below use them.
+  await enrol('li-nangang', 'district-230103', ['district_bureau']);
+  await p.report(k.monitoring);
 });
 
 afterAll(async () => {
@@ -105,11 +111,6 @@ function expectProblem(res: BrowserAnswer, status: number, code: string) {
 }
 
 describe('signing in', () => {
-  beforeAll(async () => {
-    await enrol('li-nangang', 'district-230103', ['district_bureau']);
-    await p.report(k.monitoring);
-  });
-
   it('a session opened on reporting works on dispatch, reporting and intake; the cookie is httpOnly and Lax, only its hash is stored', async () => {
     const b = new TestBrowser();
     const res = await signIn(b, 'reporting', 'li-nangang');
@@ -309,6 +310,20 @@ describe('activation links', () => {
     expect((await activate(newer.token, 'newest-link-password')).status).toBe(200);
     expectProblem(await b.request(`${urls.dispatch}/v1/session`), 401, 'unauthorized');
     expect((await signIn(new TestBrowser(), 'dispatch', 'zhou-new', 'newest-link-password')).status).toBe(200);
+  });
+
+  it('the operators’ command line issues a link too: the way to the first administrator who signs in', async () => {
+    await p.call('dispatch', k.admin, 'POST', '/v1/persons', { id: 'first-admin', unitId: 'opinion-office', name: '系统管理员', roles: [] });
+    const out = execFileSync(process.execPath, [path.join(REPO_ROOT, 'shared/dist/bin/admin.js'), 'issue-activation', 'first-admin', 'admin'], {
+      env: { ...process.env, DATABASE_URL: p.t.url, REPORTING_PUBLIC_URL: urls.reporting, LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+    }).trim();
+    expect(out).toMatch(new RegExp(`^${urls.reporting}/console/activate#token=[\\w-]{43}$`));
+    expect((await activate(out.slice(out.indexOf('#token=') + 7))).status).toBe(200);
+    const { b } = await signedIn('first-admin');
+    expect((await b.request(`${urls.dispatch}/v1/session`)).json()).toMatchObject({ scopes: ['admin'] });
+    expect((await b.request(`${urls.reporting}/v1/stats`)).status).toBe(200);
+    expect((await audit('account.activation_issued', 'first-admin')).at(-1)).toMatchObject({ actorId: 'system:admin-cli', actorKind: 'system' });
   });
 });
 

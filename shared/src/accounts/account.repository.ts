@@ -112,6 +112,14 @@ export async function issueActivation(
   return { id, token, expiresAt: row.expiresAt };
 }
 
+/**
+ * The console's page that sets the password, with the token after `#`: a fragment
+ * is never sent to a server, so the token stays out of access logs and Referer headers.
+ */
+export function activationLink(reportingPublicUrl: string, token: string): string {
+  return `${reportingPublicUrl.replace(/\/$/, '')}/console/activate#token=${token}`;
+}
+
 export type ActivationOutcome =
   | { readonly ok: true; readonly id: string; readonly personId: string }
   | { readonly ok: false; readonly reason: 'unknown' | 'used' | 'expired'; readonly id?: string; readonly personId?: string };

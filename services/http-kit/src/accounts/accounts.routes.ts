@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import {
+  activationLink,
   deleteAccount,
   failedSignInsFrom,
   findAccount,
@@ -81,7 +82,6 @@ export const accountRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
   const settings = app.sessionSettings;
   const oidcConfig = oidcSettings(config);
   const oidc = oidcConfig ? new OidcSignIn(db, oidcConfig) : undefined;
-  const consoleUrl = `${config.REPORTING_PUBLIC_URL.replace(/\/$/, '')}/console`;
 
   const sessionActor = (s: { id: string }, p: { unitId: string }) => ({ id: s.id, kind: 'person' as const, unitId: p.unitId });
 
@@ -590,7 +590,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
         id: issued.id,
         personId: person.id,
         token: issued.token,
-        link: `${consoleUrl}/activate#token=${issued.token}`,
+        link: activationLink(config.REPORTING_PUBLIC_URL, issued.token),
         expiresAt: issued.expiresAt.toISOString(),
       });
     },
