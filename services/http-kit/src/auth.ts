@@ -262,7 +262,8 @@ export const authPlugin = fp<AuthOptions>(
       return async (request, reply) => {
         failures.refuseIfBlocked(request.ip);
         const token = request.cookies[SESSION_COOKIE];
-        if (!token) throw failures.failed(request.ip, problems.unauthorized('未登录 (no session: sign in with POST /v1/session)'));
+        // Not signed in is the normal state of a page asking whether it is: no lookup was made, so nothing counts against the address.
+        if (!token) throw problems.unauthorized('未登录 (no session: sign in with POST /v1/session)');
         request.principal = await sessionPrincipal(request, reply, token);
       };
     });
