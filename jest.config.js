@@ -5,12 +5,25 @@
  * file isolates itself with its own database, stream and task queue. Type
  * checking is done by `tsc -p tsconfig.tests.json`, so ts-jest only transpiles.
  */
+/**
+ * Packages published as ES modules only, which the services load with Node's
+ * require(esm) but Jest's module loader cannot: transpiled to CommonJS for the tests.
+ */
+const ESM_ONLY = ['openid-client', 'oauth4webapi', 'jose'];
+
 const shared = {
   testEnvironment: 'node',
   rootDir: __dirname,
   roots: ['<rootDir>'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/', '/.tools/'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.tests.json' }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.tests.json' }],
+    [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: [
+      'ts-jest',
+      { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', isolatedModules: true, sourceMap: false } },
+    ],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
 };
 
 module.exports = {

@@ -42,4 +42,5 @@ export * from './audit/audit';
 export type * from './notifications/notice-message';
 export * from './idempotency/request-hash';
 export * from './auth/api-keys';
+export * from './accounts/index';
 export * from './temporal/temporal';

@@ -21,4 +21,20 @@ describe('configuration', () => {
     expect(vars).toEqual(['DATABASE_URL', 'INTAKE_PORT', 'NATS_SUBJECT_PREFIX']);
     expect((error as Error).message).toMatch(/INTAKE_PORT/);
   });
+
+  it('single sign-on is all or nothing, and over https in production', () => {
+    const issuesOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).issues.map((i) => i.variable).sort();
+      }
+    };
+    expect(issuesOf({ OIDC_ISSUER: 'https://sso.example.org' })).toEqual(['OIDC_CLIENT_ID', 'OIDC_REDIRECT_URI']);
+    const sso = { OIDC_ISSUER: 'http://127.0.0.1:9000', OIDC_CLIENT_ID: 'yuqing', OIDC_REDIRECT_URI: 'http://localhost:3003/v1/session/oidc/callback' };
+    expect(issuesOf(sso)).toEqual([]);
+    expect(issuesOf({ ...sso, NODE_ENV: 'production' })).toEqual(['OIDC_ISSUER']);
+    expect(loadConfig({}).OIDC_ISSUER).toBeUndefined();
+  });
 });

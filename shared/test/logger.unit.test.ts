@@ -58,4 +58,26 @@ describe('logger', () => {
     expect(text).not.toMatch(/yq_in_url/);
     expect(JSON.parse(lines[1]!).req.url).toBe('/v1/x?a=1&ACCESS_TOKEN=[redacted]#f');
   });
+
+  it('never writes what signing in carries: passwords, the session cookie, the CSRF token, a sign-on’s code and state', () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ LOG_LEVEL: 'info', NODE_ENV: 'production', LOG_PRETTY: undefined }, 'test', stream);
+    log.info(
+      {
+        req: {
+          method: 'GET',
+          url: '/v1/session/oidc/callback?code=sso_code_value&state=sso_state_value&iss=x',
+          headers: { cookie: 'yq_session=cookie_value', 'x-csrf-token': 'csrf_value' },
+        },
+        body: { currentPassword: 'old_password_value', newPassword: 'new_password_value' },
+        session: { csrfToken: 'csrf_value_2' },
+        config: { OIDC_CLIENT_SECRET: 'client_secret_value' },
+      },
+      'request',
+    );
+    const text = lines.join('');
+    for (const secret of ['sso_code_value', 'sso_state_value', 'cookie_value', 'csrf_value', 'old_password_value', 'new_password_value', 'client_secret_value'])
+      expect(text).not.toContain(secret);
+    expect(JSON.parse(lines[0]!).req.url).toBe('/v1/session/oidc/callback?code=[redacted]&state=[redacted]&iss=x');
+  });
 });

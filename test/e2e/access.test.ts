@@ -98,6 +98,19 @@ describe('the directory: a unit manages only its own people, and grants no role 
       roles: ['leader'],
     });
     expect(await p.t.db.selectFrom('persons').select('id').where('id', '=', 'fake-leader').executeTakeFirst()).toBeUndefined();
+    // A key acts as its person: the office's directory editor cannot mint one for the office director (a role it cannot grant).
+    await tryAs('people are managed by their own unit', 'admin', 201, 'dispatch', 'POST', '/v1/persons', {
+      id: 'zhao-director',
+      unitId: 'opinion-office',
+      name: '赵主任',
+      roles: ['opinion_office', 'office_director'],
+    });
+    await tryAs('no key for a person holding a role one cannot grant', 'office', 403, 'dispatch', 'POST', '/v1/persons/zhao-director/keys', {
+      scopes: ['tasks:act'],
+    });
+    await tryAs('no key for a person holding a role one cannot grant', 'admin', 201, 'dispatch', 'POST', '/v1/persons/zhao-director/keys', {
+      scopes: ['tasks:act'],
+    });
 
     await tryAs(rule, 'nangang', 201, 'dispatch', 'POST', '/v1/persons', {
       id: 'wang-nangang',

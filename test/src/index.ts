@@ -11,3 +11,4 @@ export * from './platform';
 export * from './outbound-corpus';
 export * from './http';
 export * from './receivers';
+export * from './sign-in';

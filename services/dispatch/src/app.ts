@@ -1,7 +1,18 @@
 import fp from 'fastify-plugin';
 import type { Client } from '@temporalio/client';
 import { databaseReachable, secretBoxFromConfig, type Config, type Db, type Logger } from '@yuqing/shared';
-import { accessPlugin, authPlugin, healthPlugin, openapiPlugin, inputGuardPlugin, problemPlugin, securityOptions, securityPlugin } from '@yuqing/http-kit';
+import {
+  accessPlugin,
+  accountRoutes,
+  authOptions,
+  authPlugin,
+  healthPlugin,
+  openapiPlugin,
+  inputGuardPlugin,
+  problemPlugin,
+  securityOptions,
+  securityPlugin,
+} from '@yuqing/http-kit';
 import { createOutboundPolicy } from './notifications/outbound/address-policy';
 import { actionRoutes } from './routes/actions/actions.routes';
 import { channelRoutes } from './routes/channels/channels.routes';
@@ -48,8 +59,10 @@ export const dispatchApp = fp<DispatchDeps>(
         nats: { check: async () => deps.natsConnected() },
       },
     });
-    await app.register(authPlugin, { db: deps.db, failuresPerMinute: deps.config.AUTH_FAILURES_PER_MINUTE });
+    await app.register(authPlugin, authOptions(deps.db, deps.config));
     await app.register(accessPlugin, { db: deps.db });
+    // People sign in on any of the three services; the session (in PostgreSQL) is accepted by all.
+    await app.register(accountRoutes, { db: deps.db, config: deps.config });
     const workflows = new IncidentWorkflowClient(deps.temporal, deps.db, app.log as Logger);
     await app.register(taskRoutes, { db: deps.db });
     await app.register(actionRoutes, { db: deps.db, workflows });

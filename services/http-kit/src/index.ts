@@ -12,3 +12,4 @@ export * from './request-id';
 export * from './client-errors';
 export * from './auth-failures';
 export * from './in-flight';
+export * from './accounts/index';

@@ -14,9 +14,16 @@ export const openapiPlugin = fp<{ title: string; description: string; version?: 
         components: {
           securitySchemes: {
             apiKey: { type: 'http', scheme: 'bearer', description: 'API key: `Authorization: Bearer yq_…` (or the `X-API-Key` header)' },
+            session: {
+              type: 'apiKey',
+              in: 'cookie',
+              name: 'yq_session',
+              description:
+                'A signed-in person’s session (POST /v1/session or single sign-on); POST, PUT, PATCH and DELETE made with it also send the header `X-CSRF-Token` (the session’s `csrfToken`).',
+            },
           },
         },
-        security: [{ apiKey: [] }],
+        security: [{ apiKey: [] }, { session: [] }],
       },
       transform: jsonSchemaTransform,
     });

@@ -149,7 +149,7 @@ function toProblem(err: FastifyError | Error, request: FastifyRequest): HttpProb
       status,
       'validation_failed',
       status === 422 ? 'Unprocessable Content' : 'Bad Request',
-      `invalid ${context}: ${errors.map((e) => e.field).join(', ')}`,
+      `请求内容不符合要求:${errors.map((e) => e.field).join('、')} (invalid ${context}: ${errors.map((e) => e.field).join(', ')})`,
       errors,
     );
   }

@@ -1,3 +1,4 @@
+import cors from '@fastify/cors';
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -15,14 +16,23 @@ export interface SecurityOptions {
   /** Requests of one principal running at once in this process, and waiting beyond those; more are answered 429. */
   readonly inFlight?: { readonly max: number; readonly queue: number };
   readonly contentSecurityPolicy?: FastifyHelmetOptions['contentSecurityPolicy'];
+  /** Origins whose pages may call with the session cookie (the console's); none: no CORS at all. */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** The limits a service's configuration sets (README, Configuration). */
 export function securityOptions(
-  config: Pick<Config, 'RATE_LIMIT_PER_MINUTE' | 'RATE_LIMIT_ANONYMOUS_PER_MINUTE' | 'CLIENT_MAX_IN_FLIGHT' | 'CLIENT_MAX_QUEUED'>,
+  config: Pick<
+    Config,
+    'RATE_LIMIT_PER_MINUTE' | 'RATE_LIMIT_ANONYMOUS_PER_MINUTE' | 'CLIENT_MAX_IN_FLIGHT' | 'CLIENT_MAX_QUEUED' | 'CORS_ORIGINS' | 'REPORTING_PUBLIC_URL'
+  >,
   contentSecurityPolicy?: SecurityOptions['contentSecurityPolicy'],
 ): SecurityOptions {
   return {
+    corsOrigins: (config.CORS_ORIGINS ?? new URL(config.REPORTING_PUBLIC_URL).origin)
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     perMinute: config.RATE_LIMIT_PER_MINUTE,
     anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
     inFlight: { max: config.CLIENT_MAX_IN_FLIGHT, queue: config.CLIENT_MAX_QUEUED },
@@ -56,7 +66,18 @@ declare module 'fastify' {
  * Requests that fail authentication are limited by the auth plugin, per address.
  */
 export const securityPlugin = fp<SecurityOptions>(
-  async (app: FastifyInstance, { perMinute, anonymousPerMinute = 1_200, inFlight = { max: 8, queue: 32 }, contentSecurityPolicy }) => {
+  async (app: FastifyInstance, { perMinute, anonymousPerMinute = 1_200, inFlight = { max: 8, queue: 32 }, contentSecurityPolicy, corsOrigins = [] }) => {
+    if (corsOrigins.length) {
+      // The console (one origin) calls the other services with its session cookie; no other page may.
+      await app.register(cors, {
+        origin: [...corsOrigins],
+        credentials: true,
+        methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'X-CSRF-Token', 'Idempotency-Key', 'X-Request-Id'],
+        exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location'],
+        maxAge: 600,
+      });
+    }
     await app.register(helmet, {
       // Swagger UI sets its own CSP on /docs; a service with pages (the console) passes a stricter one.
       contentSecurityPolicy: contentSecurityPolicy ?? {

@@ -1,6 +1,17 @@
 import fp from 'fastify-plugin';
 import { databaseReachable, temporalReachable, type Config, type Db } from '@yuqing/shared';
-import { accessPlugin, authPlugin, healthPlugin, openapiPlugin, inputGuardPlugin, problemPlugin, securityOptions, securityPlugin } from '@yuqing/http-kit';
+import {
+  accessPlugin,
+  accountRoutes,
+  authOptions,
+  authPlugin,
+  healthPlugin,
+  openapiPlugin,
+  inputGuardPlugin,
+  problemPlugin,
+  securityOptions,
+  securityPlugin,
+} from '@yuqing/http-kit';
 import type { Client } from '@temporalio/client';
 import { incidentRoutes } from './routes/incidents/incidents.routes';
 
@@ -29,8 +40,10 @@ export const intakeApp = fp<IntakeDeps>(
         temporal: { check: () => temporalReachable(deps.temporal), required: false },
       },
     });
-    await app.register(authPlugin, { db: deps.db, failuresPerMinute: deps.config.AUTH_FAILURES_PER_MINUTE });
+    await app.register(authPlugin, authOptions(deps.db, deps.config));
     await app.register(accessPlugin, { db: deps.db });
+    // People sign in on any of the three services; the session (in PostgreSQL) is accepted by all.
+    await app.register(accountRoutes, { db: deps.db, config: deps.config });
     await app.register(incidentRoutes, deps);
   },
   { name: 'yuqing-intake' },

@@ -1,7 +1,18 @@
 import sse from '@fastify/sse';
 import fp from 'fastify-plugin';
 import { databaseReachable, type Config, type Db } from '@yuqing/shared';
-import { accessPlugin, authPlugin, healthPlugin, openapiPlugin, inputGuardPlugin, problemPlugin, securityOptions, securityPlugin } from '@yuqing/http-kit';
+import {
+  accessPlugin,
+  accountRoutes,
+  authOptions,
+  authPlugin,
+  healthPlugin,
+  openapiPlugin,
+  inputGuardPlugin,
+  problemPlugin,
+  securityOptions,
+  securityPlugin,
+} from '@yuqing/http-kit';
 import { LiveFeed } from './live/live-feed';
 import { accountabilityRoutes } from './routes/accountability/accountability.routes';
 import { archiveRoutes } from './routes/archive/archive.routes';
@@ -63,8 +74,10 @@ export const reportingApp = fp<ReportingDeps>(
       },
     });
     await app.register(sse, { heartbeatInterval: 15_000 });
-    await app.register(authPlugin, { db: deps.db, failuresPerMinute: deps.config.AUTH_FAILURES_PER_MINUTE });
+    await app.register(authPlugin, authOptions(deps.db, deps.config));
     await app.register(accessPlugin, { db: deps.db });
+    // People sign in on any of the three services; the session (in PostgreSQL) is accepted by all.
+    await app.register(accountRoutes, { db: deps.db, config: deps.config });
     await app.register(timelineRoutes, { db: deps.db });
     await app.register(incidentRoutes, { db: deps.db, config: deps.config });
     await app.register(archiveRoutes, { db: deps.db, config: deps.config });

@@ -5,8 +5,11 @@
  *   create-client <id> <name> <scopes,comma,separated> [unitId]   prints the new key once
  *   revoke-client <id>
  *   rotate-secrets                reseal every channel secret under SECRETS_KEY (after moving the old key to SECRETS_OLD_KEYS)
+ *   issue-activation <personId> [scopes,comma,separated]   prints a one-time link to set the person's password
+ *                                 (opens their account; the way to the first administrator who signs in)
  */
 import { sql } from 'kysely';
+import { activationLink, findAccount, issueActivation, saveAccount } from '../accounts/account.repository';
 import { createApiClient, isScope, SCOPES } from '../auth/api-keys';
 import { recordAudit } from '../audit/audit';
 import { loadConfigOrExit } from '../config/config';
@@ -96,8 +99,39 @@ async function main(argv: string[]): Promise<number> {
         }
         return 0;
       }
+      case 'issue-activation': {
+        const [personId, scopeList] = args;
+        const requested = (scopeList ?? '').split(',').filter(Boolean);
+        const scopes = requested.filter(isScope);
+        const bad = requested.filter((s) => !isScope(s));
+        const person = personId ? await db.selectFrom('persons').select('id').where('id', '=', personId).executeTakeFirst() : undefined;
+        if (!person || bad.length) {
+          process.stderr.write(
+            `usage: issue-activation <personId of an existing person> [scopes]; scopes: ${SCOPES.join(', ')}${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}\n`,
+          );
+          return 2;
+        }
+        const link = await db.transaction().execute(async (trx) => {
+          const before = await findAccount(trx, person.id);
+          const granted = scopes.length ? scopes : (before?.scopes ?? ['tasks:act', 'reports:read']);
+          if (!before || scopes.length) await saveAccount(trx, { personId: person.id, scopes: granted, createdBy: OPERATOR.id });
+          const issued = await issueActivation(trx, { personId: person.id, ttlMs: config.ACTIVATION_TTL_MS, createdBy: OPERATOR.id });
+          await recordAudit(trx, {
+            actor: OPERATOR,
+            action: 'account.activation_issued',
+            entity: 'account',
+            entityId: person.id,
+            after: { activationId: issued.id, scopes: granted, expiresAt: issued.expiresAt.toISOString() },
+          });
+          return activationLink(config.REPORTING_PUBLIC_URL, issued.token);
+        });
+        process.stdout.write(`${link}\n`);
+        return 0;
+      }
       default:
-        process.stderr.write('commands: migrate | dev-client [key] | create-client <id> <name> <scopes> [unitId] | revoke-client <id> | rotate-secrets\n');
+        process.stderr.write(
+          'commands: migrate | dev-client [key] | create-client <id> <name> <scopes> [unitId] | revoke-client <id> | rotate-secrets | issue-activation <personId> [scopes]\n',
+        );
         return 2;
     }
   } finally {

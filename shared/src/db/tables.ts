@@ -225,6 +225,63 @@ export interface ApiClientsTable {
   lastUsedAt: Timestamp | null;
 }
 
+/** How a session was opened. */
+export type SignInMethod = 'password' | 'oidc';
+
+/**
+ * A person's sign-in account: the scopes their sessions carry (granted like a
+ * personal key's) and their password, as an scrypt hash (`accounts/password.ts`).
+ * No password: not activated yet, or single sign-on only.
+ */
+export interface AccountsTable {
+  personId: string;
+  scopes: Json<Scope[]>;
+  passwordHash: string | null;
+  passwordChangedAt: Timestamp | null;
+  /** Failed sign-ins since the last success or lock; at the limit the account is locked. */
+  failedSignIns: Generated<number>;
+  lockedUntil: Timestamp | null;
+  createdBy: string;
+  createdAt: GeneratedTimestamp;
+  updatedAt: GeneratedTimestamp;
+}
+
+/** One-time links to set a password: only the token's SHA-256 is kept. */
+export interface AccountActivationsTable {
+  id: string;
+  personId: string;
+  tokenHash: string;
+  expiresAt: Timestamp;
+  usedAt: Timestamp | null;
+  createdBy: string;
+  createdAt: GeneratedTimestamp;
+}
+
+/** People's sessions, shared by the three services: the cookie holds the token, this table its SHA-256. */
+export interface SessionsTable {
+  /** Public id: the principal's id, in the audit log and session lists. */
+  id: string;
+  tokenHash: string;
+  personId: string;
+  method: SignInMethod;
+  createdAt: GeneratedTimestamp;
+  lastSeenAt: GeneratedTimestamp;
+  /** The absolute end; the idle end is lastSeenAt plus the idle timeout. */
+  expiresAt: Timestamp;
+  revokedAt: Timestamp | null;
+  address: string | null;
+  userAgent: string | null;
+}
+
+/** A single sign-on under way: what the callback checks (state, nonce, PKCE verifier), kept minutes. */
+export interface OidcLoginsTable {
+  stateHash: string;
+  nonce: string;
+  codeVerifier: string;
+  returnTo: string;
+  expiresAt: Timestamp;
+}
+
 /** Append-only: a trigger refuses UPDATE and DELETE. */
 export interface AuditLogTable {
   id: Generated<string>;
@@ -425,6 +482,10 @@ export interface Database {
   routingRules: RoutingRulesTable;
   policies: PoliciesTable;
   apiClients: ApiClientsTable;
+  accounts: AccountsTable;
+  accountActivations: AccountActivationsTable;
+  sessions: SessionsTable;
+  oidcLogins: OidcLoginsTable;
   auditLog: AuditLogTable;
   alerts: AlertsTable;
   notificationChannels: NotificationChannelsTable;

@@ -5,6 +5,13 @@
  */
 export const CREDENTIAL_QUERY_PARAMS: ReadonlySet<string> = new Set(['api_key', 'apikey', 'api-key', 'key', 'access_token', 'token']);
 
+/**
+ * Also masked in logs, though not refused: the `code` and `state` an identity
+ * provider sends back to the sign-on callback (single use, but a code is a
+ * credential until it is).
+ */
+const MASKED_QUERY_PARAMS: ReadonlySet<string> = new Set([...CREDENTIAL_QUERY_PARAMS, 'code', 'state', 'id_token', 'session_state']);
+
 function decodedName(raw: string): string {
   try {
     return decodeURIComponent(raw.replace(/\+/g, ' ')).toLowerCase();
@@ -19,7 +26,8 @@ export function isCredentialParam(rawName: string): boolean {
 }
 
 /**
- * The URL with the values of credential parameters replaced by `[redacted]`.
+ * The URL with the values of credential parameters (and a sign-on's `code` and
+ * `state`) replaced by `[redacted]`.
  * Names are compared decoded and case-insensitively (`?API%5FKEY=` too), since
  * that is how a query parser would read them.
  */
@@ -32,7 +40,7 @@ export function maskUrlCredentials(url: string): string {
   const parts = query.split('&').map((part) => {
     const eq = part.indexOf('=');
     const name = eq < 0 ? part : part.slice(0, eq);
-    if (eq < 0 || !isCredentialParam(name)) return part;
+    if (eq < 0 || !MASKED_QUERY_PARAMS.has(decodedName(name))) return part;
     changed = true;
     return `${name}=[redacted]`;
   });

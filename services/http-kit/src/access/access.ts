@@ -69,7 +69,14 @@ export interface AccessTargets {
   /** Add, change or remove a person of `unitId`, granting (or taking away) `roles`. */
   'person.edit': { readonly unitId: string; readonly roles: readonly Role[] };
   /** Issue or revoke a personal key for a person of `unitId` with `scopes`. */
-  'key.issue': { readonly unitId: string; readonly scopes: readonly Scope[] };
+  /** `roles`: the person's roles, when a key that acts as them is issued (listing or revoking needs none). */
+  'key.issue': { readonly unitId: string; readonly scopes: readonly Scope[]; readonly roles?: readonly Role[] };
+  /**
+   * Open, change or close a person's sign-in account, issue its activation link
+   * (which sets the password, so whoever holds it is that person), or end its
+   * sessions: `scopes` the account has or gets, `roles` the person holds.
+   */
+  'account.issue': { readonly unitId: string; readonly scopes: readonly Scope[]; readonly roles: readonly Role[] };
   /** A unit's (or its people's) notification channels. */
   'channel.edit': { readonly unitId: string };
   /** Put a unit's dead letter back in its queue. */
@@ -101,6 +108,7 @@ export const PERMISSIONS = [
   'duty.edit',
   'person.edit',
   'key.issue',
+  'account.issue',
   'channel.edit',
   'delivery.retry',
   'routing.edit',
@@ -295,10 +303,16 @@ export async function requireAccess<P extends Permission>(access: AccessFacts, p
       return;
     }
     case 'key.issue': {
-      const { unitId, scopes } = target as AccessTargets['key.issue'];
+      const { unitId, scopes, roles = [] } = target as AccessTargets['key.issue'];
       if (!(await managesUnit(access, p, unitId))) throw forbid(`只能为本单位人员签发密钥 (you manage ${p.unitId ?? 'no unit'}, not ${unitId})`);
       const beyond = scopes.filter((s) => !hasScope(p, s) || (s === 'admin' && !isCityAdmin(p)));
       if (beyond.length) throw forbid(`不能授予本人没有的权限 (you do not hold ${beyond.join(', ')})`);
+      if (isCityAdmin(p)) return;
+      // A personal key lets its holder be the person: only someone who could grant all of their roles issues it.
+      const grantable = await grantableRoles(access, p);
+      const held = roles.filter((r) => !grantable.has(r));
+      if (held.length)
+        throw forbid(`该人员具有本人不能授予的角色:${held.map((r) => ROLE_LABELS[r]).join('、')},须由市局系统管理员签发 (they hold ${held.join(', ')})`);
       return;
     }
     case 'accountability.decide': {
@@ -319,6 +333,20 @@ export async function requireAccess<P extends Permission>(access: AccessFacts, p
       const { office } = await access.coordinatingUnits();
       if (hasScope(p, 'directory:write') && p.unitId !== undefined && p.unitId === office) return;
       throw forbid('专家库和网评员队伍由舆情办或市局系统管理员管理 (only the opinion office and the city’s administrators keep these groups)');
+    }
+    case 'account.issue': {
+      const { unitId, scopes, roles } = target as AccessTargets['account.issue'];
+      if (!hasScope(p, 'directory:write') || !(await managesUnit(access, p, unitId)))
+        throw forbid(`只能为本单位人员开通账号、签发激活链接 (you manage ${p.unitId ?? 'no unit'}, not ${unitId})`);
+      if (isCityAdmin(p)) return;
+      const beyond = scopes.filter((s) => !hasScope(p, s) || s === 'admin');
+      if (beyond.length) throw forbid(`不能授予本人没有的权限 (you do not hold ${beyond.join(', ')})`);
+      // An activation link lets its holder be the person: only someone who could grant all of their roles may issue it.
+      const grantable = await grantableRoles(access, p);
+      const held = roles.filter((r) => !grantable.has(r));
+      if (held.length)
+        throw forbid(`该人员具有本人不能授予的角色:${held.map((r) => ROLE_LABELS[r]).join('、')},须由市局系统管理员办理 (they hold ${held.join(', ')})`);
+      return;
     }
     case 'policy.publish': {
       const { scope } = target as AccessTargets['policy.publish'];

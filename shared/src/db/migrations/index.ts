@@ -11,6 +11,7 @@ import * as informationOfficer from './2026-12-02T0101-information-officer';
 import * as directoryGroups from './2026-12-02T0102-directory-groups';
 import * as releaseChannels from './2026-12-02T0103-release-channels';
 import * as accountabilityRecords from './2026-12-02T0104-accountability-records';
+import * as accountsAndSessions from './2026-12-02T1001-accounts-and-sessions';
 
 /**
  * Every migration, by name (timestamp and purpose). Listed statically so that the
@@ -29,4 +30,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-02T0102-directory-groups': directoryGroups,
   '2026-12-02T0103-release-channels': releaseChannels,
   '2026-12-02T0104-accountability-records': accountabilityRecords,
+  '2026-12-02T1001-accounts-and-sessions': accountsAndSessions,
 };

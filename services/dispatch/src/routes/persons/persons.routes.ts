@@ -252,7 +252,7 @@ export const personRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
       const person = await findPerson(db, request.params.id);
       if (!person) throw problems.notFound(`person ${request.params.id}`);
       const scopes = [...new Set(request.body.scopes)];
-      await requireAccess(app.access, p, 'key.issue', { unitId: person.unitId, scopes });
+      await requireAccess(app.access, p, 'key.issue', { unitId: person.unitId, scopes, roles: person.roles });
       const keyId = `key-${person.id}-${randomBytes(4).toString('hex')}`;
       const name = `${person.name}${request.body.label ? `(${request.body.label})` : ''}`;
       const { key, row } = await db.transaction().execute(async (trx) => {

@@ -1,0 +1,4 @@
+export * from './password';
+export * from './tokens';
+export * from './account.repository';
+export * from './session.repository';
