@@ -216,6 +216,14 @@ const needsUnit = (p: Principal) => {
  * Fails with 403 (or 404 for an incident the caller may not see) unless the
  * principal may do `permission` on `target`. The one place access is decided.
  */
+/** Whoever issues a credential that acts as a person (a key, an activation link) could grant every role the person holds. */
+async function assertCouldGrantAll(access: AccessFacts, p: Principal, roles: readonly Role[]): Promise<void> {
+  const grantable = await grantableRoles(access, p);
+  const held = roles.filter((r) => !grantable.has(r));
+  if (held.length)
+    throw forbid(`该人员具有本人不能授予的角色:${held.map((r) => ROLE_LABELS[r]).join('、')},须由市局系统管理员办理 (they hold ${held.join(', ')})`);
+}
+
 export async function requireAccess<P extends Permission>(access: AccessFacts, p: Principal, permission: P, target: AccessTargets[P]): Promise<void> {
   switch (permission) {
     case 'incident.report': {
@@ -309,11 +317,7 @@ export async function requireAccess<P extends Permission>(access: AccessFacts, p
       if (beyond.length) throw forbid(`不能授予本人没有的权限 (you do not hold ${beyond.join(', ')})`);
       if (isCityAdmin(p)) return;
       // A personal key lets its holder be the person: only someone who could grant all of their roles issues it.
-      const grantable = await grantableRoles(access, p);
-      const held = roles.filter((r) => !grantable.has(r));
-      if (held.length)
-        throw forbid(`该人员具有本人不能授予的角色:${held.map((r) => ROLE_LABELS[r]).join('、')},须由市局系统管理员签发 (they hold ${held.join(', ')})`);
-      return;
+      return assertCouldGrantAll(access, p, roles);
     }
     case 'accountability.decide': {
       // The office holds units to account (plan §8(五)3); a unit never judges its own lapse, the leadership group does.
@@ -342,11 +346,7 @@ export async function requireAccess<P extends Permission>(access: AccessFacts, p
       const beyond = scopes.filter((s) => !hasScope(p, s) || s === 'admin');
       if (beyond.length) throw forbid(`不能授予本人没有的权限 (you do not hold ${beyond.join(', ')})`);
       // An activation link lets its holder be the person: only someone who could grant all of their roles may issue it.
-      const grantable = await grantableRoles(access, p);
-      const held = roles.filter((r) => !grantable.has(r));
-      if (held.length)
-        throw forbid(`该人员具有本人不能授予的角色:${held.map((r) => ROLE_LABELS[r]).join('、')},须由市局系统管理员办理 (they hold ${held.join(', ')})`);
-      return;
+      return assertCouldGrantAll(access, p, roles);
     }
     case 'policy.publish': {
       const { scope } = target as AccessTargets['policy.publish'];
