@@ -173,7 +173,22 @@ ensure_postgres() {
 
 CHROMIUM=${CHROMIUM_PATH:-/usr/bin/chromium}
 
+# Chinese text in the console's screenshots (and printed pages) needs a CJK font.
+CJK_FONT=/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+
+ensure_cjk_font() {
+  [[ -e $CJK_FONT ]] && return
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "Fonts: installing Debian's fonts-noto-cjk (Chinese in the console's screenshots)"
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk; }; } >>"$LOGS/apt-fonts.log" 2>&1 ||
+      printf '\033[33m[stack] apt-get install fonts-noto-cjk failed (log: %s): screenshots will show boxes for Chinese\033[0m\n' "$LOGS/apt-fonts.log" >&2
+  else
+    printf '\033[33m[stack] no CJK font: install fonts-noto-cjk for readable screenshots\033[0m\n' >&2
+  fi
+}
+
 ensure_browser() {
+  ensure_cjk_font
   if [[ -x $CHROMIUM ]]; then say "Chromium: $CHROMIUM"; return; fi
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     say "Chromium: installing Debian's chromium package (the console's browser test drives it)"

@@ -256,7 +256,7 @@ describe('a warning reaches a unit on every kind of channel', () => {
 
     const title = `【紧急预警】敏感舆情:${inc.title}`;
     const deadline = `签收预警 截止:${formatBeijing(ackDue)}(北京时间)`;
-    const timeline = `http://reporting.example.org/v1/incidents/${inc.id}/timeline`;
+    const timeline = `http://reporting.example.org/console/incidents/${inc.id}`;
 
     const [hook] = http.at('warn-hook', 'webhook');
     expect(hook).toMatchObject({ status: 200 });
@@ -271,7 +271,7 @@ describe('a warning reaches a unit on every kind of channel', () => {
       attempt: 1,
       title,
       to: { unitId: u.id, unitName: u.name, roles: ['responsible_department'] },
-      links: { source: inc.url, timeline, tasks: `http://dispatch.example.org/v1/tasks?unit=${u.id}` },
+      links: { source: inc.url, timeline, tasks: `http://reporting.example.org/console/tasks?unit=${u.id}` },
       dueAt: ackDue,
     });
     expect(hook!.json.text).toContain(deadline);

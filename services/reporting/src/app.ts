@@ -19,6 +19,7 @@ import { archiveRoutes } from './routes/archive/archive.routes';
 import { consoleRoutes } from './routes/console/console.routes';
 import { digestRoutes } from './routes/digest/digest.routes';
 import { incidentRoutes } from './routes/incidents/incidents.routes';
+import { meRoutes } from './routes/me/me.routes';
 import { labelRoutes } from './routes/labels/labels.routes';
 import { statsRoutes } from './routes/stats/stats.routes';
 import { streamRoutes } from './routes/stream/stream.routes';
@@ -36,9 +37,9 @@ export interface ReportingDeps {
 
 /**
  * Only this origin, no inline scripts or styles, no framing: the console is
- * plain files from here talking to this API.
+ * built files from here talking to this API and to dispatch (its tasks and steps).
  */
-const CONTENT_SECURITY_POLICY = {
+const contentSecurityPolicy = (config: Config) => ({
   useDefaults: false,
   directives: {
     defaultSrc: ["'self'"],
@@ -47,20 +48,20 @@ const CONTENT_SECURITY_POLICY = {
     styleSrc: ["'self'"],
     imgSrc: ["'self'"],
     fontSrc: ["'self'"],
-    connectSrc: ["'self'"],
+    connectSrc: ["'self'", new URL(config.DISPATCH_PUBLIC_URL).origin],
     objectSrc: ["'none'"],
     baseUri: ["'self'"],
     formAction: ["'self'"],
     frameAncestors: ["'none'"],
   },
-};
+});
 
 /** The reporting service as a plugin: timelines, digests, statistics, the live stream and the operators' console. */
 export const reportingApp = fp<ReportingDeps>(
   async (app, deps) => {
     await app.register(problemPlugin);
     await app.register(inputGuardPlugin);
-    await app.register(securityPlugin, securityOptions(deps.config, CONTENT_SECURITY_POLICY));
+    await app.register(securityPlugin, securityOptions(deps.config, contentSecurityPolicy(deps.config)));
     await app.register(openapiPlugin, {
       title: '舆情应急 · reporting',
       description: 'Timelines, digests, archive records and statistics of incidents, the live stream, and the operators’ console (/console/).',
@@ -86,7 +87,8 @@ export const reportingApp = fp<ReportingDeps>(
     await app.register(accountabilityRoutes, { db: deps.db });
     await app.register(labelRoutes);
     await app.register(streamRoutes, { live: deps.live, watching: deps.liveWatching });
-    await app.register(consoleRoutes);
+    await app.register(meRoutes, { db: deps.db });
+    await app.register(consoleRoutes, { config: deps.config });
     // Open streams would hold the server's close until their viewers leave.
     app.addHook('preClose', async () => deps.live.closeAll());
   },

@@ -3,13 +3,15 @@ import { startReportingHarness, type ReportingHarness } from './harness';
 
 let h: ReportingHarness;
 let base: string;
-const keys = {} as Record<'reader' | 'noScope' | 'nangang', string>;
+const keys = {} as Record<'reader' | 'noScope' | 'nangang' | 'nangangReader' | 'daoliReader', string>;
 
 beforeAll(async () => {
   h = await startReportingHarness('reporting-stream');
   keys.reader = await createTestKey(h.t.db, { scopes: ['reports:read'], unitId: 'opinion-office' });
   keys.noScope = await createTestKey(h.t.db, { scopes: ['tasks:act'] });
   keys.nangang = await createTestKey(h.t.db, { scopes: ['tasks:act'], unitId: 'district-230103', roles: ['district_bureau'] });
+  keys.nangangReader = await createTestKey(h.t.db, { scopes: ['reports:read'], unitId: 'district-230103', roles: ['district_bureau'] });
+  keys.daoliReader = await createTestKey(h.t.db, { scopes: ['reports:read'], unitId: 'district-230102', roles: ['district_bureau'] });
   base = await h.app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(() => h.close());
@@ -102,6 +104,34 @@ describe('GET /v1/stream', () => {
     await stream.cancel();
     // The viewer's subscription ends with its connection.
     await eventually(() => h.live.viewers === 0, 5_000, 'the viewer unsubscribed');
+  });
+
+  it('gives a district its own incidents’ events and no other district’s', async () => {
+    const nangang = sseReader(await open(keys.nangangReader));
+    const daoli = sseReader(await open(keys.daoliReader));
+    expect((await nangang.next())?.event).toBe('ready');
+    expect((await daoli.next())?.event).toBe('ready');
+    const pricing = { topic: 'pricing' as const, title: '网传某超市价格欺诈' };
+    const first = await h.report();
+    const other = await h.report({ ...pricing, district: '道里区' });
+    const second = await h.report({ title: '网传南岗区某餐馆后厨卫生差' });
+    /** The incidents of the `incident` events a viewer gets until `last` is dispatched. */
+    const incidentsSeen = async (stream: ReturnType<typeof sseReader>, last: string) => {
+      const seen: string[] = [];
+      for (;;) {
+        const e = await stream.next();
+        if (!e) throw new Error('stream ended');
+        const data = e.data as { incidentId: string; entry: { type: string } };
+        if (e.event !== 'incident') continue;
+        seen.push(data.incidentId);
+        if (data.incidentId === last && data.entry.type === 'dispatched') return [...new Set(seen)];
+      }
+    };
+    // 道里区's viewer: 南岗区's first incident, reported before its own, never reaches it.
+    expect(await incidentsSeen(daoli, other)).toEqual([other]);
+    expect(await incidentsSeen(nangang, second)).toEqual([first, second]);
+    await nangang.cancel();
+    await daoli.cancel();
   });
 
   it('tells viewers to reload when events may have been missed', async () => {

@@ -162,6 +162,60 @@ export const REPORT_KIND_LABELS: Readonly<Record<ReportKind, string>> = {
   final: '整体情况',
 };
 
+/** A unit's answer to "is the report true?" (plan §6.1; `findings.truth`). */
+export const TRUTH_LABELS: Readonly<Record<'true' | 'partly' | 'false' | 'unknown', string>> = {
+  true: '属实',
+  partly: '部分属实',
+  false: '不属实',
+  unknown: '尚在核实',
+};
+
+/** The human steps as dispatch names them (`/actions/<name>`, `/tasks/<key>/<name>`), as a button says them. */
+export const ACTION_LABELS: Readonly<Record<string, string>> = {
+  acknowledge: '签收',
+  report: '反馈调查处置情况',
+  complete: '办结',
+  approve: '审批',
+  release: '登记对外发布',
+  reclassify: '调整等级',
+  reassign: '改派',
+  close: '结束处置',
+};
+
+/** The fields of those steps' bodies, as a form labels them. */
+export const FORM_FIELD_LABELS: Readonly<Record<string, string>> = {
+  unitId: '承办单位',
+  proxy: '代办',
+  reason: '理由',
+  kind: '反馈类型',
+  findings: '调查核实情况',
+  truth: '反映问题是否属实',
+  whatHappened: '事实经过',
+  dutyFailure: '是否存在履职不到位',
+  violation: '是否存在违法违规',
+  found: '存在',
+  detail: '具体情况',
+  dispositions: '处置方式',
+  measures: '已采取措施',
+  result: '处置结果',
+  attachments: '附件',
+  title: '名称',
+  url: '链接',
+  note: '办理记录',
+  proposal: '拟办意见',
+  role: '审批身份',
+  comment: '审批意见',
+  form: '发布形式',
+  summary: '发布内容',
+  text: '正文',
+  version: '版本',
+  channel: '发布渠道',
+  tier: '调整为',
+  fromUnitId: '原承办单位',
+  toUnitId: '改派至',
+  force: '强制结束(未办结事项一并撤销)',
+};
+
 export const CHAIN_ACTION_LABELS: Readonly<Record<ChainAction, string>> = {
   remind: '提醒',
   escalate: '督办升级',
@@ -218,6 +272,27 @@ export const METRIC_LABELS: Readonly<Record<keyof Metrics, string>> = {
   negativeRatio: '负面占比',
   importantMedia: '重要媒体报道',
 };
+/** The spread measures the assessment's rules name (`report_count>=major`). */
+const SPREAD_RULE_METRICS: Readonly<Record<string, keyof Metrics>> = {
+  report_count: 'reportCount',
+  reach: 'reach',
+  spread_per_hour: 'spreadPerHour',
+};
+
+/**
+ * One reason of a tier (定级依据) in Chinese: the rule codes of `assessTier`
+ * (`suggested_tier`, `flag:<flag>`, `important_media`, `<measure>>=<tier>`).
+ */
+export function assessmentReasonLabel(rule: string, tier: Tier): string {
+  const floor = TIER_LABELS[tier];
+  if (rule === 'suggested_tier') return `监测平台建议定为${floor}`;
+  if (rule === 'important_media') return `重要媒体报道,至少为${floor}`;
+  if (rule.startsWith('flag:')) return `${FLAG_LABELS[rule.slice(5) as Flag] ?? rule.slice(5)},至少为${floor}`;
+  const [measure] = rule.split('>=');
+  const metric = SPREAD_RULE_METRICS[measure ?? ''];
+  return metric ? `${METRIC_LABELS[metric].replace(/(.*)$/, '')}达到${floor}标准` : rule;
+}
+
 export const UNIT_KIND_LABELS: Readonly<Record<UnitKind, string>> = {
   leadership: '领导小组',
   office: '舆情办',

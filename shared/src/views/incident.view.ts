@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import type { IncidentRow } from '../db/tables';
-import { FLAG_LABELS, INCIDENT_STATUS_LABELS, TIER_LABELS, TOPIC_LABELS } from '../domain/labels.zh';
+import { assessmentReasonLabel, FLAG_LABELS, INCIDENT_STATUS_LABELS, TIER_LABELS, TOPIC_LABELS } from '../domain/labels.zh';
 import { formatBeijing } from '../domain/time';
 import { DISTRICT_CODES, DISTRICTS, FLAGS, INCIDENT_STATUSES, TIERS, TOPICS } from '../domain/vocabulary';
 import { MetricsSchema, SourceSchema } from '../events/event-data';
 
-const AssessmentViewSchema = z.object({ tier: z.enum(TIERS), reasons: z.array(z.object({ rule: z.string(), tier: z.enum(TIERS) })) });
+const AssessmentViewSchema = z.object({
+  tier: z.enum(TIERS),
+  /** Each rule that fired, with its Chinese wording. */
+  reasons: z.array(z.object({ rule: z.string(), tier: z.enum(TIERS), label: z.string() })),
+});
 
 /**
  * An incident as every API shows it: codes with their Chinese labels beside
@@ -64,7 +68,7 @@ export function incidentView(row: IncidentRow): IncidentView {
     flags: row.flags,
     flagLabels: row.flags.map((f) => FLAG_LABELS[f]),
     suggestedTier: row.suggestedTier,
-    assessment: { tier: row.assessment.tier, reasons: [...row.assessment.reasons] },
+    assessment: { tier: row.assessment.tier, reasons: row.assessment.reasons.map((r) => ({ ...r, label: assessmentReasonLabel(r.rule, r.tier) })) },
     externalId: row.externalId,
     policyVersion: row.policyVersion,
     workflowId: row.workflowId,

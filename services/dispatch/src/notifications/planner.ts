@@ -118,9 +118,10 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
       );
       if (channels.length === 0) continue;
       const unitTasks = event.type === 'dispatched' ? (event.data.tasks ?? []).filter((t) => t.unitId === unitId && t.status === 'open') : [];
+      // Pages of the console (served by reporting) that a person opens from a phone, not the JSON behind them.
       const links = {
-        timeline: `${reportingUrl}/v1/incidents/${event.incidentId}/timeline`,
-        tasks: `${dispatchUrl}/v1/tasks?unit=${encodeURIComponent(unitId)}`,
+        timeline: `${reportingUrl}/console/incidents/${event.incidentId}`,
+        tasks: `${reportingUrl}/console/tasks?unit=${encodeURIComponent(unitId)}`,
       };
       for (const channel of channels) {
         const person = channel.personId ? people.find((p) => p.id === channel.personId) : undefined;

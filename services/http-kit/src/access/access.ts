@@ -362,6 +362,42 @@ export async function requireAccess<P extends Permission>(access: AccessFacts, p
   }
 }
 
+/**
+ * Whose live events a caller follows (the console's stream), per incident: `unitIds`
+ * are the units the event's task snapshots name.
+ */
+export type IncidentFilter = (incidentId: string, unitIds: readonly string[]) => Promise<boolean>;
+
+/** How long a "not yours" answer is remembered: an incident may be handed to the caller's unit later. */
+const FILTER_NO_MS = 5_000;
+const FILTER_MEMORY = 10_000;
+
+/**
+ * The live stream's rule: a bureau-wide caller follows every incident; any other
+ * caller the incidents it may read (`incident.read`: its district, its line of
+ * business, its unit's tasks), and an incident at once when an event hands its unit
+ * a task (the task read model may not have it yet). Answers are remembered per
+ * viewer: yes for good, no for a few seconds.
+ */
+export async function followedIncidents(access: AccessFacts, p: Principal): Promise<IncidentFilter> {
+  const reach = await reachOf(access, p);
+  if (reach.all) return async () => true;
+  const known = new Map<string, number>();
+  return async (incidentId, unitIds) => {
+    const until = known.get(incidentId);
+    if (until === Infinity) return true;
+    if (reach.unitId && unitIds.includes(reach.unitId)) {
+      known.set(incidentId, Infinity);
+      return true;
+    }
+    if (until !== undefined && until > Date.now()) return false;
+    const yes = await hasAccess(access, p, 'incident.read', { incidentId });
+    if (known.size >= FILTER_MEMORY) known.clear();
+    known.set(incidentId, yes ? Infinity : Date.now() + FILTER_NO_MS);
+    return yes;
+  };
+}
+
 /** Like `requireAccess`, answering true or false instead of throwing. */
 export async function hasAccess<P extends Permission>(access: AccessFacts, p: Principal, permission: P, target: AccessTargets[P]): Promise<boolean> {
   try {

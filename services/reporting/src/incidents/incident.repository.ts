@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import {
   ALERT_COLUMNS,
   INCIDENT_COLUMNS,
   TASK_COLUMNS,
   type AlertRow,
+  type Database,
   type Db,
   type DistrictCode,
   type IncidentRow,
@@ -14,17 +15,22 @@ import {
 } from '@yuqing/shared';
 import { visibleIncidents, type Reach } from '@yuqing/http-kit';
 
+/** The list's orders: newest first, or the duty view's urgency (lapsed first, then the nearest deadline). */
+export const INCIDENT_SORTS = ['newest', 'urgency'] as const;
+export type IncidentSort = (typeof INCIDENT_SORTS)[number];
+
 export interface IncidentFilter {
   readonly tiers?: readonly Tier[];
   readonly statuses?: readonly IncidentStatus[];
   readonly districtCode?: DistrictCode;
   readonly topics?: readonly Topic[];
   readonly overdue?: boolean;
+  readonly sort?: IncidentSort;
   readonly limit: number;
   readonly offset: number;
 }
 
-/** Incidents matching the console's filters, newest first, and how many match in all. */
+/** Incidents matching the console's filters in the order asked, and how many match in all. */
 export async function listIncidents(db: Db, f: IncidentFilter & { readonly reach: Reach }): Promise<{ rows: IncidentRow[]; total: number }> {
   let q = db.selectFrom('incidents').where(visibleIncidents(f.reach));
   if (f.tiers?.length) q = q.where('tier', 'in', [...f.tiers]);
@@ -33,10 +39,26 @@ export async function listIncidents(db: Db, f: IncidentFilter & { readonly reach
   if (f.topics?.length) q = q.where('topic', 'in', [...f.topics]);
   if (f.overdue !== undefined) q = q.where('overdue', '=', f.overdue);
   const [rows, count] = await Promise.all([
-    q.select(INCIDENT_COLUMNS).orderBy('createdAt', 'desc').orderBy('id').limit(f.limit).offset(f.offset).execute(),
+    ordered(q.select(INCIDENT_COLUMNS), f.sort ?? 'newest')
+      .orderBy('createdAt', 'desc')
+      .orderBy('id')
+      .limit(f.limit)
+      .offset(f.offset)
+      .execute(),
     q.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
   ]);
   return { rows, total: Number(count.total) };
+}
+
+/**
+ * Urgency reads the open tasks' deadlines against the clock (not the `overdue` flag,
+ * which follows the lapse event a moment later): lapsed first, most lapsed first,
+ * then the nearest deadline.
+ */
+function ordered<Q extends SelectQueryBuilder<Database, 'incidents', IncidentRow>>(q: Q, sort: IncidentSort): Q {
+  if (sort === 'newest') return q;
+  const nearest = sql`(select min(t.due_at) from tasks t where t.incident_id = incidents.id and t.status = 'open')`;
+  return q.orderBy(sql`coalesce(${nearest} < now(), false)`, 'desc').orderBy(sql`${nearest} asc nulls last`) as Q;
 }
 
 export async function findIncident(db: Db, id: string): Promise<IncidentRow | undefined> {

@@ -19,8 +19,12 @@ export interface LiveSubscription {
 /** A viewer that falls this far behind gets one `resync` instead of the backlog. */
 const MAX_QUEUED = 500;
 
+/** Whether a viewer gets an incident's message (the access policy's `followedIncidents`). */
+export type LiveFilter = (message: LiveIncidentMessage) => Promise<boolean>;
+
 interface Subscriber {
   readonly deliver: (message: LiveMessage) => Promise<void>;
+  readonly accepts: LiveFilter | undefined;
   readonly end: () => void;
   queue: LiveMessage[];
   pumping: boolean;
@@ -38,9 +42,12 @@ export class LiveFeed {
     return this.subscribers.size;
   }
 
-  /** `deliver` writes one message to the viewer; `end` closes its connection (on shutdown). */
-  subscribe(deliver: (message: LiveMessage) => Promise<void>, end: () => void): LiveSubscription {
-    const sub: Subscriber = { deliver, end, queue: [], pumping: false };
+  /**
+   * `deliver` writes one message to the viewer; `end` closes its connection (on
+   * shutdown); `accepts`, if given, picks the incidents the viewer may follow.
+   */
+  subscribe(deliver: (message: LiveMessage) => Promise<void>, end: () => void, accepts?: LiveFilter): LiveSubscription {
+    const sub: Subscriber = { deliver, accepts, end, queue: [], pumping: false };
     this.subscribers.add(sub);
     return { close: () => void this.subscribers.delete(sub) };
   }
@@ -64,13 +71,24 @@ export class LiveFeed {
     this.subscribers.clear();
   }
 
+  /** The message as this viewer gets it: itself, nothing (not theirs), or a `resync` when access cannot be decided now. */
+  private async screen(sub: Subscriber, message: LiveMessage): Promise<LiveMessage | undefined> {
+    if (message.event !== 'incident' || !sub.accepts) return message;
+    try {
+      return (await sub.accepts(message.data)) ? message : undefined;
+    } catch {
+      return { event: 'resync', data: { reason: 'access could not be checked' } };
+    }
+  }
+
   private async pump(sub: Subscriber): Promise<void> {
     if (sub.pumping) return;
     sub.pumping = true;
     try {
       for (let next = sub.queue.shift(); next; next = sub.queue.shift()) {
         if (!this.subscribers.has(sub)) return;
-        await sub.deliver(next);
+        const message = await this.screen(sub, next);
+        if (message) await sub.deliver(message);
       }
     } catch {
       // The connection is gone; its close handler unsubscribes it.

@@ -15,7 +15,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> =
       onRequest: app.requireScope('reports:read'),
       schema: {
         tags: ['incidents'],
-        summary: 'Incidents for the operators’ console, newest first, with their open tasks and nearest deadline (舆情列表)',
+        summary: 'Incidents for the operators’ console, newest first or by urgency (sort=urgency), with their open tasks and nearest deadline (舆情列表)',
         querystring: IncidentListQuery,
         response: { 200: IncidentListSchema, ...problemResponses(400, 401, 403) },
       },
@@ -29,6 +29,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> =
         ...(q.district ? { districtCode: q.district } : {}),
         ...(q.topic ? { topics: q.topic } : {}),
         ...(q.overdue !== undefined ? { overdue: q.overdue } : {}),
+        sort: q.sort,
         limit: q.limit,
         offset: q.offset,
       });

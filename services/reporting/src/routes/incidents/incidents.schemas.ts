@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INCIDENT_SORTS } from '../../incidents/incident.repository';
 import {
   AlertViewSchema,
   IncidentViewSchema as SharedIncidentViewSchema,
@@ -48,6 +49,11 @@ export const IncidentListQuery = z.strictObject({
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
+  /**
+   * `newest` (default): newest first. `urgency`: the duty view's order, incidents
+   * with a lapsed open task first, then the nearest open deadline, none last.
+   */
+  sort: z.enum(INCIDENT_SORTS).default('newest'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 });

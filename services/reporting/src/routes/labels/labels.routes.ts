@@ -2,8 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   ACCOUNTABILITY_OUTCOME_LABELS,
+  ACTION_LABELS,
   ALERT_KIND_LABELS,
   ANSWERABLE_VIA_LABELS,
+  FORM_FIELD_LABELS,
+  TRUTH_LABELS,
   CHAIN_ACTION_LABELS,
   DIRECTORY_GAP_LABELS,
   DIRECTORY_GROUP_LABELS,
@@ -46,11 +49,12 @@ export const LABELS = Object.freeze({
   leads: LEAD_LABELS,
   metrics: METRIC_LABELS,
   fourFirsts: FOUR_FIRST_LABELS,
-  directoryGaps: DIRECTORY_GAP_LABELS,
-  directoryGroups: DIRECTORY_GROUP_LABELS,
-  releaseChannelKinds: RELEASE_CHANNEL_KIND_LABELS,
-  accountabilityOutcomes: ACCOUNTABILITY_OUTCOME_LABELS,
-  answerableVia: ANSWERABLE_VIA_LABELS,
+  ACCOUNTABILITY_OUTCOME_LABELS,
+  ACTION_LABELS,
+  ALERT_KIND_LABELS,
+  ANSWERABLE_VIA_LABELS,
+  FORM_FIELD_LABELS,
+  TRUTH_LABELS,
 });
 
 const LabelsSchema = z.record(z.enum(Object.keys(LABELS) as [keyof typeof LABELS]), z.record(z.string(), z.string()));

@@ -1,0 +1,86 @@
+// Which of dispatch's steps a person is offered on a task or an incident. The
+// workflow decides in the end (whose step it is, who already approved); this only
+// keeps forms off screens where they could not succeed, and fills what the
+// context already says (the unit, 代办 for the office).
+import type { Me } from './session';
+import type { StepDefinition } from './schemas';
+
+export interface TaskLike {
+  readonly key: string;
+  readonly kind: string;
+  readonly owner: string;
+  readonly unitId: string | null;
+  readonly status: string;
+  readonly approvalsNeeded: readonly string[];
+  readonly approvals: readonly { readonly role: string }[];
+}
+
+/** A form to show: the step, the values the context fixes, the fields hidden, the choices narrowed. */
+export interface OfferedStep {
+  readonly def: StepDefinition;
+  readonly taskKey?: string;
+  readonly fixed: Readonly<Record<string, unknown>>;
+  readonly hidden: readonly string[];
+  readonly choices: Readonly<Record<string, readonly string[]>>;
+  /** The office acting for another unit (代办): the form asks for the reason. */
+  readonly proxy: boolean;
+}
+
+/** Steps taken per assigned unit. */
+const UNIT_STEPS: Readonly<Record<string, string>> = { acknowledge: 'acknowledge', investigation_report: 'report' };
+/** Tasks completed by recording a release. */
+const RELEASE_TASKS = new Set(['authoritative_release', 'follow_up_release', 'public_response', 'press_conference']);
+/** Steps the task list offers by their own buttons; any other task step dispatch adds is offered too. */
+const KNOWN_TASK_STEPS = new Set(['complete', 'approve']);
+/** Incident steps that belong to a task (above) rather than to the incident page's decisions. */
+const TASK_BOUND_STEPS = new Set(['acknowledge', 'report', 'release']);
+
+const has = (body: StepDefinition['body'], field: string) => body.properties?.[field] !== undefined;
+
+function step(def: StepDefinition | undefined, extra: Partial<OfferedStep> = {}): OfferedStep[] {
+  if (!def) return [];
+  return [{ def, fixed: {}, hidden: [], choices: {}, proxy: false, ...extra }];
+}
+
+/** The steps `me` is offered on an open task. */
+export function stepsForTask(task: TaskLike, me: Me, defs: readonly StepDefinition[]): OfferedStep[] {
+  if (task.status !== 'open' || !me.scopes.includes('tasks:act') || !me.unitId) return [];
+  const incidentStep = (name: string) => defs.find((d) => d.scope === 'incident' && d.name === name);
+  const taskStep = (name: string) => defs.find((d) => d.scope === 'task' && d.name === name);
+  const extras = defs.filter((d) => d.scope === 'task' && !KNOWN_TASK_STEPS.has(d.name));
+
+  const unitStep = UNIT_STEPS[task.kind];
+  if (unitStep && task.unitId) {
+    const def = incidentStep(unitStep);
+    if (task.unitId === me.unitId) return step(def, { hidden: ['unitId', 'proxy'] });
+    // The office may take it for the unit, as 代办 with a reason.
+    if (me.office && def && has(def.body, 'proxy')) return step(def, { fixed: { unitId: task.unitId }, hidden: ['unitId'], proxy: true });
+    return [];
+  }
+  if (RELEASE_TASKS.has(task.kind)) return me.office ? step(incidentStep('release')) : [];
+  if (task.approvalsNeeded.length > 0) {
+    const given = new Set(task.approvals.map((a) => a.role));
+    const mine = task.approvalsNeeded.filter((r) => !given.has(r) && me.roles.includes(r));
+    const approve = mine.length && me.kind === 'person' ? step(taskStep('approve'), { taskKey: task.key, choices: { role: mine } }) : [];
+    return [...approve, ...extras.flatMap((d) => step(d, { taskKey: task.key }))];
+  }
+  const mine = me.roles.includes(task.owner) || (task.unitId !== null && task.unitId === me.unitId);
+  if (mine) return [...step(taskStep('complete'), { taskKey: task.key, hidden: ['proxy'] }), ...extras.flatMap((d) => step(d, { taskKey: task.key }))];
+  if (me.office) return step(taskStep('complete'), { taskKey: task.key, proxy: true });
+  return [];
+}
+
+/** The incident's decisions: tier, hand-off, closing, and any step dispatch adds later. */
+export function stepsForIncident(me: Me, defs: readonly StepDefinition[], status: string): OfferedStep[] {
+  if (!me.scopes.includes('tasks:act') || !me.unitId || status === 'archived') return [];
+  const out: OfferedStep[] = [];
+  for (const def of defs.filter((d) => d.scope === 'incident' && !TASK_BOUND_STEPS.has(d.name))) {
+    if (def.name === 'reassign') {
+      // A unit hands on its own part; the office any unit's.
+      out.push(...step(def, me.office ? {} : { fixed: { fromUnitId: me.unitId }, hidden: ['fromUnitId'] }));
+    } else if (def.name === 'reclassify' || def.name === 'close') {
+      if (me.coordinator && status !== 'closed') out.push(...step(def));
+    } else out.push(...step(def));
+  }
+  return out;
+}
