@@ -44,3 +44,4 @@ export * from './idempotency/request-hash';
 export * from './auth/api-keys';
 export * from './accounts/index';
 export * from './temporal/temporal';
+export * from './policy/next-escalation';

@@ -290,7 +290,7 @@ export function assessmentReasonLabel(rule: string, tier: Tier): string {
   if (rule.startsWith('flag:')) return `${FLAG_LABELS[rule.slice(5) as Flag] ?? rule.slice(5)},至少为${floor}`;
   const [measure] = rule.split('>=');
   const metric = SPREAD_RULE_METRICS[measure ?? ''];
-  return metric ? `${METRIC_LABELS[metric].replace(/(.*)$/, '')}达到${floor}标准` : rule;
+  return metric ? `${METRIC_LABELS[metric].replace(/[(（][^()（）]*[)）]$/, '')}达到${floor}标准` : rule;
 }
 
 export const UNIT_KIND_LABELS: Readonly<Record<UnitKind, string>> = {

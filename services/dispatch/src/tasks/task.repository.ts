@@ -77,7 +77,7 @@ export interface TaskFilter {
   readonly limit: number;
 }
 
-export type TaskWithIncident = TaskRow & Pick<IncidentRow, 'title' | 'districtCode' | 'topic'>;
+export type TaskWithIncident = TaskRow & Pick<IncidentRow, 'title' | 'districtCode' | 'topic' | 'policyVersion'>;
 
 /** Tasks joined with their incident's title, soonest deadline first. */
 export async function listTasks(db: Executor, f: TaskFilter): Promise<TaskWithIncident[]> {
@@ -85,7 +85,7 @@ export async function listTasks(db: Executor, f: TaskFilter): Promise<TaskWithIn
     .selectFrom('tasks')
     .innerJoin('incidents', 'incidents.id', 'tasks.incidentId')
     .selectAll('tasks')
-    .select(['incidents.title', 'incidents.districtCode', 'incidents.topic'])
+    .select(['incidents.title', 'incidents.districtCode', 'incidents.topic', 'incidents.policyVersion'])
     .orderBy(sql`tasks.due_at asc nulls last`)
     .orderBy('tasks.openedAt', 'asc')
     .limit(f.limit);

@@ -22,9 +22,7 @@ export interface JsonSchema {
 }
 
 interface OpenApi {
-  readonly paths: Readonly<
-    Record<string, Readonly<Record<string, { summary?: string; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>>>
-  >;
+  readonly paths: Readonly<Record<string, Readonly<Record<string, { summary?: string; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>>>>;
 }
 
 let spec: Promise<OpenApi> | undefined;

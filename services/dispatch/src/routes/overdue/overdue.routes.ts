@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { alertView, cachedUnitNames, type Db } from '@yuqing/shared';
+import { alertView, cachedUnitNames, policyTasks, type Db } from '@yuqing/shared';
 import { hasAccess, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
 import { findUnit } from '../../directory/unit.repository';
 import { alertsOfUnit, overdueSummary, type OverdueSummaryRow } from '../../tasks/overdue.repository';
@@ -18,6 +18,7 @@ function summaryView(r: OverdueSummaryRow) {
  */
 export const overdueRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const names = cachedUnitNames(db);
+  const policies = policyTasks(db);
   const tags = ['tasks'];
   const read = app.requireScope('reports:read');
 
@@ -66,7 +67,7 @@ export const overdueRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       return {
         unitId,
         summary: summary[0] ? summaryView(summary[0]) : null,
-        tasks: tasks.map((t) => taskView(t, unitNames)),
+        tasks: await Promise.all(tasks.map((t) => taskView(t, unitNames, policies))),
         alerts: alerts.map((a) => ({ ...alertView(a, unitNames), incidentTitle: a.incidentTitle })),
       };
     },

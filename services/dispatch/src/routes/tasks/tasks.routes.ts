@@ -1,18 +1,32 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { cachedUnitNames, taskView as sharedTaskView, type Db, type TaskStatus, type UnitNames } from '@yuqing/shared';
+import { cachedUnitNames, nextEscalation, policyTasks, taskView as sharedTaskView, type Db, type TaskStatus, type UnitNames } from '@yuqing/shared';
 import { problemResponses, problems, reachOf, requireAccess } from '@yuqing/http-kit';
 import { listTasks, type TaskWithIncident } from '../../tasks/task.repository';
 import { IncidentParams } from '../actions/actions.schemas';
 import { TaskListQuery, TaskListSchema } from './tasks.schemas';
 
-/** A task as a unit's to-do list shows it: the shared view, with its incident's title, tier, district and topic. */
-export function taskView(t: TaskWithIncident, names: UnitNames) {
-  return { ...sharedTaskView(t, names), incidentTitle: t.title, incidentTier: t.incidentTier, district: t.districtCode, topic: t.topic };
+type PolicyTasks = ReturnType<typeof policyTasks>;
+
+/**
+ * A task as a unit's to-do list shows it: the shared view, with its incident's title,
+ * tier, district and topic, and for an open task the next reminder or escalation.
+ */
+export async function taskView(t: TaskWithIncident, names: UnitNames, policies: PolicyTasks, now = new Date()) {
+  const policy = t.status === 'open' && t.dueAt ? await policies(t.policyVersion, t.incidentTier, t.kind) : undefined;
+  return {
+    ...sharedTaskView(t, names),
+    incidentTitle: t.title,
+    incidentTier: t.incidentTier,
+    district: t.districtCode,
+    topic: t.topic,
+    next: policy && t.dueAt ? nextEscalation(policy, t.dueAt, now) : null,
+  };
 }
 
 /** A unit's tasks with their deadlines (the read model fed by incident events). */
 export const taskRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const names = cachedUnitNames(db);
+  const policies = policyTasks(db);
   app.get(
     '/v1/tasks',
     {
@@ -41,7 +55,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
         limit: q.limit,
       });
       const unitNames = await names();
-      return { items: rows.map((t) => taskView(t, unitNames)) };
+      return { items: await Promise.all(rows.map((t) => taskView(t, unitNames, policies))) };
     },
   );
 
@@ -59,7 +73,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
     async (request) => {
       await requireAccess(app.access, request.principal, 'incident.read', { incidentId: request.params.id });
       const [rows, unitNames] = await Promise.all([listTasks(db, { incidentId: request.params.id, limit: 500 }), names()]);
-      return { items: rows.map((t) => taskView(t, unitNames)) };
+      return { items: await Promise.all(rows.map((t) => taskView(t, unitNames, policies))) };
     },
   );
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DISTRICT_CODES, ROLES, TASK_STATUSES, TaskViewSchema as SharedTaskViewSchema, TIERS, TOPICS } from '@yuqing/shared';
+import { DISTRICT_CODES, NextEscalationSchema, ROLES, TASK_STATUSES, TaskViewSchema as SharedTaskViewSchema, TIERS, TOPICS } from '@yuqing/shared';
 
 export const TaskListQuery = z.strictObject({
   /** A unit's tasks, e.g. `district-230103` or `dept-food-safety`. */
@@ -25,6 +25,8 @@ export const TaskViewSchema = SharedTaskViewSchema.extend({
   incidentTier: z.enum(TIERS),
   district: z.enum(DISTRICT_CODES).nullable(),
   topic: z.enum(TOPICS),
+  /** For an open task with a deadline: the reminder or escalation that comes next if nobody acts (its policy's chain). */
+  next: NextEscalationSchema.nullable(),
 });
 
 export const TaskListSchema = z.object({ items: z.array(TaskViewSchema) });

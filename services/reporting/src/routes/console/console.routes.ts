@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '@yuqing/shared';
 import { problems } from '@yuqing/http-kit';
 
@@ -26,7 +26,7 @@ export function consoleConfig(config: Config) {
  */
 export async function consoleRoutes(app: FastifyInstance, { config }: { config: Config }): Promise<void> {
   const built = existsSync(path.join(CONSOLE_ROOT, 'index.html'));
-  const page = async (_request: unknown, reply: import('fastify').FastifyReply) => {
+  const page = async (_request: unknown, reply: FastifyReply) => {
     if (!built) throw problems.unavailable('控制台尚未构建:请运行 npm run build (the console has not been built)', 60);
     reply.header('cache-control', 'no-cache');
     return reply.sendFile('index.html', CONSOLE_ROOT);
