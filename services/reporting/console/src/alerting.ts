@@ -32,7 +32,9 @@ export async function enableAlerts(): Promise<void> {
 
 /** Two short tones: audible across a duty room, not an alarm siren. */
 function beep(): void {
-  if (!audio || audio.state !== 'running') return;
+  // After a reload the browser lets sound play once the person has touched the page (or always, if so configured).
+  audio ??= new AudioContext();
+  if (audio.state === 'suspended') void audio.resume().catch(() => undefined);
   const t = audio.currentTime;
   for (const [i, freq] of [880, 660].entries()) {
     const osc = audio.createOscillator();
