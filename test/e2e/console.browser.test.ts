@@ -325,7 +325,7 @@ it('puts a lapsed incident first and red, names the late unit, and notifies with
   // The desktop notifications: the new 特别重大 and the lapse; a sound for each, and the banner in the page.
   const notes = await eventually(
     async () => {
-      const shown = (await page.evaluate('window.__notes')) as { title: string; body: string }[];
+      const shown = await page.evaluate<{ title: string; body: string }[]>('window.__notes');
       return shown.some((n) => n.title === '事项超时') && shown;
     },
     30_000,
