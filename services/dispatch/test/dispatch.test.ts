@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { createServer, type App } from '@yuqing/http-kit';
-import { loadConfig, runConsumer, type ConsumerRunner, type EventBus } from '@yuqing/shared';
+import { DEFAULT_POLICY, durationMs, loadConfig, runConsumer, type ConsumerRunner, type EventBus } from '@yuqing/shared';
 import {
   connectTestBus,
   connectTestClient,
@@ -83,6 +83,35 @@ describe('unit tasks', () => {
     expect(other.statusCode).toBe(403);
     const office = await app.inject({ url: '/v1/tasks?unit=opinion-office', headers: { authorization: `Bearer ${keys.office}` } });
     expect(office.json().items.map((x: { kind: string }) => x.kind)).toEqual(expect.arrayContaining(['digest', 'cyberspace_liaison']));
+  });
+
+  it('says what comes next for each open task if nobody acts: its policy’s reminder or escalation', async () => {
+    const id = await report();
+    const [ack] = (await tasks('district-230103', id)).filter((x) => x.key === 'acknowledge:district-230103') as unknown as {
+      dueAt: string;
+      next: { action: string; at: string; notify: string[] } | null;
+    }[];
+    // The default policy (sensitive): chased at the deadline, then up the chain.
+    const policy = DEFAULT_POLICY.tiers.sensitive.tasks.find((x) => x.kind === 'acknowledge')!;
+    const first = policy.chain![0]!;
+    expect(ack!.next).toEqual({ action: first.action, at: new Date(Date.parse(ack!.dueAt) + durationMs(first.after)).toISOString(), notify: first.notify });
+  });
+});
+
+describe('the console’s origin', () => {
+  it('may call dispatch from the browser (CORS); no other origin may', async () => {
+    const preflight = (origin: string) =>
+      app.inject({
+        method: 'OPTIONS',
+        url: '/v1/tasks',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,idempotency-key' },
+      });
+    const fromConsole = await preflight(new URL(loadConfig({}).REPORTING_PUBLIC_URL).origin);
+    expect(fromConsole.statusCode).toBe(204);
+    expect(fromConsole.headers['access-control-allow-origin']).toBe(new URL(loadConfig({}).REPORTING_PUBLIC_URL).origin);
+    expect(String(fromConsole.headers['access-control-allow-headers'])).toContain('idempotency-key');
+    const stranger = await preflight('https://evil.example.net');
+    expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
 

@@ -422,6 +422,56 @@ describe('OpenAPI', () => {
   });
 });
 
+describe('GET /v1/incidents?sort=urgency (the duty view)', () => {
+  it('puts incidents with a lapsed open task first, then the nearest deadline, none last', async () => {
+    // The city policy of the statistics tests above gives a general incident's units 1 s to acknowledge.
+    const late = await h.report({ title: '网传南岗区某菜市场短斤少两', topic: 'consumer_rights', metrics: { reportCount: 2 }, suggestedTier: 'general' });
+    await eventually(async () => (await list('?overdue=true')).some((i) => i.id === late), 20_000, 'the lapse');
+    const items = await list('?sort=urgency&status=received,handling&limit=200');
+    const now = Date.now();
+    const lapsed = (i: ListItem) => i.openTasks.some((t) => t.dueAt !== null && Date.parse(t.dueAt) < now);
+    const nearest = (i: ListItem) => Math.min(Infinity, ...i.openTasks.filter((t) => t.dueAt).map((t) => Date.parse(t.dueAt!)));
+    expect(items.length).toBeGreaterThan(1);
+    expect(items[0]!.id).toBe(late);
+    const firstOnTime = items.findIndex((i) => !lapsed(i));
+    expect(items.slice(0, firstOnTime).every(lapsed)).toBe(true);
+    expect(items.slice(firstOnTime).some(lapsed)).toBe(false);
+    const dues = items.slice(firstOnTime).map(nearest);
+    expect(dues).toEqual([...dues].sort((a, b) => a - b));
+  });
+
+  it('refuses an unknown order, naming the field', async () => {
+    const res = await get('/v1/incidents?sort=loudest');
+    expect(res.statusCode).toBe(400);
+    expect(problemFields(res)).toContain('querystring.sort');
+  });
+});
+
+describe('GET /v1/me', () => {
+  it('tells the console who the key acts for, as the access policy sees them', async () => {
+    const office = await get('/v1/me', keys.office);
+    expect(office.statusCode).toBe(200);
+    expect(office.json()).toMatchObject({
+      unitId: 'opinion-office',
+      unitName: '舆情管理办公室(市局办公室)',
+      roles: ['opinion_office', 'office_director'],
+      bureauWide: true,
+      coordinator: true,
+      office: true,
+    });
+    const district = await createTestKey(h.t.db, { scopes: ['reports:read', 'tasks:act'], unitId: 'district-230103', roles: ['district_bureau'] });
+    expect((await get('/v1/me', district)).json()).toMatchObject({
+      unitId: 'district-230103',
+      unitName: '南岗区市场监督管理局',
+      bureauWide: false,
+      coordinator: false,
+      office: false,
+    });
+    expect((await get('/v1/me', null)).statusCode).toBe(401);
+    expect((await get('/v1/me', keys.noScope)).statusCode).toBe(403);
+  });
+});
+
 describe('jurisdiction on the console’s API', () => {
   it('a district bureau lists only its district, and the bureau-wide views are not its to see', async () => {
     const daoli = await createTestKey(h.t.db, { scopes: ['reports:read'], unitId: 'district-230102' });
@@ -429,7 +479,7 @@ describe('jurisdiction on the console’s API', () => {
     expect(list.statusCode).toBe(200);
     expect(list.json().items.every((i: { district: string | null }) => i.district === '230102')).toBe(true);
     expect((await h.app.inject({ url: '/v1/stats', headers: { authorization: `Bearer ${daoli}` } })).statusCode).toBe(403);
-    expect((await h.app.inject({ url: '/v1/stream', headers: { authorization: `Bearer ${daoli}` } })).statusCode).toBe(403);
+    // The live stream is open to it, with its own district's events only (stream.test.ts).
     const office = await h.app.inject({ url: '/v1/incidents?limit=200', headers: { authorization: `Bearer ${keys.reader}` } });
     expect(office.json().items.some((i: { district: string | null }) => i.district === '230103')).toBe(true);
     const nangangIncident = office.json().items.find((i: { district: string | null }) => i.district === '230103');
