@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TaskRow } from '../db/tables';
 import { ROLE_LABELS, TASK_LABELS, TASK_STATUS_LABELS } from '../domain/labels.zh';
 import { formatBeijing } from '../domain/time';
-import { ROLES, TASK_KINDS, TASK_STATUSES } from '../domain/vocabulary';
+import { CONTENT_FIELDS, ROLES, TASK_CONTENT, TASK_KINDS, TASK_STATUSES } from '../domain/vocabulary';
 import { ApprovalSchema } from '../task/task.schema';
 import type { UnitNames } from './unit-names';
 
@@ -30,6 +30,8 @@ export const TaskViewSchema = z.object({
   approvalsNeeded: z.array(z.enum(ROLES)),
   approvals: z.array(ApprovalSchema),
   cancelReason: z.string().nullable(),
+  /** What taking the step records (TASK_CONTENT): the fields its form asks for, each required. */
+  contentFields: z.array(z.enum(CONTENT_FIELDS)),
   /** The workflow's sequence of this snapshot: of two snapshots of a task, the higher is newer. */
   seq: z.number(),
 });
@@ -60,6 +62,7 @@ export function taskView(t: TaskRow, names: UnitNames): TaskView {
     approvalsNeeded: t.approvalsNeeded,
     approvals: t.approvals,
     cancelReason: t.cancelReason,
+    contentFields: [...(TASK_CONTENT[t.kind] ?? [])],
     seq: t.seq,
   };
 }

@@ -22,6 +22,7 @@ export type LabelGroup =
   | 'metrics'
   | 'fourFirsts'
   | 'truths'
+  | 'contentFields'
   | 'actions'
   | 'fields';
 

@@ -13,7 +13,21 @@ export interface TaskLike {
   readonly status: string;
   readonly approvalsNeeded: readonly string[];
   readonly approvals: readonly { readonly role: string }[];
+  /** What the step records (the task view's `contentFields`). */
+  readonly contentFields?: readonly string[];
 }
+
+/** What the incident page knows besides the task: the written work's versions, the approvals still open. */
+export interface StepContext {
+  /** The newest version of each kind of written work (talking_points_wording, response_plan). */
+  readonly latestVersion: Readonly<Record<string, number>>;
+  /** Roles whose approval some open task still waits for. */
+  readonly openApprovalRoles: ReadonlySet<string>;
+}
+
+const NO_CONTEXT: StepContext = { latestVersion: {}, openApprovalRoles: new Set() };
+/** Written work that is approved, then returned if need be (WRITTEN_TASK_KINDS). */
+const WRITTEN = new Set(['talking_points_wording', 'response_plan']);
 
 /** A form to show: the step, the values the context fixes, the fields hidden, the choices narrowed. */
 export interface OfferedStep {
@@ -22,6 +36,8 @@ export interface OfferedStep {
   readonly fixed: Readonly<Record<string, unknown>>;
   readonly hidden: readonly string[];
   readonly choices: Readonly<Record<string, readonly string[]>>;
+  readonly initial?: Readonly<Record<string, unknown>>;
+  readonly recordKeys?: Readonly<Record<string, readonly string[]>>;
   /** The office acting for another unit (代办): the form asks for the reason. */
   readonly proxy: boolean;
 }
@@ -42,12 +58,22 @@ function step(def: StepDefinition | undefined, extra: Partial<OfferedStep> = {})
   return [{ def, fixed: {}, hidden: [], choices: {}, proxy: false, ...extra }];
 }
 
-/** The steps `me` is offered on an open task. */
-export function stepsForTask(task: TaskLike, me: Me, defs: readonly StepDefinition[]): OfferedStep[] {
-  if (task.status !== 'open' || !me.scopes.includes('tasks:act') || !me.unitId) return [];
+/** The steps `me` is offered on a task: its own while open; returning done work to its author. */
+export function stepsForTask(task: TaskLike, me: Me, defs: readonly StepDefinition[], context: StepContext = NO_CONTEXT): OfferedStep[] {
+  if (!me.scopes.includes('tasks:act') || !me.unitId) return [];
   const incidentStep = (name: string) => defs.find((d) => d.scope === 'incident' && d.name === name);
   const taskStep = (name: string) => defs.find((d) => d.scope === 'task' && d.name === name);
-  const extras = defs.filter((d) => d.scope === 'task' && !KNOWN_TASK_STEPS.has(d.name));
+  if (task.status === 'done') {
+    // 退回: the office a unit's report; an approver the wording or plan still awaiting approval.
+    const mayReturn =
+      (task.kind === 'investigation_report' && me.office) ||
+      (WRITTEN.has(task.kind) && me.kind === 'person' && me.roles.some((r) => context.openApprovalRoles.has(r)));
+    return mayReturn ? step(taskStep('return'), { taskKey: task.key }) : [];
+  }
+  if (task.status !== 'open') return [];
+  const extras = defs.filter((d) => d.scope === 'task' && !KNOWN_TASK_STEPS.has(d.name) && d.name !== 'return');
+  const content = { recordKeys: { content: task.contentFields ?? [] }, ...(task.contentFields?.length ? {} : { hidden: ['content'] }) };
+  const talkingPoints = context.latestVersion.talking_points_wording;
 
   const unitStep = UNIT_STEPS[task.kind];
   if (unitStep && task.unitId) {
@@ -57,16 +83,26 @@ export function stepsForTask(task: TaskLike, me: Me, defs: readonly StepDefiniti
     if (me.office && def && has(def.body, 'proxy')) return step(def, { fixed: { unitId: task.unitId }, hidden: ['unitId'], proxy: true });
     return [];
   }
-  if (RELEASE_TASKS.has(task.kind)) return me.office ? step(incidentStep('release')) : [];
+  if (RELEASE_TASKS.has(task.kind))
+    return me.office ? step(incidentStep('release'), talkingPoints ? { initial: { talkingPointsVersion: talkingPoints } } : {}) : [];
   if (task.approvalsNeeded.length > 0) {
     const given = new Set(task.approvals.map((a) => a.role));
     const mine = task.approvalsNeeded.filter((r) => !given.has(r) && me.roles.includes(r));
-    const approve = mine.length && me.kind === 'person' ? step(taskStep('approve'), { taskKey: task.key, choices: { role: mine } }) : [];
+    // The version read: the newest of the written work this approval is for (talking points, else the response plan).
+    const version = task.kind.startsWith('talking_points') ? talkingPoints : context.latestVersion.response_plan;
+    const approve =
+      mine.length && me.kind === 'person'
+        ? step(taskStep('approve'), { taskKey: task.key, choices: { role: mine }, ...(version ? { initial: { version } } : {}) })
+        : [];
     return [...approve, ...extras.flatMap((d) => step(d, { taskKey: task.key }))];
   }
   const mine = me.roles.includes(task.owner) || (task.unitId !== null && task.unitId === me.unitId);
-  if (mine) return [...step(taskStep('complete'), { taskKey: task.key, hidden: ['proxy'] }), ...extras.flatMap((d) => step(d, { taskKey: task.key }))];
-  if (me.office) return step(taskStep('complete'), { taskKey: task.key, proxy: true });
+  if (mine)
+    return [
+      ...step(taskStep('complete'), { taskKey: task.key, ...content, hidden: ['proxy', ...(content.hidden ?? [])] }),
+      ...extras.flatMap((d) => step(d, { taskKey: task.key })),
+    ];
+  if (me.office) return step(taskStep('complete'), { taskKey: task.key, proxy: true, ...content });
   return [];
 }
 
