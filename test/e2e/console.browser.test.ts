@@ -103,7 +103,7 @@ beforeAll(async () => {
   keys.monitoring = await createTestKey(t.db, { scopes: ['incidents:write'] });
   keys.admin = await createTestKey(t.db, { scopes: ['admin', 'directory:write', 'tasks:act', 'reports:read'] });
   keys.nangang = await createTestKey(t.db, { scopes: ['tasks:act'], unitId: 'district-230103', roles: ['district_bureau'] });
-  keys.foodSafety = await createTestKey(t.db, { scopes: ['tasks:act'], unitId: 'dept-food-safety', roles: ['responsible_department'] });
+  keys.foodSafety = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'dept-food-safety', roles: ['responsible_department'] });
   platform = await startPlatformProcesses({
     DATABASE_URL: t.url,
     NATS_URL: stackEnv().natsUrl,
@@ -293,6 +293,33 @@ it('shows the workflow’s refusal in Chinese beside the field, and takes the st
       .evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { textAlign: string } }).getComputedStyle(el).textAlign),
   ).toBe('center');
   await shoot(page, 'digest');
+});
+
+it('asks for what a step records: the department drafts the talking points’ facts in the form', async () => {
+  const id = ids.sensitive;
+  const dept = await browser.newContext({ viewport: DESK, timezoneId: 'Asia/Shanghai', locale: 'zh-CN' });
+  try {
+    const p = await dept.newPage();
+    watchErrors(p);
+    await p.goto(`${urls.reporting}/console/incidents/${id}`);
+    await p.fill('#api-key', keys.foodSafety);
+    await p.click('#login-form button[type=submit]');
+    const draft = p.locator('#detail-tasks li[data-task-key="talking_points_draft"]');
+    await draft.locator('[data-role="open"]').click({ timeout: 30_000 });
+    // The step's content field, required: checked before anything is sent.
+    const facts = draft.locator('[data-field="content.facts"]');
+    expect(await facts.locator('label').textContent()).toBe('核实的事实情况');
+    await draft.locator('[data-role="submit"]').click();
+    await facts.locator('.el-form-item__error', { hasText: '请填写核实的事实情况' }).waitFor();
+    await facts.locator('textarea').fill('经核查,该园食堂一批冷冻肉超过保质期,已全部封存。');
+    await draft.locator('[data-role="submit"]').click();
+    await draft.locator('[data-field="task-status"]', { hasText: '已完成' }).waitFor({ timeout: 30_000 });
+    const tasks = (await (await call('dispatch', keys.admin, 'GET', `/v1/incidents/${id}/tasks`)).json()) as { items: { key: string; status: string }[] };
+    expect(tasks.items.find((x) => x.key === 'talking_points_draft')?.status).toBe('done');
+    await p.locator('[data-field="talking-points"]', { hasText: '该园食堂一批冷冻肉超过保质期' }).waitFor({ timeout: 30_000 });
+  } finally {
+    await dept.close();
+  }
 });
 
 it('puts a lapsed incident first and red, names the late unit, and notifies with a sound', async () => {
