@@ -195,7 +195,8 @@ it('serves the console with a strict content security policy and other security 
   await shoot(page, 'login');
 });
 
-it('asks for the key once, refuses a wrong one, and keeps it for the tab only', async () => {
+it('takes an operator’s API key instead of an account, refuses a wrong one, and keeps it for the tab only', async () => {
+  await page.click('[data-mode="key"]');
   await page.fill('#api-key', 'yq_not-a-real-key');
   await page.click('#login-form button[type=submit]');
   await page.locator('#login-error', { hasText: '密钥无效' }).waitFor();
@@ -302,6 +303,7 @@ it('asks for what a step records: the department drafts the talking points’ fa
     const p = await dept.newPage();
     watchErrors(p);
     await p.goto(`${urls.reporting}/console/incidents/${id}`);
+    await p.click('[data-mode="key"]');
     await p.fill('#api-key', keys.foodSafety);
     await p.click('#login-form button[type=submit]');
     const draft = p.locator('#detail-tasks li[data-task-key="talking_points_draft"]');
@@ -378,7 +380,7 @@ it('puts a lapsed incident first and red, names the late unit, and notifies with
   expect(await page.locator('[data-filter="overdue"] input').isChecked()).toBe(true);
 });
 
-it('lets a district person open a notification’s link on a phone, sign in and acknowledge', async () => {
+it('lets a district person set a password from an activation link, open a notification’s link on a phone, sign in and acknowledge', async () => {
   // The bureau adds the person and a channel; the person gets a key of their own.
   expect(
     (
@@ -391,9 +393,12 @@ it('lets a district person open a notification’s link on a phone, sign in and 
       })
     ).status,
   ).toBe(201);
-  const issued = await post('dispatch', keys.admin, '/v1/persons/li-nangang/keys', {});
+  // The person's account: a one-time link from the bureau, opened on the phone to set the password.
+  const issued = await post('dispatch', keys.admin, '/v1/accounts/li-nangang/activation', {});
   expect(issued.status).toBe(201);
-  const personKey = ((await issued.json()) as { key: string }).key;
+  const activation = ((await issued.json()) as { link: string }).link;
+  expect(activation).toMatch(new RegExp(`^${urls.reporting}/console/activate#token=`));
+  const password = '南岗区值班-2026-秋';
   expect(
     (await post('dispatch', keys.admin, '/v1/channels', { unitId: 'district-230103', kind: 'email', address: 'yuqing@district-230103.example.org' })).status,
   ).toBe(201);
@@ -420,10 +425,18 @@ it('lets a district person open a notification’s link on a phone, sign in and 
   try {
     const p = await phone.newPage();
     watchErrors(p);
+    await p.goto(activation);
+    await p.fill('#new-password', password);
+    await p.fill('#new-password-again', password);
+    await p.tap('#activate-form button[type=submit]');
+    await p.locator('#login-view .notice', { hasText: '密码已设置' }).waitFor();
+
+    // The notification's link: sign in with the account, land where it pointed.
     await p.goto(link.tasks!);
     await p.locator('#login-view').waitFor();
-    await p.fill('#api-key', personKey);
-    await p.tap('#login-form button[type=submit]');
+    await p.fill('#person-id', 'li-nangang');
+    await p.fill('#password', password);
+    await p.tap('#account-form button[type=submit]');
     // Landed where the link pointed, live (the stream serves a district its own incidents).
     await p.waitForURL(`${urls.reporting}/console/tasks?unit=district-230103`);
     await p.locator('#live[data-state="on"]').waitFor();

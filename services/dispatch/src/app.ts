@@ -1,4 +1,3 @@
-import cors from '@fastify/cors';
 import fp from 'fastify-plugin';
 import type { Client } from '@temporalio/client';
 import { databaseReachable, secretBoxFromConfig, type Config, type Db, type Logger } from '@yuqing/shared';
@@ -59,15 +58,6 @@ export const dispatchApp = fp<DispatchDeps>(
         database: { check: () => databaseReachable(deps.db) },
         nats: { check: async () => deps.natsConnected() },
       },
-    });
-    // The console is served by reporting and calls these routes from its own origin (and nothing else does from a browser).
-    await app.register(cors, {
-      origin: [new URL(deps.config.REPORTING_PUBLIC_URL).origin],
-      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-csrf-token', 'x-request-id'],
-      exposedHeaders: ['retry-after', 'x-request-id'],
-      credentials: true,
-      maxAge: 600,
     });
     await app.register(authPlugin, authOptions(deps.db, deps.config));
     await app.register(accessPlugin, { db: deps.db });

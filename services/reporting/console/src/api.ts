@@ -67,7 +67,7 @@ export interface RequestOptions {
 }
 
 export async function request(service: Service, path: string, options: RequestOptions = {}): Promise<Response> {
-  const headers: Record<string, string> = { accept: options.accept ?? 'application/json', ...auth.headers() };
+  const headers: Record<string, string> = { accept: options.accept ?? 'application/json', ...auth.headers(options.method ?? 'GET') };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
   let res: Response;

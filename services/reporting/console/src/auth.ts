@@ -1,32 +1,59 @@
-// How the console proves who is using it: the one place to change when people
-// sign in with a session (the sign-in work): then `headers()` sends the CSRF
-// header, `credentials` is 'include', and signIn/signOut call the session routes.
-// Until then the person pastes their own API key once per tab.
+// How the console proves who is using it, in one place. People sign in with their
+// account (POST /v1/session): the session travels in an httpOnly cookie to all three
+// services, and every write carries the CSRF token (cookie `yq_csrf`, readable by the
+// page). A system's API key is still accepted, per tab, for operators without an account.
 
 const KEY_ITEM = 'yuqing.console.apiKey';
+const CSRF_COOKIE = 'yq_csrf';
 
-/** The key lives in sessionStorage: gone when the tab is closed, never in localStorage. */
+/** A key lives in sessionStorage: gone when the tab is closed, never in localStorage. */
 function storedKey(): string | null {
   return sessionStorage.getItem(KEY_ITEM);
 }
 
+function csrfToken(): string | undefined {
+  const pair = document.cookie.split('; ').find((c) => c.startsWith(`${CSRF_COOKIE}=`));
+  return pair ? decodeURIComponent(pair.slice(CSRF_COOKIE.length + 1)) : undefined;
+}
+
 export const auth = {
-  /** Whether the console has something to present; the API still decides (401 signs out). */
+  /** Whether to try the API at all: a key, or a session cookie the page can see the CSRF half of. */
   signedIn(): boolean {
-    return storedKey() !== null;
+    return storedKey() !== null || csrfToken() !== undefined;
   },
-  /** Remembers what the person entered; the caller checks it against the API. */
-  signIn(key: string): void {
+  /** Signs in with the person's account; throws the answer when refused. */
+  async signIn(personId: string, password: string): Promise<void> {
+    sessionStorage.removeItem(KEY_ITEM);
+    const res = await fetch('/v1/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      credentials: 'include',
+      body: JSON.stringify({ personId: personId.trim(), password }),
+    });
+    if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status });
+  },
+  /** Uses an API key instead (systems, operators without an account). */
+  useKey(key: string): void {
     sessionStorage.setItem(KEY_ITEM, key.trim());
   },
-  signOut(): void {
+  async signOut(): Promise<void> {
+    const hadKey = storedKey() !== null;
+    sessionStorage.removeItem(KEY_ITEM);
+    if (!hadKey && csrfToken()) {
+      await fetch('/v1/session', { method: 'DELETE', headers: { 'x-csrf-token': csrfToken()! }, credentials: 'include' }).catch(() => undefined);
+    }
+  },
+  /** Forgets local credentials without asking the server (after a 401, the cookies are already gone). */
+  forget(): void {
     sessionStorage.removeItem(KEY_ITEM);
   },
   /** Headers each API call carries (reporting and dispatch alike). */
-  headers(): Record<string, string> {
+  headers(method = 'GET'): Record<string, string> {
     const key = storedKey();
-    return key ? { authorization: `Bearer ${key}` } : {};
+    if (key) return { authorization: `Bearer ${key}` };
+    const csrf = csrfToken();
+    return csrf && method !== 'GET' && method !== 'HEAD' ? { 'x-csrf-token': csrf } : {};
   },
-  /** fetch()'s credentials mode: the key travels in a header, so no cookies. */
-  credentials: 'omit' as RequestCredentials,
+  /** fetch()'s credentials mode: the session cookie goes to every service of the platform. */
+  credentials: 'include' as RequestCredentials,
 };

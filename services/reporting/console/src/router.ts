@@ -14,6 +14,7 @@ export const router = createRouter({
     { path: '/incidents/:id/digest', name: 'digest', component: () => import('./views/DigestView.vue'), props: true, meta: { title: '舆情摘报' } },
     { path: '/stats', name: 'stats', component: () => import('./views/StatsView.vue'), meta: { title: '统计' } },
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { title: '登录', public: true } },
+    { path: '/activate', name: 'activate', component: () => import('./views/ActivateView.vue'), meta: { title: '设置密码', public: true } },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
   scrollBehavior: () => ({ top: 0 }),
@@ -26,7 +27,7 @@ router.beforeEach(async (to) => {
     try {
       await enter();
     } catch {
-      auth.signOut();
+      auth.forget();
       return { name: 'login', query: { next: to.fullPath, expired: '1' } };
     }
   }

@@ -28,9 +28,11 @@ export async function enter(): Promise<Me> {
   return me.value;
 }
 
-export function leave(): void {
+/** Signs out (ends the session on the server too, unless it is already gone). */
+export async function leave(expired = false): Promise<void> {
   stopLive();
-  auth.signOut();
+  if (expired) auth.forget();
+  else await auth.signOut();
   me.value = undefined;
 }
 

@@ -49,12 +49,14 @@ export const LABELS = Object.freeze({
   leads: LEAD_LABELS,
   metrics: METRIC_LABELS,
   fourFirsts: FOUR_FIRST_LABELS,
-  ACCOUNTABILITY_OUTCOME_LABELS,
-  ACTION_LABELS,
-  ALERT_KIND_LABELS,
-  ANSWERABLE_VIA_LABELS,
-  FORM_FIELD_LABELS,
-  TRUTH_LABELS,
+  directoryGaps: DIRECTORY_GAP_LABELS,
+  directoryGroups: DIRECTORY_GROUP_LABELS,
+  releaseChannelKinds: RELEASE_CHANNEL_KIND_LABELS,
+  accountabilityOutcomes: ACCOUNTABILITY_OUTCOME_LABELS,
+  answerableVia: ANSWERABLE_VIA_LABELS,
+  truths: TRUTH_LABELS,
+  actions: ACTION_LABELS,
+  fields: FORM_FIELD_LABELS,
 });
 
 const LabelsSchema = z.record(z.enum(Object.keys(LABELS) as [keyof typeof LABELS]), z.record(z.string(), z.string()));
