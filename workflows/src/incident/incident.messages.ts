@@ -138,9 +138,11 @@ export const stateQuery = defineQuery<IncidentState>('state');
  * `conflict` → 409 (the incident is not in a state that allows it),
  * `not_found` → 404 (no such task or unit on this incident),
  * `invalid` → 422 (the input itself is wrong),
- * `forbidden` → 403 (the actor lacks the role).
+ * `forbidden` → 403 (the actor lacks the role),
+ * `not_ready` → 503 with Retry-After (the incident is still being dispatched: the same step will be taken in a moment).
  */
 export const REJECTION = {
+  notReady: 'not_ready',
   conflict: 'conflict',
   notFound: 'not_found',
   invalid: 'invalid',

@@ -39,7 +39,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
   const startedAt = new Date(Date.now()).toISOString();
   let incident: IncidentCase | undefined;
   /** The case, once dispatched; until then human steps are refused and may be retried. */
-  const theCase = (): IncidentCase => incident ?? reject(REJECTION.conflict, '舆情尚未完成转办,请稍后重试 (incident not dispatched yet)');
+  const theCase = (): IncidentCase => incident ?? reject(REJECTION.notReady, '舆情尚未完成转办,请稍后重试 (incident not dispatched yet)');
 
   setHandler(
     stateQuery,

@@ -49,6 +49,8 @@ export class IncidentWorkflowClient {
 
   private async toProblem(err: unknown, incidentId: string): Promise<HttpProblem> {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      // Not dispatched yet: a moment's wait, like a workflow whose start is still queued.
+      if (err.cause.type === REJECTION.notReady) return problems.unavailable(err.cause.message, 2);
       const status = STATUS_OF_REJECTION[err.cause.type ?? ''] ?? 409;
       return new HttpProblem(
         status,
