@@ -6,6 +6,7 @@
 #   infra/stack.sh up       deps + migrations + development client + worker and the three services
 #   infra/stack.sh down     stop everything this script started (reused servers are left alone)
 #   infra/stack.sh status   what runs, where
+#   infra/stack.sh prometheus   Prometheus on 127.0.0.1:9090 scraping the dev stack, with the alert rules (infra/prometheus/)
 #
 # Resolved addresses and the development secrets key go to .data/stack.env; the
 # services, `make test` and the README tour read them from there. Everything this script starts writes its pid
@@ -201,6 +202,35 @@ ensure_browser() {
   fi
 }
 
+# ---- Prometheus (promtool checks the rules in the tests; the server watches a stack) ----------
+
+PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
+
+ensure_promtool() {
+  if command -v promtool >/dev/null 2>&1; then return; fi
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "Prometheus: installing Debian's prometheus package (promtool checks the alert rules in the tests)"
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus; }; } >>"$LOGS/apt-prometheus.log" 2>&1 ||
+      die "apt-get install prometheus failed (log: $LOGS/apt-prometheus.log)"
+    # The package's own service is not ours to run: the stack starts Prometheus with its own config.
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+  else
+    printf '\033[33m[stack] no promtool: the alert rule tests will fail. Install it with "sudo apt-get install -y prometheus".\033[0m\n' >&2
+  fi
+}
+
+start_prometheus() {
+  ensure_promtool
+  if running prometheus; then say "Prometheus: already running (pid $(cat "$PIDS/prometheus.pid"))"; return; fi
+  listening "$PROMETHEUS_PORT" && die "port $PROMETHEUS_PORT (Prometheus) is in use: free it or set PROMETHEUS_PORT"
+  promtool check config "$ROOT/infra/prometheus/prometheus.yml" >/dev/null || die "infra/prometheus/prometheus.yml does not pass promtool check config"
+  mkdir -p "$DATA/prometheus"
+  start_bg prometheus prometheus --config.file="$ROOT/infra/prometheus/prometheus.yml" --storage.tsdb.path="$DATA/prometheus" \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --storage.tsdb.retention.time=7d
+  wait_for Prometheus 30 node "$ROOT/infra/scripts/check.mjs" http "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
+  say "Prometheus: http://127.0.0.1:$PROMETHEUS_PORT (targets: /targets, alerts: /alerts)"
+}
+
 # ---- the application ----------------------------------------------------------
 
 load_env() { set -a; . "$ENV_FILE"; set +a; }
@@ -268,7 +298,7 @@ EOF
 }
 
 stop_all() {
-  local order=(reporting dispatch intake worker temporal nats postgres)
+  local order=(prometheus reporting dispatch intake worker temporal nats postgres)
   for name in "${order[@]}"; do
     [[ -f $PIDS/$name.pid ]] || continue
     local pid
@@ -284,17 +314,18 @@ stop_all() {
 }
 
 status() {
-  for name in temporal nats postgres "${SERVICES[@]}"; do
+  for name in temporal nats postgres "${SERVICES[@]}" prometheus; do
     if running "$name"; then echo "$name: running (pid $(cat "$PIDS/$name.pid"))"; else echo "$name: not started by this script"; fi
   done
   [[ -f $ENV_FILE ]] && { echo; cat "$ENV_FILE"; }
 }
 
 case ${1:-} in
-  deps) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; ensure_browser ;;
+  deps) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; ensure_browser; ensure_promtool ;;
   browser) ensure_browser ;;
   up) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; start_services ;;
   down) stop_all ;;
   status) status ;;
-  *) echo "usage: $0 deps|browser|up|down|status" >&2; exit 64 ;;
+  prometheus) start_prometheus ;;
+  *) echo "usage: $0 deps|browser|up|down|status|prometheus" >&2; exit 64 ;;
 esac
