@@ -4,6 +4,7 @@
 #   infra/stack.sh deps     Temporal dev server, NATS (JetStream), PostgreSQL, Chromium: what the tests need
 #   infra/stack.sh browser  Chromium for the console's browser test (installed with apt-get as root)
 #   infra/stack.sh up       deps + migrations + development client + worker and the three services
+#   infra/stack.sh up --profile cluster   the production profile instead (infra/cluster.sh, docs/deployment.md)
 #   infra/stack.sh down     stop everything this script started (reused servers are left alone)
 #   infra/stack.sh status   what runs, where
 #   infra/stack.sh prometheus   Prometheus on 127.0.0.1:9090 scraping the dev stack, with the alert rules (infra/prometheus/)
@@ -206,21 +207,27 @@ ensure_browser() {
 
 PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
 
-ensure_promtool() {
-  if command -v promtool >/dev/null 2>&1; then return; fi
+# promtool and haproxy check the alert rules and the cluster profile's configuration in the tests.
+ensure_ops_tools() {
+  local missing=()
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+  [[ ${#missing[@]} -eq 0 ]] && return
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    say "Prometheus: installing Debian's prometheus package (promtool checks the alert rules in the tests)"
-    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus; }; } >>"$LOGS/apt-prometheus.log" 2>&1 ||
-      die "apt-get install prometheus failed (log: $LOGS/apt-prometheus.log)"
-    # The package's own service is not ours to run: the stack starts Prometheus with its own config.
-    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+    say "installing Debian's ${missing[*]} (the tests check the alert rules and the cluster profile's configuration with them)"
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; }; } >>"$LOGS/apt-ops.log" 2>&1 ||
+      die "apt-get install ${missing[*]} failed (log: $LOGS/apt-ops.log)"
+    # The packages' own services are not ours to run: the stack starts them with its own configs.
+    for unit in prometheus haproxy; do
+      if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$unit" 2>/dev/null; then systemctl disable --now "$unit" >/dev/null 2>&1 || true; fi
+    done
   else
-    printf '\033[33m[stack] no promtool: the alert rule tests will fail. Install it with "sudo apt-get install -y prometheus".\033[0m\n' >&2
+    printf '\033[33m[stack] %s missing: the alert rule and cluster profile tests will fail. Install them with "sudo apt-get install -y %s".\033[0m\n' "${missing[*]}" "${missing[*]}" >&2
   fi
 }
 
 start_prometheus() {
-  ensure_promtool
+  ensure_ops_tools
   if running prometheus; then say "Prometheus: already running (pid $(cat "$PIDS/prometheus.pid"))"; return; fi
   listening "$PROMETHEUS_PORT" && die "port $PROMETHEUS_PORT (Prometheus) is in use: free it or set PROMETHEUS_PORT"
   promtool check config "$ROOT/infra/prometheus/prometheus.yml" >/dev/null || die "infra/prometheus/prometheus.yml does not pass promtool check config"
@@ -321,9 +328,17 @@ status() {
 }
 
 case ${1:-} in
-  deps) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; ensure_browser; ensure_promtool ;;
+  deps) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; ensure_browser; ensure_ops_tools ;;
   browser) ensure_browser ;;
-  up) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; start_services ;;
+  up)
+    if [[ ${2:-} == --profile ]]; then
+      case ${3:-} in
+        cluster) exec "$ROOT/infra/cluster.sh" up ;;
+        dev | '') ;;
+        *) die "unknown profile '${3:-}' (dev, cluster)" ;;
+      esac
+    fi
+    need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; start_services ;;
   down) stop_all ;;
   status) status ;;
   prometheus) start_prometheus ;;
