@@ -410,6 +410,8 @@ setup_temporal_namespace() {
   local addr=(--address "127.0.0.1:$T_FRONTEND")
   temporal operator namespace describe "${addr[@]}" --namespace default >/dev/null 2>&1 ||
     temporal operator namespace create "${addr[@]}" --namespace default --retention 720h >/dev/null
+  # A new namespace reaches the frontend's cache within seconds.
+  wait_for "the namespace default" 60 temporal operator search-attribute list "${addr[@]}" --namespace default
   local existing
   existing=$(temporal operator search-attribute list "${addr[@]}" --namespace default 2>/dev/null || true)
   for sa in IncidentTier=Keyword IncidentStatus=Keyword District=Keyword Topic=Keyword Overdue=Bool; do
