@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STACK := infra/stack.sh
 
-.PHONY: help install build up down status test bench clean up-cluster down-cluster
+.PHONY: help install build up down status test bench clean up-cluster down-cluster test-cluster
 
 help:
 	@echo "make up      install, build, start Temporal, NATS, PostgreSQL, the worker and the three services"
@@ -34,6 +34,12 @@ up-cluster: build
 
 down-cluster:
 	infra/cluster.sh down
+
+# Node-level faults on the cluster profile (brings it up if it is not running).
+test-cluster: build
+	infra/cluster.sh up
+	npx tsc -p tsconfig.tests.json
+	YUQING_CLUSTER=1 npx jest --selectProjects cluster
 
 status:
 	$(STACK) status
