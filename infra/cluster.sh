@@ -35,8 +35,10 @@ WORKER_METRICS=(9564 9565)
 INTAKE_PORTS=(3101 3111) DISPATCH_PORTS=(3102 3112) REPORTING_PORTS=(3103 3113)
 LB_INTAKE=3201 LB_DISPATCH=3202 LB_REPORTING=3203 LB_STATS=8414
 PROMETHEUS_PORT=9190
+UI_PORT=8333
+UI_SERVER_MODULE=github.com/temporalio/ui-server/v2/cmd/server@v2.42.1
 
-NAMES=(postgres temporal nats-1 nats-2 nats-3 worker-1 worker-2 intake-1 intake-2 dispatch-1 dispatch-2 reporting-1 reporting-2 haproxy prometheus)
+NAMES=(postgres temporal temporal-ui nats-1 nats-2 nats-3 worker-1 worker-2 intake-1 intake-2 dispatch-1 dispatch-2 reporting-1 reporting-2 haproxy prometheus)
 
 ETC=$CDATA/etc PIDS=$CDATA/pids LOGS=$CDATA/logs
 
@@ -113,6 +115,32 @@ matching.numTaskqueueReadPartitions:
   - value: 1
 matching.numTaskqueueWritePartitions:
   - value: 1
+EOF
+}
+
+render_temporal_ui() { # dir: the Web UI for operators: it shows everything and changes nothing
+  mkdir -p "$1/config"
+  cat >"$1/config/cluster.yaml" <<EOF
+temporalGrpcAddress: 127.0.0.1:$T_FRONTEND
+host: 127.0.0.1
+port: $UI_PORT
+enableUi: true
+defaultNamespace: default
+refreshInterval: 1m
+notifyOnNewVersion: false
+# Operators look; workflows are changed only through the platform's API (its access rules and audit log).
+disableWriteActions: true
+workflowTerminateDisabled: true
+workflowCancelDisabled: true
+workflowSignalDisabled: true
+workflowUpdateDisabled: true
+workflowResetDisabled: true
+batchActionsDisabled: true
+startWorkflowDisabled: true
+activityCommandsDisabled: true
+cors:
+  cookieInsecure: true
+  allowOrigins: ["http://localhost:$LB_REPORTING"]
 EOF
 }
 
@@ -246,7 +274,7 @@ NATS_STREAM=INCIDENTS
 TEMPORAL_ADDRESS=127.0.0.1:$T_FRONTEND
 TEMPORAL_NAMESPACE=default
 TEMPORAL_TASK_QUEUE=incidents
-TEMPORAL_UI_URL=http://localhost:$T_FRONTEND_HTTP
+TEMPORAL_UI_URL=http://localhost:$UI_PORT
 INTAKE_PUBLIC_URL=http://localhost:$LB_INTAKE
 DISPATCH_PUBLIC_URL=http://localhost:$LB_DISPATCH
 REPORTING_PUBLIC_URL=http://localhost:$LB_REPORTING
@@ -266,6 +294,7 @@ render_all() { # dir
   mkdir -p "$dir"
   ETC=$dir
   render_temporal "$dir/temporal"
+  render_temporal_ui "$dir/temporal-ui"
   render_nats "$dir/nats"
   render_haproxy "$dir/haproxy"
   render_prometheus "$dir/prometheus"
@@ -285,6 +314,14 @@ ensure_tools() {
       die "go install of the Temporal server failed"
     mv "$tmp/sql" "$TOOLS/temporal-sql-tool"
     mv "$tmp/server" "$TOOLS/temporal-server"
+    rmdir "$tmp"
+  fi
+  if [[ ! -x $TOOLS/temporal-ui-server ]]; then
+    say "building the Temporal Web UI server ($UI_SERVER_MODULE)"
+    local tmp
+    tmp=$(mktemp -d)
+    GOBIN=$tmp GOFLAGS=-mod=mod nice -n 10 go install "$UI_SERVER_MODULE" || die "go install of the Temporal UI server failed"
+    mv "$tmp/server" "$TOOLS/temporal-ui-server"
     rmdir "$tmp"
   fi
   command -v temporal >/dev/null || (cd "$ROOT" && infra/stack.sh deps >/dev/null) || die "the temporal CLI is missing (infra/stack.sh deps builds it)"
@@ -308,6 +345,7 @@ command_of() { # name → the command line that runs it (in the foreground)
   case $name in
     postgres) echo "${PG_AS_OWNER[*]} $PG_BIN/postgres -D $CDATA/postgres -p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$CDATA/postgres-socket -c max_connections=200" ;;
     temporal) echo "$TOOLS/temporal-server --root $ETC/temporal --config config --env cluster --allow-no-auth start" ;;
+    temporal-ui) echo "$TOOLS/temporal-ui-server --root $ETC/temporal-ui --config config --env cluster start" ;;
     nats-*) echo "$(command -v nats-server || echo /usr/sbin/nats-server) -c $ETC/nats/nats-$n.conf" ;;
     worker-*) echo "node $ROOT/services/worker/dist/main.js" ;;
     intake-* | dispatch-* | reporting-*) echo "node $ROOT/services/${name%-*}/dist/server.js" ;;
@@ -332,6 +370,7 @@ ready_check() { # name → a command that succeeds once it serves
   case $name in
     postgres) echo "$PG_BIN/pg_isready -q -h 127.0.0.1 -p $PG_PORT" ;;
     temporal) echo "temporal operator cluster health --address 127.0.0.1:$T_FRONTEND" ;;
+    temporal-ui) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:$UI_PORT/" ;;
     nats-*) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:${NATS_HTTP[n - 1]}/healthz" ;;
     worker-*) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:${WORKER_METRICS[n - 1]}/metrics" ;;
     intake-*) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:${INTAKE_PORTS[n - 1]}/readyz" ;;
@@ -442,6 +481,7 @@ up() {
   setup_temporal_schema
   start_one temporal
   setup_temporal_namespace
+  start_one temporal-ui
   for i in 1 2 3; do start_one "nats-$i" & done
   wait
   for i in 1 2 3; do running "nats-$i" || die "nats-$i did not start (log: $LOGS/nats-$i.log)"; done
@@ -454,7 +494,7 @@ up() {
   The cluster profile is up (logs: $LOGS; stop: infra/cluster.sh down).
     intake      http://localhost:$LB_INTAKE     dispatch http://localhost:$LB_DISPATCH     reporting http://localhost:$LB_REPORTING (console: /console)
     HAProxy     http://localhost:$LB_STATS/stats    Prometheus http://localhost:$PROMETHEUS_PORT (targets, alerts)
-    Temporal    127.0.0.1:$T_FRONTEND (PostgreSQL on $PG_PORT, $HISTORY_SHARDS history shards)
+    Temporal    127.0.0.1:$T_FRONTEND (PostgreSQL on $PG_PORT, $HISTORY_SHARDS history shards), Web UI http://localhost:$UI_PORT (read-only)
     NATS        ${NATS_PORTS[*]} (INCIDENTS with $STREAM_REPLICAS replicas)
   The operators' key (all scopes): KEY=\$(cat $ETC/secrets/admin-key)
 
@@ -462,7 +502,7 @@ EOF
 }
 
 down() {
-  local order=(prometheus haproxy reporting-1 reporting-2 dispatch-1 dispatch-2 intake-1 intake-2 worker-1 worker-2 nats-1 nats-2 nats-3 temporal postgres)
+  local order=(prometheus haproxy reporting-1 reporting-2 dispatch-1 dispatch-2 intake-1 intake-2 worker-1 worker-2 nats-1 nats-2 nats-3 temporal-ui temporal postgres)
   for name in "${order[@]}"; do stop_one "$name"; done
 }
 
@@ -479,10 +519,10 @@ case ${1:-} in
   up) up ;;
   down) down ;;
   status) status ;;
-  start) valid_name "${2:-}"; start_one "$2" ;;
+  start) valid_name "${2:-}"; render_all "$ETC"; start_one "$2" ;;
   stop) valid_name "${2:-}"; stop_one "$2" ;;
   kill) valid_name "${2:-}"; stop_one "$2" KILL ;;
-  restart) valid_name "${2:-}"; stop_one "$2"; start_one "$2" ;;
+  restart) valid_name "${2:-}"; render_all "$ETC"; stop_one "$2"; start_one "$2" ;;
   env)
     echo "KEY=$(cat "$ETC/secrets/admin-key")"
     echo "INTAKE_URL=http://127.0.0.1:$LB_INTAKE DISPATCH_URL=http://127.0.0.1:$LB_DISPATCH REPORTING_URL=http://127.0.0.1:$LB_REPORTING PROMETHEUS_URL=http://127.0.0.1:$PROMETHEUS_PORT"

@@ -37,6 +37,7 @@ it('names every process it can start, stop and restart', () => {
   expect(run('bash', ['infra/cluster.sh', 'names']).trim().split(' ')).toEqual([
     'postgres',
     'temporal',
+    'temporal-ui',
     'nats-1',
     'nats-2',
     'nats-3',
@@ -115,6 +116,14 @@ it('the Temporal server: a fixed number of history shards, PostgreSQL for both s
   expect(readFileSync(path.join(dir, 'temporal', 'config', 'dynamicconfig.yaml'), 'utf8')).toMatch(
     /frontend\.enableUpdateWorkflowExecution:\n {2}- value: true/,
   );
+});
+
+it('the Temporal Web UI: pointed at the cluster, every write action disabled for operators', () => {
+  const ui = parse(readFileSync(path.join(dir, 'temporal-ui', 'config', 'cluster.yaml'), 'utf8')) as Record<string, unknown>;
+  expect(ui.temporalGrpcAddress).toBe('127.0.0.1:7333');
+  expect(DEV_PORTS).not.toContain(ui.port);
+  for (const [k, v] of Object.entries(ui)) if (/Disabled$|^disableWriteActions$/.test(k)) expect({ [k]: v }).toEqual({ [k]: true });
+  expect(ui.disableWriteActions).toBe(true);
 });
 
 it('the app processes get only variables the config schema knows, valid as a production configuration', () => {
