@@ -406,6 +406,8 @@ start_one() {
 
 stop_one() { # name [signal]
   local name=$1 signal=${2:-TERM}
+  # PostgreSQL's TERM waits for every client to leave (pools never do): INT is its fast shutdown.
+  [[ $name == postgres && $signal == TERM ]] && signal=INT
   [[ -f $PIDS/$name.pid ]] || return 0
   local pid
   pid=$(cat "$PIDS/$name.pid")
