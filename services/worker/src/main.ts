@@ -34,7 +34,13 @@ async function main(): Promise<void> {
   registerOutboxMetrics(metrics, db, ['event']);
   registerDeadlineMetrics(metrics, db);
   const lateness = deadlineLatenessHistogram(metrics);
-  const metricsServer = await startWorkerMetricsServer({ registry: metrics, host: config.HOST, port: config.WORKER_METRICS_PORT, sdkAddress, log });
+  const metricsServer = await startWorkerMetricsServer({ registry: metrics, host: config.HOST, port: config.WORKER_METRICS_PORT, sdkAddress, log }).catch(
+    (err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      log.fatal(`metrics port ${config.WORKER_METRICS_PORT} is already in use: give each worker its own WORKER_METRICS_PORT (0 takes any free port)`);
+      process.exit(98);
+    },
+  );
   log.info({ port: metricsServer.port }, 'worker metrics on /metrics');
 
   let bus: EventBus | undefined;
