@@ -114,9 +114,9 @@ it('every process answers /metrics without a key, beyond the anonymous rate limi
     // The limit is live (the docs are refused past it), /metrics kept answering 200 (scrape() asserts it).
     expect(docs).toContain(429);
   }
-  const worker = await scrape(urls.worker);
+  const worker = await scrape(platform.workerMetricsUrl);
   expect(has(worker.samples, 'process_cpu_seconds_total', { service: 'worker' })).toBe(true);
-  expect((await fetch(`${urls.worker}/other`)).status).toBe(404);
+  expect((await fetch(`${platform.workerMetricsUrl}/other`)).status).toBe(404);
 });
 
 it('an incident: requests by route template, a lapsed deadline in the lateness histogram, a delivery sent and one dead', async () => {
@@ -136,7 +136,7 @@ it('an incident: requests by route template, a lapsed deadline in the lateness h
   });
   expect(down.status).toBe(201);
 
-  const before = { worker: (await scrape(urls.worker)).samples, dispatch: (await scrape(urls.dispatch)).samples };
+  const before = { worker: (await scrape(platform.workerMetricsUrl)).samples, dispatch: (await scrape(urls.dispatch)).samples };
   const lapsesBefore = total(before.worker, 'yuqing_deadline_lateness_seconds_count');
 
   const accepted = await post(`${urls.intake}/v1/incidents`, admin, sampleIncident());
@@ -150,7 +150,7 @@ it('an incident: requests by route template, a lapsed deadline in the lateness h
   await eventually(async () => (await lapses()).length > 0, 30_000, 'the lapse alert');
   const worker = await eventually(
     async () => {
-      const s = (await scrape(urls.worker)).samples;
+      const s = (await scrape(platform.workerMetricsUrl)).samples;
       return total(s, 'yuqing_deadline_lateness_seconds_count') - lapsesBefore === (await lapses()).length && s;
     },
     10_000,
@@ -196,7 +196,7 @@ it('an incident: requests by route template, a lapsed deadline in the lateness h
   expect(has(intake.samples, 'yuqing_http_requests_total', { route: '/metrics' })).toBe(false);
 
   // Nothing secret in any of them: no key, no database address, no channel address or secret.
-  const texts = [intake.text, (await scrape(urls.dispatch)).text, (await scrape(urls.reporting)).text, (await scrape(urls.worker)).text];
+  const texts = [intake.text, (await scrape(urls.dispatch)).text, (await scrape(urls.reporting)).text, (await scrape(platform.workerMetricsUrl)).text];
   for (const text of texts) {
     expect(text).not.toContain(admin);
     expect(text).not.toContain(t.url);

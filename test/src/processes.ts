@@ -72,8 +72,9 @@ export async function waitReady(baseUrl: string, proc: ServiceProcess, timeoutMs
 
 /** The worker and the three services as separate processes, as `make up` runs them. */
 export interface PlatformProcesses {
-  /** The three services, and the worker's metrics endpoint (`${urls.worker}/metrics`). */
-  readonly urls: Readonly<Record<'intake' | 'dispatch' | 'reporting' | 'worker', string>>;
+  readonly urls: Readonly<Record<'intake' | 'dispatch' | 'reporting', string>>;
+  /** Where the worker serves its metrics (`${workerMetricsUrl}/metrics`). */
+  readonly workerMetricsUrl: string;
   readonly procs: Readonly<Record<ServiceName, ServiceProcess>>;
   /** Stops every process (SIGKILL unless told otherwise). */
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -85,12 +86,7 @@ export interface PlatformProcesses {
  */
 export async function startPlatformProcesses(env: Record<string, string>): Promise<PlatformProcesses> {
   const ports = { intake: await freePort(), dispatch: await freePort(), reporting: await freePort(), worker: await freePort() };
-  const urls = {
-    intake: `http://127.0.0.1:${ports.intake}`,
-    dispatch: `http://127.0.0.1:${ports.dispatch}`,
-    reporting: `http://127.0.0.1:${ports.reporting}`,
-    worker: `http://127.0.0.1:${ports.worker}`,
-  };
+  const urls = { intake: `http://127.0.0.1:${ports.intake}`, dispatch: `http://127.0.0.1:${ports.dispatch}`, reporting: `http://127.0.0.1:${ports.reporting}` };
   const full = {
     WORKER_METRICS_PORT: String(ports.worker),
     INTAKE_PORT: String(ports.intake),
@@ -111,6 +107,7 @@ export async function startPlatformProcesses(env: Record<string, string>): Promi
   await Promise.all([waitReady(urls.intake, procs.intake), waitReady(urls.dispatch, procs.dispatch), waitReady(urls.reporting, procs.reporting)]);
   return {
     urls,
+    workerMetricsUrl: `http://127.0.0.1:${ports.worker}`,
     procs,
     async stop(signal: NodeJS.Signals = 'SIGKILL') {
       await Promise.all(Object.values(procs).map((p) => p.stop(signal)));
