@@ -19,7 +19,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CDATA=${YUQING_CLUSTER_DIR:-$ROOT/.data/cluster}
 TOOLS=$ROOT/.tools/bin
-export PATH="$TOOLS:$ROOT/../main/.tools/bin:$PATH"
+export PATH="$TOOLS:$PATH"
 
 TEMPORAL_SERVER_MODULE=go.temporal.io/server
 TEMPORAL_SERVER_VERSION=v1.29.1
@@ -324,7 +324,11 @@ ensure_tools() {
     mv "$tmp/server" "$TOOLS/temporal-ui-server"
     rmdir "$tmp"
   fi
-  command -v temporal >/dev/null || (cd "$ROOT" && infra/stack.sh deps >/dev/null) || die "the temporal CLI is missing (infra/stack.sh deps builds it)"
+  if ! command -v temporal >/dev/null; then
+    # The CLI sets up the namespace and search attributes; the same pinned version as infra/stack.sh.
+    say "building the temporal CLI"
+    GOBIN=$TOOLS GOFLAGS=-mod=mod nice -n 10 go install github.com/temporalio/cli/cmd/temporal@v1.5.1 || die "go install of the temporal CLI failed"
+  fi
   command -v nats-server >/dev/null || [[ -x /usr/sbin/nats-server ]] || die "nats-server is missing (apt-get install nats-server)"
   for pkg in haproxy prometheus; do
     if ! command -v "$pkg" >/dev/null; then
@@ -484,8 +488,13 @@ up() {
   start_one temporal
   setup_temporal_namespace
   start_one temporal-ui
-  for i in 1 2 3; do start_one "nats-$i" & done
-  wait
+  # Together: a node's JetStream is ready only once the cluster has elected its leader.
+  local starting=()
+  for i in 1 2 3; do
+    start_one "nats-$i" &
+    starting+=($!)
+  done
+  wait "${starting[@]}"
   for i in 1 2 3; do running "nats-$i" || die "nats-$i did not start (log: $LOGS/nats-$i.log)"; done
   wait_for "the JetStream cluster" 60 node "$ROOT/infra/cluster/nats-setup.mjs" "$(nats_url admin)" "$STREAM_REPLICAS"
   node "$ROOT/infra/cluster/nats-setup.mjs" "$(nats_url admin)" "$STREAM_REPLICAS" | sed 's/^/[cluster] /'
