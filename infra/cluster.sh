@@ -373,7 +373,8 @@ ready_check() { # name → a command that succeeds once it serves
   local name=$1 n=${1##*-}
   case $name in
     postgres) echo "$PG_BIN/pg_isready -q -h 127.0.0.1 -p $PG_PORT" ;;
-    temporal) echo "temporal operator cluster health --address 127.0.0.1:$T_FRONTEND" ;;
+    # The frontend's HTTP API answers 200 once the server serves (503 while it is not healthy yet).
+    temporal) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:$T_FRONTEND_HTTP/api/v1/system-info" ;;
     temporal-ui) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:$UI_PORT/" ;;
     nats-*) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:${NATS_HTTP[n - 1]}/healthz" ;;
     worker-*) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:${WORKER_METRICS[n - 1]}/metrics" ;;

@@ -195,7 +195,7 @@ it('kill an intake instance, a worker and a NATS node in a burst, a dispatch ins
       `${alerts.length} lapses alerted once each with worker-1 and nats-2 down; lateness p50 ${late[Math.floor(late.length / 2)]} ms, ` +
       `max ${late.at(-1)} ms; ${Math.round((Date.now() - started) / 1000)} s\n`,
   );
-});
+}, 600_000);
 
 it('kill the Temporal server and restart it, restart PostgreSQL, both mid-burst: nothing accepted is lost, every lapse alerted once', async () => {
   const stats = { retries: 0 };
@@ -204,16 +204,19 @@ it('kill the Temporal server and restart it, restart PostgreSQL, both mid-burst:
   const keys = Array.from({ length: n }, () => `fault-${randomUUID()}`);
   const ids: string[] = [];
   let next = 0;
+  // The server comes back 5 s after it was killed (it takes its time to rejoin its own membership);
+  // PostgreSQL restarts once it is back. Neither is awaited by the clients: they go on sending and retrying.
+  let temporalBack: Promise<unknown> = Promise.resolve();
   let pgRestart: Promise<unknown> = Promise.resolve();
   const faults: Record<number, () => Promise<void>> = {
     4: async () => {
       await kill('temporal');
-      // Intake keeps accepting (the outbox holds the starts) while the server is away for a few seconds.
-      setTimeout(() => void cluster('start', 'temporal').then(() => killed.delete('temporal')), 5_000);
+      temporalBack = sleep(5_000)
+        .then(() => cluster('start', 'temporal'))
+        .then(() => killed.delete('temporal'));
     },
-    // Not awaited: the clients go on sending (and retrying) while it stops and starts.
     10: async () => {
-      pgRestart = cluster('restart', 'postgres');
+      pgRestart = temporalBack.then(() => cluster('restart', 'postgres'));
     },
   };
   await Promise.all(
@@ -228,8 +231,8 @@ it('kill the Temporal server and restart it, restart PostgreSQL, both mid-burst:
     }),
   );
   expect(new Set(ids).size).toBe(n);
+  await temporalBack;
   await pgRestart;
-  await eventually(() => !killed.has('temporal'), 30_000, 'the Temporal server started again');
   const lapses = await expectEachLapseAlertedOnce(ids);
   await expectNothingLost(ids);
   // A lapse alerted more than 5 s late (deadlines that fell due while the server or the database was away) pages.
@@ -248,4 +251,4 @@ it('kill the Temporal server and restart it, restart PostgreSQL, both mid-burst:
       `${lapses.alerts} lapses alerted once each; lateness p50 ${lapses.lateMs[Math.floor(lapses.lateMs.length / 2)]} ms, max ${lapses.lateMs.at(-1)} ms; ` +
       `${Math.round((Date.now() - started) / 1000)} s\n`,
   );
-});
+}, 600_000);
