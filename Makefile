@@ -4,13 +4,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STACK := infra/stack.sh
 
-.PHONY: help install build up down status test bench clean
+.PHONY: help install build up down status test bench clean up-cluster down-cluster test-cluster
 
 help:
 	@echo "make up      install, build, start Temporal, NATS, PostgreSQL, the worker and the three services"
 	@echo "make down    stop what 'make up' started"
 	@echo "make test    install, build, lint and format check, start what the tests need (Chromium too), run the whole suite"
 	@echo "make bench   run the benchmarks (writes BENCHMARKS.md)"
+	@echo "make up-cluster / down-cluster   the production profile: Temporal server, 3 NATS nodes, 2 of each process, HAProxy, Prometheus"
 
 # npm ci only when the lockfile changed since the last install.
 node_modules/.installed: package-lock.json
@@ -27,6 +28,18 @@ up: build
 
 down:
 	$(STACK) down
+
+up-cluster: build
+	infra/cluster.sh up
+
+down-cluster:
+	infra/cluster.sh down
+
+# Node-level faults on the cluster profile (brings it up if it is not running).
+test-cluster: build
+	infra/cluster.sh up
+	npx tsc -p tsconfig.tests.json
+	YUQING_CLUSTER=1 npx jest --selectProjects cluster
 
 status:
 	$(STACK) status

@@ -33,10 +33,12 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testMatch: ['**/test/**/*.test.ts'],
-      testPathIgnorePatterns: [...shared.testPathIgnorePatterns, '\\.unit\\.test\\.ts$'],
+      testPathIgnorePatterns: [...shared.testPathIgnorePatterns, '\\.unit\\.test\\.ts$', '/test/cluster/'],
       globalSetup: '<rootDir>/test/dist/global-setup.js',
       testTimeout: 90_000,
     },
+    // Node-level faults on the running cluster profile (make test-cluster): only when asked for.
+    ...(process.env.YUQING_CLUSTER === '1' ? [{ ...shared, displayName: 'cluster', testMatch: ['**/test/cluster/**/*.test.ts'], testTimeout: 600_000 }] : []),
   ],
   testTimeout: 90_000,
   // Two cores: more parallel files only queue on the Temporal server.

@@ -4,8 +4,10 @@
 #   infra/stack.sh deps     Temporal dev server, NATS (JetStream), PostgreSQL, Chromium: what the tests need
 #   infra/stack.sh browser  Chromium for the console's browser test (installed with apt-get as root)
 #   infra/stack.sh up       deps + migrations + development client + worker and the three services
+#   infra/stack.sh up --profile cluster   the production profile instead (infra/cluster.sh, docs/deployment.md)
 #   infra/stack.sh down     stop everything this script started (reused servers are left alone)
 #   infra/stack.sh status   what runs, where
+#   infra/stack.sh prometheus   Prometheus on 127.0.0.1:9090 scraping the dev stack, with the alert rules (infra/prometheus/)
 #
 # Resolved addresses and the development secrets key go to .data/stack.env; the
 # services, `make test` and the README tour read them from there. Everything this script starts writes its pid
@@ -201,6 +203,41 @@ ensure_browser() {
   fi
 }
 
+# ---- Prometheus (promtool checks the rules in the tests; the server watches a stack) ----------
+
+PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
+
+# promtool and haproxy check the alert rules and the cluster profile's configuration in the tests.
+ensure_ops_tools() {
+  local missing=()
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+  [[ ${#missing[@]} -eq 0 ]] && return
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's ${missing[*]} (the tests check the alert rules and the cluster profile's configuration with them)"
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; }; } >>"$LOGS/apt-ops.log" 2>&1 ||
+      die "apt-get install ${missing[*]} failed (log: $LOGS/apt-ops.log)"
+    # The packages' own services are not ours to run: the stack starts them with its own configs.
+    for unit in prometheus haproxy; do
+      if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$unit" 2>/dev/null; then systemctl disable --now "$unit" >/dev/null 2>&1 || true; fi
+    done
+  else
+    printf '\033[33m[stack] %s missing: the alert rule and cluster profile tests will fail. Install them with "sudo apt-get install -y %s".\033[0m\n' "${missing[*]}" "${missing[*]}" >&2
+  fi
+}
+
+start_prometheus() {
+  ensure_ops_tools
+  if running prometheus; then say "Prometheus: already running (pid $(cat "$PIDS/prometheus.pid"))"; return; fi
+  listening "$PROMETHEUS_PORT" && die "port $PROMETHEUS_PORT (Prometheus) is in use: free it or set PROMETHEUS_PORT"
+  promtool check config "$ROOT/infra/prometheus/prometheus.yml" >/dev/null || die "infra/prometheus/prometheus.yml does not pass promtool check config"
+  mkdir -p "$DATA/prometheus"
+  start_bg prometheus prometheus --config.file="$ROOT/infra/prometheus/prometheus.yml" --storage.tsdb.path="$DATA/prometheus" \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --storage.tsdb.retention.time=7d
+  wait_for Prometheus 30 node "$ROOT/infra/scripts/check.mjs" http "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
+  say "Prometheus: http://127.0.0.1:$PROMETHEUS_PORT (targets: /targets, alerts: /alerts)"
+}
+
 # ---- the application ----------------------------------------------------------
 
 load_env() { set -a; . "$ENV_FILE"; set +a; }
@@ -268,7 +305,7 @@ EOF
 }
 
 stop_all() {
-  local order=(reporting dispatch intake worker temporal nats postgres)
+  local order=(prometheus reporting dispatch intake worker temporal nats postgres)
   for name in "${order[@]}"; do
     [[ -f $PIDS/$name.pid ]] || continue
     local pid
@@ -284,17 +321,26 @@ stop_all() {
 }
 
 status() {
-  for name in temporal nats postgres "${SERVICES[@]}"; do
+  for name in temporal nats postgres "${SERVICES[@]}" prometheus; do
     if running "$name"; then echo "$name: running (pid $(cat "$PIDS/$name.pid"))"; else echo "$name: not started by this script"; fi
   done
   [[ -f $ENV_FILE ]] && { echo; cat "$ENV_FILE"; }
 }
 
 case ${1:-} in
-  deps) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; ensure_browser ;;
+  deps) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; ensure_browser; ensure_ops_tools ;;
   browser) ensure_browser ;;
-  up) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; start_services ;;
+  up)
+    if [[ ${2:-} == --profile ]]; then
+      case ${3:-} in
+        cluster) exec "$ROOT/infra/cluster.sh" up ;;
+        dev | '') ;;
+        *) die "unknown profile '${3:-}' (dev, cluster)" ;;
+      esac
+    fi
+    need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; start_services ;;
   down) stop_all ;;
   status) status ;;
-  *) echo "usage: $0 deps|browser|up|down|status" >&2; exit 64 ;;
+  prometheus) start_prometheus ;;
+  *) echo "usage: $0 deps|browser|up|down|status|prometheus" >&2; exit 64 ;;
 esac

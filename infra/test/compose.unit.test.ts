@@ -48,6 +48,8 @@ describe('docker-compose.yml', () => {
     expect(compose.services.intake!.ports).toEqual(['3001:3001']);
     expect(compose.services.dispatch!.ports).toEqual(['3002:3002']);
     expect(compose.services.reporting!.ports).toEqual(['3003:3003']);
+    expect(compose.services.worker!.ports).toEqual(['9464:9464']);
+    expect(compose.services.worker!.environment?.WORKER_METRICS_PORT).toBe(String(ConfigSchema.shape.WORKER_METRICS_PORT.parse(undefined)));
     expect(compose.services['temporal-ui']!.ports).toEqual(['8233:8080']);
     expect(compose.services.temporal!.ports).toEqual(['7233:7233']);
     expect(compose.services.nats!.ports).toEqual(['4222:4222']);

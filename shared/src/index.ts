@@ -45,3 +45,4 @@ export * from './auth/api-keys';
 export * from './accounts/index';
 export * from './temporal/temporal';
 export * from './policy/next-escalation';
+export * from './metrics/metrics';

@@ -37,7 +37,8 @@ export interface ServiceProcess {
 export function startService(name: ServiceName, env: Record<string, string>, options: { nodeArgs?: readonly string[] } = {}): ServiceProcess {
   // Flags such as --cpu-prof are refused in NODE_OPTIONS, hence nodeArgs.
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(REPO_ROOT, ENTRY_POINTS[name])], {
-    env: { ...process.env, NODE_ENV: 'test', LOG_PRETTY: 'false', LOG_LEVEL: 'info', ...env },
+    // A worker's metrics take any free port unless the test names one: several workers run at once.
+    env: { ...process.env, NODE_ENV: 'test', LOG_PRETTY: 'false', LOG_LEVEL: 'info', WORKER_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -72,6 +73,8 @@ export async function waitReady(baseUrl: string, proc: ServiceProcess, timeoutMs
 /** The worker and the three services as separate processes, as `make up` runs them. */
 export interface PlatformProcesses {
   readonly urls: Readonly<Record<'intake' | 'dispatch' | 'reporting', string>>;
+  /** Where the worker serves its metrics (`${workerMetricsUrl}/metrics`). */
+  readonly workerMetricsUrl: string;
   readonly procs: Readonly<Record<ServiceName, ServiceProcess>>;
   /** Stops every process (SIGKILL unless told otherwise). */
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -82,9 +85,10 @@ export interface PlatformProcesses {
  * NATS, Temporal, task queue…) and waits until the services answer ready.
  */
 export async function startPlatformProcesses(env: Record<string, string>): Promise<PlatformProcesses> {
-  const ports = { intake: await freePort(), dispatch: await freePort(), reporting: await freePort() };
+  const ports = { intake: await freePort(), dispatch: await freePort(), reporting: await freePort(), worker: await freePort() };
   const urls = { intake: `http://127.0.0.1:${ports.intake}`, dispatch: `http://127.0.0.1:${ports.dispatch}`, reporting: `http://127.0.0.1:${ports.reporting}` };
   const full = {
+    WORKER_METRICS_PORT: String(ports.worker),
     INTAKE_PORT: String(ports.intake),
     DISPATCH_PORT: String(ports.dispatch),
     REPORTING_PORT: String(ports.reporting),
@@ -103,6 +107,7 @@ export async function startPlatformProcesses(env: Record<string, string>): Promi
   await Promise.all([waitReady(urls.intake, procs.intake), waitReady(urls.dispatch, procs.dispatch), waitReady(urls.reporting, procs.reporting)]);
   return {
     urls,
+    workerMetricsUrl: `http://127.0.0.1:${ports.worker}`,
     procs,
     async stop(signal: NodeJS.Signals = 'SIGKILL') {
       await Promise.all(Object.values(procs).map((p) => p.stop(signal)));

@@ -34,6 +34,8 @@ export interface IncidentActivityDeps {
   readonly db: Db;
   /** Called after a commit so the local outbox relay publishes at once. */
   readonly onCommitted?: () => void;
+  /** Called once per alert when it is first stored, with the time it was (the worker measures deadline lateness from it). */
+  readonly onAlertStored?: (alert: AlertRecord, storedAt: number) => void;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface IncidentActivityDeps {
  * the outbox in the same transaction as the rows it changes, keyed by event id:
  * a retried activity changes nothing twice and publishes nothing twice.
  */
-export function createIncidentActivities({ db, onCommitted }: IncidentActivityDeps) {
+export function createIncidentActivities({ db, onCommitted, onAlertStored }: IncidentActivityDeps) {
   async function applyRowChange(trx: Transaction<Database>, incidentId: string, change: IncidentRowChange | undefined): Promise<void> {
     if (!change) return;
     const { seq, ...fields } = change;
@@ -118,8 +120,8 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
     /** Stores a deadline alert (one per lapse, reminder or escalation) with its event. */
     async raiseAlert(input: { alert: AlertRecord; event: IncidentEvent; incident?: IncidentRowChange }): Promise<void> {
       const { alert } = input;
-      await db.transaction().execute(async (trx) => {
-        if ((await enqueue(trx, eventItem(input.event))) === 0) return;
+      const stored = await db.transaction().execute(async (trx) => {
+        if ((await enqueue(trx, eventItem(input.event))) === 0) return false;
         await trx
           .insertInto('alerts')
           .values({ ...alert, notified: JSON.stringify(alert.notified) })
@@ -127,7 +129,10 @@ export function createIncidentActivities({ db, onCommitted }: IncidentActivityDe
           .execute();
         await recordAudit(trx, auditOf(input.event));
         await applyRowChange(trx, alert.incidentId, input.incident);
+        return true;
       });
+      // A retry of an alert already stored is not a second alert.
+      if (stored) onAlertStored?.(alert, Date.now());
       onCommitted?.();
     },
   };

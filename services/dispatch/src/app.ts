@@ -1,12 +1,13 @@
 import fp from 'fastify-plugin';
 import type { Client } from '@temporalio/client';
-import { databaseReachable, secretBoxFromConfig, type Config, type Db, type Logger } from '@yuqing/shared';
+import { createMetricsRegistry, databaseReachable, secretBoxFromConfig, type Config, type Db, type Logger, type Registry } from '@yuqing/shared';
 import {
   accessPlugin,
   accountRoutes,
   authOptions,
   authPlugin,
   healthPlugin,
+  metricsPlugin,
   openapiPlugin,
   inputGuardPlugin,
   problemPlugin,
@@ -31,6 +32,8 @@ import { IncidentWorkflowClient } from './workflow/incident-workflow.client';
 export interface DispatchDeps {
   readonly db: Db;
   readonly config: Config;
+  /** The process's metrics registry (served at /metrics with the routes' own); one of its own when not given. */
+  readonly metrics?: Registry;
   readonly temporal: Client;
   /** True while the event consumer is connected to NATS. */
   readonly natsConnected: () => boolean;
@@ -45,6 +48,7 @@ export interface DispatchDeps {
  */
 export const dispatchApp = fp<DispatchDeps>(
   async (app, deps) => {
+    await app.register(metricsPlugin, { registry: deps.metrics ?? createMetricsRegistry('dispatch', { processMetrics: false }) });
     await app.register(problemPlugin);
     await app.register(inputGuardPlugin);
     await app.register(securityPlugin, securityOptions(deps.config));

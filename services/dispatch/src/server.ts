@@ -2,9 +2,13 @@
 import {
   createDb,
   createLogger,
+  createMetricsRegistry,
   createTemporalClient,
   loadConfigOrExit,
   productionSecretsProblem,
+  registerConsumerMetrics,
+  registerDeliveryMetrics,
+  registerOutboxMetrics,
   resealChannelSecrets,
   runConsumer,
   secretBoxFromConfig,
@@ -39,7 +43,8 @@ async function main(): Promise<void> {
   sealPlaintext();
   const temporal = createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   // The consumer's connection also publishes the `notified` events; it is read at publish time.
-  const notifications = createNotifications({ db, config, log, bus: () => consumer.bus() });
+  const metrics = createMetricsRegistry('dispatch');
+  const notifications = createNotifications({ db, config, log, bus: () => consumer.bus(), metrics });
   const consumer = runConsumer({
     nats: { url: config.NATS_URL, name: 'yuqing-dispatch', stream: config.NATS_STREAM, subjectPrefix: config.NATS_SUBJECT_PREFIX },
     durable: DISPATCH_CONSUMER,
@@ -47,11 +52,15 @@ async function main(): Promise<void> {
     handler: createTaskProjection(db, { plan: notifications.plan, onDeliveriesQueued: () => notifications.wake() }),
   });
   notifications.start();
+  registerOutboxMetrics(metrics, db, ['event']);
+  registerConsumerMetrics(metrics, [{ durable: DISPATCH_CONSUMER, bus: consumer.bus }]);
+  registerDeliveryMetrics(metrics, db);
 
   const app = createServer({ log, bodyLimit: config.BODY_LIMIT_BYTES });
   await app.register(dispatchApp, {
     db,
     config,
+    metrics,
     temporal,
     natsConnected: () => consumer.bus()?.nc.isClosed() === false,
     onDeliveriesQueued: () => notifications.wake(),

@@ -13,3 +13,4 @@ export * from './client-errors';
 export * from './auth-failures';
 export * from './in-flight';
 export * from './accounts/index';
+export * from './metrics';

@@ -40,8 +40,8 @@ export function securityOptions(
   };
 }
 
-/** Probes are never limited: an orchestrator must always get an answer. */
-const UNLIMITED = new Set(['/healthz', '/readyz']);
+/** Probes and the metrics are never limited: an orchestrator and Prometheus must always get an answer. */
+const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics']);
 
 const RETRY_IN_FLIGHT_SECONDS = 1;
 

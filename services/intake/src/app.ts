@@ -1,11 +1,12 @@
 import fp from 'fastify-plugin';
-import { databaseReachable, temporalReachable, type Config, type Db } from '@yuqing/shared';
+import { createMetricsRegistry, databaseReachable, temporalReachable, type Config, type Db, type Registry } from '@yuqing/shared';
 import {
   accessPlugin,
   accountRoutes,
   authOptions,
   authPlugin,
   healthPlugin,
+  metricsPlugin,
   openapiPlugin,
   inputGuardPlugin,
   problemPlugin,
@@ -18,6 +19,8 @@ import { incidentRoutes } from './routes/incidents/incidents.routes';
 export interface IntakeDeps {
   readonly db: Db;
   readonly config: Config;
+  /** The process's metrics registry (served at /metrics with the routes' own); one of its own when not given. */
+  readonly metrics?: Registry;
   readonly temporal: Client;
   /** Wakes the workflow starter after an incident commits. */
   readonly onAccepted: () => void;
@@ -26,6 +29,7 @@ export interface IntakeDeps {
 /** The intake service as a plugin: the server file only adds listening and shutdown. */
 export const intakeApp = fp<IntakeDeps>(
   async (app, deps) => {
+    await app.register(metricsPlugin, { registry: deps.metrics ?? createMetricsRegistry('intake', { processMetrics: false }) });
     await app.register(problemPlugin);
     await app.register(inputGuardPlugin);
     await app.register(securityPlugin, securityOptions(deps.config));

@@ -1,5 +1,5 @@
 /** The intake process: HTTP on INTAKE_PORT plus the relay that starts queued workflows. */
-import { createDb, createLogger, createTemporalClient, loadConfigOrExit } from '@yuqing/shared';
+import { createDb, createLogger, createMetricsRegistry, createTemporalClient, loadConfigOrExit, registerOutboxMetrics } from '@yuqing/shared';
 import { createServer, serve } from '@yuqing/http-kit';
 import { intakeApp } from './app';
 import { createWorkflowStarter } from './incidents/workflow-starter';
@@ -12,11 +12,14 @@ async function main(): Promise<void> {
   const temporal = createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   const starter = createWorkflowStarter({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log, pollMs: config.OUTBOX_POLL_MS }).start();
   const updater = createWorkflowUpdater({ db, temporal, log, pollMs: config.OUTBOX_POLL_MS }).start();
+  const metrics = createMetricsRegistry('intake');
+  registerOutboxMetrics(metrics, db, ['start_workflow', 'update_workflow']);
 
   const app = createServer({ log, bodyLimit: config.BODY_LIMIT_BYTES });
   await app.register(intakeApp, {
     db,
     config,
+    metrics,
     temporal,
     onAccepted: () => {
       starter.wake();

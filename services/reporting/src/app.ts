@@ -1,12 +1,13 @@
 import sse from '@fastify/sse';
 import fp from 'fastify-plugin';
-import { databaseReachable, type Config, type Db } from '@yuqing/shared';
+import { createMetricsRegistry, databaseReachable, type Config, type Db, type Registry } from '@yuqing/shared';
 import {
   accessPlugin,
   accountRoutes,
   authOptions,
   authPlugin,
   healthPlugin,
+  metricsPlugin,
   openapiPlugin,
   inputGuardPlugin,
   problemPlugin,
@@ -28,6 +29,8 @@ import { timelineRoutes } from './routes/timeline/timeline.routes';
 export interface ReportingDeps {
   readonly db: Db;
   readonly config: Config;
+  /** The process's metrics registry (served at /metrics with the routes' own); one of its own when not given. */
+  readonly metrics?: Registry;
   readonly natsConnected: () => boolean;
   /** Where live events are fanned out to console viewers (fed by `runLiveSource`). */
   readonly live: LiveFeed;
@@ -59,6 +62,7 @@ const contentSecurityPolicy = (config: Config) => ({
 /** The reporting service as a plugin: timelines, digests, statistics, the live stream and the operators' console. */
 export const reportingApp = fp<ReportingDeps>(
   async (app, deps) => {
+    await app.register(metricsPlugin, { registry: deps.metrics ?? createMetricsRegistry('reporting', { processMetrics: false }) });
     await app.register(problemPlugin);
     await app.register(inputGuardPlugin);
     await app.register(securityPlugin, securityOptions(deps.config, contentSecurityPolicy(deps.config)));

@@ -1,5 +1,5 @@
 /** The reporting process: HTTP on REPORTING_PORT, the `reporting` event consumer and the live stream's watcher. */
-import { createDb, createLogger, loadConfigOrExit, runConsumer } from '@yuqing/shared';
+import { createDb, createLogger, createMetricsRegistry, loadConfigOrExit, registerConsumerMetrics, runConsumer } from '@yuqing/shared';
 import { createServer, serve } from '@yuqing/http-kit';
 import { LiveFeed, reportingApp } from './app';
 import { createTimelineProjection, REPORTING_CONSUMER } from './consumers/timeline-projection';
@@ -15,9 +15,11 @@ async function main(): Promise<void> {
   // Every instance watches the whole stream for its own console viewers (see live-source.ts).
   const live = new LiveFeed();
   const watcher = runLiveSource({ db, nats: { ...nats, name: 'yuqing-reporting-live' }, log, feed: live });
+  const metrics = createMetricsRegistry('reporting');
+  registerConsumerMetrics(metrics, [{ durable: REPORTING_CONSUMER, bus: consumer.bus }]);
 
   const app = createServer({ log, bodyLimit: config.BODY_LIMIT_BYTES });
-  await app.register(reportingApp, { db, config, natsConnected: () => consumer.bus()?.nc.isClosed() === false, live, liveWatching: watcher.watching });
+  await app.register(reportingApp, { db, config, metrics, natsConnected: () => consumer.bus()?.nc.isClosed() === false, live, liveWatching: watcher.watching });
   await serve(app, {
     host: config.HOST,
     port: config.REPORTING_PORT,

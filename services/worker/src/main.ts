@@ -1,13 +1,47 @@
 /** The worker process: runs incident workflows and activities, and publishes their events. */
 import { existsSync, readFileSync } from 'node:fs';
-import { connectEventBus, createEventRelay, createDb, createLogger, ensureIncidentStream, loadConfigOrExit, type EventBus } from '@yuqing/shared';
+import { Runtime } from '@temporalio/worker';
+import {
+  connectEventBus,
+  createEventRelay,
+  createDb,
+  createLogger,
+  createMetricsRegistry,
+  deadlineLatenessHistogram,
+  ensureIncidentStream,
+  loadConfigOrExit,
+  registerDeadlineMetrics,
+  registerOutboxMetrics,
+  type EventBus,
+} from '@yuqing/shared';
 import { BUNDLE_PATH } from './bundle';
+import { freeLoopbackPort, startWorkerMetricsServer } from './metrics-server';
 import { createIncidentWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config, 'worker');
   const db = createDb({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, applicationName: 'yuqing-worker' });
+
+  // The SDK's own metrics (task latencies, slots, polls…) come from its runtime, installed before any connection.
+  const sdkAddress = `127.0.0.1:${await freeLoopbackPort()}`;
+  Runtime.install({
+    telemetryOptions: {
+      metrics: { prometheus: { bindAddress: sdkAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } },
+    },
+  });
+  const metrics = createMetricsRegistry('worker');
+  registerOutboxMetrics(metrics, db, ['event']);
+  registerDeadlineMetrics(metrics, db);
+  const lateness = deadlineLatenessHistogram(metrics);
+  const metricsServer = await startWorkerMetricsServer({ registry: metrics, host: config.HOST, port: config.WORKER_METRICS_PORT, sdkAddress, log }).catch(
+    (err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      log.fatal(`metrics port ${config.WORKER_METRICS_PORT} is already in use: give each worker its own WORKER_METRICS_PORT (0 takes any free port)`);
+      process.exit(98);
+    },
+  );
+  log.info({ port: metricsServer.port }, 'worker metrics on /metrics');
 
   let bus: EventBus | undefined;
   const relay = createEventRelay({ db, bus: () => bus, log, pollMs: config.OUTBOX_POLL_MS }).start();
@@ -29,6 +63,10 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     onCommitted: () => relay.wake(),
+    // Lateness of the lapse itself: reminders before and the chain after it are set off from the same due time on purpose.
+    onAlertStored: (alert, storedAt) => {
+      if (alert.kind === 'deadline_lapsed') lateness.observe(Math.max(0, storedAt - Date.parse(alert.dueAt)) / 1_000);
+    },
     workflows,
     tuning: {
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
@@ -53,6 +91,7 @@ async function main(): Promise<void> {
   await busReady;
   await bus?.close();
   await connection.close();
+  await metricsServer.close();
   await db.destroy();
   log.info('worker stopped');
 }

@@ -1,5 +1,5 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '@yuqing/activities';
+import { createActivities, type IncidentActivityDeps } from '@yuqing/activities';
 import type { Db, Logger } from '@yuqing/shared';
 
 export interface IncidentWorkerOptions {
@@ -10,6 +10,8 @@ export interface IncidentWorkerOptions {
   readonly taskQueue: string;
   /** Wakes the local event relay after an activity commits. */
   readonly onCommitted?: () => void;
+  /** After an alert is first stored (the deadline lateness histogram). */
+  readonly onAlertStored?: IncidentActivityDeps['onAlertStored'];
   /** Prebuilt bundle (production) or the workflows source path (development, tests). */
   readonly workflows: { readonly code: string } | { readonly path: string };
   readonly tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentLocalActivityExecutions' | 'maxConcurrentWorkflowTaskExecutions'>;
@@ -23,7 +25,11 @@ export async function createIncidentWorker(options: IncidentWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...('code' in options.workflows ? { workflowBundle: { code: options.workflows.code } } : { workflowsPath: options.workflows.path }),
-    activities: createActivities({ db: options.db, ...(options.onCommitted ? { onCommitted: options.onCommitted } : {}) }),
+    activities: createActivities({
+      db: options.db,
+      ...(options.onCommitted ? { onCommitted: options.onCommitted } : {}),
+      ...(options.onAlertStored ? { onAlertStored: options.onAlertStored } : {}),
+    }),
     // Activities drain within this window on shutdown before they are cancelled.
     shutdownGraceTime: '10s',
     ...options.tuning,

@@ -67,6 +67,12 @@ export const ConfigSchema = z
       .min(1024)
       .default(256 * 1024),
 
+    /**
+     * The worker's Prometheus metrics (`GET /metrics` on HOST): ours and the Temporal
+     * SDK's. 0 takes any free port (tests run several workers); the log names it.
+     */
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+
     /** Workflows kept in the worker's memory (≈ 0.4 MiB each, BENCHMARKS.md); others are replayed from history when they next wake. */
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1_000),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(40),

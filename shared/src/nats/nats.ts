@@ -37,12 +37,37 @@ export interface EventBus {
 }
 
 /**
+ * `NATS_URL` as the client takes it: one or several servers, comma-separated (the
+ * nodes of a cluster), each `nats://[user:password@]host:port`. The credentials
+ * (the same on every server, a service's own user) are taken out of the URLs and
+ * passed on their own, so that no URL the client logs or reports carries them.
+ */
+export function natsConnectOptions(url: string): { servers: string[]; user?: string; pass?: string } {
+  let user: string | undefined;
+  let pass: string | undefined;
+  const servers = url
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((server) => {
+      const m = /^([a-z]+:\/\/)([^@/]*)@(.*)$/i.exec(server);
+      if (!m) return server;
+      const at = m[2]!.indexOf(':');
+      const [name, password] = at < 0 ? [m[2]!, ''] : [m[2]!.slice(0, at), m[2]!.slice(at + 1)];
+      user ??= decodeURIComponent(name ?? '');
+      pass ??= decodeURIComponent(password ?? '');
+      return `${m[1]!}${m[3]!}`;
+    });
+  return { servers, ...(user ? { user } : {}), ...(pass ? { pass } : {}) };
+}
+
+/**
  * Connects and keeps reconnecting forever: a NATS outage delays events (the outbox
  * holds them) but never takes a service down.
  */
 export async function connectEventBus(options: NatsOptions): Promise<EventBus> {
   const nc = await connect({
-    servers: options.url,
+    ...natsConnectOptions(options.url),
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
@@ -59,20 +84,37 @@ export async function connectEventBus(options: NatsOptions): Promise<EventBus> {
   };
 }
 
-/** Creates the `INCIDENTS` stream over `incident.>` or brings its config up to date. */
-export async function ensureIncidentStream(bus: EventBus): Promise<void> {
-  const config = {
-    name: bus.stream,
-    subjects: [incidentSubjects(bus.subjectPrefix)],
+/** The `INCIDENTS` stream's settings (replicas aside: the operator's, see infra/cluster/nats-setup.mjs). */
+export function incidentStreamConfig(stream: string, subjectPrefix: string) {
+  return {
+    name: stream,
+    subjects: [incidentSubjects(subjectPrefix)],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     max_age: 90 * 24 * 3_600_000 * NANOS_PER_MS,
     // Publishes repeated within this window with the same Nats-Msg-Id are dropped.
     duplicate_window: 30 * 60_000 * NANOS_PER_MS,
   };
+}
+
+/**
+ * Creates the `INCIDENTS` stream over `incident.>` or brings its config up to date.
+ * A stream already as it should be is left alone, so a process whose NATS user may
+ * only read the stream's info (the cluster profile's) starts without asking more;
+ * its replicas are the operator's (created with them, kept by updates).
+ */
+export async function ensureIncidentStream(bus: EventBus): Promise<void> {
+  const config = incidentStreamConfig(bus.stream, bus.subjectPrefix);
   try {
-    await bus.jsm.streams.info(bus.stream);
-    await bus.jsm.streams.update(bus.stream, config);
+    const current = (await bus.jsm.streams.info(bus.stream)).config;
+    const same =
+      current.subjects.length === 1 &&
+      current.subjects[0] === config.subjects[0] &&
+      current.retention === config.retention &&
+      current.storage === config.storage &&
+      current.max_age === config.max_age &&
+      current.duplicate_window === config.duplicate_window;
+    if (!same) await bus.jsm.streams.update(bus.stream, config);
   } catch (err) {
     if (!(err instanceof JetStreamApiError) || err.status !== 404) throw err;
     await bus.jsm.streams.add(config);

@@ -1,4 +1,4 @@
-import { PollLoop, type ChannelKind, type Db, type DeliveryRow, type Logger } from '@yuqing/shared';
+import { PollLoop, type ChannelKind, type Db, type DeliveryOutcome, type DeliveryRow, type Logger } from '@yuqing/shared';
 import { findChannel } from './channel.repository';
 import { claimDueDeliveries, recordDelivered, recordFailed, type AttemptRecord } from './delivery.repository';
 import { SMTP_CONNECTIONS } from './senders/email';
@@ -22,6 +22,8 @@ export interface DeliveryWorkerOptions {
   readonly openSecret: (stored: string, channelId: string) => string;
   /** After an outcome and its `notified` event commit (wakes the event relay). */
   readonly onOutcome?: () => void;
+  /** Counts each recorded attempt by outcome and channel kind (the process's `yuqing_deliveries_total`). */
+  readonly counted?: { inc(labels: { outcome: DeliveryOutcome; channel: ChannelKind }): void };
 }
 
 /** Settles with the send, or rejects as a timeout when the signal fires first (a sender that ignores it still frees its slot). */
@@ -142,12 +144,14 @@ export class DeliveryWorker {
     const about = { deliveryId: row.id, eventId: row.eventId, channel: row.channelKind, unitId: row.unitId, attempt: row.attempts };
     if (!failure) {
       if (await recordDelivered(o.db, row, record, finishedAt)) {
+        o.counted?.inc({ outcome: 'sent', channel: row.channelKind });
         o.log.debug({ ...about, durationMs: record.durationMs }, 'notification delivered');
         o.onOutcome?.();
       }
       return;
     }
     const outcome = await recordFailed(o.db, row, record, failure, { maxAttempts: o.maxAttempts, retryBaseMs: o.retryBaseMs });
+    if (outcome.dead || outcome.retryInMs !== undefined) o.counted?.inc({ outcome: outcome.dead ? 'dead' : 'failed', channel: row.channelKind });
     if (outcome.dead) {
       o.log.warn({ ...about, reason: failure.reason }, 'notification gave up: dead letter, an operator can retry it');
       o.onOutcome?.();

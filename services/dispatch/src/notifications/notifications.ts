@@ -8,7 +8,9 @@ import {
   type Config,
   type Db,
   type EventBus,
+  deliveriesCounter,
   type Logger,
+  type Registry,
   type SecretBox,
 } from '@yuqing/shared';
 import { DeliveryWorker } from './delivery-worker';
@@ -84,6 +86,8 @@ export function createNotifications(deps: {
   bus: () => EventBus | undefined;
   /** How host names are resolved before connecting (the system resolver; tests stand in a name server). */
   resolve?: Resolver;
+  /** Where delivery outcomes are counted (`yuqing_deliveries_total`). */
+  metrics?: Registry;
 }): Notifications {
   const { db, config, log } = deps;
   const relay = createEventRelay({ db, bus: deps.bus, log, pollMs: config.OUTBOX_POLL_MS });
@@ -109,6 +113,7 @@ export function createNotifications(deps: {
     pollMs: config.NOTIFY_POLL_MS,
     openSecret: secretOpener(secretBoxFromConfig(config), log),
     onOutcome: () => relay.wake(),
+    ...(deps.metrics ? { counted: deliveriesCounter(deps.metrics) } : {}),
   });
   const plan = createDeliveryPlanner({ links: { dispatch: config.DISPATCH_PUBLIC_URL, reporting: config.REPORTING_PUBLIC_URL } });
   const notifications: Notifications = {
