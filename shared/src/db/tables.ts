@@ -12,6 +12,7 @@ import type {
   Flag,
   IncidentStatus,
   ReleaseChannelKind,
+  MatchRule,
   ReportOutcome,
   Role,
   TaskKind,
@@ -62,12 +63,20 @@ export interface IncidentsTable {
   updatedAt: GeneratedTimestamp;
   closedAt: Timestamp | null;
   archivedAt: Timestamp | null;
+  /** When its newest report arrived: the correlation window runs from here. */
+  lastReportAt: GeneratedTimestamp;
+  /** When its last spread surge was raised (one per window). */
+  lastSurgeAt: Timestamp | null;
+  /** The incident it was merged into (status `merged`). */
+  mergedInto: string | null;
 }
 
 export interface IdempotencyKeysTable {
   clientId: string;
   key: string;
   incidentId: string;
+  /** The report the request stored; its incident may have changed since (merge, split). */
+  reportId: string | null;
   requestHash: string;
   createdAt: GeneratedTimestamp;
 }
@@ -84,24 +93,41 @@ export interface ActionRequestsTable {
   createdAt: GeneratedTimestamp;
 }
 
-/** Every sighting a caller sent, against the incident it opened or joined. */
+/**
+ * Every sighting a caller sent, against the incident it opened or joined, with the
+ * rule and score that tied it there (ARCHITECTURE.md, correlation contract).
+ */
 export interface ReportsTable {
   id: string;
   incidentId: string;
   clientId: string;
   externalId: string | null;
+  /** The caller's own grouping key: reports with the same one belong together. */
+  eventKey: string | null;
   source: Json<Source>;
+  /** `source.url` normalised (shared/src/correlation/source-url.ts): one spelling per post. */
+  sourceUrl: string;
   title: string;
   summary: string | null;
   topic: Topic;
   districtCode: DistrictCode | null;
-  metrics: Json<Metrics>;
+  reportCount: number | null;
+  reach: number | null;
+  spreadPerHour: number | null;
+  negativeRatio: number | null;
+  importantMedia: boolean | null;
   flags: Json<Flag[]>;
   suggestedTier: Tier | null;
   requestHash: string;
   outcome: ReportOutcome;
-  matchRule: string;
+  matchRule: MatchRule;
   matchScore: Generated<number>;
+  /** It carries its source's newest figures (a source measured again supersedes its earlier report). */
+  current: Generated<boolean>;
+  /** Its title and summary are one of the wordings its incident is matched by. */
+  exemplar: Generated<boolean>;
+  /** The incident's spread per hour just after this report: the surge baseline. */
+  incidentSpreadPerHour: Generated<number>;
   receivedAt: GeneratedTimestamp;
 }
 
@@ -524,6 +550,9 @@ export const INCIDENT_COLUMNS = [
   'updatedAt',
   'closedAt',
   'archivedAt',
+  'lastReportAt',
+  'lastSurgeAt',
+  'mergedInto',
 ] as const satisfies readonly (keyof IncidentsTable)[];
 export type NewIncident = Insertable<IncidentsTable>;
 
@@ -575,18 +604,27 @@ export const REPORT_COLUMNS = [
   'incidentId',
   'clientId',
   'externalId',
+  'eventKey',
   'source',
+  'sourceUrl',
   'title',
   'summary',
   'topic',
   'districtCode',
-  'metrics',
+  'reportCount',
+  'reach',
+  'spreadPerHour',
+  'negativeRatio',
+  'importantMedia',
   'flags',
   'suggestedTier',
   'requestHash',
   'outcome',
   'matchRule',
   'matchScore',
+  'current',
+  'exemplar',
+  'incidentSpreadPerHour',
   'receivedAt',
 ] as const satisfies readonly (keyof ReportsTable)[];
 export type IncidentUpdate = Updateable<IncidentsTable>;

@@ -40,6 +40,7 @@ import {
   type IncidentState,
   type IncidentWorkflowInput,
   type ReassessInput,
+  type SurgeInput,
   type ReassignInput,
   type ReclassifyInput,
   type AddTaskInput,
@@ -416,10 +417,20 @@ export class IncidentCase {
   }
 
   /** A new report raised the assessment: raise the tier, never lower it; nothing once handling ended. */
-  async reassess({ actor, tier: to, reasons, reportId }: ReassessInput): Promise<IncidentState> {
+  async reassess({ actor, tier: to, reasons, reportId, reportIds }: ReassessInput): Promise<IncidentState> {
     if (this.status === 'handling' && isRaise(this.tier, to)) {
       const why = reasons.map((r) => `${r.rule}→${TIER_LABELS[r.tier]}`).join(';');
-      await this.changeTier(to, `新报告重新研判(报告 ${reportId}):${why}`, actor);
+      const reports = reportIds?.length ? reportIds.join('、') : reportId;
+      await this.changeTier(to, `新报告重新研判(报告 ${reports}):${why}`, actor);
+    }
+    return this.state();
+  }
+
+  /** The spread doubled within the window: the opinion office is alerted, whatever the tier; nothing once handling ended. */
+  async surge({ actor, spreadPerHour, baseline, window, reportIds }: SurgeInput): Promise<IncidentState> {
+    if (this.status === 'handling') {
+      const ev = this.recorder.event('surge', { spreadPerHour, baseline, window, reportIds: [...reportIds], actor });
+      await this.recorder.record(`传播激增预警:${baseline} → ${spreadPerHour}/小时`, [ev]);
     }
     return this.state();
   }

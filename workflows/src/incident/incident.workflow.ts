@@ -23,6 +23,7 @@ import {
   returnTaskUpdate,
   stateQuery,
   submitReportUpdate,
+  surgeUpdate,
   type IncidentState,
   type IncidentWorkflowInput,
 } from './incident.messages';
@@ -111,12 +112,20 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     (c, a) => c.close(a),
     (c, a) => c.validateClose(a),
   );
-  // A new report may arrive before the first step is done: it waits for the case, then raises (or not).
+  // A new report may arrive before the first step is done: it waits for the case, then raises (or not), or alerts a surge.
   setHandler(
     reassessUpdate,
     async (i) => {
       await condition(() => incident !== undefined);
       return theCase().reassess(i);
+    },
+    { validator: checked(() => undefined) },
+  );
+  setHandler(
+    surgeUpdate,
+    async (i) => {
+      await condition(() => incident !== undefined);
+      return theCase().surge(i);
     },
     { validator: checked(() => undefined) },
   );

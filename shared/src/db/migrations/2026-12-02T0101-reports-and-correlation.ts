@@ -1,0 +1,136 @@
+import { sql, type Kysely } from 'kysely';
+import { normaliseSourceUrl } from '../../correlation/source-url';
+
+/**
+ * Reports and incidents as two things (issue 15):
+ * - a report's figures in typed columns (the jsonb `metrics` goes), with what
+ *   correlation needs: the caller's `event_key`, the normalised `source_url`,
+ *   whether it carries its source's `current` figures (a source measured again
+ *   supersedes its earlier report), whether its text is one of its incident's
+ *   `exemplar` wordings, and the incident's spread per hour right after it (the
+ *   surge baseline);
+ * - an incident's `last_report_at` (the correlation window runs from it),
+ *   `last_surge_at`, `merged_into`, and the status `merged`;
+ * - an Idempotency-Key points at the report it stored (incidents merge and split,
+ *   the report stays the same report);
+ * - the new event types (`surge`, `merged`, `absorbed`, `split`) allowed where
+ *   event types are stored.
+ * Lists are written out, not imported, so this migration stays what it was.
+ */
+const INCIDENT_STATUSES = ['received', 'handling', 'closed', 'archived', 'merged'];
+const MATCH_RULES = ['opened', 'caller_id', 'event_key', 'source_url', 'text', 'split'];
+const EVENT_TYPES = [
+  'received',
+  'assessed',
+  'dispatched',
+  'acknowledged',
+  'report_submitted',
+  'digest_ready',
+  'approval_recorded',
+  'task_completed',
+  'released',
+  'task_returned',
+  'task_added',
+  'tier_changed',
+  'reassigned',
+  'deadline_lapsed',
+  'reminder_sent',
+  'escalated',
+  'closed',
+  'archived',
+  'notified',
+  'surge',
+  'merged',
+  'absorbed',
+  'split',
+];
+const OLD_EVENT_TYPES = EVENT_TYPES.slice(0, 19);
+
+const oneOf = (column: string, values: readonly string[]) => sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(', ')})`);
+
+async function replaceCheck(db: Kysely<unknown>, table: string, name: string, check: ReturnType<typeof sql.raw>): Promise<void> {
+  await sql`alter table ${sql.table(table)} drop constraint if exists ${sql.id(name)}`.execute(db);
+  await sql`alter table ${sql.table(table)} add constraint ${sql.id(name)} check (${check})`.execute(db);
+}
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    alter table reports
+      add column report_count double precision check (report_count >= 0),
+      add column reach double precision check (reach >= 0),
+      add column spread_per_hour double precision check (spread_per_hour >= 0),
+      add column negative_ratio double precision check (negative_ratio between 0 and 1),
+      add column important_media boolean,
+      add column event_key text,
+      add column source_url text,
+      add column current boolean not null default true,
+      add column exemplar boolean not null default false,
+      add column incident_spread_per_hour double precision not null default 0`.execute(db);
+  await sql`
+    update reports set
+      report_count = (metrics->>'reportCount')::double precision,
+      reach = (metrics->>'reach')::double precision,
+      spread_per_hour = (metrics->>'spreadPerHour')::double precision,
+      negative_ratio = (metrics->>'negativeRatio')::double precision,
+      important_media = (metrics->>'importantMedia')::boolean,
+      exemplar = (match_rule = 'opened')`.execute(db);
+  const rows = await sql<{ id: string; url: string }>`select id, source->>'url' as url from reports`.execute(db);
+  for (const r of rows.rows) await sql`update reports set source_url = ${normaliseSourceUrl(r.url ?? '')} where id = ${r.id}`.execute(db);
+  // One current report per source and incident: the newest.
+  await sql`
+    update reports r set current = (r.id = (
+      select x.id from reports x where x.incident_id = r.incident_id and x.source_url = r.source_url order by x.received_at desc, x.id desc limit 1))`.execute(
+    db,
+  );
+  await sql`alter table reports alter column source_url set not null, drop column metrics`.execute(db);
+  await sql`alter table reports add constraint reports_match_rule_check check (${oneOf('match_rule', MATCH_RULES)})`.execute(db);
+  await sql`alter table reports add constraint reports_match_score_check check (match_score between 0 and 1)`.execute(db);
+  await sql`create index reports_event_key on reports (client_id, event_key) where event_key is not null`.execute(db);
+  await sql`create index reports_source_url on reports (source_url)`.execute(db);
+  await sql`create index reports_current_source on reports (incident_id, source_url) where current`.execute(db);
+  await sql`create index reports_exemplars on reports (incident_id) where exemplar`.execute(db);
+  await sql`create index reports_caller on reports (client_id, external_id, received_at) where external_id is not null`.execute(db);
+
+  await sql`
+    alter table incidents
+      add column last_report_at timestamptz,
+      add column last_surge_at timestamptz,
+      add column merged_into uuid references incidents (id)`.execute(db);
+  await sql`update incidents i set last_report_at = coalesce((select max(received_at) from reports r where r.incident_id = i.id), i.created_at)`.execute(db);
+  await sql`alter table incidents alter column last_report_at set not null, alter column last_report_at set default now()`.execute(db);
+  await replaceCheck(db, 'incidents', 'incidents_status_check', oneOf('status', INCIDENT_STATUSES));
+  // The text rule's candidates: live incidents of a topic, most recently reported first.
+  await sql`create index incidents_live_by_topic on incidents (topic, last_report_at desc) where status in ('received', 'handling')`.execute(db);
+
+  await sql`alter table idempotency_keys add column report_id uuid references reports (id)`.execute(db);
+  await sql`
+    update idempotency_keys k set report_id = (
+      select r.id from reports r where r.incident_id = k.incident_id and r.client_id = k.client_id and r.request_hash = k.request_hash
+      order by r.received_at limit 1)`.execute(db);
+
+  await replaceCheck(db, 'timeline_entries', 'timeline_entries_type_check', oneOf('type', EVENT_TYPES));
+  await replaceCheck(db, 'deliveries', 'deliveries_event_type_check', oneOf('event_type', EVENT_TYPES));
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await replaceCheck(db, 'deliveries', 'deliveries_event_type_check', oneOf('event_type', OLD_EVENT_TYPES));
+  await replaceCheck(db, 'timeline_entries', 'timeline_entries_type_check', oneOf('type', OLD_EVENT_TYPES));
+  await sql`alter table idempotency_keys drop column report_id`.execute(db);
+  await sql`update incidents set status = 'archived' where status = 'merged'`.execute(db);
+  await replaceCheck(db, 'incidents', 'incidents_status_check', oneOf('status', INCIDENT_STATUSES.slice(0, 4)));
+  await sql`drop index if exists incidents_live_by_topic`.execute(db);
+  await sql`alter table incidents drop column merged_into, drop column last_surge_at, drop column last_report_at`.execute(db);
+  await sql`drop index if exists reports_caller`.execute(db);
+  await sql`alter table reports add column metrics jsonb not null default '{}'::jsonb`.execute(db);
+  await sql`
+    update reports set metrics = jsonb_strip_nulls(jsonb_build_object(
+      'reportCount', report_count, 'reach', reach, 'spreadPerHour', spread_per_hour,
+      'negativeRatio', negative_ratio, 'importantMedia', important_media))`.execute(db);
+  await sql`update reports set match_rule = 'caller_id' where match_rule not in ('opened', 'caller_id')`.execute(db);
+  await sql`alter table reports drop constraint if exists reports_match_rule_check, drop constraint if exists reports_match_score_check`.execute(db);
+  await sql`
+    alter table reports
+      drop column report_count, drop column reach, drop column spread_per_hour, drop column negative_ratio,
+      drop column important_media, drop column event_key, drop column source_url, drop column current,
+      drop column exemplar, drop column incident_spread_per_hour`.execute(db);
+}
