@@ -21,6 +21,7 @@ export * from './policy/scale';
 export * from './policy/resolve';
 export * from './policy/plan-rules';
 export * from './policy/policy.repository';
+export * from './policy/correlation-policy';
 export * from './policy/policy-markdown';
 export * from './directory/directory.seed';
 export * from './directory/duty';

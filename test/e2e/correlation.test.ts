@@ -136,3 +136,114 @@ describe('three events interleaved become three incidents', () => {
     expect(await updatesInHistory(first.incidentId)).toEqual(['surge']);
   });
 });
+
+describe('people correct it: the office merges and splits, as Updates in the history', () => {
+  let office: string;
+  let nangang: string;
+  beforeAll(async () => {
+    office = await p.key({ scopes: ['tasks:act', 'reports:read'], unitId: 'opinion-office', roles: ['opinion_office'] });
+    nangang = await p.key({ scopes: ['tasks:act', 'reports:read', 'incidents:read'], unitId: 'district-230103', roles: ['district_bureau'] });
+  });
+
+  const act = (key: string, id: string, action: string, body: unknown, headers?: Record<string, string>) =>
+    p.call('dispatch', key, 'POST', `/v1/incidents/${id}/actions/${action}`, body, headers);
+  const taskOf = async (id: string, key: string) =>
+    (await p.call('dispatch', admin, 'GET', `/v1/incidents/${id}/state`)).json<{ tasks: { key: string; status: string }[] }>().tasks.find((t) => t.key === key);
+
+  it('merges: the other ends as merged, its reports, done tasks and timeline move over, the survivor takes its tier; split moves reports into a new incident', async () => {
+    // The same event reported under two event keys: two incidents the office knows are one.
+    const x = await send(sighting({ title: '南岗区某面包店使用过期面粉', district: '南岗区', eventKey: `evt-${uniqueToken()}` }));
+    const y1 = await send(sighting({ title: '南岗区面包房用过期原料', district: '南岗区', eventKey: `evt-${uniqueToken()}`, suggestedTier: 'sensitive' }));
+    expect(y1.incidentId).not.toBe(x.incidentId);
+    const yKey = (await p.t.db.selectFrom('reports').select('eventKey').where('id', '=', y1.reportId).executeTakeFirstOrThrow()).eventKey!;
+    const y2 = await send(sighting({ title: '面包房原料过期', district: '南岗区', eventKey: yKey }));
+    await eventually(
+      async () => (await state(x.incidentId)).status === 'handling' && (await state(y1.incidentId)).status === 'handling',
+      30_000,
+      'both handling',
+    );
+    expect([(await state(x.incidentId)).tier, (await state(y1.incidentId)).tier]).toEqual(['general', 'sensitive']);
+    // 南岗区 acknowledged the sensitive one.
+    expect((await act(nangang, y1.incidentId, 'acknowledge', {})).statusCode).toBe(200);
+
+    // Only the office merges; nonsense is refused before the workflow.
+    const body = { intoIncidentId: x.incidentId, reason: '同一事件,两个事件标识' };
+    expect((await act(nangang, y1.incidentId, 'merge', body)).statusCode).toBe(403);
+    expect((await act(admin, y1.incidentId, 'merge', body)).statusCode).toBe(403);
+    const self = await act(office, y1.incidentId, 'merge', { ...body, intoIncidentId: y1.incidentId });
+    expect(self.statusCode).toBe(422);
+    expect(self.json().errors[0].field).toBe('body.intoIncidentId');
+    expect((await act(office, y1.incidentId, 'merge', { ...body, intoIncidentId: '3fa85f64-5717-4562-b3fc-2c963f66afa6' })).statusCode).toBe(404);
+    expect((await act(office, y1.incidentId, 'merge', { ...body, reason: ' ' })).statusCode).toBe(422);
+
+    const merged = await act(office, y1.incidentId, 'merge', body, { 'idempotency-key': 'merge-1' });
+    expect(merged.statusCode).toBe(200);
+    expect(merged.json()).toMatchObject({ status: 'merged' });
+    expect(merged.json().tasks.filter((t: { status: string }) => t.status === 'open' || t.status === 'waiting')).toEqual([]);
+    // The same request again is the same Update; merging a merged incident is refused.
+    expect((await act(office, y1.incidentId, 'merge', body, { 'idempotency-key': 'merge-1' })).json()).toMatchObject({ status: 'merged' });
+    expect((await act(office, y1.incidentId, 'merge', body)).statusCode).toBe(409);
+
+    const yHandle = p.temporal.workflow.getHandle(`incident-${y1.incidentId}`);
+    await eventually(async () => (await yHandle.describe()).status.name === 'COMPLETED', 20_000, 'the merged workflow ended');
+    expect(await updatesInHistory(y1.incidentId)).toContain('merge');
+    // The survivor: at least the merged tier, the acknowledgement done there too, the reports and the timeline moved over.
+    await eventually(async () => (await state(x.incidentId)).tier === 'sensitive', 20_000, 'survivor raised to sensitive');
+    expect(await updatesInHistory(x.incidentId)).toContain('absorb');
+    expect((await taskOf(x.incidentId, 'acknowledge:district-230103'))?.status).toBe('done');
+    const reports = await reportsOf(x.incidentId);
+    expect(reports.map((r) => r.id).sort()).toEqual([x.reportId, y1.reportId, y2.reportId].sort());
+    expect(await reportsOf(y1.incidentId)).toEqual([]);
+    const entries = await eventually(
+      async () => {
+        const e = (await p.call('reporting', admin, 'GET', `/v1/incidents/${x.incidentId}/timeline`)).json().entries as { type: string; incidentId: string }[];
+        return e.some((x) => x.type === 'absorbed') && e.some((x) => x.type === 'merged') ? e : undefined;
+      },
+      20_000,
+      'both sides in the survivor timeline',
+    );
+    expect(entries.filter((e) => e.incidentId === y1.incidentId).map((e) => e.type)).toEqual(expect.arrayContaining(['received', 'acknowledged', 'merged']));
+    const rows = await p.t.db.selectFrom('incidents').select(['id', 'status', 'mergedInto']).where('id', '=', y1.incidentId).executeTakeFirstOrThrow();
+    expect(rows).toMatchObject({ status: 'merged', mergedInto: x.incidentId });
+    const audit = await p.t.db
+      .selectFrom('auditLog')
+      .select(['actorId', 'action'])
+      .where('entityId', '=', y1.incidentId)
+      .where('action', '=', 'incident.merged')
+      .execute();
+    expect(audit).toHaveLength(1);
+    // A new sighting under the merged incident's key now finds the survivor.
+    expect((await send(sighting({ title: '面包房原料过期 后续', district: '南岗区', eventKey: yKey }))).incidentId).toBe(x.incidentId);
+
+    // Split: the office moves the two reports of the other wording out again.
+    const splitBody = { reportIds: [y1.reportId, y2.reportId], reason: '核实为另一家面包房' };
+    expect((await act(nangang, x.incidentId, 'split', splitBody)).statusCode).toBe(403);
+    const foreign = await act(office, x.incidentId, 'split', { reportIds: [a3Placeholder()], reason: '误' });
+    expect(foreign.statusCode).toBe(422);
+    expect(foreign.json().errors[0].field).toBe('body.reportIds.0');
+    const all = (await reportsOf(x.incidentId)).map((r) => r.id);
+    expect((await act(office, x.incidentId, 'split', { reportIds: all, reason: '全部' })).statusCode).toBe(422);
+
+    const split = await act(office, x.incidentId, 'split', splitBody, { 'idempotency-key': 'split-1' });
+    expect(split.statusCode).toBe(200);
+    const z = split.json().newIncidentId as string;
+    const again = await act(office, x.incidentId, 'split', splitBody, { 'idempotency-key': 'split-1' });
+    expect(again.json().newIncidentId).toBe(z);
+    expect((await reportsOf(z)).map((r) => [r.id, r.matchRule])).toEqual(
+      expect.arrayContaining([
+        [y1.reportId, 'split'],
+        [y2.reportId, 'split'],
+      ]),
+    );
+    expect((await reportsOf(x.incidentId)).map((r) => r.id)).not.toContain(y1.reportId);
+    await eventually(async () => (await state(z)).status === 'handling', 30_000, 'the split incident runs its own workflow');
+    expect((await state(z)).tier).toBe('sensitive'); // its reports' suggestion
+    expect(await updatesInHistory(x.incidentId)).toContain('split');
+    await eventually(async () => (await timeline(x.incidentId)).some((e) => e.type === 'split' && e.text.includes(z)), 20_000, 'the split in the timeline');
+  });
+});
+
+/** An id of a report that is not the incident's. */
+function a3Placeholder(): string {
+  return '3fa85f64-5717-4562-b3fc-2c963f66afa6';
+}

@@ -24,6 +24,9 @@ import {
   stateQuery,
   submitReportUpdate,
   surgeUpdate,
+  mergeUpdate,
+  splitUpdate,
+  absorbUpdate,
   type IncidentState,
   type IncidentWorkflowInput,
 } from './incident.messages';
@@ -126,6 +129,25 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     async (i) => {
       await condition(() => incident !== undefined);
       return theCase().surge(i);
+    },
+    { validator: checked(() => undefined) },
+  );
+  // The office corrects the grouping (issue 15); the survivor's side of a merge is queued and may arrive early too.
+  forward(
+    mergeUpdate,
+    (c, a) => c.merge(a),
+    (c, a) => c.validateMerge(a),
+  );
+  forward(
+    splitUpdate,
+    (c, a) => c.split(a),
+    (c, a) => c.validateSplit(a),
+  );
+  setHandler(
+    absorbUpdate,
+    async (i) => {
+      await condition(() => incident !== undefined);
+      return theCase().absorb(i);
     },
     { validator: checked(() => undefined) },
   );

@@ -1,12 +1,6 @@
-import { CorrelationPolicySchema, DEFAULT_CORRELATION_POLICY, durationMs, findPolicy, type CorrelationPolicy, type Db } from '@yuqing/shared';
+import { readCorrelationRules, type CorrelationRules, type Db } from '@yuqing/shared';
 
-/** The correlation rules in force, with their durations in milliseconds. */
-export interface CorrelationRules extends CorrelationPolicy {
-  readonly windowMs: number;
-  readonly spreadWindowMs: number;
-}
-
-const rulesOf = (p: CorrelationPolicy): CorrelationRules => ({ ...p, windowMs: durationMs(p.window), spreadWindowMs: durationMs(p.spreadWindow) });
+export type { CorrelationRules };
 
 /** How long a read of the city policy is used before it is read again: a publish takes effect within this. */
 const TTL_MS = 10_000;
@@ -21,18 +15,14 @@ export function correlationRules(db: Db): () => Promise<CorrelationRules> {
   let reading: Promise<CorrelationRules> | undefined;
   return async () => {
     if (cached && Date.now() - cached.at < TTL_MS) return cached.rules;
-    reading ??= (async () => {
-      try {
-        const city = await findPolicy(db, 'city');
-        const section = (city?.document as { correlation?: unknown } | undefined)?.correlation;
-        const parsed = CorrelationPolicySchema.safeParse(section ?? {});
-        const rules = rulesOf(parsed.success ? parsed.data : DEFAULT_CORRELATION_POLICY);
+    reading ??= readCorrelationRules(db)
+      .then((rules) => {
         cached = { at: Date.now(), rules };
         return rules;
-      } finally {
+      })
+      .finally(() => {
         reading = undefined;
-      }
-    })();
+      });
     return reading;
   };
 }
