@@ -62,6 +62,16 @@ describe('Chinese text similarity', () => {
     expect(score('某超市变质猪肉', '某超市变质肉').conflict).toBeUndefined();
   });
 
+  it('generic texts, said of every event, never join by themselves', () => {
+    expect(score('官方通报了', '官方通报了').score).toBe(0);
+    expect(score('这家店还能去吗', '这家店还能去吗').score).toBe(0);
+    // Nothing concrete in common but the harm: words alone do not make one event.
+    expect(score('网传某品牌被曝使用过期原料', '网传某品牌被曝使用过期原料').score).toBe(0);
+    // The district the caller gave counts as named.
+    const withDistrict = compareTexts(textFeatures('某幼儿园食堂使用变质食材', null, '南岗区'), textFeatures('网传某幼儿园食堂使用变质食材', null, '香坊区'));
+    expect(withDistrict.conflict?.anchorClass).toBe('district');
+  });
+
   it('compares the summaries too, and unrelated texts score low', () => {
     const withSummary = score('家长聚集讨说法', '事件持续发酵', '南岗区某幼儿园食堂使用变质食材', '南岗区某幼儿园食堂被曝使用变质食材');
     expect(withSummary.score).toBeGreaterThanOrEqual(THRESHOLD);

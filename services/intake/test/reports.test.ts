@@ -204,6 +204,16 @@ describe('POST /v1/reports: the rules in order, each join explained', () => {
     const listed = await reportsOf(answers[0]!.incidentId);
     expect(listed).toHaveLength(50);
     expect(new Set(listed.map((r) => r.matchRule))).toEqual(new Set(['opened', 'text']));
+    // Their figures all count, added concurrently (in shards): 50 sources of 1,000 readers each; one more report shows them all.
+    const totals = await t.db
+      .selectFrom('incidentTotals')
+      .select((eb) => [eb.fn.sum<number>('sources').as('sources'), eb.fn.sum<number>('reach').as('reach')])
+      .where('incidentId', '=', answers[0]!.incidentId)
+      .executeTakeFirstOrThrow();
+    expect({ sources: Number(totals.sources), reach: Number(totals.reach) }).toEqual({ sources: 50, reach: 50_000 });
+    const after = await report(sighting({ title: wordings[0]!, district: '南岗区' }));
+    const shown = await t.db.selectFrom('incidents').select('metrics').where('id', '=', after.incidentId).executeTakeFirstOrThrow();
+    expect(shown.metrics).toMatchObject({ reach: 51_000, reportCount: 153 });
     // One workflow start for the one incident; joining reports cost none.
     const starts = await t.db
       .selectFrom('outbox')

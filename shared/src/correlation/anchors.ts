@@ -22,10 +22,11 @@ import { DISTRICTS } from '../domain/vocabulary';
 export const ANCHOR_CLASSES = {
   district: {
     kind: 'veto',
-    // Full names, and the short one where it is not also an everyday word.
+    // Full names and short ones (南岗 for 南岗区). A short name that is also an everyday word (方正, 平房) may
+    // rarely keep two texts apart that belong together; never the other way round.
     families: Object.values(DISTRICTS).map((name) => {
       const short = name.slice(0, -1);
-      return short.length >= 2 && !['方正', '木兰', '平房'].includes(short) ? [name, short] : [name];
+      return short.length >= 2 ? [name, short] : [name];
     }),
   },
   venue: {
@@ -177,4 +178,22 @@ export function compareAnchors(a: Anchors, b: Anchors): AnchorComparison {
     else disagreeing.push({ anchorClass: cls, a: x, b: y });
   }
   return { shared, disagreeing };
+}
+
+/**
+ * The district, place and product families a text names (`venue:幼儿园`, by each
+ * family's general name). Two texts that can be matched share at least one: the
+ * correlator locks these, so concurrent reports of one event wait for each other
+ * and reports of unrelated events do not.
+ */
+export function vetoFamilies(a: Anchors): string[] {
+  const out = new Set<string>();
+  for (const cls of ANCHOR_CLASS_NAMES) {
+    if (ANCHOR_CLASSES[cls].kind !== 'veto') continue;
+    for (const m of a[cls]) {
+      const family = familyOf.get(`${cls}:${m}`);
+      if (family) out.add(`${cls}:${family[0]}`);
+    }
+  }
+  return [...out];
 }

@@ -1,4 +1,4 @@
-import { ANCHOR_CLASSES, anchorsOf, compareAnchors, type AnchorClass, type Anchors } from './anchors';
+import { ANCHOR_CLASSES, anchorsOf, compareAnchors, vetoFamilies, type AnchorClass, type Anchors } from './anchors';
 
 /**
  * Decorations that say how a post was passed on, not what happened: bracketed tags
@@ -67,11 +67,16 @@ export interface TextFeatures {
   readonly anchors: Anchors;
 }
 
-export function textFeatures(title: string, summary?: string | null): TextFeatures {
+/**
+ * The features of a report's title and summary; `district` (the name of the district
+ * the caller gave) counts as named by the text: a report of 南岗区 whose title only
+ * says "某幼儿园" is still about 南岗区.
+ */
+export function textFeatures(title: string, summary?: string | null, district?: string | null): TextFeatures {
   const t = normaliseText(title);
   const s = summary ? normaliseText(summary) : '';
   const titleGrams = grams(t);
-  return { title: titleGrams, full: s ? new Set([...titleGrams, ...grams(s)]) : titleGrams, anchors: anchorsOf(`${t} ${s}`) };
+  return { title: titleGrams, full: s ? new Set([...titleGrams, ...grams(s)]) : titleGrams, anchors: anchorsOf(`${t} ${s} ${district ?? ''}`) };
 }
 
 /** Sørensen–Dice coefficient of two sets: 2|A∩B| / (|A|+|B|). */
@@ -96,6 +101,7 @@ export interface TextComparison {
 
 /** How much of the remaining distance each anchor class both texts name alike closes. */
 const SHARED_ANCHOR_WEIGHT = 0.2;
+
 /** What a disagreement in a hint class (one says spoiled food, the other overcharging) leaves of the score. */
 const HINT_DISAGREEMENT = 0.5;
 
@@ -104,15 +110,24 @@ const HINT_DISAGREEMENT = 0.5;
  * the whole texts' bigram Dice coefficient; each anchor class both name alike (the
  * same district, the same kind of place, product or harm) closes a fifth of the
  * remaining distance, since rewordings of one event keep those and change the rest;
- * a disagreement on what went wrong halves it; naming different districts, places
- * or products makes it 0 (one template told of two events).
+ * naming no district, place or product in common makes it 0 (generic words are said
+ * of every event); a disagreement on what went wrong halves it; naming different
+ * districts, places or products makes it 0 (one template told of two events).
  */
 export function compareTexts(a: TextFeatures, b: TextFeatures): TextComparison {
   const lexical = Math.round(Math.max(dice(a.title, b.title), dice(a.full, b.full)) * 1000) / 1000;
   const { shared, disagreeing } = compareAnchors(a.anchors, b.anchors);
   const veto = disagreeing.find((d) => ANCHOR_CLASSES[d.anchorClass].kind === 'veto');
   if (veto) return { score: 0, lexical, shared, conflict: veto };
+  // Nothing concrete in common (no district, place or product both name): words alone — "官方通报了",
+  // "这家店还能去吗" — are said of every event. This is also what lets concurrent reports lock only their anchors.
+  if (!shared.some((cls) => ANCHOR_CLASSES[cls].kind === 'veto')) return { score: 0, lexical, shared };
   let score = 1 - (1 - lexical) * Math.pow(1 - SHARED_ANCHOR_WEIGHT, shared.length);
   if (disagreeing.length > 0) score *= HINT_DISAGREEMENT;
   return { score: Math.round(score * 1000) / 1000, lexical, shared };
+}
+
+/** Whether a text can be matched by at all: it names a district, a kind of place or a product. */
+export function isInformative(t: TextFeatures): boolean {
+  return vetoFamilies(t.anchors).length > 0;
 }

@@ -69,6 +69,8 @@ export interface IncidentsTable {
   lastSurgeAt: Timestamp | null;
   /** The incident it was merged into (status `merged`). */
   mergedInto: string | null;
+  /** The event keys its reports carry, as `clientId eventKey`: the text rule never joins across a caller's own keys. */
+  eventKeys: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface IdempotencyKeysTable {
@@ -129,6 +131,33 @@ export interface ReportsTable {
   /** The incident's spread per hour just after this report: the surge baseline. */
   incidentSpreadPerHour: Generated<number>;
   receivedAt: GeneratedTimestamp;
+}
+
+/** An incident's figures as its reports add up: sums over each source's current report. */
+export interface IncidentTotalsTable {
+  incidentId: string;
+  /** Concurrent reports of one incident add to different shards; the figures are their sum. */
+  shard: Generated<number>;
+  sources: Generated<number>;
+  reportCount: Generated<number>;
+  reach: Generated<number>;
+  /** Current reports that carry a reach (none: the incident's reach is unknown). */
+  reachKnown: Generated<number>;
+  negativeWeighted: Generated<number>;
+  negativeWeight: Generated<number>;
+  importantMediaKnown: Generated<number>;
+  importantMediaSeen: Generated<number>;
+}
+
+/** An incident's reports per minute: the sliding spread window's buckets, and the lowest incident spread in each (the surge baseline). */
+export interface IncidentMinutesTable {
+  incidentId: string;
+  minute: Timestamp;
+  shard: Generated<number>;
+  reports: Generated<number>;
+  /** Σ spread per hour of the current reports received in this minute. */
+  spread: Generated<number>;
+  minIncidentSpread: number | null;
 }
 
 /**
@@ -499,6 +528,8 @@ export interface Database {
   idempotencyKeys: IdempotencyKeysTable;
   actionRequests: ActionRequestsTable;
   reports: ReportsTable;
+  incidentTotals: IncidentTotalsTable;
+  incidentMinutes: IncidentMinutesTable;
   outbox: OutboxTable;
   processedEvents: ProcessedEventsTable;
   timelineEntries: TimelineEntriesTable;
@@ -553,6 +584,7 @@ export const INCIDENT_COLUMNS = [
   'lastReportAt',
   'lastSurgeAt',
   'mergedInto',
+  'eventKeys',
 ] as const satisfies readonly (keyof IncidentsTable)[];
 export type NewIncident = Insertable<IncidentsTable>;
 

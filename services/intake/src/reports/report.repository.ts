@@ -16,14 +16,6 @@ import {
 type Executor = Db | Transaction<Database>;
 
 export async function insertReport(trx: Transaction<Database>, report: Insertable<ReportsTable>): Promise<void> {
-  // A source measured again: its earlier report no longer carries its figures.
-  await trx
-    .updateTable('reports')
-    .set({ current: false })
-    .where('incidentId', '=', report.incidentId)
-    .where('sourceUrl', '=', report.sourceUrl)
-    .where('current', '=', true)
-    .execute();
   await trx.insertInto('reports').values(report).execute();
 }
 
@@ -31,119 +23,96 @@ export async function findReportById(db: Executor, id: string): Promise<ReportRo
   return db.selectFrom('reports').select(REPORT_COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
-/** The report a client already sent with this caller id and this exact body. */
-export async function findSameReport(db: Executor, clientId: string, externalId: string, requestHash: string): Promise<ReportRow | undefined> {
+/** What the exact keys of a report point at, looked up in one round trip. */
+export interface KeyLookup {
+  /** The client's report with this caller id and this exact body: a repeat. */
+  readonly sameReportId: string | null;
+  /** The incident of the client's newest report with this caller id (it follows merges and splits). */
+  readonly callerIncidentId: string | null;
+  /** A live incident with a report of this client and event key. */
+  readonly eventKeyIncidentId: string | null;
+  /** A live incident with a report of this (normalised) source URL, from any caller. */
+  readonly urlIncidentId: string | null;
+}
+
+/**
+ * The exact rules' lookups at once (caller id, event key, source URL), each an index
+ * lookup: a report's first question costs one round trip. `correlate` false (POST
+ * /v1/incidents) asks only about the caller id.
+ */
+export async function lookUpKeys(
+  db: Executor,
+  k: { clientId: string; externalId: string | undefined; requestHash: string; eventKey: string | undefined; sourceUrl: string; correlate: boolean },
+): Promise<KeyLookup> {
+  const live = sql.join(LIVE_STATUSES.map((s) => sql.lit(s)));
+  const { rows } = await sql<KeyLookup>`
+    select
+      (select id from reports where client_id = ${k.clientId} and external_id = ${k.externalId ?? null} and request_hash = ${k.requestHash} limit 1) as same_report_id,
+      (select incident_id from reports where client_id = ${k.clientId} and external_id = ${k.externalId ?? null} order by received_at desc limit 1) as caller_incident_id,
+      (select r.incident_id from reports r join incidents i on i.id = r.incident_id
+        where ${k.correlate} and r.client_id = ${k.clientId} and r.event_key = ${k.eventKey ?? null} and i.status in (${live})
+        order by r.received_at desc limit 1) as event_key_incident_id,
+      (select r.incident_id from reports r join incidents i on i.id = r.incident_id
+        where ${k.correlate} and r.source_url = ${k.sourceUrl} and i.status in (${live})
+        order by r.received_at desc limit 1) as url_incident_id`.execute(db);
+  return rows[0]!;
+}
+
+/** Title, summary and district of reports by id: wordings not yet in this process's cache. */
+export async function wordingsOf(db: Executor, reportIds: readonly string[]) {
+  if (reportIds.length === 0) return [];
   return db
     .selectFrom('reports')
-    .select(REPORT_COLUMNS)
-    .where('clientId', '=', clientId)
-    .where('externalId', '=', externalId)
-    .where('requestHash', '=', requestHash)
-    .executeTakeFirst();
+    .select(['incidentId', 'id as reportId', 'title', 'summary', 'districtCode as reportDistrict'])
+    .where('id', 'in', [...reportIds])
+    .execute();
 }
 
-/** The incident a client's earlier report with this caller id belongs to now (it follows merges and splits). */
-export async function incidentOfCallerId(db: Executor, clientId: string, externalId: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('reports')
-    .select('incidentId')
-    .where('clientId', '=', clientId)
-    .where('externalId', '=', externalId)
-    .orderBy('receivedAt', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.incidentId;
-}
-
-/** A live incident holding a report of this client with this event key. */
-export async function liveIncidentOfEventKey(db: Executor, clientId: string, eventKey: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('reports')
-    .innerJoin('incidents', 'incidents.id', 'reports.incidentId')
-    .select('reports.incidentId')
-    .where('reports.clientId', '=', clientId)
-    .where('reports.eventKey', '=', eventKey)
-    .where('incidents.status', 'in', LIVE_STATUSES)
-    .orderBy('reports.receivedAt', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.incidentId;
-}
-
-/** A live incident holding a report of this (normalised) source URL, from any caller. */
-export async function liveIncidentOfSourceUrl(db: Executor, sourceUrl: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('reports')
-    .innerJoin('incidents', 'incidents.id', 'reports.incidentId')
-    .select('reports.incidentId')
-    .where('reports.sourceUrl', '=', sourceUrl)
-    .where('incidents.status', 'in', LIVE_STATUSES)
-    .orderBy('reports.receivedAt', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.incidentId;
-}
-
-/** A wording an incident is matched by: one of its exemplar reports. */
+/** A wording an incident is matched by: one of its exemplar reports, with what the text rule checks of its incident. */
 export interface Exemplar {
   readonly incidentId: string;
   readonly reportId: string;
   readonly title: string;
   readonly summary: string | null;
+  /** The district the exemplar report gave (it counts as named by its text). */
+  readonly reportDistrict: DistrictCode | null;
+  /** Its incident's district. */
+  readonly districtCode: DistrictCode | null;
+  /** The event keys its incident's reports carry, as `clientId eventKey`. */
+  readonly eventKeys: readonly string[];
 }
 
 /**
- * The wordings of the live incidents a report of this topic and district may join
- * by text: same topic, district the same or absent on either side, last report
- * within the window.
+ * The wordings of the live incidents of a topic whose last report is within the
+ * window, with their districts and the event keys their reports carry (the text
+ * rule's other conditions are checked on these, in the correlator).
  */
-export async function textCandidates(
-  db: Executor,
-  c: { topic: Topic; district: DistrictCode | undefined; since: Date; clientId: string; eventKey: string | undefined },
-): Promise<Exemplar[]> {
-  let q = db
+export async function textCandidates(db: Executor, c: { topic: Topic; since: Date }): Promise<Exemplar[]> {
+  return db
     .selectFrom('incidents')
     .innerJoin('reports', (j) => j.onRef('reports.incidentId', '=', 'incidents.id').on('reports.exemplar', '=', true))
-    .select(['incidents.id as incidentId', 'reports.id as reportId', 'reports.title', 'reports.summary'])
+    .select([
+      'incidents.id as incidentId',
+      'reports.id as reportId',
+      'reports.title',
+      'reports.summary',
+      'reports.districtCode as reportDistrict',
+      'incidents.districtCode',
+      'incidents.eventKeys',
+    ])
     .where('incidents.status', 'in', LIVE_STATUSES)
     .where('incidents.topic', '=', c.topic)
-    .where('incidents.lastReportAt', '>=', c.since);
-  if (c.district) {
-    const district = c.district;
-    q = q.where((eb) => eb.or([eb('incidents.districtCode', 'is', null), eb('incidents.districtCode', '=', district)]));
-  }
-  if (c.eventKey) {
-    // The caller said which event each of its reports is about: never guess across its keys.
-    const { clientId, eventKey } = c;
-    q = q.where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('reports as other')
-            .select('other.id')
-            .whereRef('other.incidentId', '=', 'incidents.id')
-            .where('other.clientId', '=', clientId)
-            .where('other.eventKey', 'is not', null)
-            .where('other.eventKey', '<>', eventKey),
-        ),
-      ),
-    );
-  }
-  return q.execute();
-}
-
-export async function exemplarsOf(db: Executor, incidentId: string): Promise<Exemplar[]> {
-  return db
-    .selectFrom('reports')
-    .select(['incidentId', 'id as reportId', 'title', 'summary'])
-    .where('incidentId', '=', incidentId)
-    .where('exemplar', '=', true)
+    .where('incidents.lastReportAt', '>=', c.since)
     .execute();
 }
 
-/** The incident row, locked until the transaction ends: reports joining it add up one after another. */
-export async function lockIncident(trx: Transaction<Database>, id: string): Promise<IncidentRow | undefined> {
-  return trx.selectFrom('incidents').select(INCIDENT_COLUMNS).where('id', '=', id).forUpdate().executeTakeFirst();
+/**
+ * The incident a report joins, held with a key-share lock until the transaction
+ * ends: reports joining it do not wait for each other, but a merge or a split
+ * (which lock it for update) waits for them, and they for it.
+ */
+export async function holdIncident(trx: Transaction<Database>, id: string): Promise<IncidentRow | undefined> {
+  return trx.selectFrom('incidents').select(INCIDENT_COLUMNS).where('id', '=', id).forKeyShare().executeTakeFirst();
 }
 
 export async function findIncident(db: Executor, id: string): Promise<IncidentRow | undefined> {

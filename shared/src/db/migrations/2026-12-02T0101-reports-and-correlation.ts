@@ -10,9 +10,16 @@ import { normaliseSourceUrl } from '../../correlation/source-url';
  *   `exemplar` wordings, and the incident's spread per hour right after it (the
  *   surge baseline);
  * - an incident's `last_report_at` (the correlation window runs from it),
- *   `last_surge_at`, `merged_into`, and the status `merged`;
+ *   `last_surge_at`, `merged_into`, the status `merged`, and the `event_keys` its
+ *   reports carry (the text rule never joins across a caller's own keys);
  * - an Idempotency-Key points at the report it stored (incidents merge and split,
  *   the report stays the same report);
+ * - an incident's figures kept as it goes, so a joining report costs the same
+ *   whether it is the second or the two-thousandth: `incident_totals` (running sums
+ *   over its sources' current reports) and `incident_minutes` (reports and spread
+ *   per minute, the sliding window's buckets, with the lowest incident spread seen
+ *   in each: the surge baseline), both in a few shards so that concurrent reports
+ *   of one incident do not wait for each other;
  * - the new event types (`surge`, `merged`, `absorbed`, `split`) allowed where
  *   event types are stored.
  * Lists are written out, not imported, so this migration stays what it was.
@@ -87,7 +94,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table reports add constraint reports_match_score_check check (match_score between 0 and 1)`.execute(db);
   await sql`create index reports_event_key on reports (client_id, event_key) where event_key is not null`.execute(db);
   await sql`create index reports_source_url on reports (source_url)`.execute(db);
-  await sql`create index reports_current_source on reports (incident_id, source_url) where current`.execute(db);
+  // One current report per source and incident: two re-measurements of one post racing each other cannot both count.
+  await sql`create unique index reports_current_source on reports (incident_id, source_url) where current`.execute(db);
   await sql`create index reports_exemplars on reports (incident_id) where exemplar`.execute(db);
   await sql`create index reports_caller on reports (client_id, external_id, received_at) where external_id is not null`.execute(db);
 
@@ -95,12 +103,50 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     alter table incidents
       add column last_report_at timestamptz,
       add column last_surge_at timestamptz,
-      add column merged_into uuid references incidents (id)`.execute(db);
+      add column merged_into uuid references incidents (id),
+      add column event_keys text[] not null default '{}'`.execute(db);
+  await sql`
+    update incidents i set event_keys = array(
+      select distinct r.client_id || ' ' || r.event_key from reports r where r.incident_id = i.id and r.event_key is not null)`.execute(db);
   await sql`update incidents i set last_report_at = coalesce((select max(received_at) from reports r where r.incident_id = i.id), i.created_at)`.execute(db);
   await sql`alter table incidents alter column last_report_at set not null, alter column last_report_at set default now()`.execute(db);
   await replaceCheck(db, 'incidents', 'incidents_status_check', oneOf('status', INCIDENT_STATUSES));
   // The text rule's candidates: live incidents of a topic, most recently reported first.
   await sql`create index incidents_live_by_topic on incidents (topic, last_report_at desc) where status in ('received', 'handling')`.execute(db);
+
+  await sql`
+    create table incident_totals (
+      incident_id uuid not null references incidents (id),
+      shard smallint not null default 0,
+      sources integer not null default 0,
+      report_count double precision not null default 0,
+      reach double precision not null default 0,
+      reach_known integer not null default 0,
+      negative_weighted double precision not null default 0,
+      negative_weight double precision not null default 0,
+      important_media_known integer not null default 0,
+      important_media_seen integer not null default 0,
+      primary key (incident_id, shard))`.execute(db);
+  await sql`
+    create table incident_minutes (
+      incident_id uuid not null references incidents (id),
+      minute timestamptz not null,
+      shard smallint not null default 0,
+      reports integer not null default 0,
+      spread double precision not null default 0,
+      min_incident_spread double precision,
+      primary key (incident_id, minute, shard))`.execute(db);
+  await sql`
+    insert into incident_totals
+    select incident_id, 0, count(*), coalesce(sum(report_count), 0), coalesce(sum(reach), 0), count(reach),
+      coalesce(sum(negative_ratio * greatest(coalesce(reach, 0), 1)) filter (where negative_ratio is not null), 0),
+      coalesce(sum(greatest(coalesce(reach, 0), 1)) filter (where negative_ratio is not null), 0),
+      count(important_media), count(*) filter (where important_media)
+    from reports where current group by incident_id`.execute(db);
+  await sql`
+    insert into incident_minutes
+    select incident_id, date_trunc('minute', received_at), 0, count(*), coalesce(sum(spread_per_hour) filter (where current), 0), min(incident_spread_per_hour)
+    from reports group by 1, 2`.execute(db);
 
   await sql`alter table idempotency_keys add column report_id uuid references reports (id)`.execute(db);
   await sql`
@@ -116,10 +162,12 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await replaceCheck(db, 'deliveries', 'deliveries_event_type_check', oneOf('event_type', OLD_EVENT_TYPES));
   await replaceCheck(db, 'timeline_entries', 'timeline_entries_type_check', oneOf('type', OLD_EVENT_TYPES));
   await sql`alter table idempotency_keys drop column report_id`.execute(db);
+  await sql`drop table if exists incident_minutes`.execute(db);
+  await sql`drop table if exists incident_totals`.execute(db);
   await sql`update incidents set status = 'archived' where status = 'merged'`.execute(db);
   await replaceCheck(db, 'incidents', 'incidents_status_check', oneOf('status', INCIDENT_STATUSES.slice(0, 4)));
   await sql`drop index if exists incidents_live_by_topic`.execute(db);
-  await sql`alter table incidents drop column merged_into, drop column last_surge_at, drop column last_report_at`.execute(db);
+  await sql`alter table incidents drop column event_keys, drop column merged_into, drop column last_surge_at, drop column last_report_at`.execute(db);
   await sql`drop index if exists reports_caller`.execute(db);
   await sql`alter table reports add column metrics jsonb not null default '{}'::jsonb`.execute(db);
   await sql`
