@@ -8,7 +8,8 @@
  * surge alerts the opinion office below the next tier.
  */
 import { DEFAULT_POLICY, type ReportInputRaw } from '@yuqing/shared';
-import { eventually, startTestPlatform, uniqueToken, type TestPlatform } from '@yuqing/testkit';
+import { Worker } from '@temporalio/worker';
+import { eventually, startTestPlatform, uniqueToken, workflowBundle, type TestPlatform } from '@yuqing/testkit';
 
 jest.setTimeout(180_000);
 
@@ -240,6 +241,12 @@ describe('people correct it: the office merges and splits, as Updates in the his
     expect((await state(z)).tier).toBe('sensitive'); // its reports' suggestion
     expect(await updatesInHistory(x.incidentId)).toContain('split');
     await eventually(async () => (await timeline(x.incidentId)).some((e) => e.type === 'split' && e.text.includes(z)), 20_000, 'the split in the timeline');
+
+    // The histories with merge, absorb and split replay deterministically against this code.
+    for (const id of [y1.incidentId, x.incidentId]) {
+      const history = await p.temporal.workflow.getHandle(`incident-${id}`).fetchHistory();
+      await expect(Worker.runReplayHistory({ workflowBundle: { code: workflowBundle() } }, history, `replay-${id}`)).resolves.toBeUndefined();
+    }
   });
 });
 
