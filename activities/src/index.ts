@@ -1,6 +1,8 @@
+import { createCorrelationActivities } from './correlation/correlation.activities';
 import { createIncidentActivities, type IncidentActivityDeps } from './incident/incident.activities';
 
 export * from './incident/incident.activities';
+export * from './correlation/correlation.activities';
 export * from './policy/policy-snapshot';
 export * from './routing/routing';
 
@@ -9,6 +11,7 @@ export function createActivities(deps: IncidentActivityDeps) {
   const incident = createIncidentActivities(deps);
   return {
     ...incident,
+    ...createCorrelationActivities(deps),
     /**
      * The old name of `recordEvents`, for workflows that started before it was
      * renamed (their histories call it; see the `record-events` patch in

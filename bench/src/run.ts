@@ -12,8 +12,12 @@
  *      (when the dispatch service delivers webhooks);
  *   7. fairness: a quiet key's latency, idle and while other keys each send a
  *      burst within their per-minute limit, with the limits lifted (as for the
- *      phases above) and as a service starts by default (bench/src/fairness.ts).
- * BENCH_ONLY=fairness starts the same servers and runs phase 7 only.
+ *      phases above) and as a service starts by default (bench/src/fairness.ts);
+ *   8. report burst: 10,000 sightings of 50 events within 60 s through POST
+ *      /v1/reports — accepted/s, 202 latency, incidents opened, correlation
+ *      precision and recall, first report → first warning, CPU per report
+ *      (bench/src/burst.ts).
+ * BENCH_ONLY=fairness or BENCH_ONLY=burst starts the same servers and runs that phase only.
  * Servers are private and fresh each run (Temporal dev server, NATS, PostgreSQL with
  * fsync on); the worker and services run as separate processes, as in production.
  * Prints a table, writes bench/results/<time>.json, appends to BENCHMARKS.md.
@@ -48,6 +52,7 @@ import {
   type ServiceName,
   type ServiceProcess,
 } from '@yuqing/testkit';
+import { measureBurst, type BurstResult } from './burst';
 import { measureFairness, type FairnessResult } from './fairness';
 import { cpuMs, Latencies, rssMiB } from './stats';
 
@@ -65,6 +70,11 @@ const FAIRNESS = {
   connections: Number(process.env.BENCH_FAIRNESS_CONNECTIONS ?? 100),
   bursts: Number(process.env.BENCH_FAIRNESS_BURSTS ?? 3),
   quietEveryMs: Number(process.env.BENCH_FAIRNESS_QUIET_EVERY_MS ?? 100),
+};
+const BURST = {
+  reports: Number(process.env.BENCH_BURST_REPORTS ?? 10_000),
+  events: Number(process.env.BENCH_BURST_EVENTS ?? 50),
+  seconds: Number(process.env.BENCH_BURST_SECONDS ?? 60),
 };
 const BACKGROUND_DISTRICT = '230103';
 const LAPSING_DISTRICT = '230184';
@@ -213,6 +223,64 @@ async function main(): Promise<void> {
       }
       return out;
     };
+    // CPU time by process, to say where each incident's cost goes (the machine's cores are shared by all).
+    const cpuNow = () => ({
+      temporal: cpuMs(servers.temporal.pid),
+      worker: cpuMs(procs.get('worker')!.child.pid),
+      postgres: cpuMs(servers.postgres.pid),
+      dispatch: cpuMs(procs.get('dispatch')!.child.pid),
+      intake: cpuMs(procs.get('intake')!.child.pid),
+      reporting: cpuMs(procs.get('reporting')!.child.pid),
+      nats: cpuMs(servers.nats.pid),
+      bench: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+      at: Date.now(),
+    });
+    // 8. The report burst (issue 15): every district bureau and department gets the receiver as its webhook.
+    const burstPhase = async (): Promise<BurstResult> => {
+      log(`burst: ${BURST.reports} reports about ${BURST.events} events within ${BURST.seconds} s`);
+      const result = await measureBurst({
+        url: intakeUrl,
+        key,
+        ...BURST,
+        cpu: () => {
+          const { at: _at, ...byProcess } = cpuNow();
+          return byProcess;
+        },
+        registerWebhooks: async (address) => {
+          const units = await db!.selectFrom('units').select('id').where('kind', 'in', ['district_bureau', 'department']).execute();
+          const channels: string[] = [];
+          const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+          for (const u of units) {
+            const res = await fetch(`http://127.0.0.1:${ports.dispatch}/v1/channels`, {
+              method: 'POST',
+              headers,
+              body: JSON.stringify({ unitId: u.id, kind: 'webhook', address }),
+            });
+            if (!res.ok) throw new Error(`webhook channel refused for ${u.id}: ${res.status} ${await res.text()}`);
+            channels.push(((await res.json()) as { id: string }).id);
+          }
+          // The later phases measure their own receivers: these go once the burst is measured.
+          return async () => {
+            for (const id of channels)
+              await fetch(`http://127.0.0.1:${ports.dispatch}/v1/channels/${id}`, { method: 'DELETE', headers: { authorization: headers.authorization } });
+          };
+        },
+      });
+      log(`burst: ${JSON.stringify(result)}`);
+      return result;
+    };
+    if (ONLY === 'burst') {
+      const burst = await burstPhase();
+      report({
+        at: new Date().toISOString(),
+        commit: execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim(),
+        machine: `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+        settings: { only: 'burst', burst: BURST },
+        burst,
+        seconds: Math.round((Date.now() - started) / 1000),
+      });
+      return;
+    }
     if (ONLY === 'fairness') {
       const fairness = await fairnessPhase();
       report({
@@ -225,6 +293,9 @@ async function main(): Promise<void> {
       });
       return;
     }
+    // 8 first: the burst measures correlation on an empty platform, not against the intake phases' thousands of alike incidents.
+    const burst = await burstPhase();
+
     // 6. Fan-out: a loopback webhook for the background district's bureau; the first
     // message about each incident marks when the warning reached the unit.
     const warnedAt = new Map<string, number>();
@@ -252,18 +323,6 @@ async function main(): Promise<void> {
       reporting: rssMiB(procs.get('reporting')!.child.pid),
     });
     const footprint: { open: number; rss: ReturnType<typeof rss> }[] = [{ open: 0, rss: rss() }];
-    // CPU time by process, to say where each incident's cost goes (the machine's cores are shared by all).
-    const cpuNow = () => ({
-      temporal: cpuMs(servers.temporal.pid),
-      worker: cpuMs(procs.get('worker')!.child.pid),
-      postgres: cpuMs(servers.postgres.pid),
-      dispatch: cpuMs(procs.get('dispatch')!.child.pid),
-      intake: cpuMs(procs.get('intake')!.child.pid),
-      reporting: cpuMs(procs.get('reporting')!.child.pid),
-      nats: cpuMs(servers.nats.pid),
-      bench: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
-      at: Date.now(),
-    });
     const cpu: Record<string, { incidents: number; wallSeconds: number; busyCores: number; msPerIncident: Record<string, number> }> = {};
     const cpuSince = (label: string, before: ReturnType<typeof cpuNow>, incidents: number) => {
       const after = cpuNow();
@@ -537,6 +596,7 @@ async function main(): Promise<void> {
         lapseWindowSeconds: LAPSE_WINDOW_S,
         steadyRate: STEADY_RATE,
         fairness: FAIRNESS,
+        burst: BURST,
         env: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')),
       },
       ceiling,
@@ -558,6 +618,7 @@ async function main(): Promise<void> {
       fanoutSteady: fanoutSteady.summary(),
       cpu,
       fairness,
+      burst,
       seconds: Math.round((Date.now() - started) / 1000),
     };
     report(result);
@@ -649,6 +710,45 @@ function report(r: Record<string, any>): void {
       `${Object.entries(by as Record<string, number>)
         .map(([k, ms]) => `${k} ${ms}`)
         .join(', ')}; ${v.busyCores} cores busy over ${Math.round(v.wallSeconds)} s`,
+    ]);
+  }
+  const b = r.burst as BurstResult | undefined;
+  if (b) {
+    rows.push([
+      'burst: reports accepted/s',
+      String(b.acceptedPerSecond),
+      `${b.accepted}/${b.reports} accepted (${b.failed} failed${
+        b.failed
+          ? `: ${Object.entries(b.failures)
+              .map(([k, n]) => `${k} ×${n}`)
+              .join(', ')}`
+          : ''
+      }) about ${b.events} events, offered within ${b.seconds} s; 202 p50/p99 ${b.latency202.p50}/${b.latency202.p99} ms (target p99 ≤ 50 at 10,000/min)`,
+    ]);
+    rows.push([
+      'burst: incidents opened',
+      String(b.incidents),
+      `target exactly ${b.events}; ${b.splitEvents} events spread over more than one incident, ${b.mixedIncidents} incidents holding more than one event`,
+    ]);
+    rows.push([
+      'burst: correlation precision / recall',
+      `${b.precision} / ${b.recall}`,
+      `pairs of reports against the generated truth; joined by ${Object.entries(b.byRule)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}; ${b.reassessed} re-assessments`,
+    ]);
+    rows.push([
+      'burst: first report → first warning p50/p95 (ms)',
+      `${b.firstWarning.p50}/${b.firstWarning.p95}`,
+      `target p95 ≤ 1000; ${b.firstWarning.count} events measured, ${b.firstWarning.missing} without a warning at the webhook`,
+    ]);
+    const { total, ...by } = b.cpuMsPerReport;
+    rows.push([
+      'burst: CPU ms per report',
+      String(total),
+      Object.entries(by)
+        .map(([k, ms]) => `${k} ${ms}`)
+        .join(', '),
     ]);
   }
   for (const [label, v] of Object.entries((r.fairness ?? {}) as Record<string, FairnessResult>)) {

@@ -471,6 +471,26 @@ describe('the information officer (舆情信息员)', () => {
   });
 });
 
+describe('a spread surge (issue 15)', () => {
+  it('alerts the opinion office, and only it, whatever the tier, with the figures and no deadline', async () => {
+    const hook = await webhookFor('opinion-office', 'office-surge');
+    const inc = await incident();
+    const assigned = await unit();
+    await webhookFor(assigned.id, 'assigned-surge');
+    await project(dispatched(inc, [{ ...assigned, role: 'district_bureau' }], [], 'general'));
+    const surge = event('surge', inc.id, { spreadPerHour: 24, baseline: 10, window: '1h', reportIds: ['r1', 'r2'] }, 'general');
+    await project(surge);
+    const rows = await deliveriesOf(surge.id);
+    expect(rows.map((d) => d.unitId)).toEqual(expect.arrayContaining(['opinion-office']));
+    expect(rows.every((d) => d.unitId === 'opinion-office')).toBe(true);
+    const toOffice = rows.find((d) => d.channelId === hook.id)!.message as { title: string; text: string; dueAt?: string };
+    expect(toOffice.title).toBe(`【传播激增预警】一般舆情:${inc.title}`);
+    expect(toOffice.text).toContain('每小时传播量 24');
+    expect(toOffice.dueAt).toBeUndefined();
+    await eventually(async () => (await deliveriesOf(surge.id)).every((d) => d.status === 'delivered'), 10_000, 'surge delivered');
+  });
+});
+
 describe('delivery: retries, dead letters, slow endpoints', () => {
   it('retries a failing endpoint with backoff until it accepts, logging every attempt', async () => {
     const u = await unit();

@@ -15,6 +15,9 @@ import {
 } from '@yuqing/http-kit';
 import type { Client } from '@temporalio/client';
 import { incidentRoutes } from './routes/incidents/incidents.routes';
+import { reportRoutes } from './routes/reports/reports.routes';
+import { correlationRules } from './reports/correlation-policy';
+import { ReportService } from './reports/report.service';
 
 export interface IntakeDeps {
   readonly db: Db;
@@ -35,7 +38,8 @@ export const intakeApp = fp<IntakeDeps>(
     await app.register(securityPlugin, securityOptions(deps.config));
     await app.register(openapiPlugin, {
       title: '舆情应急 · intake',
-      description: 'Report public-opinion incidents (舆情上报). Other systems — the monitoring platform, district bureaus — call this API.',
+      description:
+        'Report public-opinion incidents and sightings (舆情上报). Other systems — the monitoring platform, district bureaus — call this API; sightings of one event are folded into one incident.',
     });
     await app.register(healthPlugin, {
       checks: {
@@ -48,7 +52,9 @@ export const intakeApp = fp<IntakeDeps>(
     await app.register(accessPlugin, { db: deps.db });
     // People sign in on any of the three services; the session (in PostgreSQL) is accepted by all.
     await app.register(accountRoutes, { db: deps.db, config: deps.config });
-    await app.register(incidentRoutes, deps);
+    const reports = new ReportService(deps.db, correlationRules(deps.db));
+    await app.register(incidentRoutes, { ...deps, reports });
+    await app.register(reportRoutes, { ...deps, reports });
   },
   { name: 'yuqing-intake' },
 );

@@ -15,6 +15,22 @@ export interface AuditEntry {
   readonly requestId?: string | null;
 }
 
+/** An entry as its `audit_log` row (for a statement that writes it along with its change). */
+export function auditRow(e: AuditEntry) {
+  return {
+    actorId: e.actor.id,
+    actorKind: e.actor.kind,
+    unitId: e.actor.unitId ?? null,
+    action: e.action,
+    incidentId: e.incidentId ?? null,
+    entity: e.entity,
+    entityId: e.entityId,
+    before: e.before === undefined ? null : JSON.stringify(e.before),
+    after: e.after === undefined ? null : JSON.stringify(e.after),
+    requestId: e.requestId ?? null,
+  };
+}
+
 /**
  * Appends to the audit log, inside the caller's transaction so that a change and
  * its record commit together. The table refuses updates and deletes.
@@ -22,21 +38,5 @@ export interface AuditEntry {
 export async function recordAudit(trx: Transaction<Database> | Db, entries: AuditEntry | readonly AuditEntry[]): Promise<void> {
   const list = Array.isArray(entries) ? entries : [entries as AuditEntry];
   if (list.length === 0) return;
-  await trx
-    .insertInto('auditLog')
-    .values(
-      list.map((e) => ({
-        actorId: e.actor.id,
-        actorKind: e.actor.kind,
-        unitId: e.actor.unitId ?? null,
-        action: e.action,
-        incidentId: e.incidentId ?? null,
-        entity: e.entity,
-        entityId: e.entityId,
-        before: e.before === undefined ? null : JSON.stringify(e.before),
-        after: e.after === undefined ? null : JSON.stringify(e.after),
-        requestId: e.requestId ?? null,
-      })),
-    )
-    .execute();
+  await trx.insertInto('auditLog').values(list.map(auditRow)).execute();
 }

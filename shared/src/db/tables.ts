@@ -12,6 +12,7 @@ import type {
   Flag,
   IncidentStatus,
   ReleaseChannelKind,
+  MatchRule,
   ReportOutcome,
   Role,
   TaskKind,
@@ -62,12 +63,22 @@ export interface IncidentsTable {
   updatedAt: GeneratedTimestamp;
   closedAt: Timestamp | null;
   archivedAt: Timestamp | null;
+  /** When its newest report arrived: the correlation window runs from here. */
+  lastReportAt: GeneratedTimestamp;
+  /** When its last spread surge was raised (one per window). */
+  lastSurgeAt: Timestamp | null;
+  /** The incident it was merged into (status `merged`). */
+  mergedInto: string | null;
+  /** The event keys its reports carry, as `clientId eventKey`: the text rule never joins across a caller's own keys. */
+  eventKeys: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface IdempotencyKeysTable {
   clientId: string;
   key: string;
   incidentId: string;
+  /** The report the request stored; its incident may have changed since (merge, split). */
+  reportId: string | null;
   requestHash: string;
   createdAt: GeneratedTimestamp;
 }
@@ -84,25 +95,69 @@ export interface ActionRequestsTable {
   createdAt: GeneratedTimestamp;
 }
 
-/** Every sighting a caller sent, against the incident it opened or joined. */
+/**
+ * Every sighting a caller sent, against the incident it opened or joined, with the
+ * rule and score that tied it there (ARCHITECTURE.md, correlation contract).
+ */
 export interface ReportsTable {
   id: string;
   incidentId: string;
   clientId: string;
   externalId: string | null;
+  /** The caller's own grouping key: reports with the same one belong together. */
+  eventKey: string | null;
   source: Json<Source>;
+  /** `source.url` normalised (shared/src/correlation/source-url.ts): one spelling per post. */
+  sourceUrl: string;
   title: string;
   summary: string | null;
   topic: Topic;
   districtCode: DistrictCode | null;
-  metrics: Json<Metrics>;
+  reportCount: number | null;
+  reach: number | null;
+  spreadPerHour: number | null;
+  negativeRatio: number | null;
+  importantMedia: boolean | null;
   flags: Json<Flag[]>;
   suggestedTier: Tier | null;
   requestHash: string;
   outcome: ReportOutcome;
-  matchRule: string;
+  matchRule: MatchRule;
   matchScore: Generated<number>;
+  /** It carries its source's newest figures (a source measured again supersedes its earlier report). */
+  current: Generated<boolean>;
+  /** Its title and summary are one of the wordings its incident is matched by. */
+  exemplar: Generated<boolean>;
+  /** The incident's spread per hour just after this report: the surge baseline. */
+  incidentSpreadPerHour: Generated<number>;
   receivedAt: GeneratedTimestamp;
+}
+
+/** An incident's figures as its reports add up: sums over each source's current report. */
+export interface IncidentTotalsTable {
+  incidentId: string;
+  /** Concurrent reports of one incident add to different shards; the figures are their sum. */
+  shard: Generated<number>;
+  sources: Generated<number>;
+  reportCount: Generated<number>;
+  reach: Generated<number>;
+  /** Current reports that carry a reach (none: the incident's reach is unknown). */
+  reachKnown: Generated<number>;
+  negativeWeighted: Generated<number>;
+  negativeWeight: Generated<number>;
+  importantMediaKnown: Generated<number>;
+  importantMediaSeen: Generated<number>;
+}
+
+/** An incident's reports per minute: the sliding spread window's buckets, and the lowest incident spread in each (the surge baseline). */
+export interface IncidentMinutesTable {
+  incidentId: string;
+  minute: Timestamp;
+  shard: Generated<number>;
+  reports: Generated<number>;
+  /** Σ spread per hour of the current reports received in this minute. */
+  spread: Generated<number>;
+  minIncidentSpread: number | null;
 }
 
 /**
@@ -473,6 +528,8 @@ export interface Database {
   idempotencyKeys: IdempotencyKeysTable;
   actionRequests: ActionRequestsTable;
   reports: ReportsTable;
+  incidentTotals: IncidentTotalsTable;
+  incidentMinutes: IncidentMinutesTable;
   outbox: OutboxTable;
   processedEvents: ProcessedEventsTable;
   timelineEntries: TimelineEntriesTable;
@@ -524,6 +581,10 @@ export const INCIDENT_COLUMNS = [
   'updatedAt',
   'closedAt',
   'archivedAt',
+  'lastReportAt',
+  'lastSurgeAt',
+  'mergedInto',
+  'eventKeys',
 ] as const satisfies readonly (keyof IncidentsTable)[];
 export type NewIncident = Insertable<IncidentsTable>;
 
@@ -575,18 +636,27 @@ export const REPORT_COLUMNS = [
   'incidentId',
   'clientId',
   'externalId',
+  'eventKey',
   'source',
+  'sourceUrl',
   'title',
   'summary',
   'topic',
   'districtCode',
-  'metrics',
+  'reportCount',
+  'reach',
+  'spreadPerHour',
+  'negativeRatio',
+  'importantMedia',
   'flags',
   'suggestedTier',
   'requestHash',
   'outcome',
   'matchRule',
   'matchScore',
+  'current',
+  'exemplar',
+  'incidentSpreadPerHour',
   'receivedAt',
 ] as const satisfies readonly (keyof ReportsTable)[];
 export type IncidentUpdate = Updateable<IncidentsTable>;

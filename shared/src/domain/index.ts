@@ -17,3 +17,4 @@ export type * from '../events/envelope';
 export type * from '../task/task.schema';
 export type * from '../incident/incident.schema';
 export type * from '../incident/incident-state.schema';
+export type * from '../incident/incident-start';

@@ -19,7 +19,9 @@ import type {
   FourFirst,
   IncidentStatus,
   ReleaseChannelKind,
+  MatchRule,
   ReleaseForm,
+  ReportOutcome,
   ReportKind,
   Role,
   TaskKind,
@@ -124,6 +126,7 @@ export const INCIDENT_STATUS_LABELS: Readonly<Record<IncidentStatus, string>> = 
   handling: '处置中',
   closed: '处置结束',
   archived: '已归档',
+  merged: '已合并',
 };
 
 export const CONTENT_FIELD_LABELS: Readonly<Record<ContentField, string>> = {
@@ -242,6 +245,27 @@ export const EVENT_LABELS: Readonly<Record<EventType, string>> = {
   closed: '处置结束',
   archived: '归档',
   notified: '消息通知',
+  surge: '传播激增预警',
+  merged: '并入其他舆情',
+  absorbed: '合并舆情',
+  split: '拆分舆情',
+};
+
+/** Outcome of a report (ARCHITECTURE.md, correlation contract). */
+export const REPORT_OUTCOME_LABELS: Readonly<Record<ReportOutcome, string>> = {
+  opened: '新建舆情',
+  joined: '归入已有舆情',
+  reassessed: '归入并重新研判',
+};
+
+/** Why a report belongs to its incident. */
+export const MATCH_RULE_LABELS: Readonly<Record<MatchRule, string>> = {
+  opened: '首报',
+  caller_id: '同一来源编号',
+  event_key: '同一事件标识',
+  source_url: '同一链接',
+  text: '标题摘要相近',
+  split: '人工拆分',
 };
 
 /** The plan's wording of each of the "four firsts" (§5). */
@@ -356,6 +380,7 @@ export const NOTICE_LABELS = {
   advanceReminder: '临近时限提醒',
   supervision: '督办',
   lapsed: '超时预警',
+  surge: '传播激增预警',
   recipient: '接收',
   owner: '责任单位',
   deadline: '截止',

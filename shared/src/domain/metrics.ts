@@ -1,40 +1,59 @@
 import type { Metrics } from './assessment';
 
-/** One report's measurements of one source (a post, an article, a video), at a time. */
-export interface Sighting {
-  /** The same source measured again replaces its earlier figures (the caller's id or the URL). */
-  readonly sourceKey: string;
-  readonly metrics: Metrics;
-  /** Epoch milliseconds it was received. */
-  readonly at: number;
+/**
+ * An incident's reports added up, as the database sums them (intake's
+ * `report.repository.ts`). Each source (a post, an article, a video: one normalised
+ * URL) counts once, with its newest figures: its `current` report.
+ */
+export interface ReportSums {
+  /** Sources: current reports. */
+  readonly sources: number;
+  /** Σ reportCount of the current reports that carry one; null when none does. */
+  readonly reportCount: number | null;
+  readonly reach: number | null;
+  /** Σ spreadPerHour of the current reports received within the spread window. */
+  readonly spreadInWindow: number | null;
+  /** Every report (current or not) received within the spread window. */
+  readonly reportsInWindow: number;
+  /** Σ negativeRatio × weight and Σ weight over the current reports with a ratio; the weight is the reach (at least 1). */
+  readonly negativeWeighted: number | null;
+  readonly negativeWeight: number | null;
+  /** Whether any current report saw important media; null when none said. */
+  readonly importantMedia: boolean | null;
 }
 
 /**
- * An incident's metrics from its reports: each source counts once, with its newest
- * figures; counts, reach and spread add up across sources; the negative ratio is
- * weighted by reach (a post read by millions weighs more than one read by ten);
- * important media is seen once any source saw it.
+ * An incident's metrics from its reports' sums:
+ * - report count: the sources' report counts added up, and at least the number of sources;
+ * - reach: added up across sources;
+ * - spread per hour over a sliding window: the spread of the sources seen within it
+ *   added up, and at least the reports received in it per hour (it spreads at least as
+ *   fast as we hear of it);
+ * - negative ratio weighted by reach (a post read by millions weighs more than one read by ten);
+ * - important media: seen once any source saw it.
  */
-export function aggregateMetrics(sightings: readonly Sighting[]): Metrics {
-  const latest = new Map<string, Sighting>();
-  for (const s of sightings) {
-    const seen = latest.get(s.sourceKey);
-    if (!seen || s.at >= seen.at) latest.set(s.sourceKey, s);
-  }
-  const all = [...latest.values()].map((s) => s.metrics);
-  const sum = (key: 'reportCount' | 'reach' | 'spreadPerHour'): number | undefined =>
-    all.some((m) => m[key] !== undefined) ? all.reduce((n, m) => n + (m[key] ?? 0), 0) : undefined;
-  const rated = all.filter((m) => m.negativeRatio !== undefined);
-  const weight = (m: Metrics) => (m.reach && m.reach > 0 ? m.reach : 1);
-  const negativeRatio = rated.length ? rated.reduce((n, m) => n + m.negativeRatio! * weight(m), 0) / rated.reduce((n, m) => n + weight(m), 0) : undefined;
+export function metricsFromSums(s: ReportSums, spreadWindowMs: number): Metrics {
   const result: { -readonly [K in keyof Metrics]: Metrics[K] } = {};
-  const reportCount = sum('reportCount');
-  const reach = sum('reach');
-  const spreadPerHour = sum('spreadPerHour');
-  if (reportCount !== undefined) result.reportCount = reportCount;
-  if (reach !== undefined) result.reach = reach;
-  if (spreadPerHour !== undefined) result.spreadPerHour = spreadPerHour;
-  if (negativeRatio !== undefined) result.negativeRatio = Math.round(negativeRatio * 1_000) / 1_000;
-  if (all.some((m) => m.importantMedia !== undefined)) result.importantMedia = all.some((m) => m.importantMedia === true);
+  result.reportCount = Math.max(s.reportCount ?? 0, s.sources);
+  if (s.reach !== null) result.reach = s.reach;
+  const perHour = s.reportsInWindow / Math.max(spreadWindowMs / 3_600_000, 1 / 60);
+  result.spreadPerHour = Math.round(Math.max(s.spreadInWindow ?? 0, perHour) * 10) / 10;
+  if (s.negativeWeighted !== null && s.negativeWeight) result.negativeRatio = Math.round((s.negativeWeighted / s.negativeWeight) * 1_000) / 1_000;
+  if (s.importantMedia !== null) result.importantMedia = s.importantMedia;
   return result;
+}
+
+/** The sums of a single report: an incident's first. */
+export function sumsOfOne(m: Metrics): ReportSums {
+  const weight = m.reach && m.reach > 0 ? m.reach : 1;
+  return {
+    sources: 1,
+    reportCount: m.reportCount ?? null,
+    reach: m.reach ?? null,
+    spreadInWindow: m.spreadPerHour ?? null,
+    reportsInWindow: 1,
+    negativeWeighted: m.negativeRatio !== undefined ? m.negativeRatio * weight : null,
+    negativeWeight: m.negativeRatio !== undefined ? weight : null,
+    importantMedia: m.importantMedia ?? null,
+  };
 }

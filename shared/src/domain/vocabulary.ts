@@ -239,7 +239,7 @@ export const TASK_STATUSES = ['waiting', 'open', 'done', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** Incident lifecycle, mirrored in the `IncidentStatus` search attribute. */
-export const INCIDENT_STATUSES = ['received', 'handling', 'closed', 'archived'] as const;
+export const INCIDENT_STATUSES = ['received', 'handling', 'closed', 'archived', 'merged'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 /** Forms of organised response (plan §7.2). */
@@ -256,6 +256,18 @@ export type ReportKind = (typeof REPORT_KINDS)[number];
 /** What a report did to its incident (ARCHITECTURE.md, correlation contract). */
 export const REPORT_OUTCOMES = ['opened', 'joined', 'reassessed'] as const;
 export type ReportOutcome = (typeof REPORT_OUTCOMES)[number];
+
+/**
+ * Why a report belongs to its incident: it `opened` it; the same caller id again
+ * (`caller_id`); the caller's `event_key`; the same `source_url`; close `text`
+ * (same topic, district matching or absent, within the window); or a person moved
+ * it into an incident of its own (`split`).
+ */
+export const MATCH_RULES = ['opened', 'caller_id', 'event_key', 'source_url', 'text', 'split'] as const;
+export type MatchRule = (typeof MATCH_RULES)[number];
+
+/** Incidents a new report may join by event key, URL or text: not yet closed, not merged. */
+export const LIVE_STATUSES = ['received', 'handling'] as const satisfies readonly IncidentStatus[];
 
 export const CHAIN_ACTIONS = ['remind', 'escalate'] as const;
 export type ChainAction = (typeof CHAIN_ACTIONS)[number];

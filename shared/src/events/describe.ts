@@ -85,6 +85,14 @@ function describeStep(event: IncidentEvent, unitNames: (id: string) => string | 
       return `${event.data.forced ? '强制' : ''}处置结束:${event.data.reason}`;
     case 'archived':
       return '已归档,纳入舆情应急处置档案';
+    case 'surge':
+      return `传播激增:每小时传播量 ${event.data.spreadPerHour},${event.data.window} 内由 ${event.data.baseline} 翻倍以上(报告 ${event.data.reportIds.slice(0, 3).join('、')}${event.data.reportIds.length > 3 ? ' 等' : ''}),请舆情办研判`;
+    case 'merged':
+      return `并入舆情 ${event.data.intoIncidentId}:${event.data.reason}(${event.data.reportCount} 条报告随之移入,未完成事项由其承接)`;
+    case 'absorbed':
+      return `合并舆情 ${event.data.fromIncidentId}(${TIER_LABELS[event.data.fromTier]}):${event.data.reason};移入 ${event.data.reportCount} 条报告${event.data.tasksDone.length ? `,其已完成:${event.data.tasksDone.map((t) => TASK_LABELS[t.kind]).join('、')}` : ''}`;
+    case 'split':
+      return `拆分 ${event.data.reportIds.length} 条报告为新舆情 ${event.data.newIncidentId}:${event.data.reason}`;
     case 'notified': {
       const d = event.data;
       const whom = d.to.personName ? `${d.to.personName}(${unit(d.to.unitId)})` : unit(d.to.unitId);

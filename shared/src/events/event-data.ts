@@ -199,6 +199,33 @@ export const EVENT_DATA = {
     overdueMs: z.number().int(),
   }),
   closed: z.strictObject({ ...base, reason: z.string(), forced: z.boolean() }),
+  /**
+   * The incident's spread per hour doubled within the window (issue 15): an alert to
+   * the opinion office, whatever the tier. `reportIds`: the reports of the window
+   * that carried it, newest first.
+   */
+  surge: z.strictObject({
+    ...base,
+    spreadPerHour: z.number().min(0),
+    /** The lowest spread per hour within the window, which it has at least doubled. */
+    baseline: z.number().min(0),
+    window: z.string(),
+    reportIds: z.array(z.string()).max(20),
+  }),
+  /** This incident was merged into another one, which carries on: its reports moved there, its open tasks were covered by the survivor's. */
+  merged: z.strictObject({ ...base, intoIncidentId: z.string(), reason: z.string(), reportCount: z.number().int().min(0) }),
+  /** Another incident was merged into this one: its reports, its tier if higher, and what its units had already done. */
+  absorbed: z.strictObject({
+    ...base,
+    fromIncidentId: z.string(),
+    fromTier: z.enum(TIERS),
+    reason: z.string(),
+    reportCount: z.number().int().min(0),
+    /** Tasks the merged incident had done, as they were. */
+    tasksDone: z.array(z.strictObject({ key: z.string(), kind: z.enum(TASK_KINDS), doneAt: isoTime.optional(), doneBy: ActorSchema.optional() })),
+  }),
+  /** Reports were moved out of this incident into a new one of their own. */
+  split: z.strictObject({ ...base, newIncidentId: z.string(), reportIds: z.array(z.string()).min(1), reason: z.string() }),
   archived: z.strictObject({ ...base }),
   /**
    * A notification about another event reached its recipient, or gave up after its

@@ -23,6 +23,10 @@ export const EVENT_TYPES = [
   'closed',
   'archived',
   'notified',
+  'surge',
+  'merged',
+  'absorbed',
+  'split',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -37,6 +37,17 @@ export const IncidentInputSchema = z.strictObject({
 export type IncidentInput = z.infer<typeof IncidentInputSchema>;
 export type IncidentInputRaw = z.input<typeof IncidentInputSchema>;
 
+/**
+ * One sighting (`POST /v1/reports`, ARCHITECTURE.md correlation contract): the
+ * incident's fields plus the caller's own grouping key. Reports of one client
+ * with the same `eventKey` belong to one incident while it is live.
+ */
+export const ReportInputSchema = IncidentInputSchema.extend({
+  eventKey: requiredText(200).optional(),
+});
+export type ReportInput = z.infer<typeof ReportInputSchema>;
+export type ReportInputRaw = z.input<typeof ReportInputSchema>;
+
 /** The most incidents one batch call may carry. */
 export const MAX_BATCH = 100;
 

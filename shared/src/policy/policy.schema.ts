@@ -56,6 +56,22 @@ export const TierPolicySchema = z.strictObject({
   tasks: z.array(TaskPolicySchema).min(1),
 });
 
+/**
+ * How reports are folded into incidents (issue 15): city-wide, read by intake from
+ * the newest city policy. Policies stored before it get the defaults.
+ */
+export const CorrelationPolicySchema = z.strictObject({
+  /** A report joins by its text an incident whose last report is at most this old. */
+  window: DurationSchema.default('72h'),
+  /** Text similarity (0–1, shared/src/correlation/text-similarity.ts) at which a report joins. */
+  textThreshold: z.number().min(0.3).max(1).default(0.55),
+  /** Spread per hour is summed over the sources seen within this sliding window; a surge is a doubling within it. */
+  spreadWindow: DurationSchema.default('1h'),
+  /** A surge needs at least this spread per hour (1 → 2 is no surge). */
+  surgeFloor: z.number().min(0).default(10),
+});
+export const DEFAULT_CORRELATION_POLICY = CorrelationPolicySchema.parse({});
+
 export const PolicyDocumentSchema = z
   .strictObject({
     name: z.string().min(1).max(200),
@@ -65,6 +81,7 @@ export const PolicyDocumentSchema = z
       major: TierPolicySchema,
       critical: TierPolicySchema,
     }),
+    correlation: CorrelationPolicySchema.default(DEFAULT_CORRELATION_POLICY),
   })
   .superRefine((doc, ctx) => {
     for (const tier of TIERS) {
@@ -99,6 +116,7 @@ export type ChainStep = z.infer<typeof ChainStepSchema>;
 export type TaskPolicy = z.infer<typeof TaskPolicySchema>;
 export type TierPolicy = z.infer<typeof TierPolicySchema>;
 export type PolicyDocument = z.infer<typeof PolicyDocumentSchema>;
+export type CorrelationPolicy = z.infer<typeof CorrelationPolicySchema>;
 export type PolicyDocumentInput = z.input<typeof PolicyDocumentSchema>;
 export type DistrictOverride = z.infer<typeof DistrictOverrideSchema>;
 

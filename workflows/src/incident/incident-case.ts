@@ -29,6 +29,8 @@ import {
   tierRank,
   type Flag,
 } from '@yuqing/shared/domain';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { activities, LOCAL } from './activities';
 import { DeadlineWatcher } from './deadline-watcher';
 import { IncidentRecorder } from './incident-recorder';
 import {
@@ -39,7 +41,11 @@ import {
   type CompleteTaskInput,
   type IncidentState,
   type IncidentWorkflowInput,
+  type AbsorbInput,
+  type MergeInput,
   type ReassessInput,
+  type SplitInput,
+  type SurgeInput,
   type ReassignInput,
   type ReclassifyInput,
   type AddTaskInput,
@@ -150,12 +156,14 @@ export class IncidentCase {
     await this.recorder.record(`接收、定级、转办:${TIER_LABELS[this.tier]}`, [received, assessed, this.dispatched('initial', this.assignments)]);
   }
 
-  /** Closed, and the post-incident review (if the tier requires one) done. */
+  /** Closed, and the post-incident review (if the tier requires one) done; or merged into another incident. */
   readyToArchive(): boolean {
-    return this.status === 'closed' && this.book.outstanding('closing').length === 0;
+    return this.status === 'merged' || (this.status === 'closed' && this.book.outstanding('closing').length === 0);
   }
 
   async archive(): Promise<void> {
+    // A merged incident ends as merged: the survivor carries on and is archived in its time.
+    if (this.status === 'merged') return;
     this.book.cancelOpen('closing', '归档', true);
     this.status = 'archived';
     this.syncDeadlines();
@@ -416,11 +424,91 @@ export class IncidentCase {
   }
 
   /** A new report raised the assessment: raise the tier, never lower it; nothing once handling ended. */
-  async reassess({ actor, tier: to, reasons, reportId }: ReassessInput): Promise<IncidentState> {
+  async reassess({ actor, tier: to, reasons, reportId, reportIds }: ReassessInput): Promise<IncidentState> {
     if (this.status === 'handling' && isRaise(this.tier, to)) {
       const why = reasons.map((r) => `${r.rule}→${TIER_LABELS[r.tier]}`).join(';');
-      await this.changeTier(to, `新报告重新研判(报告 ${reportId}):${why}`, actor);
+      const reports = reportIds?.length ? reportIds.join('、') : reportId;
+      await this.changeTier(to, `新报告重新研判(报告 ${reports}):${why}`, actor);
     }
+    return this.state();
+  }
+
+  /** The spread doubled within the window: the opinion office is alerted, whatever the tier; nothing once handling ended. */
+  async surge({ actor, spreadPerHour, baseline, window, reportIds }: SurgeInput): Promise<IncidentState> {
+    if (this.status === 'handling') {
+      const ev = this.recorder.event('surge', { spreadPerHour, baseline, window, reportIds: [...reportIds], actor });
+      await this.recorder.record(`传播激增预警:${baseline} → ${spreadPerHour}/小时`, [ev]);
+    }
+    return this.state();
+  }
+
+  // ---- the office corrects the grouping (issue 15) ----------------------------------
+
+  validateMerge({ intoIncidentId, reason }: MergeInput): void {
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不能合并 (incident is ${this.status})`);
+    if (intoIncidentId.toLowerCase() === this.input.incidentId) reject(REJECTION.invalid, 'intoIncidentId: 不能并入自身 (cannot merge into itself)');
+    if (!reason.trim()) reject(REJECTION.invalid, 'reason: 合并须说明理由');
+  }
+  /**
+   * Merged into another incident, which carries on: the reports move there (and its
+   * `absorb` Update is queued with what was done here), the open tasks end as covered
+   * by the survivor's, and this workflow ends as merged.
+   */
+  async merge({ actor, intoIncidentId, reason }: MergeInput): Promise<IncidentState> {
+    const tasksDone = this.book
+      .list()
+      .filter((t) => t.status === 'done')
+      .map((t) => ({ key: t.key, kind: t.kind, ...(t.doneAt ? { doneAt: t.doneAt } : {}), ...(t.doneBy ? { doneBy: t.doneBy } : {}) }));
+    const { reports } = await failAsRejection(() =>
+      activities.mergeIncidentRecords.executeWithOptions({ ...CORRECTION, summary: `并入舆情 ${intoIncidentId}` }, [
+        { fromIncidentId: this.input.incidentId, intoIncidentId, actor, reason, fromTier: this.tier, tasksDone },
+      ]),
+    );
+    this.book.cancelOpen('handling', `并入舆情 ${intoIncidentId},由其承接`, false);
+    this.status = 'merged';
+    this.closedReason = `并入舆情 ${intoIncidentId}:${reason}`;
+    this.syncDeadlines();
+    await this.recorder.record(`并入舆情 ${intoIncidentId}`, [this.recorder.event('merged', { intoIncidentId, reason, reportCount: reports, actor })]);
+    return this.state();
+  }
+
+  /**
+   * The survivor's side of a merge (queued by the merged incident): its reports are
+   * here now; a unit that acknowledged the merged incident has acknowledged this
+   * event too; and this incident is at least the merged one's tier (or what all the
+   * reports now call for), so the merged incident's clocks are covered by these.
+   */
+  async absorb({ actor, fromIncidentId, fromTier, reason, reportCount, tasksDone, assessment }: AbsorbInput): Promise<IncidentState> {
+    const now = Date.now();
+    const done = this.status === 'handling' ? tasksDone.filter((t) => t.kind === 'acknowledge' && t.doneBy && this.book.get(t.key)?.status === 'open') : [];
+    const completed = done.map((t) => this.book.complete(t.key, t.doneBy!, now));
+    this.syncDeadlines();
+    await this.recorder.record(
+      `合并舆情 ${fromIncidentId}`,
+      [this.recorder.event('absorbed', { fromIncidentId, fromTier, reason, reportCount, tasksDone: [...tasksDone], actor })],
+      completed,
+    );
+    const target = maxTier(fromTier, assessment?.tier ?? this.tier);
+    if (this.status === 'handling' && isRaise(this.tier, target)) {
+      await this.changeTier(target, `合并舆情 ${fromIncidentId}(${TIER_LABELS[fromTier]}):${reason}`, actor);
+    }
+    return this.state();
+  }
+
+  validateSplit({ reportIds, newIncidentId, reason }: SplitInput): void {
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不能拆分 (incident is ${this.status})`);
+    if (reportIds.length === 0) reject(REJECTION.invalid, 'reportIds: 至少拆出一条报告');
+    if (newIncidentId === this.input.incidentId) reject(REJECTION.invalid, 'newIncidentId: 须为新舆情');
+    if (!reason.trim()) reject(REJECTION.invalid, 'reason: 拆分须说明理由');
+  }
+  /** Reports moved out into a new incident of their own, which starts its own workflow. */
+  async split({ actor, reportIds, newIncidentId, reason }: SplitInput): Promise<IncidentState> {
+    await failAsRejection(() =>
+      activities.splitIncidentRecords.executeWithOptions({ ...CORRECTION, summary: `拆分 ${reportIds.length} 条报告为新舆情` }, [
+        { incidentId: this.input.incidentId, newIncidentId, reportIds, actor, reason },
+      ]),
+    );
+    await this.recorder.record(`拆分为新舆情 ${newIncidentId}`, [this.recorder.event('split', { newIncidentId, reportIds: [...reportIds], reason, actor })]);
     return this.state();
   }
 
@@ -605,3 +693,26 @@ export class IncidentCase {
     return kinds.map((k) => this.book.get(taskKey(k))).filter((t): t is Task => t?.status === 'open');
   }
 }
+
+/**
+ * An activity's refusal (a non-retryable failure typed as a rejection) becomes the
+ * Update's refusal with its message; any other failure after its attempts a
+ * conflict the office may retry, without the database's words.
+ */
+async function failAsRejection<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+    const rejection = Object.values(REJECTION).find((r) => r === cause?.type);
+    throw ApplicationFailure.create({
+      message: rejection && cause ? cause.message : '记录未能更新,请稍后重试 (the records could not be updated; retry later)',
+      type: rejection ?? REJECTION.conflict,
+      nonRetryable: true,
+    });
+  }
+}
+
+/** A person waits for a merge or split: a few attempts, then a refusal they may retry, never a workflow held up. */
+const CORRECTION = { ...LOCAL, retry: { ...LOCAL.retry, maximumAttempts: 5 } } as const;

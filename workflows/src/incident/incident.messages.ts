@@ -4,23 +4,17 @@ import type {
   AddableTaskKind,
   Assignment,
   AssessmentReason,
-  IncidentInput,
   IncidentState,
   ReleaseForm,
   Report,
   Role,
   TaskContent,
+  TaskKind,
   Tier,
 } from '@yuqing/shared/domain';
 
-/** What intake hands the workflow: the incident as reported, and its assessment. */
-export type IncidentWorkflowInput = Readonly<Pick<IncidentInput, 'title' | 'summary' | 'source' | 'topic' | 'district' | 'metrics' | 'flags'>> & {
-  readonly incidentId: string;
-  readonly tier: Tier;
-  readonly reasons: readonly AssessmentReason[];
-  readonly receivedAt: string;
-  readonly clientId: string;
-};
+/** What intake hands the workflow: the incident as reported, and its assessment (shared/src/incident/incident-start.ts). */
+export type { IncidentWorkflowInput } from '@yuqing/shared/domain';
 
 /** The incident as the workflow sees it now: answered by the `state` query and by every update (shared/src/incident). */
 export type { IncidentState };
@@ -100,6 +94,48 @@ export interface ReassessInput {
   readonly reasons: readonly AssessmentReason[];
   /** The report that caused it. */
   readonly reportId: string;
+  /** The reports behind it, this one first (those carrying the strongest rule most). */
+  readonly reportIds?: readonly string[];
+}
+/**
+ * The incident's spread per hour doubled within the window (intake saw it in the
+ * aggregate): an alert to the opinion office, whatever the tier.
+ */
+export interface SurgeInput {
+  readonly actor: Actor;
+  readonly spreadPerHour: number;
+  /** The lowest spread per hour within the window. */
+  readonly baseline: number;
+  /** The window, as the policy says it (`1h`). */
+  readonly window: string;
+  /** The reports of the window, newest first. */
+  readonly reportIds: readonly string[];
+}
+/** The office merges this incident into another one, which carries on (the survivor). */
+export interface MergeInput {
+  readonly actor: Actor;
+  readonly intoIncidentId: string;
+  readonly reason: string;
+}
+/** The survivor's side of a merge: what the merged incident brings. */
+export interface AbsorbInput {
+  readonly actor: Actor;
+  readonly fromIncidentId: string;
+  readonly fromTier: Tier;
+  readonly reason: string;
+  readonly reportCount: number;
+  /** The tasks the merged incident had done. */
+  readonly tasksDone: readonly { readonly key: string; readonly kind: TaskKind; readonly doneAt?: string; readonly doneBy?: Actor }[];
+  /** The survivor's assessment from all its reports now, when it calls for more than its tier. */
+  readonly assessment?: { readonly tier: Tier; readonly reasons: readonly AssessmentReason[] };
+}
+/** The office moves reports out of this incident into a new one of their own. */
+export interface SplitInput {
+  readonly actor: Actor;
+  readonly reportIds: readonly string[];
+  /** Chosen by the caller, so a retried Update opens the same incident. */
+  readonly newIncidentId: string;
+  readonly reason: string;
 }
 export interface ReassignInput {
   readonly actor: Actor;
@@ -130,6 +166,10 @@ export const reassessUpdate = defineUpdate<IncidentState, [ReassessInput]>('reas
 export const closeUpdate = defineUpdate<IncidentState, [CloseInput]>('close');
 export const returnTaskUpdate = defineUpdate<IncidentState, [ReturnTaskInput]>('returnTask');
 export const addTaskUpdate = defineUpdate<IncidentState, [AddTaskInput]>('addTask');
+export const surgeUpdate = defineUpdate<IncidentState, [SurgeInput]>('surge');
+export const mergeUpdate = defineUpdate<IncidentState, [MergeInput]>('merge');
+export const absorbUpdate = defineUpdate<IncidentState, [AbsorbInput]>('absorb');
+export const splitUpdate = defineUpdate<IncidentState, [SplitInput]>('split');
 
 export const stateQuery = defineQuery<IncidentState>('state');
 

@@ -23,6 +23,10 @@ import {
   returnTaskUpdate,
   stateQuery,
   submitReportUpdate,
+  surgeUpdate,
+  mergeUpdate,
+  splitUpdate,
+  absorbUpdate,
   type IncidentState,
   type IncidentWorkflowInput,
 } from './incident.messages';
@@ -111,12 +115,39 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     (c, a) => c.close(a),
     (c, a) => c.validateClose(a),
   );
-  // A new report may arrive before the first step is done: it waits for the case, then raises (or not).
+  // A new report may arrive before the first step is done: it waits for the case, then raises (or not), or alerts a surge.
   setHandler(
     reassessUpdate,
     async (i) => {
       await condition(() => incident !== undefined);
       return theCase().reassess(i);
+    },
+    { validator: checked(() => undefined) },
+  );
+  setHandler(
+    surgeUpdate,
+    async (i) => {
+      await condition(() => incident !== undefined);
+      return theCase().surge(i);
+    },
+    { validator: checked(() => undefined) },
+  );
+  // The office corrects the grouping (issue 15); the survivor's side of a merge is queued and may arrive early too.
+  forward(
+    mergeUpdate,
+    (c, a) => c.merge(a),
+    (c, a) => c.validateMerge(a),
+  );
+  forward(
+    splitUpdate,
+    (c, a) => c.split(a),
+    (c, a) => c.validateSplit(a),
+  );
+  setHandler(
+    absorbUpdate,
+    async (i) => {
+      await condition(() => incident !== undefined);
+      return theCase().absorb(i);
     },
     { validator: checked(() => undefined) },
   );

@@ -16,7 +16,7 @@ import {
 export type { NoticeMessage, NoticeRecipient };
 
 /** Event types that notify people (`planner.ts` says who). */
-export const NOTIFYING_EVENT_TYPES = ['dispatched', 'reminder_sent', 'escalated', 'deadline_lapsed'] as const;
+export const NOTIFYING_EVENT_TYPES = ['dispatched', 'reminder_sent', 'escalated', 'deadline_lapsed', 'surge'] as const;
 export type NotifyingEvent = Extract<IncidentEvent, { type: (typeof NOTIFYING_EVENT_TYPES)[number] }>;
 
 export function isNotifying(event: IncidentEvent): event is NotifyingEvent {
@@ -95,6 +95,8 @@ function heading(event: NotifyingEvent): string {
       return NOTICE_LABELS.supervision;
     case 'deadline_lapsed':
       return NOTICE_LABELS.lapsed;
+    case 'surge':
+      return NOTICE_LABELS.surge;
   }
 }
 
@@ -146,6 +148,9 @@ export function renderNotice(input: NoticeInput): NoticeMessage {
       .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
     deadlines = dated.map((t) => deadlineLine(t.kind, t.dueAt));
     dueAt = dated[0]?.dueAt;
+  } else if (event.type === 'surge') {
+    // A surge is about the trend, not a task: no deadline to show.
+    deadlines = [];
   } else {
     deadlines = [deadlineLine(event.data.taskKind, event.data.dueAt, overdueMs(event))];
     dueAt = event.data.dueAt;

@@ -17,7 +17,7 @@ export interface PlannerOptions {
 
 /** The unit and role whose task a chasing event is about (the task as dispatch's read model has it). */
 async function lateOwner(trx: Transaction<Database>, event: NotifyingEvent): Promise<Recipient | undefined> {
-  if (event.type === 'dispatched') return undefined;
+  if (event.type === 'dispatched' || event.type === 'surge') return undefined;
   if (event.type === 'deadline_lapsed' && event.data.owner.unitId) return event.data.owner;
   const task = await trx
     .selectFrom('tasks')
@@ -32,7 +32,7 @@ async function lateOwner(trx: Transaction<Database>, event: NotifyingEvent): Pro
  * Who an event is for (plan §5, §6): a warning goes to the assigned units and the
  * roles the tier sends the link to; a reminder or escalation to its `to`, and an
  * escalation also to the unit that is late (督办 presses it as the next level
- * learns); a lapse to the task's owner and the opinion office.
+ * learns); a lapse to the task's owner and the opinion office; a spread surge to the office.
  */
 function recipientsOf(event: NotifyingEvent, late: Recipient | undefined): Recipient[] {
   switch (event.type) {
@@ -44,6 +44,9 @@ function recipientsOf(event: NotifyingEvent, late: Recipient | undefined): Recip
       return [...event.data.to, ...(late ? [late] : [])];
     case 'deadline_lapsed':
       return [event.data.owner, { role: 'opinion_office' }];
+    case 'surge':
+      // The office judges the trend (plan §5): a surge is its alert, whatever the tier.
+      return [{ role: 'opinion_office' }];
   }
 }
 

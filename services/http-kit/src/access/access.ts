@@ -58,6 +58,8 @@ export interface AccessTargets {
   'incident.forceClose': { readonly incidentId: string };
   /** Hand a unit's part to another unit (改派). */
   'incident.reassign': { readonly incidentId: string; readonly fromUnitId: string };
+  /** Correct how reports are grouped: merge an incident into another (`otherIncidentId`), or split reports out (issue 15). */
+  'incident.correct': { readonly incidentId: string; readonly otherIncidentId: string | undefined };
   /** Bureau-wide views: statistics across districts, the live stream, every unit's record. */
   'bureau.view': Record<string, never>;
   /** A unit's tasks, chasing record and deliveries. */
@@ -102,6 +104,7 @@ export const PERMISSIONS = [
   'incident.coordinate',
   'incident.forceClose',
   'incident.reassign',
+  'incident.correct',
   'bureau.view',
   'unit.records',
   'unit.edit',
@@ -278,6 +281,16 @@ export async function requireAccess<P extends Permission>(access: AccessFacts, p
       const { office } = await access.coordinatingUnits();
       // The unit itself says "not ours"; the office moves it anywhere.
       if (p.unitId !== fromUnitId && p.unitId !== office) throw forbid('只能改派本单位承办的舆情 (you hand on only your own unit’s part)');
+      return;
+    }
+    case 'incident.correct': {
+      const { incidentId, otherIncidentId } = target as AccessTargets['incident.correct'];
+      needsUnit(p);
+      await assertVisible(access, p, incidentId);
+      if (otherIncidentId) await assertVisible(access, p, otherIncidentId);
+      // The office monitors and judges the trend (plan §2): it says which reports are one incident.
+      const { office } = await access.coordinatingUnits();
+      if (p.unitId !== office) throw forbid('仅舆情办可合并或拆分舆情 (only the opinion office merges and splits incidents)');
       return;
     }
     case 'bureau.view':

@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { INCIDENT_WORKFLOW_TYPE, OutboxRelay, SEARCH_ATTRIBUTES, type Db, type Logger } from '@yuqing/shared';
-import type { StartWorkflowCommand } from './incident.service';
+import type { StartWorkflowCommand } from '@yuqing/shared';
 
 /**
  * Starts the workflows intake queued in the outbox. Starting `incident-<id>`

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database, Db, IncidentEvent, TimelineEntryRow } from '@yuqing/shared';
 
 type Executor = Db | Transaction<Database>;
@@ -18,12 +18,20 @@ export async function insertTimelineEntry(trx: Executor, event: IncidentEvent): 
     .execute();
 }
 
-/** An incident's entries in the order they happened (event id breaks ties: it carries the workflow's sequence). */
+/**
+ * An incident's entries in the order they happened (event id breaks ties: it carries
+ * the workflow's sequence), with those of the incidents merged into it (and into
+ * them): a merged incident's timeline moves over, each entry keeping its incident id.
+ */
 export async function listTimeline(db: Executor, incidentId: string): Promise<TimelineEntryRow[]> {
   return db
     .selectFrom('timelineEntries')
     .select(['eventId', 'incidentId', 'type', 'tier', 'occurredAt', 'data', 'recordedAt'])
-    .where('incidentId', '=', incidentId)
+    .where(
+      sql<boolean>`incident_id in (
+        with recursive merged(id) as (select ${incidentId}::uuid union select i.id from incidents i join merged m on i.merged_into = m.id)
+        select id from merged)`,
+    )
     .orderBy('occurredAt')
     .orderBy('eventId')
     .execute();

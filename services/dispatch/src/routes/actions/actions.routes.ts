@@ -1,9 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { UpdateDefinition } from '@temporalio/client';
-import type { Assignment, Db } from '@yuqing/shared';
+import { randomUUID, createHash } from 'node:crypto';
+import { INCIDENT_STATUS_LABELS, LIVE_STATUSES, type Assignment, type Db } from '@yuqing/shared';
 import { actorOf, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
 import {
+  mergeUpdate,
+  splitUpdate,
   acknowledgeUpdate,
   addTaskUpdate,
   approveUpdate,
@@ -24,6 +27,9 @@ import {
   AddTaskBody,
   ApproveBody,
   CloseBody,
+  MergeBody,
+  SplitBody,
+  SplitAnswerSchema,
   CompleteTaskBody,
   IncidentParams,
   IncidentStateSchema,
@@ -304,6 +310,96 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     },
   );
 
+  app.post(
+    '/v1/incidents/:id/actions/merge',
+    {
+      onRequest: guard,
+      schema: {
+        tags,
+        summary: 'Merge this incident into another one, which carries on (合并舆情)',
+        description:
+          'The opinion office says two incidents are one event. This one ends as merged: its reports move to the survivor, its open tasks end as covered by the survivor’s, ' +
+          'and the survivor takes at least its tier (clocks re-planned) and what its units had done; both timelines and both workflow histories show it.',
+        params: IncidentParams,
+        headers: UpdateHeaders,
+        body: MergeBody,
+        response: responses,
+      },
+    },
+    async (request) => {
+      const p = request.principal;
+      const { intoIncidentId, reason } = request.body;
+      await requireAccess(app.access, p, 'incident.correct', { incidentId: request.params.id, otherIncidentId: intoIncidentId });
+      if (intoIncidentId === request.params.id) {
+        throw problems.invalid('不能并入自身 (an incident cannot be merged into itself)', [
+          { field: 'body.intoIncidentId', pointer: '/body/intoIncidentId', message: 'the incident itself' },
+        ]);
+      }
+      const survivor = await db.selectFrom('incidents').select('status').where('id', '=', intoIncidentId).executeTakeFirstOrThrow();
+      if (!(LIVE_STATUSES as readonly string[]).includes(survivor.status)) {
+        throw problems.conflict(`并入的舆情已${INCIDENT_STATUS_LABELS[survivor.status]},不能再承接 (the survivor is ${survivor.status})`);
+      }
+      return run(request, request.params.id, 'merge', mergeUpdate, { actor: actorOf(p, request.id), intoIncidentId, reason });
+    },
+  );
+
+  app.post(
+    '/v1/incidents/:id/actions/split',
+    {
+      onRequest: guard,
+      schema: {
+        tags,
+        summary: 'Split reports out into a new incident (拆分舆情)',
+        description:
+          'The opinion office says some reports are another event: they move to a new incident, assessed from them, with a workflow of its own; ' +
+          'this incident keeps the others (at least one). Both timelines and this workflow’s history show it. Answers with this incident’s state and `newIncidentId`.',
+        params: IncidentParams,
+        headers: UpdateHeaders,
+        body: SplitBody,
+        response: { ...responses, 200: SplitAnswerSchema },
+      },
+    },
+    async (request) => {
+      const p = request.principal;
+      const id = request.params.id;
+      const { reportIds, reason } = request.body;
+      await requireAccess(app.access, p, 'incident.correct', { incidentId: id, otherIncidentId: undefined });
+      const key = request.headers['idempotency-key'];
+      const updateId = await updateIdFor(db, {
+        principalId: p.id,
+        incidentId: id,
+        action: 'split',
+        key,
+        request: { params: request.params, body: request.body },
+      });
+      // With a key, a retry opens the same incident (and finds its split done).
+      const newIncidentId = key ? uuidOf(updateId) : randomUUID();
+      const found = await db.selectFrom('reports').select(['id', 'incidentId']).where('id', 'in', reportIds).execute();
+      const done = found.length === reportIds.length && found.every((r) => r.incidentId === newIncidentId);
+      if (!done) {
+        const foreign = reportIds.flatMap((rid, i) => (found.some((r) => r.id === rid && r.incidentId === id) ? [] : [i]));
+        if (foreign.length) {
+          throw problems.invalid(
+            `${foreign.length} 条报告不属于本舆情 (not reports of this incident)`,
+            foreign.map((i) => ({ field: `body.reportIds.${i}`, pointer: `/body/reportIds/${i}`, message: 'not a report of this incident' })),
+          );
+        }
+        const { n } = await db
+          .selectFrom('reports')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('incidentId', '=', id)
+          .executeTakeFirstOrThrow();
+        if (Number(n) <= reportIds.length) {
+          throw problems.invalid('不能拆出全部报告,本舆情须至少保留一条 (at least one report stays)', [
+            { field: 'body.reportIds', pointer: '/body/reportIds', message: 'every report of the incident' },
+          ]);
+        }
+      }
+      const state = await workflows.update(id, splitUpdate, { actor: actorOf(p, request.id), reportIds, newIncidentId, reason }, updateId);
+      return { ...state, newIncidentId };
+    },
+  );
+
   app.get(
     '/v1/incidents/:id/state',
     {
@@ -316,3 +412,9 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     },
   );
 };
+
+/** A version-4-shaped UUID derived from an update id: the same retried split opens the same incident. */
+function uuidOf(updateId: string): string {
+  const h = createHash('sha256').update(updateId).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

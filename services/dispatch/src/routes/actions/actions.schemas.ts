@@ -4,6 +4,7 @@ import {
   CONTENT_FIELDS,
   DurationSchema,
   IncidentIdSchema,
+  IncidentStateSchema,
   optionalText,
   RELEASE_FORMS,
   ReportSchema,
@@ -82,6 +83,19 @@ export const ReassignBody = z.strictObject({
   reason: requiredText(2_000),
 });
 
+/** 合并: this incident goes into another one, which carries on (issue 15). */
+export const MergeBody = z.strictObject({ intoIncidentId: IncidentIdSchema, reason: requiredText(2_000) });
+
+/** 拆分: these reports of the incident become an incident of their own. */
+export const SplitBody = z.strictObject({
+  reportIds: z
+    .array(z.uuid())
+    .min(1)
+    .max(1_000)
+    .refine((ids) => new Set(ids).size === ids.length, 'each report at most once'),
+  reason: requiredText(2_000),
+});
+
 export const CloseBody = z.strictObject({
   reason: requiredText(2_000),
   /** Close although mandatory tasks are open; they are cancelled with the reason. */
@@ -103,3 +117,6 @@ export const UpdateHeaders = z.object({
 
 /** The workflow's answer: the incident as it stands after the step. */
 export { IncidentStateSchema } from '@yuqing/shared';
+
+/** The split incident's state, and the incident the reports now belong to. */
+export const SplitAnswerSchema = IncidentStateSchema.extend({ newIncidentId: z.uuid() });

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { IncidentBatchSchema, IncidentInputSchema, type Config, type Db, type IncidentInput } from '@yuqing/shared';
 import { HttpProblem, isDatabaseUnavailable, problemResponses, problems, reachOf, requireAccess, zodFieldErrors, type FieldError } from '@yuqing/http-kit';
-import { acceptIncident, type AcceptResult } from '../../incidents/incident.service';
-import { findIncident, listIncidents, reportsOf } from '../../incidents/incident.repository';
+import type { AcceptedReport, ReportService } from '../../reports/report.service';
+import { findIncident, listIncidents } from '../../incidents/incident.repository';
+import { reportsOf } from '../../reports/report.repository';
 import { acceptedView, incidentView, reportView } from '../../incidents/incident.view';
 import {
   AcceptedSchema,
@@ -18,6 +19,7 @@ import {
 export interface IncidentRoutesOptions {
   readonly db: Db;
   readonly config: Config;
+  readonly reports: ReportService;
   /** Called after work for the workflows commits (a start, a raise), so it goes out without waiting for a poll. */
   readonly onAccepted: () => void;
 }
@@ -26,8 +28,8 @@ export interface IncidentRoutesOptions {
 const BATCH_CONCURRENCY = 8;
 
 /** The intake contract: other systems report incidents here. */
-export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = async (app, { db, config, onAccepted }) => {
-  const answer = (r: AcceptResult) => ({ ...acceptedView(config, r.incident), tier: r.tier, reportId: r.reportId, outcome: r.outcome });
+export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = async (app, { db, config, reports, onAccepted }) => {
+  const answer = (r: AcceptedReport) => ({ ...acceptedView(config, r.incident), tier: r.tier, reportId: r.reportId, outcome: r.outcome });
 
   app.post(
     '/v1/incidents',
@@ -39,7 +41,8 @@ export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = asyn
         description:
           'Validates, assesses the tier, stores the incident durably and queues its workflow. Answers once the incident is durable. ' +
           'A retry with the same `Idempotency-Key`, or the same `source.externalId` and body from the same client, returns the first answer with 200. ' +
-          'The same `source.externalId` with new figures is a new sighting: recorded in the incident’s metrics history (`GET /v1/incidents/:id/reports`) and re-assessed, `outcome` `joined` or `reassessed`.',
+          'The same `source.externalId` with new figures is a new sighting: recorded in the incident’s metrics history (`GET /v1/incidents/:id/reports`) and re-assessed, `outcome` `joined` or `reassessed`. ' +
+          'Otherwise this report opens an incident of its own; `POST /v1/reports` folds sightings of one event into one incident.',
         headers: IdempotencyHeadersSchema,
         body: IncidentInputSchema,
         response: { 200: AcceptedSchema, 202: AcceptedSchema, ...problemResponses(400, 401, 403, 413, 415, 422, 429, 503) },
@@ -47,11 +50,12 @@ export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = asyn
     },
     async (request, reply) => {
       await requireAccess(app.access, request.principal, 'incident.report', { districtCode: request.body.district });
-      const result = await acceptIncident(db, request.principal, request.body, {
+      const result = await reports.accept(request.principal, request.body, {
         idempotencyKey: request.headers['idempotency-key'],
         requestId: request.id,
+        mode: 'open',
       });
-      if (result.status === 202 || result.outcome === 'reassessed') onAccepted();
+      if (result.queued) onAccepted();
       return reply.code(result.status).header('location', `/v1/incidents/${result.incident.id}`).send(answer(result));
     },
   );
@@ -108,11 +112,12 @@ export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = asyn
       const results: Array<Record<string, unknown> & { index: number; status: number }> = [];
       const accept = async ({ index, input }: { index: number; input: IncidentInput }) => {
         try {
-          const r = await acceptIncident(db, request.principal, input, {
+          const r = await reports.accept(request.principal, input, {
             idempotencyKey: batchKey ? `${batchKey}#${index}` : undefined,
             requestId: request.id,
+            mode: 'open',
           });
-          results.push({ index, status: r.status, incident: answer(r), queued: r.status === 202 || r.outcome === 'reassessed' });
+          results.push({ index, status: r.status, incident: answer(r), queued: r.queued });
         } catch (err) {
           // One item's failure holds back nothing else; the batch's retry stores it once.
           const p =
@@ -164,7 +169,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<IncidentRoutesOptions> = asyn
       onRequest: app.requireScope('incidents:read'),
       schema: {
         tags: ['incidents'],
-        summary: 'An incident’s reports, oldest first: its metrics history, and the rule that tied each one to it',
+        summary: 'An incident’s reports, oldest first: its metrics history, and the rule and score that tied each one to it',
         params: IncidentParamsSchema,
         response: { 200: ReportListSchema, ...problemResponses(400, 401, 403, 404) },
       },

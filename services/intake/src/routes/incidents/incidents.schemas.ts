@@ -5,6 +5,7 @@ import {
   IncidentIdSchema,
   IncidentViewSchema as SharedIncidentViewSchema,
   INCIDENT_STATUSES,
+  MATCH_RULES,
   MAX_BATCH,
   MetricsSchema,
   REPORT_OUTCOMES,
@@ -77,13 +78,20 @@ export const ReportViewSchema = z.object({
   id: z.uuid(),
   receivedAt: z.string(),
   outcome: z.enum(REPORT_OUTCOMES),
-  /** How it was tied to the incident: `opened`, `caller_id` (the same caller id again)… */
-  matchRule: z.string(),
+  outcomeLabel: z.string(),
+  /** How it was tied to the incident: `opened`, `caller_id`, `event_key`, `source_url`, `text` or `split`. */
+  matchRule: z.enum(MATCH_RULES),
+  matchRuleLabel: z.string(),
+  /** 1 for an exact key; the text similarity (0–1) for `text`. */
   matchScore: z.number(),
   externalId: z.string().nullable(),
+  eventKey: z.string().nullable(),
   source: SourceSchema,
   title: z.string(),
+  summary: z.string().nullable(),
+  district: z.enum(DISTRICT_CODES).nullable(),
   metrics: MetricsSchema,
+  incidentSpreadPerHour: z.number(),
   flags: z.array(z.enum(FLAGS)),
   suggestedTier: z.enum(TIERS).nullable(),
 });

@@ -17,11 +17,13 @@ import {
   FOUR_FIRST_LABELS,
   INCIDENT_STATUS_LABELS,
   LEAD_LABELS,
+  MATCH_RULE_LABELS,
   METRIC_LABELS,
   RELEASE_CHANNEL_KIND_LABELS,
   RELEASE_FORM_LABELS,
   CONTENT_FIELD_LABELS,
   REPORT_KIND_LABELS,
+  REPORT_OUTCOME_LABELS,
   ROLE_LABELS,
   TASK_LABELS,
   TASK_STATUS_LABELS,
@@ -57,6 +59,8 @@ export const LABELS = Object.freeze({
   truths: TRUTH_LABELS,
   actions: ACTION_LABELS,
   fields: FORM_FIELD_LABELS,
+  reportOutcomes: REPORT_OUTCOME_LABELS,
+  matchRules: MATCH_RULE_LABELS,
 });
 
 const LabelsSchema = z.record(z.enum(Object.keys(LABELS) as [keyof typeof LABELS]), z.record(z.string(), z.string()));

@@ -1,0 +1,108 @@
+import { compareTexts, DISTRICTS, textFeatures, type DistrictCode, type MatchRule, type TextComparison, type TextFeatures, type Topic } from '@yuqing/shared';
+import type { CorrelationRules } from './correlation-policy';
+import { textCandidates, wordingsOf, type Exemplar, type KeyLookup } from './report.repository';
+
+type Executor = Parameters<typeof textCandidates>[0];
+
+/** A report as correlation sees it. */
+export interface Sighting {
+  readonly clientId: string;
+  readonly eventKey: string | undefined;
+  readonly sourceUrl: string;
+  readonly topic: Topic;
+  readonly district: DistrictCode | undefined;
+  readonly text: TextFeatures;
+}
+
+/** Why a report joins an incident: the rule that matched and its score (1 for an exact key). */
+export interface Match {
+  readonly incidentId: string;
+  readonly rule: Exclude<MatchRule, 'opened' | 'split'>;
+  readonly score: number;
+  /** For a text match: what was compared with what. */
+  readonly text?: TextComparison & { readonly exemplarId: string };
+}
+
+/** Exemplar texts by report id: a report's wording never changes, so its features are computed once per process. */
+const features = new Map<string, TextFeatures>();
+const MAX_CACHED = 20_000;
+
+export function featuresOf(e: Pick<Exemplar, 'reportId' | 'title' | 'summary' | 'reportDistrict'>): TextFeatures {
+  let f = features.get(e.reportId);
+  if (!f) {
+    if (features.size >= MAX_CACHED) features.delete(features.keys().next().value!);
+    f = textFeatures(e.title, e.summary, e.reportDistrict ? DISTRICTS[e.reportDistrict] : null);
+    features.set(e.reportId, f);
+  }
+  return f;
+}
+
+/** The best text match among exemplars, or undefined when none reaches the threshold. */
+export function bestTextMatch(text: TextFeatures, exemplars: readonly Exemplar[], threshold: number): Match | undefined {
+  let best: Match | undefined;
+  for (const e of exemplars) {
+    const c = compareTexts(text, featuresOf(e));
+    if (c.score >= threshold && (!best || c.score > best.score))
+      best = { incidentId: e.incidentId, rule: 'text', score: c.score, text: { ...c, exemplarId: e.reportId } };
+  }
+  return best;
+}
+
+/** The text rule's other conditions: district the same or absent on either side, and never across the caller's own event keys. */
+function mayJoinByText(s: Sighting, e: Exemplar): boolean {
+  if (s.district && e.districtCode && s.district !== e.districtCode) return false;
+  if (!s.eventKey) return true;
+  const mine = `${s.clientId} `;
+  return !e.eventKeys.some((k) => k.startsWith(mine) && k !== `${mine}${s.eventKey}`);
+}
+
+/** How long a topic's wordings are reused without asking the database; a report that finds nothing in them looks again, under the locks. */
+const CANDIDATES_TTL_MS = 1_000;
+
+/**
+ * Finds the incident a report belongs to, by the rules in order (ARCHITECTURE.md,
+ * correlation contract): the caller's own id again (the same post measured again);
+ * the caller's `eventKey`; the same source URL (those three looked up together by
+ * `lookUpKeys`); then close Chinese text — same topic, district the same or absent, a
+ * live incident whose last report is within the window, similarity at least the
+ * policy's threshold. The topics' wordings are kept for a second: a burst of reports
+ * does not read them each time; a report that finds no match looks again with
+ * `fresh` under the locks, so a wording a second old is never what opens a duplicate.
+ */
+export class Correlator {
+  private readonly candidates = new Map<Topic, { at: number; exemplars: Exemplar[] }>();
+
+  async findMatch(db: Executor, s: Sighting, rules: CorrelationRules, keys: KeyLookup, fresh: boolean): Promise<Match | undefined> {
+    if (keys.callerIncidentId) return { incidentId: keys.callerIncidentId, rule: 'caller_id', score: 1 };
+    if (keys.eventKeyIncidentId) return { incidentId: keys.eventKeyIncidentId, rule: 'event_key', score: 1 };
+    if (keys.urlIncidentId) return { incidentId: keys.urlIncidentId, rule: 'source_url', score: 1 };
+    const exemplars = await this.wordings(db, s.topic, rules, fresh);
+    return bestTextMatch(
+      s.text,
+      exemplars.filter((e) => mayJoinByText(s, e)),
+      rules.textThreshold,
+    );
+  }
+
+  /** The closest an incident's exemplars come to a text (their wordings fetched once per process). */
+  async closestWording(db: Executor, text: TextFeatures, exemplarIds: readonly string[]): Promise<number> {
+    const missing = exemplarIds.filter((id) => !features.has(id));
+    for (const w of await wordingsOf(db, missing)) featuresOf(w);
+    return Math.max(0, ...exemplarIds.map((id) => (features.has(id) ? compareTexts(text, features.get(id)!).score : 0)));
+  }
+
+  /** This process opened or reshaped an incident of the topic: its next report reads the wordings anew. */
+  forget(topic: Topic): void {
+    this.candidates.delete(topic);
+  }
+
+  private async wordings(db: Executor, topic: Topic, rules: CorrelationRules, fresh: boolean): Promise<Exemplar[]> {
+    const cached = this.candidates.get(topic);
+    if (!fresh && cached && Date.now() - cached.at < CANDIDATES_TTL_MS) return cached.exemplars;
+    const at = Date.now();
+    const exemplars = await textCandidates(db, { topic, since: new Date(at - rules.windowMs) });
+    // Read inside a transaction that may still open an incident: kept only when that one is not.
+    if (!fresh) this.candidates.set(topic, { at, exemplars });
+    return exemplars;
+  }
+}

@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import { sql, type Insertable, type Transaction } from 'kysely';
+import {
+  INCIDENT_COLUMNS,
+  LIVE_STATUSES,
+  REPORT_COLUMNS,
+  type Database,
+  type Db,
+  type DistrictCode,
+  type IncidentRow,
+  type ReportRow,
+  type ReportsTable,
+  type Topic,
+} from '@yuqing/shared';
+
+type Executor = Db | Transaction<Database>;
+
+export async function insertReport(trx: Transaction<Database>, report: Insertable<ReportsTable>): Promise<void> {
+  await trx.insertInto('reports').values(report).execute();
+}
+
+export async function findReportById(db: Executor, id: string): Promise<ReportRow | undefined> {
+  return db.selectFrom('reports').select(REPORT_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+/** What the exact keys of a report point at, looked up in one round trip. */
+export interface KeyLookup {
+  /** The client's report with this caller id and this exact body: a repeat. */
+  readonly sameReportId: string | null;
+  /** The incident of the client's newest report with this caller id (it follows merges and splits). */
+  readonly callerIncidentId: string | null;
+  /** A live incident with a report of this client and event key. */
+  readonly eventKeyIncidentId: string | null;
+  /** A live incident with a report of this (normalised) source URL, from any caller. */
+  readonly urlIncidentId: string | null;
+}
+
+/**
+ * The exact rules' lookups at once (caller id, event key, source URL), each an index
+ * lookup: a report's first question costs one round trip. `correlate` false (POST
+ * /v1/incidents) asks only about the caller id.
+ */
+export async function lookUpKeys(
+  db: Executor,
+  k: { clientId: string; externalId: string | undefined; requestHash: string; eventKey: string | undefined; sourceUrl: string; correlate: boolean },
+): Promise<KeyLookup> {
+  const live = sql.join(LIVE_STATUSES.map((s) => sql.lit(s)));
+  const { rows } = await sql<KeyLookup>`
+    select
+      (select id from reports where client_id = ${k.clientId} and external_id = ${k.externalId ?? null} and request_hash = ${k.requestHash} limit 1) as same_report_id,
+      (select incident_id from reports where client_id = ${k.clientId} and external_id = ${k.externalId ?? null} order by received_at desc limit 1) as caller_incident_id,
+      (select r.incident_id from reports r join incidents i on i.id = r.incident_id
+        where ${k.correlate} and r.client_id = ${k.clientId} and r.event_key = ${k.eventKey ?? null} and i.status in (${live})
+        order by r.received_at desc limit 1) as event_key_incident_id,
+      (select r.incident_id from reports r join incidents i on i.id = r.incident_id
+        where ${k.correlate} and r.source_url = ${k.sourceUrl} and i.status in (${live})
+        order by r.received_at desc limit 1) as url_incident_id`.execute(db);
+  return rows[0]!;
+}
+
+/** Title, summary and district of reports by id: wordings not yet in this process's cache. */
+export async function wordingsOf(db: Executor, reportIds: readonly string[]) {
+  if (reportIds.length === 0) return [];
+  return db
+    .selectFrom('reports')
+    .select(['incidentId', 'id as reportId', 'title', 'summary', 'districtCode as reportDistrict'])
+    .where('id', 'in', [...reportIds])
+    .execute();
+}
+
+/** A wording an incident is matched by: one of its exemplar reports, with what the text rule checks of its incident. */
+export interface Exemplar {
+  readonly incidentId: string;
+  readonly reportId: string;
+  readonly title: string;
+  readonly summary: string | null;
+  /** The district the exemplar report gave (it counts as named by its text). */
+  readonly reportDistrict: DistrictCode | null;
+  /** Its incident's district. */
+  readonly districtCode: DistrictCode | null;
+  /** The event keys its incident's reports carry, as `clientId eventKey`. */
+  readonly eventKeys: readonly string[];
+}
+
+/**
+ * The wordings of the live incidents of a topic whose last report is within the
+ * window, with their districts and the event keys their reports carry (the text
+ * rule's other conditions are checked on these, in the correlator).
+ */
+export async function textCandidates(db: Executor, c: { topic: Topic; since: Date }): Promise<Exemplar[]> {
+  return db
+    .selectFrom('incidents')
+    .innerJoin('reports', (j) => j.onRef('reports.incidentId', '=', 'incidents.id').on('reports.exemplar', '=', true))
+    .select([
+      'incidents.id as incidentId',
+      'reports.id as reportId',
+      'reports.title',
+      'reports.summary',
+      'reports.districtCode as reportDistrict',
+      'incidents.districtCode',
+      'incidents.eventKeys',
+    ])
+    .where('incidents.status', 'in', LIVE_STATUSES)
+    .where('incidents.topic', '=', c.topic)
+    .where('incidents.lastReportAt', '>=', c.since)
+    .execute();
+}
+
+/**
+ * The incident a report joins, held with a key-share lock until the transaction
+ * ends: reports joining it do not wait for each other, but a merge or a split
+ * (which lock it for update) waits for them, and they for it.
+ */
+export async function holdIncident(trx: Transaction<Database>, id: string): Promise<IncidentRow | undefined> {
+  return trx.selectFrom('incidents').select(INCIDENT_COLUMNS).where('id', '=', id).forKeyShare().executeTakeFirst();
+}
+
+export async function findIncident(db: Executor, id: string): Promise<IncidentRow | undefined> {
+  return db.selectFrom('incidents').select(INCIDENT_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Transaction-scoped advisory locks on every key a report could open an incident
+ * for (its topic, event key, URL, caller id, Idempotency-Key), taken in one order
+ * so two reports never wait on each other crosswise. Whoever holds them decides
+ * "open or join" alone: concurrent reports of one new event open one incident.
+ */
+export async function lockKeys(trx: Transaction<Database>, keys: readonly string[]): Promise<void> {
+  const ids = [...new Set(keys.map(lockId))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String);
+  for (const id of ids) await sql`select pg_advisory_xact_lock(${id}::bigint)`.execute(trx);
+}
+
+/** A key as a signed 64-bit lock id (the first 8 bytes of its SHA-256). */
+function lockId(key: string): bigint {
+  return createHash('sha256').update(`yuqing:correlate:${key}`).digest().readBigInt64BE(0);
+}
+
+export async function findIdempotencyKey(db: Executor, clientId: string, key: string) {
+  return db
+    .selectFrom('idempotencyKeys')
+    .select(['incidentId', 'reportId', 'requestHash'])
+    .where('clientId', '=', clientId)
+    .where('key', '=', key)
+    .executeTakeFirst();
+}
+
+export async function insertIdempotencyKey(
+  trx: Transaction<Database>,
+  row: { clientId: string; key: string; incidentId: string; reportId: string; requestHash: string },
+): Promise<void> {
+  await trx.insertInto('idempotencyKeys').values(row).execute();
+}
+
+/** An incident's reports, oldest first: its metrics history, with the rule that tied each one to it. */
+export async function reportsOf(db: Executor, incidentId: string): Promise<ReportRow[]> {
+  return db.selectFrom('reports').select(REPORT_COLUMNS).where('incidentId', '=', incidentId).orderBy('receivedAt').orderBy('id').execute();
+}

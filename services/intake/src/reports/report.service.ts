@@ -1,0 +1,556 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import {
+  addToIncidentMinutes,
+  addToIncidentSums,
+  assessTier,
+  auditRow,
+  DISTRICTS,
+  enqueue,
+  FIGURE_SHARDS,
+  INCIDENT_COLUMNS,
+  isInformative,
+  LIVE_STATUSES,
+  maxTier,
+  metricsFromSums,
+  normaliseSourceUrl,
+  recordAudit,
+  requestHash,
+  startWorkflowCommand,
+  sumsOfOne,
+  textFeatures,
+  tierRank,
+  vetoFamilies,
+  supersedeAndSum,
+  type Assessment,
+  type AssessmentReason,
+  type AuditEntry,
+  type Database,
+  type Db,
+  type IncidentInput,
+  type IncidentRow,
+  type MatchRule,
+  type ReportOutcome,
+  type Tier,
+} from '@yuqing/shared';
+import type { ReassessInput, SurgeInput } from '@yuqing/workflows/messages';
+import { HttpProblem, type Principal } from '@yuqing/http-kit';
+import type { CorrelationRules } from './correlation-policy';
+import { Correlator, type Match, type Sighting } from './correlator';
+import {
+  findIdempotencyKey,
+  findIncident,
+  findReportById,
+  insertIdempotencyKey,
+  insertReport,
+  holdIncident,
+  lockKeys,
+  lookUpKeys,
+  type KeyLookup,
+} from './report.repository';
+import type { WorkflowUpdateCommand } from '../incidents/workflow-updater';
+
+/** One sighting: what `POST /v1/reports` takes; `POST /v1/incidents` takes it without `eventKey`. */
+export type ReportInput = IncidentInput & { readonly eventKey?: string | undefined };
+
+export interface AcceptedReport {
+  /** 202 a new report; 200 the same report again (or, on POST /v1/incidents, a new sighting of a known incident). */
+  readonly status: 202 | 200;
+  readonly incident: IncidentRow;
+  readonly reportId: string;
+  readonly outcome: ReportOutcome;
+  /** The tier the incident is on, or is being raised to. */
+  readonly tier: Tier;
+  readonly match: { readonly rule: MatchRule; readonly score: number };
+  /** Work for the workflows was queued (a start, a raise, a surge): the relays should run now. */
+  readonly queued: boolean;
+}
+
+export interface AcceptOptions {
+  readonly idempotencyKey?: string | undefined;
+  readonly requestId?: string | undefined;
+  /** `correlate` (POST /v1/reports) or `open` (POST /v1/incidents: a report that opens its own incident). */
+  readonly mode: 'correlate' | 'open';
+}
+
+const UNIQUE_VIOLATION = '23505';
+const SYSTEM_INTAKE = { id: 'system:intake', kind: 'system', name: '监测报告重新研判' } as const;
+/** Wordings an incident is matched by, at most: the opening one and those that say it differently. */
+const MAX_EXEMPLARS = 8;
+/** A report worded this close to an exemplar adds no new wording. */
+const NEW_WORDING_BELOW = 0.8;
+/** Joins retried when the incident found stopped taking reports meanwhile (merged, closed). */
+const JOIN_ATTEMPTS = 3;
+
+interface Prepared {
+  readonly principal: Principal;
+  readonly input: ReportInput;
+  readonly hash: string;
+  readonly sighting: Sighting;
+  readonly rules: CorrelationRules;
+  readonly options: AcceptOptions;
+}
+
+/** What the first look found: the same request's first answer, or where the report's exact keys point. */
+type Lookup = { readonly repeat: AcceptedReport } | { readonly repeat?: undefined; readonly keys: KeyLookup };
+
+/**
+ * Accepts reports (sightings) and folds them into incidents (issue 15):
+ * - the same report again (Idempotency-Key, or caller id and body) answers as the first time;
+ * - a report that matches an incident (correlator.ts: caller id, event key, URL,
+ *   text) joins it: one row, the incident's figures added up at a cost that does not
+ *   grow with its reports, and only when they call for a higher tier or the spread
+ *   surges one Update queued for its workflow — a joining report never costs a
+ *   workflow start;
+ * - otherwise it opens an incident, under advisory locks on every key it could be
+ *   matched by, after looking again: concurrent reports of one new event open one
+ *   incident, the others join it.
+ */
+export class ReportService {
+  private readonly correlator = new Correlator();
+
+  constructor(
+    private readonly db: Db,
+    private readonly rules: () => Promise<CorrelationRules>,
+  ) {}
+
+  async accept(principal: Principal, input: ReportInput, options: AcceptOptions): Promise<AcceptedReport> {
+    try {
+      return await this.acceptOnce(principal, input, options);
+    } catch (err) {
+      // Two re-measurements of one post joined at once: the later finds the earlier current now, and supersedes it.
+      if ((err as { constraint?: string }).constraint === 'reports_current_source') return this.acceptOnce(principal, input, options);
+      throw err;
+    }
+  }
+
+  private async acceptOnce(principal: Principal, input: ReportInput, options: AcceptOptions): Promise<AcceptedReport> {
+    const hash = requestHash(input);
+    const rules = await this.rules();
+    const p: Prepared = {
+      principal,
+      input,
+      hash,
+      rules,
+      options,
+      sighting: {
+        clientId: principal.id,
+        eventKey: options.mode === 'correlate' ? input.eventKey : undefined,
+        sourceUrl: normaliseSourceUrl(input.source.url),
+        topic: input.topic,
+        district: input.district,
+        text: textFeatures(input.title, input.summary, input.district ? DISTRICTS[input.district] : null),
+      },
+    };
+    const first = await this.lookUp(this.db, p);
+    if (first.repeat) return first.repeat;
+    const find = (db: Db | Transaction<Database>, keys: KeyLookup, fresh: boolean) =>
+      options.mode === 'open' && !keys.callerIncidentId ? Promise.resolve(undefined) : this.correlator.findMatch(db, p.sighting, rules, keys, fresh);
+    try {
+      // Most reports join: found without any lock, joined under the incident's row lock.
+      let keys = first.keys;
+      for (let attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
+        const match = await find(this.db, keys, false);
+        if (!match) break;
+        const joined = await this.db.transaction().execute((trx) => this.join(trx, p, match));
+        if (joined) return joined;
+        // That incident stopped taking reports meanwhile: look again.
+        const again = await this.lookUp(this.db, p);
+        if (again.repeat) return again.repeat;
+        keys = { ...again.keys, callerIncidentId: null };
+      }
+      // Nothing to join: decide alone, and look again once alone (a concurrent report may have opened it).
+      return await this.db.transaction().execute(async (trx) => {
+        await lockKeys(trx, this.lockKeysOf(p));
+        const again = await this.lookUp(trx, p);
+        if (again.repeat) return again.repeat;
+        const match = await find(trx, again.keys, true);
+        const joined = match ? await this.join(trx, p, match) : undefined;
+        return joined ?? (await this.open(trx, p));
+      });
+    } catch (err) {
+      // The same request raced itself past the repeat check: answer with what the first stored.
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
+        const winner = await this.lookUp(this.db, p);
+        if (winner.repeat) return winner.repeat;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Everything this report could be matched by — its URL, event key, caller id,
+   * Idempotency-Key, and the districts, places and products its text names (two texts
+   * that can be matched name one in common) — so whoever holds these decides alone
+   * whether it opens an incident, and reports of unrelated events do not wait.
+   */
+  private lockKeysOf(p: Prepared): string[] {
+    const s = p.sighting;
+    const externalId = p.input.source.externalId;
+    return [
+      ...(p.options.mode === 'correlate' ? [`url:${s.sourceUrl}`, ...this.textLocks(p)] : []),
+      ...(s.eventKey ? [`event:${s.clientId}:${s.eventKey}`] : []),
+      ...(externalId ? [`caller:${s.clientId}:${externalId}`] : []),
+      ...(p.options.idempotencyKey ? [`idem:${s.clientId}:${p.options.idempotencyKey}`] : []),
+    ];
+  }
+
+  private textLocks(p: Prepared): string[] {
+    return vetoFamilies(p.sighting.text.anchors).map((f) => `text:${p.sighting.topic}:${f}`);
+  }
+
+  /** Opens an incident with this report: incident, report, its figures, key, audit and the workflow's start, in one transaction. */
+  private async open(trx: Transaction<Database>, p: Prepared): Promise<AcceptedReport> {
+    const { input, principal, rules } = p;
+    const id = randomUUID();
+    const reportId = randomUUID();
+    const receivedAt = new Date().toISOString();
+    const metrics = metricsFromSums(sumsOfOne(input.metrics), rules.spreadWindowMs);
+    const assessment = assessTier({ metrics, flags: input.flags, suggestedTier: input.suggestedTier });
+    const command = startWorkflowCommand({
+      incidentId: id,
+      report: input,
+      metrics,
+      tier: assessment.tier,
+      reasons: assessment.reasons,
+      receivedAt,
+      clientId: principal.id,
+    });
+    const incident = await trx
+      .insertInto('incidents')
+      .values({
+        id,
+        clientId: principal.id,
+        externalId: input.source.externalId ?? null,
+        title: input.title,
+        summary: input.summary ?? null,
+        source: JSON.stringify(input.source),
+        topic: input.topic,
+        districtCode: input.district ?? null,
+        metrics: JSON.stringify(metrics),
+        flags: JSON.stringify(input.flags),
+        suggestedTier: input.suggestedTier ?? null,
+        tier: assessment.tier,
+        status: 'received',
+        assessment: JSON.stringify(assessment),
+        workflowId: command.workflowId,
+        policyVersion: null,
+        requestHash: p.hash,
+        createdAt: receivedAt,
+        updatedAt: receivedAt,
+        lastReportAt: receivedAt,
+        eventKeys: p.sighting.eventKey ? [`${principal.id} ${p.sighting.eventKey}`] : [],
+      })
+      .returning(INCIDENT_COLUMNS)
+      .executeTakeFirstOrThrow();
+    const row = reportRow(p, reportId, id, receivedAt);
+    const spread = metrics.spreadPerHour ?? 0;
+    await insertReport(trx, { ...row, outcome: 'opened', matchRule: 'opened', matchScore: 1, exemplar: true, incidentSpreadPerHour: spread });
+    await addToIncidentSums(trx, id, row, undefined, rules.spreadWindowMs);
+    await addToIncidentMinutes(trx, id, { spreadPerHour: row.spreadPerHour, incidentSpread: spread }, undefined);
+    if (p.options.idempotencyKey)
+      await insertIdempotencyKey(trx, { clientId: principal.id, key: p.options.idempotencyKey, incidentId: id, reportId, requestHash: p.hash });
+    await enqueue(trx, { kind: 'start_workflow', dedupeKey: command.workflowId, payload: command });
+    await recordAudit(trx, {
+      actor: actorOf(principal),
+      action: 'incident.received',
+      entity: 'incident',
+      entityId: id,
+      incidentId: id,
+      after: { tier: assessment.tier, title: input.title, externalId: input.source.externalId, eventKey: p.sighting.eventKey, reportId },
+      requestId: p.options.requestId ?? null,
+    });
+    this.correlator.forget(input.topic);
+    return { status: 202, incident, reportId, outcome: 'opened', tier: assessment.tier, match: { rule: 'opened', score: 1 }, queued: true };
+  }
+
+  /**
+   * Joins a report to the incident it matched, under the incident's row lock (reports
+   * of one incident add up one after another): the report stored, the figures and
+   * assessment updated, and, only when they call for a higher tier than the incident
+   * has or was already asked for, or its spread surges, one Update queued.
+   * Undefined when the incident no longer takes it (merged, closed, out of the window meanwhile).
+   */
+  private async join(trx: Transaction<Database>, p: Prepared, match: Match): Promise<AcceptedReport | undefined> {
+    const { input, principal, rules } = p;
+    const incident = await holdIncident(trx, match.incidentId);
+    if (!incident || incident.status === 'merged' || incident.mergedInto) return undefined;
+    const live = (LIVE_STATUSES as readonly string[]).includes(incident.status);
+    if (!live && match.rule !== 'caller_id') return undefined;
+    const now = new Date();
+    if (match.rule === 'text' && now.getTime() - incident.lastReportAt.getTime() > rules.windowMs) return undefined;
+
+    const reportId = randomUUID();
+    const row = reportRow(p, reportId, incident.id, now.toISOString());
+    const shard = Math.floor(Math.random() * FIGURE_SHARDS);
+    const { sums, baseline, superseded, exemplarIds } = await supersedeAndSum(trx, incident.id, row.sourceUrl, row, rules.spreadWindowMs, shard);
+    const metrics = metricsFromSums(sums, rules.spreadWindowMs);
+    const spread = metrics.spreadPerHour ?? 0;
+    const flags = [...new Set([...incident.flags, ...input.flags])];
+    const suggested = [incident.suggestedTier, input.suggestedTier].filter((t): t is Tier => !!t);
+    const suggestedTier = suggested.length ? maxTier(...suggested) : null;
+    const assessment = assessTier({ metrics, flags, ...(suggestedTier ? { suggestedTier } : {}) });
+    const asked = maxTier(incident.tier, incident.assessment.tier);
+    const eventKey = p.sighting.eventKey ? `${principal.id} ${p.sighting.eventKey}` : undefined;
+    // Decisions that change the incident are taken once: the first report to see them wins the row.
+    const raises = live && tierRank(assessment.tier) > tierRank(asked) && (await claimRaise(trx, incident.id, assessment));
+    const surges =
+      live &&
+      baseline !== null &&
+      baseline > 0 &&
+      spread >= 2 * baseline &&
+      spread >= rules.surgeFloor &&
+      (await claimSurge(trx, incident.id, now, rules.spreadWindowMs));
+    const outcome: ReportOutcome = raises ? 'reassessed' : 'joined';
+    // A new wording (best effort: at most a few per incident) is one its next reports may be matched by.
+    const exemplar =
+      exemplarIds.length < MAX_EXEMPLARS &&
+      isInformative(p.sighting.text) &&
+      (await this.correlator.closestWording(trx, p.sighting.text, exemplarIds)) < NEW_WORDING_BELOW;
+    const audit: AuditEntry = {
+      actor: actorOf(principal),
+      action: raises ? 'incident.reassessed' : 'incident.report_joined',
+      entity: 'report',
+      entityId: reportId,
+      incidentId: incident.id,
+      before: { tier: asked },
+      after: {
+        rule: match.rule,
+        score: match.score,
+        ...(match.text ? { exemplarId: match.text.exemplarId, shared: match.text.shared } : {}),
+        tier: raises ? assessment.tier : asked,
+        metrics,
+        ...(surges ? { surge: { spreadPerHour: spread, baseline } } : {}),
+      },
+      requestId: p.options.requestId ?? null,
+    };
+    // What must be kept (flags, a suggestion, an event key) waits for the incident's row; its shown figures
+    // are refreshed by whichever report finds the row free (the running totals hold every report).
+    const mustWrite =
+      flags.length !== incident.flags.length || suggestedTier !== incident.suggestedTier || (eventKey !== undefined && !incident.eventKeys.includes(eventKey));
+    const sameMinuteOld = superseded?.sameMinute ? (superseded.spreadPerHour ?? 0) : 0;
+    // The report, its minute, its audit entry and the incident's new figures: one statement.
+    const refreshed = await trx
+      .with('stored', (db) =>
+        db.insertInto('reports').values({ ...row, outcome, matchRule: match.rule, matchScore: match.score, exemplar, incidentSpreadPerHour: spread }),
+      )
+      .with('minute', (db) =>
+        db
+          .insertInto('incidentMinutes')
+          .values({
+            incidentId: incident.id,
+            shard,
+            minute: sql<Date>`date_trunc('minute', now())`,
+            reports: 1,
+            spread: (row.spreadPerHour ?? 0) - sameMinuteOld,
+            minIncidentSpread: spread,
+          })
+          .onConflict((oc) =>
+            oc.columns(['incidentId', 'minute', 'shard']).doUpdateSet((eb) => ({
+              reports: eb('incidentMinutes.reports', '+', 1),
+              spread: eb('incidentMinutes.spread', '+', eb.ref('excluded.spread')),
+              minIncidentSpread: sql<number>`least(incident_minutes.min_incident_spread, excluded.min_incident_spread)`,
+            })),
+          ),
+      )
+      .with('audited', (db) => db.insertInto('auditLog').values(auditRow(audit)))
+      .updateTable('incidents')
+      .set({
+        metrics: JSON.stringify(metrics),
+        flags: JSON.stringify(flags),
+        suggestedTier,
+        lastReportAt: now,
+        ...(eventKey && !incident.eventKeys.includes(eventKey) ? { eventKeys: sql<string[]>`array_append(event_keys, ${eventKey})` } : {}),
+        updatedAt: sql`now()`,
+      })
+      .where('id', '=', (eb) => {
+        const q = eb.selectFrom('incidents').select('id').where('id', '=', incident.id);
+        return mustWrite ? q.forNoKeyUpdate() : q.forNoKeyUpdate().skipLocked();
+      })
+      .returning(INCIDENT_COLUMNS)
+      .executeTakeFirst();
+    if (superseded?.spreadPerHour && !superseded.sameMinute)
+      await addToIncidentMinutes(trx, incident.id, { spreadPerHour: 0, incidentSpread: spread }, superseded, shard);
+    if (raises) {
+      const reportIds = await causingReports(trx, incident.id, reportId, assessment.reasons[0]);
+      await enqueueUpdate(trx, incident, `reassess:${reportId}`, {
+        update: 'reassess',
+        input: { actor: SYSTEM_INTAKE, tier: assessment.tier, reasons: assessment.reasons, reportId, reportIds },
+      });
+    }
+    if (surges) {
+      const recent = await trx
+        .selectFrom('reports')
+        .select('id')
+        .where('incidentId', '=', incident.id)
+        .where('receivedAt', '>=', new Date(now.getTime() - rules.spreadWindowMs))
+        .orderBy('receivedAt', 'desc')
+        .limit(10)
+        .execute();
+      await enqueueUpdate(trx, incident, `surge:${reportId}`, {
+        update: 'surge',
+        input: { actor: SYSTEM_INTAKE, spreadPerHour: spread, baseline, window: rules.spreadWindow, reportIds: recent.map((r) => r.id) },
+      });
+    }
+    if (p.options.idempotencyKey)
+      await insertIdempotencyKey(trx, { clientId: principal.id, key: p.options.idempotencyKey, incidentId: incident.id, reportId, requestHash: p.hash });
+    return {
+      status: p.options.mode === 'open' ? 200 : 202,
+      incident: refreshed ?? { ...incident, metrics, flags, suggestedTier, lastReportAt: now },
+      reportId,
+      outcome,
+      tier: raises ? assessment.tier : asked,
+      match: { rule: match.rule, score: match.score },
+      queued: raises || surges,
+    };
+  }
+
+  /**
+   * The same request sent again (its first answer, 200; a 422 for a key reused with
+   * another body), or else where the report's exact keys point.
+   */
+  private async lookUp(db: Db | Transaction<Database>, p: Prepared): Promise<Lookup> {
+    const { principal, input, hash } = p;
+    const key = p.options.idempotencyKey;
+    let reportId: string | undefined;
+    if (key) {
+      const found = await findIdempotencyKey(db, principal.id, key);
+      if (found) {
+        if (found.requestHash !== hash) {
+          throw new HttpProblem(
+            422,
+            'idempotency_key_reused',
+            'Unprocessable Content',
+            '该 Idempotency-Key 已用于内容不同的请求 (this Idempotency-Key was already used with a different request body)',
+            [{ field: 'headers.idempotency-key', pointer: '/headers/idempotency-key', message: 'reused with a different body' }],
+          );
+        }
+        if (!found.reportId) {
+          // A key stored before reports were kept: its incident is the answer.
+          const incident = (await findIncident(db, found.incidentId))!;
+          return {
+            repeat: {
+              status: 200,
+              incident,
+              reportId: incident.id,
+              outcome: 'opened',
+              tier: incident.tier,
+              match: { rule: 'opened', score: 1 },
+              queued: false,
+            },
+          };
+        }
+        reportId = found.reportId;
+      }
+    }
+    if (!reportId) {
+      const keys = await lookUpKeys(db, {
+        clientId: principal.id,
+        externalId: input.source.externalId,
+        requestHash: hash,
+        eventKey: p.sighting.eventKey,
+        sourceUrl: p.sighting.sourceUrl,
+        correlate: p.options.mode === 'correlate',
+      });
+      if (!keys.sameReportId) return { keys };
+      reportId = keys.sameReportId;
+    }
+    const report = (await findReportById(db, reportId))!;
+    const incident = (await findIncident(db, report.incidentId))!;
+    return {
+      repeat: {
+        status: 200,
+        incident,
+        reportId: report.id,
+        outcome: report.outcome,
+        tier: maxTier(incident.tier, incident.assessment.tier),
+        match: { rule: report.matchRule, score: report.matchScore },
+        queued: false,
+      },
+    };
+  }
+}
+
+const actorOf = (p: Principal) => ({ id: p.id, kind: p.kind, ...(p.unitId ? { unitId: p.unitId } : {}) });
+
+function reportRow(p: Prepared, id: string, incidentId: string, receivedAt: string) {
+  const { input } = p;
+  const m = input.metrics;
+  return {
+    id,
+    incidentId,
+    clientId: p.principal.id,
+    externalId: input.source.externalId ?? null,
+    eventKey: p.sighting.eventKey ?? null,
+    source: JSON.stringify(input.source),
+    sourceUrl: p.sighting.sourceUrl,
+    title: input.title,
+    summary: input.summary ?? null,
+    topic: input.topic,
+    districtCode: input.district ?? null,
+    reportCount: m.reportCount ?? null,
+    reach: m.reach ?? null,
+    spreadPerHour: m.spreadPerHour ?? null,
+    negativeRatio: m.negativeRatio ?? null,
+    importantMedia: m.importantMedia ?? null,
+    flags: JSON.stringify(input.flags),
+    suggestedTier: input.suggestedTier ?? null,
+    requestHash: p.hash,
+    receivedAt,
+  } as const;
+}
+
+/**
+ * The reports behind a raise, for its reasons: this one, then those that carry the
+ * strongest rule most (the largest reach for `reach>=…`, the flag's reports for
+ * `flag:…`, the newest for spread), five at most.
+ */
+async function causingReports(trx: Transaction<Database>, incidentId: string, reportId: string, reason: AssessmentReason | undefined): Promise<string[]> {
+  let q = trx.selectFrom('reports').select('id').where('incidentId', '=', incidentId).where('current', '=', true).where('id', '<>', reportId).limit(4);
+  const rule = reason?.rule ?? '';
+  if (rule.startsWith('reach')) q = q.where('reach', 'is not', null).orderBy('reach', 'desc');
+  else if (rule.startsWith('report_count')) q = q.where('reportCount', 'is not', null).orderBy('reportCount', 'desc');
+  else if (rule.startsWith('flag:')) q = q.where(sql<boolean>`flags ? ${rule.slice(5)}`).orderBy('receivedAt', 'desc');
+  else if (rule === 'important_media') q = q.where('importantMedia', '=', true).orderBy('receivedAt', 'desc');
+  else if (rule === 'suggested_tier') q = q.where('suggestedTier', '=', reason!.tier).orderBy('receivedAt', 'desc');
+  else q = q.orderBy('receivedAt', 'desc');
+  return [reportId, ...(await q.execute()).map((r) => r.id)];
+}
+
+const TIER_ORDER = sql.join(['general', 'sensitive', 'major', 'critical'].map((t) => sql.lit(t)));
+
+/** Records that the incident is being raised to `assessment.tier`, unless another report already asked for as much: true for the one that did. */
+async function claimRaise(trx: Transaction<Database>, incidentId: string, assessment: Assessment): Promise<boolean> {
+  const claimed = await trx
+    .updateTable('incidents')
+    .set({ assessment: JSON.stringify(assessment) })
+    .where('id', '=', incidentId)
+    .where(
+      sql<boolean>`greatest(array_position(array[${TIER_ORDER}], tier), array_position(array[${TIER_ORDER}], assessment->>'tier')) < array_position(array[${TIER_ORDER}], ${assessment.tier}::text)`,
+    )
+    .returning('id')
+    .executeTakeFirst();
+  return claimed !== undefined;
+}
+
+/** Records a surge, unless one was raised within the window: true for the report that raised it. */
+async function claimSurge(trx: Transaction<Database>, incidentId: string, now: Date, windowMs: number): Promise<boolean> {
+  const claimed = await trx
+    .updateTable('incidents')
+    .set({ lastSurgeAt: now })
+    .where('id', '=', incidentId)
+    .where((eb) => eb.or([eb('lastSurgeAt', 'is', null), eb('lastSurgeAt', '<=', new Date(now.getTime() - windowMs))]))
+    .returning('id')
+    .executeTakeFirst();
+  return claimed !== undefined;
+}
+
+async function enqueueUpdate(
+  trx: Transaction<Database>,
+  incident: IncidentRow,
+  updateId: string,
+  what: { update: 'reassess'; input: ReassessInput } | { update: 'surge'; input: SurgeInput },
+): Promise<void> {
+  const command: WorkflowUpdateCommand = { workflowId: incident.workflowId, incidentId: incident.id, updateId, ...what };
+  await enqueue(trx, { kind: 'update_workflow', dedupeKey: updateId, payload: command });
+}

@@ -1,0 +1,3 @@
+export * from './anchors';
+export * from './source-url';
+export * from './text-similarity';

@@ -1,0 +1,339 @@
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../db/tables';
+import { assessTier, type Assessment, type Metrics } from '../domain/assessment';
+import { metricsFromSums, type ReportSums } from '../domain/metrics';
+import { maxTier } from '../domain/tiers';
+import type { Flag, Tier } from '../domain/vocabulary';
+
+/** One report's figures, as they count in its incident's totals. */
+export interface ReportFigures {
+  readonly reportCount: number | null;
+  readonly reach: number | null;
+  readonly spreadPerHour: number | null;
+  readonly negativeRatio: number | null;
+  readonly importantMedia: boolean | null;
+}
+
+const weight = (f: ReportFigures) => (f.reach && f.reach > 0 ? f.reach : 1);
+
+/** What a report adds to the running totals (negative for one it supersedes). */
+function contribution(f: ReportFigures, sign: 1 | -1) {
+  return {
+    sources: sign,
+    reportCount: sign * (f.reportCount ?? 0),
+    reach: sign * (f.reach ?? 0),
+    reachKnown: f.reach !== null ? sign : 0,
+    negativeWeighted: f.negativeRatio !== null ? sign * f.negativeRatio * weight(f) : 0,
+    negativeWeight: f.negativeRatio !== null ? sign * weight(f) : 0,
+    importantMediaKnown: f.importantMedia !== null ? sign : 0,
+    importantMediaSeen: f.importantMedia === true ? sign : 0,
+  };
+}
+
+/** The incident's sums so far and, before the report being added, its spread window and the surge baseline. */
+export interface IncidentSums {
+  readonly sums: ReportSums;
+  /** The lowest spread per hour the incident had within the window: the surge baseline. */
+  readonly baseline: number | null;
+}
+
+/**
+ * Adds a report to its incident's figures, in the transaction that stores it, at
+ * the same cost however many reports the incident has: its source's earlier report
+ * (if any) is taken out of the running totals and this one put in; the window's
+ * buckets give the reports and spread of the last `windowMs`. Returns the sums with
+ * this report counted, and the baseline before it.
+ */
+export async function addToIncidentSums(
+  trx: Transaction<Database>,
+  incidentId: string,
+  added: ReportFigures,
+  superseded: (ReportFigures & { readonly receivedAt: Date }) | undefined,
+  windowMs: number,
+  shard = 0,
+): Promise<IncidentSums> {
+  const plus = contribution(added, 1);
+  const minus = superseded ? contribution(superseded, -1) : undefined;
+  const delta = Object.fromEntries(Object.entries(plus).map(([k, v]) => [k, v + (minus?.[k as keyof typeof plus] ?? 0)])) as typeof plus;
+  const t = await trx
+    .insertInto('incidentTotals')
+    .values({ incidentId, shard, ...delta })
+    .onConflict((oc) =>
+      oc.columns(['incidentId', 'shard']).doUpdateSet((eb) => ({
+        sources: eb('incidentTotals.sources', '+', eb.ref('excluded.sources')),
+        reportCount: eb('incidentTotals.reportCount', '+', eb.ref('excluded.reportCount')),
+        reach: eb('incidentTotals.reach', '+', eb.ref('excluded.reach')),
+        reachKnown: eb('incidentTotals.reachKnown', '+', eb.ref('excluded.reachKnown')),
+        negativeWeighted: eb('incidentTotals.negativeWeighted', '+', eb.ref('excluded.negativeWeighted')),
+        negativeWeight: eb('incidentTotals.negativeWeight', '+', eb.ref('excluded.negativeWeight')),
+        importantMediaKnown: eb('incidentTotals.importantMediaKnown', '+', eb.ref('excluded.importantMediaKnown')),
+        importantMediaSeen: eb('incidentTotals.importantMediaSeen', '+', eb.ref('excluded.importantMediaSeen')),
+      })),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const since = new Date(Date.now() - windowMs);
+  const w = await trx
+    .selectFrom('incidentMinutes')
+    .select([
+      sql<number>`coalesce(sum(reports), 0)::int`.as('reports'),
+      sql<number>`coalesce(sum(spread), 0)`.as('spread'),
+      sql<number | null>`min(min_incident_spread)`.as('baseline'),
+    ])
+    .where('incidentId', '=', incidentId)
+    .where('minute', '>=', sql<Date>`date_trunc('minute', ${since}::timestamptz)`)
+    .executeTakeFirstOrThrow();
+  // The superseded report's spread leaves the window if it was in it; this report's joins it.
+  const leaving = superseded && superseded.receivedAt >= since ? (superseded.spreadPerHour ?? 0) : 0;
+  return {
+    sums: {
+      sources: t.sources,
+      reportCount: t.reportCount,
+      reach: t.reachKnown > 0 ? t.reach : null,
+      spreadInWindow: w.spread - leaving + (added.spreadPerHour ?? 0),
+      reportsInWindow: w.reports + 1,
+      negativeWeighted: t.negativeWeight > 0 ? t.negativeWeighted : null,
+      negativeWeight: t.negativeWeight > 0 ? t.negativeWeight : null,
+      importantMedia: t.importantMediaKnown > 0 ? t.importantMediaSeen > 0 : null,
+    },
+    baseline: w.baseline,
+  };
+}
+
+/** What `supersedeAndSum` found: the sums with the new report counted, the source's earlier report, the incident's exemplars. */
+export interface JoinSums extends IncidentSums {
+  /** The source's earlier report in the incident, now superseded. */
+  readonly superseded: { readonly spreadPerHour: number | null; readonly receivedAt: Date; readonly sameMinute: boolean } | undefined;
+  readonly exemplarIds: readonly string[];
+}
+
+/** How many shards an incident's running figures are kept in: concurrent reports of one incident seldom wait for each other. */
+export const FIGURE_SHARDS = 8;
+
+/**
+ * A joining report's figures added to its incident's, in one statement, without
+ * waiting for the incident's other reports: its source's earlier report superseded
+ * and taken out of the running totals, this one put in (in a shard of its own), and
+ * the incident's sums, its window's reports and spread and its exemplars read.
+ * Reports of the incident committing meanwhile are counted by the next one.
+ * Returns the sums with this report counted, and the surge baseline before it.
+ */
+export async function supersedeAndSum(
+  trx: Transaction<Database>,
+  incidentId: string,
+  sourceUrl: string,
+  added: ReportFigures,
+  windowMs: number,
+  shard: number,
+): Promise<JoinSums> {
+  const plus = contribution(added, 1);
+  const since = new Date(Date.now() - windowMs);
+  const { rows } = await sql<{
+    sources: number;
+    reportCount: number;
+    reach: number;
+    reachKnown: number;
+    negativeWeighted: number;
+    negativeWeight: number;
+    importantMediaKnown: number;
+    importantMediaSeen: number;
+    oldReportCount: number | null;
+    oldReach: number | null;
+    oldSpread: number | null;
+    oldNegativeRatio: number | null;
+    oldImportantMedia: boolean | null;
+    oldReceivedAt: Date | null;
+    oldSameMinute: boolean;
+    windowReports: number;
+    windowSpread: number;
+    baseline: number | null;
+    exemplarIds: string[];
+  }>`
+    with old as (
+      update reports set current = false
+      where incident_id = ${incidentId} and source_url = ${sourceUrl} and current
+      returning report_count, reach, spread_per_hour, negative_ratio, important_media, received_at),
+    tot as (
+      insert into incident_totals as t
+        (incident_id, shard, sources, report_count, reach, reach_known, negative_weighted, negative_weight, important_media_known, important_media_seen)
+      select ${incidentId}::uuid, ${shard}::smallint, 1 - count(old.*),
+        ${plus.reportCount}::float8 - coalesce(sum(old.report_count), 0), ${plus.reach}::float8 - coalesce(sum(old.reach), 0),
+        ${plus.reachKnown}::int - count(old.reach),
+        ${plus.negativeWeighted}::float8 - coalesce(sum(old.negative_ratio * greatest(coalesce(old.reach, 0), 1)) filter (where old.negative_ratio is not null), 0),
+        ${plus.negativeWeight}::float8 - coalesce(sum(greatest(coalesce(old.reach, 0), 1)) filter (where old.negative_ratio is not null), 0),
+        ${plus.importantMediaKnown}::int - count(old.important_media), ${plus.importantMediaSeen}::int - count(*) filter (where old.important_media)
+      from (select 1) one left join old on true
+      on conflict (incident_id, shard) do update set
+        sources = t.sources + excluded.sources, report_count = t.report_count + excluded.report_count, reach = t.reach + excluded.reach,
+        reach_known = t.reach_known + excluded.reach_known, negative_weighted = t.negative_weighted + excluded.negative_weighted,
+        negative_weight = t.negative_weight + excluded.negative_weight, important_media_known = t.important_media_known + excluded.important_media_known,
+        important_media_seen = t.important_media_seen + excluded.important_media_seen
+      returning 1)
+    select
+      coalesce(sum(s.sources), 0)::int as sources, coalesce(sum(s.report_count), 0) as report_count, coalesce(sum(s.reach), 0) as reach,
+      coalesce(sum(s.reach_known), 0)::int as reach_known, coalesce(sum(s.negative_weighted), 0) as negative_weighted,
+      coalesce(sum(s.negative_weight), 0) as negative_weight, coalesce(sum(s.important_media_known), 0)::int as important_media_known,
+      coalesce(sum(s.important_media_seen), 0)::int as important_media_seen,
+      (select report_count from old) as old_report_count, (select reach from old) as old_reach, (select spread_per_hour from old) as old_spread,
+      (select negative_ratio from old) as old_negative_ratio, (select important_media from old) as old_important_media,
+      (select received_at from old) as old_received_at,
+      coalesce((select date_trunc('minute', received_at) = date_trunc('minute', now()) from old), false) as old_same_minute,
+      (select coalesce(sum(reports), 0)::int from incident_minutes where incident_id = ${incidentId} and minute >= date_trunc('minute', ${since}::timestamptz)) as window_reports,
+      (select coalesce(sum(spread), 0) from incident_minutes where incident_id = ${incidentId} and minute >= date_trunc('minute', ${since}::timestamptz)) as window_spread,
+      (select min(min_incident_spread) from incident_minutes where incident_id = ${incidentId} and minute >= date_trunc('minute', ${since}::timestamptz)) as baseline,
+      array(select id from reports where incident_id = ${incidentId} and exemplar) as exemplar_ids,
+      (select count(*) from tot) as written
+    from incident_totals s where s.incident_id = ${incidentId}`.execute(trx);
+  const r = rows[0]!;
+  // The totals read are those committed before this statement: this report's change is added here.
+  const old: (ReportFigures & { receivedAt: Date }) | undefined = r.oldReceivedAt
+    ? {
+        reportCount: r.oldReportCount,
+        reach: r.oldReach,
+        spreadPerHour: r.oldSpread,
+        negativeRatio: r.oldNegativeRatio,
+        importantMedia: r.oldImportantMedia,
+        receivedAt: r.oldReceivedAt,
+      }
+    : undefined;
+  const minus = old ? contribution(old, -1) : undefined;
+  const t = Object.fromEntries((Object.keys(plus) as (keyof typeof plus)[]).map((k) => [k, (r[k]) + plus[k] + (minus?.[k] ?? 0)])) as typeof plus;
+  const leaving = old && old.receivedAt >= since ? (old.spreadPerHour ?? 0) : 0;
+  return {
+    sums: {
+      sources: t.sources,
+      reportCount: t.reportCount,
+      reach: t.reachKnown > 0 ? t.reach : null,
+      spreadInWindow: r.windowSpread - leaving + (added.spreadPerHour ?? 0),
+      reportsInWindow: r.windowReports + 1,
+      negativeWeighted: t.negativeWeight > 0 ? t.negativeWeighted : null,
+      negativeWeight: t.negativeWeight > 0 ? t.negativeWeight : null,
+      importantMedia: t.importantMediaKnown > 0 ? t.importantMediaSeen > 0 : null,
+    },
+    baseline: r.baseline,
+    superseded: old ? { spreadPerHour: old.spreadPerHour, receivedAt: old.receivedAt, sameMinute: r.oldSameMinute } : undefined,
+    exemplarIds: r.exemplarIds,
+  };
+}
+
+/**
+ * Puts a stored report into its minute of the window, with the incident's spread per
+ * hour just after it (the next reports' baseline); takes a superseded report's
+ * spread out of its minute.
+ */
+export async function addToIncidentMinutes(
+  trx: Transaction<Database>,
+  incidentId: string,
+  added: { readonly spreadPerHour: number | null; readonly incidentSpread: number },
+  superseded: { readonly spreadPerHour: number | null; readonly receivedAt: Date } | undefined,
+  shard = 0,
+): Promise<void> {
+  await trx
+    .insertInto('incidentMinutes')
+    .values({
+      incidentId,
+      shard,
+      minute: sql<Date>`date_trunc('minute', now())`,
+      reports: 1,
+      spread: added.spreadPerHour ?? 0,
+      minIncidentSpread: added.incidentSpread,
+    })
+    .onConflict((oc) =>
+      oc.columns(['incidentId', 'minute', 'shard']).doUpdateSet((eb) => ({
+        reports: eb('incidentMinutes.reports', '+', 1),
+        spread: eb('incidentMinutes.spread', '+', eb.ref('excluded.spread')),
+        minIncidentSpread: sql<number>`least(incident_minutes.min_incident_spread, excluded.min_incident_spread)`,
+      })),
+    )
+    .execute();
+  if (superseded?.spreadPerHour) {
+    await trx
+      .updateTable('incidentMinutes')
+      .set((eb) => ({ spread: eb('spread', '-', superseded.spreadPerHour!) }))
+      .where('incidentId', '=', incidentId)
+      .where('minute', '=', sql<Date>`date_trunc('minute', ${superseded.receivedAt}::timestamptz)`)
+      .where(
+        'shard',
+        '=',
+        sql<number>`(select min(shard) from incident_minutes where incident_id = ${incidentId} and minute = date_trunc('minute', ${superseded.receivedAt}::timestamptz))`,
+      )
+      .execute();
+  }
+}
+
+/**
+ * An incident's figures rebuilt from all its reports (after a merge or a split moved
+ * reports): per source only the newest report current, the running totals and the
+ * window's minutes recomputed, and its metrics, flags and assessment written to its
+ * row. The tier on the row is the workflow's: only the assessment is rewritten.
+ */
+export async function reaggregate(
+  trx: Transaction<Database>,
+  incidentId: string,
+  spreadWindowMs: number,
+): Promise<{ readonly metrics: Metrics; readonly flags: Flag[]; readonly assessment: Assessment; readonly reports: number }> {
+  await sql`
+    update reports r set current = (r.id = (
+      select x.id from reports x where x.incident_id = r.incident_id and x.source_url = r.source_url
+      order by x.received_at desc, x.id desc limit 1))
+    where r.incident_id = ${incidentId}`.execute(trx);
+  await trx.deleteFrom('incidentTotals').where('incidentId', '=', incidentId).execute();
+  await trx.deleteFrom('incidentMinutes').where('incidentId', '=', incidentId).execute();
+  await sql`
+    insert into incident_totals
+    select ${incidentId}::uuid, 0, count(*), coalesce(sum(report_count), 0), coalesce(sum(reach), 0), count(reach),
+      coalesce(sum(negative_ratio * greatest(coalesce(reach, 0), 1)) filter (where negative_ratio is not null), 0),
+      coalesce(sum(greatest(coalesce(reach, 0), 1)) filter (where negative_ratio is not null), 0),
+      count(important_media), count(*) filter (where important_media)
+    from reports where incident_id = ${incidentId} and current`.execute(trx);
+  await sql`
+    insert into incident_minutes
+    select incident_id, date_trunc('minute', received_at), 0, count(*), coalesce(sum(spread_per_hour) filter (where current), 0), min(incident_spread_per_hour)
+    from reports where incident_id = ${incidentId} group by 1, 2`.execute(trx);
+  const t = await trx.selectFrom('incidentTotals').selectAll().where('incidentId', '=', incidentId).where('shard', '=', 0).executeTakeFirstOrThrow();
+  const since = new Date(Date.now() - spreadWindowMs);
+  const w = await trx
+    .selectFrom('reports')
+    .select([sql<number>`count(*)::int`.as('reports'), sql<number>`coalesce(sum(spread_per_hour) filter (where current), 0)`.as('spread')])
+    .where('incidentId', '=', incidentId)
+    .where('receivedAt', '>=', since)
+    .executeTakeFirstOrThrow();
+  const metrics = metricsFromSums(
+    {
+      sources: t.sources,
+      reportCount: t.reportCount,
+      reach: t.reachKnown > 0 ? t.reach : null,
+      spreadInWindow: w.spread,
+      reportsInWindow: w.reports,
+      negativeWeighted: t.negativeWeight > 0 ? t.negativeWeighted : null,
+      negativeWeight: t.negativeWeight > 0 ? t.negativeWeight : null,
+      importantMedia: t.importantMediaKnown > 0 ? t.importantMediaSeen > 0 : null,
+    },
+    spreadWindowMs,
+  );
+  const rows = await trx.selectFrom('reports').select(['flags', 'suggestedTier', 'receivedAt']).where('incidentId', '=', incidentId).execute();
+  const flags = [...new Set(rows.flatMap((r) => r.flags))];
+  const suggested = rows.map((r) => r.suggestedTier).filter((x): x is Tier => x !== null);
+  const assessment = assessTier({ metrics, flags, ...(suggested.length ? { suggestedTier: maxTier(...suggested) } : {}) });
+  const last = rows.reduce((max, r) => Math.max(max, r.receivedAt.getTime()), 0);
+  const keys = await trx
+    .selectFrom('reports')
+    .select(sql<string>`distinct client_id || ' ' || event_key`.as('key'))
+    .where('incidentId', '=', incidentId)
+    .where('eventKey', 'is not', null)
+    .execute();
+  await trx
+    .updateTable('incidents')
+    .set({
+      eventKeys: keys.map((k) => k.key),
+      metrics: JSON.stringify(metrics),
+      flags: JSON.stringify(flags),
+      assessment: JSON.stringify(assessment),
+      suggestedTier: suggested.length ? maxTier(...suggested) : null,
+      ...(last ? { lastReportAt: new Date(last) } : {}),
+      updatedAt: sql`now()`,
+    })
+    .where('id', '=', incidentId)
+    .execute();
+  return { metrics, flags, assessment, reports: rows.length };
+}
