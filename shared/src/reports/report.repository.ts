@@ -197,7 +197,7 @@ export async function supersedeAndSum(
       }
     : undefined;
   const minus = old ? contribution(old, -1) : undefined;
-  const t = Object.fromEntries((Object.keys(plus) as (keyof typeof plus)[]).map((k) => [k, (r[k]) + plus[k] + (minus?.[k] ?? 0)])) as typeof plus;
+  const t = Object.fromEntries((Object.keys(plus) as (keyof typeof plus)[]).map((k) => [k, r[k] + plus[k] + (minus?.[k] ?? 0)])) as typeof plus;
   const leaving = old && old.receivedAt >= since ? (old.spreadPerHour ?? 0) : 0;
   return {
     sums: {
