@@ -317,6 +317,30 @@ describe('steps of an incident: each unit its own, the office only as 代办 wit
     expect((await state(id)).status).toBe('closed');
   });
 
+  it('the plan’s floor and added steps: below an “always major” flag only the group’s leader lowers; only the office adds an inspection', async () => {
+    const flagged = await p.report(k.monitoring, { flags: ['livelihood'], suggestedTier: undefined });
+    await eventually(async () => (await state(flagged)).status === 'handling', 20_000, 'dispatched');
+    expect((await state(flagged)).tier).toBe('major');
+    const lower = `/v1/incidents/${flagged}/actions/reclassify`;
+    const body = { tier: 'general', reason: '经核实系个别消费纠纷' };
+    await tryAs('below a flag’s floor only the leader lowers', 'nangang', 403, 'dispatch', 'POST', lower, body);
+    await tryAs('below a flag’s floor only the leader lowers', 'office', 403, 'dispatch', 'POST', lower, body);
+    await tryAs('below a flag’s floor only the leader lowers', 'admin', 403, 'dispatch', 'POST', lower, body);
+    expect((await state(flagged)).tier).toBe('major');
+    await tryAs('below a flag’s floor only the leader lowers', 'leader', 200, 'dispatch', 'POST', lower, body);
+    expect((await state(flagged)).tier).toBe('general');
+
+    const add = `/v1/incidents/${flagged}/actions/add-task`;
+    const inspection = { kind: 'technical_inspection', deadline: '24h', reason: '需第三方检测' };
+    await tryAs('only the office adds steps', 'nangang', 403, 'dispatch', 'POST', add, inspection);
+    await tryAs('only the office adds steps', 'food', 403, 'dispatch', 'POST', add, inspection);
+    await tryAs('only the office adds steps', 'admin', 403, 'dispatch', 'POST', add, inspection);
+    await tryAs('only the office adds steps', 'office', 422, 'dispatch', 'POST', add, { ...inspection, deadline: 'soon' });
+    expect((await state(flagged)).tasks.some((t) => t.key.startsWith('technical_inspection'))).toBe(false);
+    await tryAs('only the office adds steps', 'office', 200, 'dispatch', 'POST', add, inspection);
+    expect(await taskOf(flagged, 'technical_inspection#1')).toMatchObject({ status: 'open' });
+  });
+
   it('hand-offs: a unit hands on its own part only', async () => {
     const other = await p.report(k.monitoring, { suggestedTier: 'sensitive' });
     const url = `/v1/incidents/${other}/actions/reassign`;

@@ -140,6 +140,9 @@ describe('policies as versioned data', () => {
       ]),
     );
     expect(district.json().errors[0].message).toMatch(/区县预案/);
+    // Nothing refused was published.
+    expect((await snapshotPolicy(t.db)).version).toBe('city@2');
+    expect(await t.db.selectFrom('policies').select('version').where('scope', '=', '230104').execute()).toEqual([]);
     const tighter = await put('230104', { baseVersion: 0, document: { name: '道外区预案', tiers: { critical: { acknowledge: { deadline: '5m' } } } } });
     expect(tighter.statusCode).toBe(201);
   });

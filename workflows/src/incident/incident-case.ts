@@ -90,8 +90,8 @@ export class IncidentCase {
     private readonly policy: PolicySnapshot,
     private routing: Routing,
     private readonly versions: { readonly recordEventsByName: boolean; readonly planClocks: boolean },
-    /** When the first step finished (prepareIncident's own clock; absent in older histories). */
-    preparedAt?: number,
+    /** When the first step finished (prepareIncident's `finishedAt`; absent in older histories). */
+    finishedAt?: number,
   ) {
     this.tier = input.tier;
     this.suggestedOnly = suggestedOnly(input);
@@ -110,7 +110,7 @@ export class IncidentCase {
       this.recorder,
       (role) => this.routing.roleUnits[role],
       () => this.showState(),
-      versions.planClocks ? (preparedAt ?? 0) : 0,
+      versions.planClocks ? (finishedAt ?? 0) : 0,
     );
     this.assignments = this.assignmentsFor(this.tier);
   }
@@ -565,9 +565,7 @@ export class IncidentCase {
   /** The tier's path for this incident: its policy without the steps whose condition does not hold. */
   private tierPolicy(t: Tier = this.tier): TierPolicy {
     const p = this.policy.document.tiers[t];
-    return p.tasks.some((d) => d.onlyWhen === 'tier_suggested_only' && !this.suggestedOnly)
-      ? { ...p, tasks: p.tasks.filter((d) => d.onlyWhen !== 'tier_suggested_only' || this.suggestedOnly) }
-      : p;
+    return { ...p, tasks: p.tasks.filter((d) => d.onlyWhen !== 'tier_suggested_only' || this.suggestedOnly) };
   }
 
   private office(): string | undefined {
@@ -620,7 +618,8 @@ export class IncidentCase {
     this.book.applyTier(this.tierPolicy(), this.assignments, this.tierSince, raising, `等级调整为${TIER_LABELS[to]}:${reason}`, this.versions.planClocks);
     // A major or critical incident lowered still owes its review (plan §7(四)): the highest tier's review stays due at closing.
     const review = this.tierPolicy(from).tasks.find((t) => t.phase === 'closing');
-    if (!raising && review && !this.tierPolicy(to).tasks.some((t) => t.kind === review.kind) && this.versions.planClocks) this.owedClosing.push(review);
+    const owed = (kind: TaskKind) => this.tierPolicy(to).tasks.some((t) => t.kind === kind) || this.owedClosing.some((t) => t.kind === kind);
+    if (this.versions.planClocks && !raising && review && !owed(review.kind)) this.owedClosing.push(review);
     this.syncDeadlines();
     const events = [this.recorder.event('tier_changed', { from, to, reason, actor })];
     // Raising brings new units and leaders in: they get the link at once.
