@@ -341,25 +341,29 @@ describe('steps of an incident: each unit its own, the office only as 代办 wit
     expect(await taskOf(flagged, 'technical_inspection#1')).toMatchObject({ status: 'open' });
   });
 
-  it('hand-offs: a unit hands on its own part only', async () => {
+  it('hand-offs: a unit asks for its own part only; only the office hands on or refuses', async () => {
     const other = await p.report(k.monitoring, { suggestedTier: 'sensitive' });
-    const url = `/v1/incidents/${other}/actions/reassign`;
-    await tryAs('a unit hands on its own part only', 'daoli', 404, 'dispatch', 'POST', url, {
-      fromUnitId: 'district-230103',
-      toUnitId: 'district-230102',
-      reason: '不属我区',
-    });
-    await tryAs('a unit hands on its own part only', 'food', 403, 'dispatch', 'POST', url, {
-      fromUnitId: 'district-230103',
-      toUnitId: 'district-230102',
-      reason: '不属我区',
-    });
-    await tryAs('a unit hands on its own part only', 'nangang', 200, 'dispatch', 'POST', url, {
-      fromUnitId: 'district-230103',
-      toUnitId: 'district-230102',
-      reason: '涉事幼儿园位于道里区',
-    });
+    const ask = `/v1/incidents/${other}/actions/hand-off`;
+    const reassign = `/v1/incidents/${other}/actions/reassign`;
+    const refuse = `/v1/incidents/${other}/actions/refuse-hand-off`;
+    const move = { fromUnitId: 'district-230103', toUnitId: 'district-230102', reason: '不属我区' };
+    await tryAs('a unit asks for its own part only', 'daoli', 404, 'dispatch', 'POST', ask, { reason: '不属我区' });
+    await tryAs('a unit asks for its own part only', 'admin', 403, 'dispatch', 'POST', ask, { reason: '不属我区' });
+    await tryAs('only the office hands a part on', 'nangang', 403, 'dispatch', 'POST', reassign, move);
+    await tryAs('only the office hands a part on', 'food', 403, 'dispatch', 'POST', reassign, move);
+    await tryAs('a unit asks for its own part only', 'nangang', 200, 'dispatch', 'POST', ask, { toUnitId: 'district-230102', reason: '涉事幼儿园位于道里区' });
+    await tryAs('only the office refuses a hand-off', 'nangang', 403, 'dispatch', 'POST', refuse, { unitId: 'district-230103', reason: '撤回' });
+    await tryAs('only the office refuses a hand-off', 'leader', 403, 'dispatch', 'POST', refuse, { unitId: 'district-230103', reason: '不同意' });
+    expect((await taskOf(other, 'acknowledge:district-230103'))?.status).toBe('open');
+    await tryAs('only the office hands a part on', 'office', 200, 'dispatch', 'POST', reassign, { ...move, reason: '经核实,涉事幼儿园位于道里区' });
     expect((await taskOf(other, 'acknowledge:district-230102'))?.status).toBe('open');
+    // Nobody hands it back to the unit that handed it on.
+    await tryAs('no handing back', 'daoli', 409, 'dispatch', 'POST', ask, { toUnitId: 'district-230103', reason: '仍属南岗区' });
+    // Follow-up talking points are the leadership group's decision (plan §7(三)); with none approved yet there is nothing to follow up.
+    const renew = `/v1/incidents/${other}/actions/renew-talking-points`;
+    await tryAs('the group decides follow-up talking points', 'office', 403, 'dispatch', 'POST', renew, { reason: '需要后续口径' });
+    await tryAs('the group decides follow-up talking points', 'daoli', 403, 'dispatch', 'POST', renew, { reason: '需要后续口径' });
+    await tryAs('the group decides follow-up talking points', 'leader', 409, 'dispatch', 'POST', renew, { reason: '需要后续口径' });
   });
 });
 

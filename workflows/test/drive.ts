@@ -86,9 +86,11 @@ export async function driveToArchive(h: IncidentHarness, id: string): Promise<In
   for (const until = Date.now() + 60_000; Date.now() < until;) {
     const state = await h.state(id);
     if (state.status === 'archived') return state;
-    // Releases last: on the major and critical paths they wait for the reported talking points and the approved response plan.
+    // Releases after the steps they wait for (the reported talking points, the approved response plan), and
+    // tracking after the releases: once tracking is done, speaking again needs follow-up talking points (§7(三)).
     const open = state.tasks.filter((t) => t.status === 'open' && t.mandatory);
-    const next = open.find((t) => !RELEASE_TASK_KINDS.includes(t.kind)) ?? open[0];
+    const next =
+      open.find((t) => !RELEASE_TASK_KINDS.includes(t.kind) && t.kind !== 'tracking') ?? open.find((t) => RELEASE_TASK_KINDS.includes(t.kind)) ?? open[0];
     if (next) {
       await doTask(h, id, next);
       continue;

@@ -9,7 +9,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { sql } from 'kysely';
-import { DEFAULT_POLICY, INCIDENT_WORKFLOW_TYPE, type PolicyDocumentInput, type Tier } from '@yuqing/shared';
+import { DEFAULT_POLICY, INCIDENT_WORKFLOW_TYPE, type Assignment, type PolicyDocumentInput, type Tier } from '@yuqing/shared';
 import { Worker } from '@temporalio/worker';
 import type { StartWorkflowCommand } from '@yuqing/intake';
 import { acceptTestIncident, eventually, publishCityPolicy, sampleIncident, sleep, workflowBundle } from '@yuqing/testkit';
@@ -19,8 +19,12 @@ import {
   approveUpdate,
   closeUpdate,
   completeTaskUpdate,
+  reassignUpdate,
   reclassifyUpdate,
   recordReleaseUpdate,
+  refuseHandOffUpdate,
+  renewTalkingPointsUpdate,
+  requestHandOffUpdate,
   returnTaskUpdate,
   submitReportUpdate,
   type IncidentState,
@@ -354,6 +358,158 @@ describe('the plan’s guard-rails (§6, §7): content, versions, returns, what 
   });
 });
 
+describe('no passing the buck (§8(五)3), follow-up talking points (§7(三)), the local government’s lead department (§6(二)4)', () => {
+  let h: IncidentHarness;
+  beforeAll(async () => {
+    h = await IncidentHarness.create();
+  });
+  afterAll(() => h.close());
+
+  const nangang = personOf('district-230103', ['district_bureau']);
+  const daoli = personOf('district-230102', ['district_bureau']);
+  const toDaoli: Assignment = { unitId: 'district-230102', unitName: '道里区市场监督管理局', role: 'district_bureau' };
+  const director = personOf('opinion-office', ['office_director'], 'director');
+  const task = (s: IncidentState, key: string) => s.tasks.find((t) => t.key === key)!;
+
+  it('a unit asks and the office confirms or refuses; nobody hands it back; the receiver signs for it on the original clock; the district follows', async () => {
+    const { id } = await h.report(incidentOfTier('sensitive'));
+    const ack = task(await h.state(id), 'acknowledge:district-230103');
+    const itself = await rejection(
+      h.update(id, reassignUpdate, { actor: nangang, fromUnitId: 'district-230103', to: toDaoli, reason: '不属我区', district: '230102' }),
+    );
+    expect(itself).toEqual({ type: 'forbidden', message: expect.stringContaining('申请移交') });
+
+    const asked = await h.update(id, requestHandOffUpdate, {
+      actor: nangang,
+      unitId: 'district-230103',
+      toUnitId: 'district-230102',
+      reason: '涉事幼儿园位于道里区',
+    });
+    const review = asked.tasks.find((t) => t.kind === 'hand_off_review')!;
+    expect(review).toMatchObject({ status: 'open', owner: 'opinion_office', unitId: 'opinion-office', dueAt: expect.any(String) });
+    expect(asked.handOffs).toEqual([expect.objectContaining({ unitId: 'district-230103', toUnitId: 'district-230102', taskKey: review.key })]);
+    // Asking buys no time: the unit's clock runs on while the office decides.
+    expect(task(asked, 'acknowledge:district-230103')).toMatchObject({ status: 'open', dueAt: ack.dueAt });
+    expect((await rejection(h.update(id, requestHandOffUpdate, { actor: nangang, unitId: 'district-230103', reason: '再次申请' }))).type).toBe('conflict');
+    expect((await rejection(h.update(id, refuseHandOffUpdate, { actor: nangang, unitId: 'district-230103', reason: '自己驳回' }))).type).toBe('forbidden');
+
+    const refused = await h.update(id, refuseHandOffUpdate, { actor: OFFICE, unitId: 'district-230103', reason: '幼儿园注册地在南岗区,由南岗区局核查' });
+    expect(refused.handOffs).toBeUndefined();
+    expect(task(refused, review.key).status).toBe('done');
+    expect(task(refused, 'acknowledge:district-230103')).toMatchObject({ status: 'open', dueAt: ack.dueAt });
+
+    await h.update(id, requestHandOffUpdate, { actor: nangang, unitId: 'district-230103', reason: '经现场核实,门店实际位于道里区' });
+    const moved = await h.update(id, reassignUpdate, {
+      actor: OFFICE,
+      fromUnitId: 'district-230103',
+      to: toDaoli,
+      reason: '经核实,由道里区局承办',
+      district: '230102',
+    });
+    expect(moved.district).toBe('230102');
+    expect(moved.handOffs).toBeUndefined();
+    expect(moved.tasks.filter((t) => t.kind === 'hand_off_review').map((t) => t.status)).toEqual(['done', 'done']);
+    expect(task(moved, 'acknowledge:district-230103').status).toBe('cancelled');
+    expect(task(moved, 'acknowledge:district-230102')).toMatchObject({ status: 'open', openedAt: ack.openedAt, dueAt: ack.dueAt });
+
+    const back = await rejection(
+      h.update(id, requestHandOffUpdate, { actor: daoli, unitId: 'district-230102', toUnitId: 'district-230103', reason: '仍属南岗区' }),
+    );
+    expect(back).toEqual({ type: 'conflict', message: expect.stringContaining('不得移交回') });
+
+    const row = await h.t.db.selectFrom('incidents').select('districtCode').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.districtCode).toBe('230102');
+    await eventually(async () => (await h.handle(id).describe()).searchAttributes.District?.[0] === '230102', 10_000, 'District moved');
+    const events = await h.events(id);
+    expect(events.filter((e) => e.type.startsWith('hand_off_')).map((e) => e.type)).toEqual(['hand_off_requested', 'hand_off_refused', 'hand_off_requested']);
+    expect(events.find((e) => e.type === 'reassigned')!.data).toMatchObject({ fromUnitId: 'district-230103', toUnitId: 'district-230102', district: '230102' });
+    expect(events.find((e) => e.type === 'reassigned')!.data).not.toHaveProperty('newClockReason');
+  });
+
+  it('the office may grant the receiving unit a new clock, with its reason; a unit that had signed for it leaves the receiver its own acknowledgement', async () => {
+    const { id } = await h.report(incidentOfTier('sensitive'));
+    await h.update(id, acknowledgeUpdate, { actor: nangang, unitId: 'district-230103' });
+    const blank = await rejection(
+      h.update(id, reassignUpdate, { actor: OFFICE, fromUnitId: 'district-230103', to: toDaoli, reason: '改派', district: '230102', newClockReason: ' ' }),
+    );
+    expect(blank).toEqual({ type: 'invalid', message: expect.stringContaining('newClockReason') });
+    const s = await h.update(id, reassignUpdate, {
+      actor: OFFICE,
+      fromUnitId: 'district-230103',
+      to: toDaoli,
+      reason: '门店位于道里区',
+      district: '230102',
+      newClockReason: '道里区局刚接手,给足调查时间',
+    });
+    const report = task(s, 'investigation_report:district-230102');
+    expect(Date.parse(report.dueAt!) - Date.parse(report.openedAt!)).toBe(48 * H);
+    expect(Date.parse(report.openedAt!)).toBeGreaterThan(Date.parse(task(s, 'investigation_report:district-230103').openedAt!));
+    expect(task(s, 'acknowledge:district-230103').status).toBe('done');
+    expect(task(s, 'acknowledge:district-230102').status).toBe('open');
+  });
+
+  it('after tracking, a release waits for the group’s decision on follow-up talking points, approved afresh', async () => {
+    const { id } = await h.report(incidentOfTier('sensitive'));
+    const department = personOf('dept-food-safety', ['responsible_department']);
+    const leaderInCharge = personOf('leadership-group', ['leader_in_charge'], 'fen-guan');
+    const leader = personOf('leadership-group', ['leader'], 'zhu-yao');
+    const approveBoth = async (version: number) => {
+      await h.update(id, approveUpdate, { actor: leaderInCharge, taskKey: 'talking_points_approval', role: 'leader_in_charge', version });
+      await h.update(id, approveUpdate, { actor: leader, taskKey: 'talking_points_approval', role: 'leader', version });
+      await h.update(id, completeTaskUpdate, { actor: director, taskKey: 'secrecy_review', content: { decision: '不涉密,已审定' } });
+    };
+    await h.update(id, completeTaskUpdate, { actor: department, taskKey: 'talking_points_draft', content: { facts: '抽检两批次冻肉,一批次超过保质期' } });
+    await h.update(id, completeTaskUpdate, { actor: OFFICE, taskKey: 'talking_points_wording', content: { text: '首次回应口径' } });
+    await approveBoth(1);
+    const release = { actor: OFFICE, form: 'press_release' as const, summary: '首次回应', channel: 'website', talkingPointsVersion: 1 };
+    await h.update(id, recordReleaseUpdate, release);
+    // Before tracking ends the office may keep speaking with the approved points (口径一致).
+    await h.update(id, recordReleaseUpdate, { ...release, summary: '同一口径再次发布', channel: 'weibo' });
+    await h.update(id, completeTaskUpdate, { actor: OFFICE, taskKey: 'tracking', note: '舆情出现新的质疑:检测机构资质' });
+
+    const stale = await rejection(h.update(id, recordReleaseUpdate, { ...release, summary: '跟踪后再次发布' }));
+    expect(stale).toEqual({ type: 'conflict', message: expect.stringContaining('后续回应口径') });
+    const byOffice = await rejection(h.update(id, renewTalkingPointsUpdate, { actor: OFFICE, reason: '需要回应新质疑' }));
+    expect(byOffice.type).toBe('forbidden');
+    const renewed = await h.update(id, renewTalkingPointsUpdate, { actor: LEADERS, reason: '会商研判:针对检测机构资质的质疑准备后续口径' });
+    expect(task(renewed, 'talking_points_wording')).toMatchObject({ status: 'open', round: 2, dueAt: expect.any(String) });
+    expect(task(renewed, 'talking_points_approval')).toMatchObject({ status: 'waiting', round: 2, approvals: [] });
+    expect(task(renewed, 'secrecy_review')).toMatchObject({ status: 'waiting', round: 2 });
+    expect((await rejection(h.update(id, recordReleaseUpdate, { ...release, summary: '未审定即发布' }))).type).toBe('conflict');
+
+    await h.update(id, completeTaskUpdate, { actor: OFFICE, taskKey: 'talking_points_wording', content: { text: '后续回应口径:检测机构具备资质' } });
+    await approveBoth(2);
+    const old = await rejection(h.update(id, recordReleaseUpdate, { ...release, summary: '旧口径' }));
+    expect(old).toEqual({ type: 'invalid', message: expect.stringContaining('talkingPointsVersion') });
+    await h.update(id, recordReleaseUpdate, { ...release, summary: '后续回应', talkingPointsVersion: 2 });
+    const events = await h.events(id);
+    expect(events.filter((e) => e.type === 'released').map((e) => e.data.talkingPointsVersion)).toEqual([1, 1, 2]);
+    expect(events.find((e) => e.type === 'talking_points_renewed')!.data).toMatchObject({ reason: expect.stringContaining('检测机构'), actor: LEADERS });
+  });
+
+  it('a final report that goes to the local government keeps the unit’s part open until a lead department is named', async () => {
+    const { id } = await h.report(incidentOfTier('general'));
+    const findings = { truth: 'true' as const, whatHappened: '涉及校园食堂管理', dutyFailure: { found: false }, violation: { found: false } };
+    const reported = await h.update(id, submitReportUpdate, {
+      actor: nangang,
+      unitId: 'district-230103',
+      report: { kind: 'final', findings, dispositions: ['report_local_government'], measures: '已向南岗区委区政府汇报', attachments: [] },
+    });
+    const step = reported.tasks.find((t) => t.kind === 'lead_department')!;
+    expect(step).toMatchObject({ status: 'open', unitId: 'district-230103', mandatory: true });
+    const early = await rejection(h.update(id, closeUpdate, { actor: OFFICE, reason: '处置完毕' }));
+    expect(early).toEqual({ type: 'conflict', message: expect.stringContaining('属地政府明确牵头部门') });
+    const empty = await rejection(h.update(id, completeTaskUpdate, { actor: nangang, taskKey: step.key, content: {} }));
+    expect(empty).toEqual({ type: 'invalid', message: expect.stringContaining('content.leadDepartment') });
+    expect((await rejection(h.update(id, completeTaskUpdate, { actor: OFFICE, taskKey: step.key, content: { leadDepartment: '区教育局' } }))).type).toBe(
+      'forbidden',
+    );
+    await h.update(id, completeTaskUpdate, { actor: nangang, taskKey: step.key, content: { leadDepartment: '南岗区教育局牵头,区市场监管局配合' } });
+    const closed = await h.update(id, closeUpdate, { actor: OFFICE, reason: '处置完毕' });
+    expect(closed.status).not.toBe('handling');
+  });
+});
+
 describe('deadlines and their chains', () => {
   let h: IncidentHarness;
   beforeAll(async () => {
@@ -476,7 +632,7 @@ describe('versions replay however the first workflow task went', () => {
     await eventually(async () => kindsOf((history = await handle.fetchHistory())).length >= 5, 10_000, 'the dispatch recorded');
     const kinds = kindsOf(history);
     // The first task ended while the step ran: its result lands in a later task, the split this test is about.
-    expect(kinds.slice(0, 5)).toEqual(['task completed', 'core_patch', 'core_patch', 'task completed', 'core_local_activity']);
+    expect(kinds.slice(0, 6)).toEqual(['task completed', 'core_patch', 'core_patch', 'core_patch', 'task completed', 'core_local_activity']);
     await expect(Worker.runReplayHistory({ workflowBundle: { code: workflowBundle() } }, history, 'split-first-task')).resolves.toBeUndefined();
   });
 });

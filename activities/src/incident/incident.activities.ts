@@ -23,6 +23,8 @@ export interface IncidentRowChange {
   readonly status?: IncidentStatus;
   readonly overdue?: boolean;
   readonly policyVersion?: string;
+  /** The incident's district, once a hand-off moved it to another district's bureau. */
+  readonly districtCode?: DistrictCode;
   /** Increases with each change the workflow makes; an older change never overwrites a newer one. */
   readonly seq: number;
 }

@@ -193,27 +193,47 @@ describe('actions forwarded to the workflow', () => {
     expect(acks).toHaveLength(1);
   });
 
-  it('a unit that says "not ours" hands it over; the new unit’s clock starts then', async () => {
+  it('a unit that says "not ours" asks the office, which hands it on; the original clock keeps running; the district follows', async () => {
     const id = await report();
-    const bad = await act(keys.nangang, `/v1/incidents/${id}/actions/reassign`, { fromUnitId: 'district-230103', toUnitId: 'nowhere', reason: '不属本辖区' });
-    expect(bad.statusCode).toBe(422);
-    const asked = Date.now();
-    const res = await act(keys.nangang, `/v1/incidents/${id}/actions/reassign`, {
+    const original = (await tasks('district-230103', id)).find((x) => x.key === 'acknowledge:district-230103')!;
+    // The unit no longer moves its part itself: it asks (杜绝推诿, plan §8(五)3).
+    const direct = await act(keys.nangang, `/v1/incidents/${id}/actions/reassign`, {
       fromUnitId: 'district-230103',
       toUnitId: 'district-230102',
-      reason: '涉事门店位于道里区',
+      reason: '不属本辖区',
+    });
+    expect(direct.statusCode).toBe(403);
+    expect(direct.json().detail).toContain('申请移交');
+    const bad = await act(keys.nangang, `/v1/incidents/${id}/actions/hand-off`, { toUnitId: 'nowhere', reason: '不属本辖区' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().errors[0]).toMatchObject({ field: 'body.toUnitId' });
+    const asked = await act(keys.nangang, `/v1/incidents/${id}/actions/hand-off`, { toUnitId: 'district-230102', reason: '涉事门店位于道里区' });
+    expect(asked.statusCode).toBe(200);
+    expect(asked.json().handOffs).toEqual([expect.objectContaining({ unitId: 'district-230103', toUnitId: 'district-230102' })]);
+    // Not the office: no confirming, no refusing.
+    const byDaoli = await act(keys.daoli, `/v1/incidents/${id}/actions/refuse-hand-off`, { unitId: 'district-230103', reason: '不同意' });
+    expect([403, 404]).toContain(byDaoli.statusCode);
+
+    const res = await act(keys.office, `/v1/incidents/${id}/actions/reassign`, {
+      fromUnitId: 'district-230103',
+      toUnitId: 'district-230102',
+      reason: '经核实由道里区局承办',
     });
     expect(res.statusCode).toBe(200);
     const state = res.json();
     expect(state.assignments.map((a: { unitId: string }) => a.unitId)).toContain('district-230102');
+    expect(state.district).toBe('230102');
     const task = (key: string) => state.tasks.find((x: { key: string }) => x.key === key) as { status: string; openedAt: string; dueAt: string };
     expect(task('acknowledge:district-230103').status).toBe('cancelled');
-    // The new unit's clock starts at the reassignment, with the full time the policy gives (30 min to acknowledge).
-    const ack = task('acknowledge:district-230102');
-    expect(Date.parse(ack.openedAt)).toBeGreaterThanOrEqual(asked - 1_000);
-    expect(Date.parse(ack.openedAt)).toBeGreaterThan(Date.parse(task('acknowledge:district-230103').openedAt));
-    expect(Date.parse(ack.dueAt) - Date.parse(ack.openedAt)).toBe(30 * 60_000);
+    // The receiving unit works on the clock the first unit had.
+    expect(task('acknowledge:district-230102').dueAt).toBe(original.dueAt);
     await eventually(async () => (await tasks('district-230102', id)).length === 2, 10_000, 'new unit tasks');
+    // The district follows: the incident is listed under 道里区 now.
+    await eventually(
+      async () => (await t.db.selectFrom('incidents').select('districtCode').where('id', '=', id).executeTakeFirst())?.districtCode === '230102',
+      10_000,
+      'district follows',
+    );
   });
 
   it('reads the live state from the workflow', async () => {

@@ -91,6 +91,8 @@ export const TASK_LABELS: Readonly<Record<TaskKind, string>> = {
   secrecy_review: '发布前保密审查',
   technical_inspection: '协调检验检测',
   public_security_referral: '移送公安机关',
+  hand_off_review: '审核移交申请',
+  lead_department: '属地政府明确牵头部门',
   investigation_report: '调查处置反馈',
   digest: '形成《舆情摘报》',
   digest_signoff: '办公室主任签转摘报',
@@ -141,6 +143,7 @@ export const CONTENT_FIELD_LABELS: Readonly<Record<ContentField, string>> = {
   impact: '影响',
   responsibility: '责任',
   lessons: '经验教训',
+  leadDepartment: '牵头部门',
 };
 
 export const RELEASE_FORM_LABELS: Readonly<Record<ReleaseForm, string>> = {
@@ -182,6 +185,9 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   release: '登记对外发布',
   reclassify: '调整等级',
   reassign: '改派',
+  'hand-off': '申请移交(不属本单位)',
+  'refuse-hand-off': '不同意移交',
+  'renew-talking-points': '会商决定准备后续口径',
   close: '结束处置',
 };
 
@@ -217,6 +223,7 @@ export const FORM_FIELD_LABELS: Readonly<Record<string, string>> = {
   tier: '调整为',
   fromUnitId: '原承办单位',
   toUnitId: '改派至',
+  newClockReason: '重新计时理由(不填则原时限继续计算)',
   force: '强制结束(未办结事项一并撤销)',
 };
 
@@ -249,6 +256,9 @@ export const EVENT_LABELS: Readonly<Record<EventType, string>> = {
   merged: '并入其他舆情',
   absorbed: '合并舆情',
   split: '拆分舆情',
+  hand_off_requested: '申请移交',
+  hand_off_refused: '不同意移交',
+  talking_points_renewed: '重新拟定后续口径',
 };
 
 /** Outcome of a report (ARCHITECTURE.md, correlation contract). */

@@ -160,6 +160,8 @@ export const TASK_KINDS = [
   'secrecy_review',
   'technical_inspection',
   'public_security_referral',
+  'hand_off_review',
+  'lead_department',
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
@@ -202,6 +204,7 @@ export const CONTENT_FIELDS = [
   'impact',
   'responsibility',
   'lessons',
+  'leadDepartment',
 ] as const;
 export type ContentField = (typeof CONTENT_FIELDS)[number];
 export type TaskContent = Partial<Record<ContentField, string>>;
@@ -222,6 +225,7 @@ export const TASK_CONTENT: Readonly<Partial<Record<TaskKind, readonly ContentFie
   secrecy_review: ['decision'],
   technical_inspection: ['text'],
   public_security_referral: ['text'],
+  lead_department: ['leadDepartment'],
 };
 
 /**

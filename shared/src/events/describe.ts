@@ -74,7 +74,13 @@ function describeStep(event: IncidentEvent, unitNames: (id: string) => string | 
     case 'tier_changed':
       return `等级由${TIER_LABELS[event.data.from]}调整为${TIER_LABELS[event.data.to]}:${event.data.reason}`;
     case 'reassigned':
-      return `由 ${unit(event.data.fromUnitId)} 改派至 ${unit(event.data.toUnitId)}:${event.data.reason}`;
+      return `由 ${unit(event.data.fromUnitId)} 改派至 ${unit(event.data.toUnitId)}:${event.data.reason}${event.data.newClockReason ? `(重新计时:${event.data.newClockReason})` : '(原时限继续计算)'}`;
+    case 'hand_off_requested':
+      return `${unit(event.data.unitId)} 申请移交${event.data.toUnitId ? `至 ${unit(event.data.toUnitId)}` : ''}:${event.data.reason},待舆情办审核`;
+    case 'hand_off_refused':
+      return `舆情办不同意 ${unit(event.data.unitId)} 的移交申请:${event.data.reason}`;
+    case 'talking_points_renewed':
+      return `领导小组会商决定准备后续回应口径,口径须重新拟定并审定:${event.data.reason}`;
     case 'deadline_lapsed':
       return `超时:「${TASK_LABELS[event.data.taskKind]}」未在时限内完成,责任方 ${who(event.data.owner, unitNames)}`;
     case 'reminder_sent':

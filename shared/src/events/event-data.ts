@@ -160,7 +160,23 @@ export const EVENT_DATA = {
     fromUnitId: z.string(),
     toUnitId: z.string(),
     reason: z.string(),
+    /** The incident's district now, when the hand-off moved it to another district's bureau. */
+    district: z.string().optional(),
+    /** The office granted the receiving unit a new clock (why); absent: the original clock keeps running. */
+    newClockReason: z.string().optional(),
   }),
+  /** 杜绝推诿 (plan §8(五)3): a unit says "not ours"; the opinion office confirms (reassigned) or refuses. */
+  hand_off_requested: z.strictObject({
+    ...base,
+    unitId: z.string(),
+    /** The unit it proposes, if it knows one. */
+    toUnitId: z.string().optional(),
+    reason: z.string(),
+    taskKey: z.string(),
+  }),
+  hand_off_refused: z.strictObject({ ...base, unitId: z.string(), reason: z.string(), taskKey: z.string() }),
+  /** The leadership group decided, after tracking, that follow-up talking points are needed (plan §7(三)). */
+  talking_points_renewed: z.strictObject({ ...base, reason: z.string() }),
   deadline_lapsed: z.preprocess(
     // Events recorded before 2026-12-01 called the task's owner `accountable`.
     (d) =>

@@ -27,6 +27,9 @@ export const EVENT_TYPES = [
   'merged',
   'absorbed',
   'split',
+  'hand_off_requested',
+  'hand_off_refused',
+  'talking_points_renewed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

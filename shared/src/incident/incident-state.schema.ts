@@ -28,6 +28,10 @@ export const IncidentStateSchema = z.object({
   tasks: z.array(TaskSnapshotSchema),
   overdue: z.boolean(),
   closedReason: z.string().optional(),
+  /** The incident's district now (a hand-off to another district's bureau moves it). */
+  district: z.string().optional(),
+  /** Hand-off requests the opinion office has not yet decided, by the unit asking. */
+  handOffs: z.array(z.object({ unitId: z.string(), toUnitId: z.string().optional(), reason: z.string(), taskKey: z.string() })).optional(),
   /** Every version of the written work others approve, oldest first (the archive shows each). */
   writings: z.array(WritingSchema).optional(),
 });

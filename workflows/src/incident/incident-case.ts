@@ -28,6 +28,7 @@ import {
   suggestedOnly,
   tierRank,
   type Flag,
+  type DistrictCode,
 } from '@yuqing/shared/domain';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { activities, LOCAL } from './activities';
@@ -47,6 +48,9 @@ import {
   type SplitInput,
   type SurgeInput,
   type ReassignInput,
+  type RefuseHandOffInput,
+  type RenewTalkingPointsInput,
+  type RequestHandOffInput,
   type ReclassifyInput,
   type AddTaskInput,
   type RecordReleaseInput,
@@ -62,6 +66,11 @@ const SYSTEM: Actor = { id: 'system:workflow', kind: 'system' };
 
 /** Histories before it counted clocks from dispatch and left a kept task's clock as the higher tier set it. */
 export const PLAN_CLOCKS_PATCH = 'plan-clocks-2026-12-02';
+/** Histories before it restarted a handed-on step's clock and had no lead-department step. */
+export const PLAN_STEPS_PATCH = 'plan-steps-2026-12-02';
+
+/** How long the opinion office has to confirm or refuse a hand-off request (杜绝推诿: decided quickly, the clock runs meanwhile). */
+const HAND_OFF_REVIEW_DEADLINE = '30m';
 
 /**
  * One incident once its policy and its units are known: its state, its tasks and
@@ -80,20 +89,28 @@ export class IncidentCase {
   private suggestedOnly: boolean;
   /** Closing-phase steps a higher tier required before the tier was lowered (the review). */
   private readonly owedClosing: TierPolicy['tasks'] = [];
+  /** The incident's district now: intake's, until a hand-off to another district's bureau moves it. */
+  private district: DistrictCode | undefined;
+  /** Hand-off requests awaiting the office, by the unit asking. */
+  private readonly handOffs = new Map<string, { unitId: string; toUnitId?: string; reason: string; taskKey: string }>();
+  /** Units that handed the incident on: no unit may hand it back to them (plan §8(五)3). */
+  private readonly handedOn = new Set<string>();
   private readonly book: TaskBook;
   private readonly recorder: IncidentRecorder;
-  private readonly visibility = new IncidentVisibility();
+  private readonly visibility: IncidentVisibility;
   private readonly deadlines: DeadlineWatcher;
 
   constructor(
     private readonly input: IncidentWorkflowInput,
     private readonly policy: PolicySnapshot,
     private routing: Routing,
-    private readonly versions: { readonly recordEventsByName: boolean; readonly planClocks: boolean },
+    private readonly versions: { readonly recordEventsByName: boolean; readonly planClocks: boolean; readonly planSteps?: boolean },
     /** When the first step finished (prepareIncident's `finishedAt`; absent in older histories). */
     finishedAt?: number,
   ) {
     this.tier = input.tier;
+    this.district = input.district;
+    this.visibility = new IncidentVisibility(input.district);
     this.suggestedOnly = suggestedOnly(input);
     // Plan §5(四): the 4 h and 24 h count from when intake accepted the incident; an outage of the
     // engine between acceptance and dispatch must not extend a statutory deadline.
@@ -102,7 +119,12 @@ export class IncidentCase {
     this.recorder = new IncidentRecorder(
       input.incidentId,
       this.book,
-      () => ({ tier: this.tier, status: this.status, policyVersion: this.policy.version }),
+      () => ({
+        tier: this.tier,
+        status: this.status,
+        policyVersion: this.policy.version,
+        ...(this.district !== this.input.district && this.district ? { districtCode: this.district } : {}),
+      }),
       versions.recordEventsByName,
     );
     this.deadlines = new DeadlineWatcher(
@@ -127,6 +149,8 @@ export class IncidentCase {
       overdue: this.book.anyOverdue(),
       ...(this.closedReason ? { closedReason: this.closedReason } : {}),
       ...(this.writings.length > 0 ? { writings: [...this.writings] } : {}),
+      ...(this.district ? { district: this.district } : {}),
+      ...(this.handOffs.size > 0 ? { handOffs: [...this.handOffs.values()] } : {}),
     };
   }
 
@@ -200,10 +224,32 @@ export class IncidentCase {
     const ack = this.book.get(taskKey('acknowledge', unitId));
     if (ack?.status === 'open') done.push(this.book.complete(ack.key, by, now));
     if (report.kind === 'final') done.push(this.book.complete(taskKey('investigation_report', unitId), by, now));
+    // Plan §6(二)4: what the bureau cannot handle alone goes to the local government; the unit's part stays open until it names a lead department.
+    const leadDepartment =
+      this.versions.planSteps && report.kind === 'final' && report.dispositions.includes('report_local_government') && !this.leadDepartmentStep(unitId)
+        ? this.book.add(
+            { kind: 'lead_department', owner: this.roleOf(unitId), after: [], requires: [], approvals: [], mandatory: true, phase: 'handling', chain: [] },
+            unitId,
+            now,
+          )
+        : undefined;
     this.syncDeadlines();
     await this.recorder.record(
       `上报${report.kind === 'final' ? '整体' : '阶段性'}情况:${unitId}`,
-      [this.recorder.event('report_submitted', { unitId, report, actor: by })],
+      [
+        this.recorder.event('report_submitted', { unitId, report, actor: by }),
+        ...(leadDepartment
+          ? [
+              this.recorder.event('task_added', {
+                taskKey: leadDepartment.key,
+                taskKind: 'lead_department',
+                unitId,
+                reason: '须向属地党委政府汇报,明确牵头部门后再开展应对处置 (plan §6(二)4)',
+                actor: by,
+              }),
+            ]
+          : []),
+      ],
       done,
     );
     return this.state();
@@ -215,6 +261,7 @@ export class IncidentCase {
     if (EVERY_ASSIGNEE_TASK_KINDS.includes(task.kind)) reject(REJECTION.invalid, `${key} is completed by acknowledge or submitReport`);
     if (RELEASE_TASK_KINDS.includes(task.kind)) reject(REJECTION.invalid, `${key} is completed by recordRelease`);
     if (task.approvalsNeeded.length > 0) reject(REJECTION.invalid, `${key} is completed by approvals (${task.approvalsNeeded.join(', ')})`);
+    if (task.kind === 'hand_off_review') reject(REJECTION.invalid, `${key}: 移交申请以改派或不同意移交办结 (decided by reassign or refuse-hand-off)`);
     if (task.kind === 'digest' && !note?.trim()) reject(REJECTION.invalid, 'note: 舆情摘报正文不能为空 (the digest text is required)');
     // Plan §7: each step carries what it records; name every empty field at once.
     const missing = (TASK_CONTENT[task.kind] ?? []).filter((f) => !content?.[f]?.trim());
@@ -295,6 +342,13 @@ export class IncidentCase {
     const approval = this.book.get(taskKey('talking_points_approval'));
     // Discipline (plan §8.5): nothing is released without approved talking points.
     if (approval && approval.status !== 'done') reject(REJECTION.conflict, '回应口径尚未审定,不得对外发布 (talking points not yet approved)');
+    // Plan §7(三): once tracking is done, speaking again needs follow-up talking points, decided by the group and approved afresh.
+    const tracking = this.book.get(taskKey('tracking'));
+    if (tracking?.doneAt && approval?.doneAt && Date.parse(approval.doneAt) < Date.parse(tracking.doneAt))
+      reject(
+        REJECTION.conflict,
+        '舆情跟踪后再次发布,须由领导小组会商决定准备后续回应口径,并重新审定 (after tracking, a release needs follow-up talking points approved afresh)',
+      );
     const approved = approval?.status === 'done' ? this.approvedWriting(approval) : undefined;
     if (approved && talkingPointsVersion !== approved.version)
       reject(
@@ -330,6 +384,25 @@ export class IncidentCase {
       ],
       done,
     );
+    return this.state();
+  }
+
+  /** After the response, the group decides follow-up talking points are needed (plan §7(三)): a new round, approved afresh. */
+  validateRenewTalkingPoints({ actor, reason }: RenewTalkingPointsInput): void {
+    this.requireHandling();
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不再准备后续口径`);
+    if (actor.unitId !== this.routing.roleUnits.leadership_group)
+      reject(REJECTION.forbidden, '是否准备后续回应口径由领导小组会商决定 (the leadership group decides follow-up talking points)');
+    if (!reason.trim()) reject(REJECTION.invalid, 'reason: 须说明会商研判意见');
+    const wording = this.book.get(taskKey('talking_points_wording'));
+    const approval = this.book.get(taskKey('talking_points_approval'));
+    if (wording?.status !== 'done' || approval?.status !== 'done')
+      reject(REJECTION.conflict, '本舆情尚无审定的回应口径,按原流程拟定即可 (no approved talking points to follow up)');
+  }
+  async renewTalkingPoints({ actor, reason }: RenewTalkingPointsInput): Promise<IncidentState> {
+    const wording = this.book.renew(taskKey('talking_points_wording'), Date.now());
+    this.syncDeadlines();
+    await this.recorder.record('会商决定准备后续口径', [this.recorder.event('talking_points_renewed', { reason, actor })], [wording]);
     return this.state();
   }
 
@@ -512,25 +585,115 @@ export class IncidentCase {
     return this.state();
   }
 
-  validateReassign({ fromUnitId, to, reason }: ReassignInput): void {
+  /**
+   * 杜绝推诿 (plan §8(五)3): a unit says "not ours". The opinion office confirms it
+   * (reassign) or refuses it; meanwhile the unit's part and its clock stay as they are.
+   */
+  validateRequestHandOff({ actor, unitId, toUnitId, reason }: RequestHandOffInput): void {
+    this.requireHandling();
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不能移交`);
+    if (!this.assignments.some((a) => a.unitId === unitId)) reject(REJECTION.notFound, `单位 ${unitId} 未承办本舆情`);
+    if (actor.unitId !== unitId) reject(REJECTION.forbidden, '只能申请移交本单位承办的部分 (a unit asks to hand on only its own part)');
+    if (!reason.trim()) reject(REJECTION.invalid, 'reason: 申请移交须说明理由');
+    if (this.handOffs.has(unitId)) reject(REJECTION.conflict, '本单位的移交申请待舆情办审核,请勿重复申请 (a request is already waiting)');
+    if (toUnitId === unitId) reject(REJECTION.invalid, 'toUnitId: 不能移交给本单位');
+    if (toUnitId && this.handedOn.has(toUnitId))
+      reject(REJECTION.conflict, 'toUnitId: 该单位已将本舆情移交出去,不得移交回该单位 (no handing back to a unit that handed it on)');
+    if (toUnitId && this.assignments.some((a) => a.unitId === toUnitId)) reject(REJECTION.conflict, `toUnitId: 单位 ${toUnitId} 已承办本舆情`);
+  }
+  async requestHandOff({ actor, unitId, toUnitId, reason }: RequestHandOffInput): Promise<IncidentState> {
+    const review = this.book.add(
+      {
+        kind: 'hand_off_review',
+        owner: 'opinion_office',
+        deadline: HAND_OFF_REVIEW_DEADLINE,
+        after: [],
+        requires: [],
+        approvals: [],
+        mandatory: true,
+        phase: 'handling',
+        chain: [
+          { after: '0s', action: 'remind', notify: ['owner'] },
+          { after: '30m', action: 'escalate', notify: ['office_director'] },
+        ],
+      },
+      this.office(),
+      Date.now(),
+    );
+    const request = { unitId, ...(toUnitId ? { toUnitId } : {}), reason, taskKey: review.key };
+    this.handOffs.set(unitId, request);
+    this.syncDeadlines();
+    await this.recorder.record(`申请移交:${unitId}`, [this.recorder.event('hand_off_requested', { ...request, actor })]);
+    return this.state();
+  }
+
+  validateRefuseHandOff({ actor, unitId, reason }: RefuseHandOffInput): void {
+    this.requireHandling();
+    if (actor.unitId !== this.office()) reject(REJECTION.forbidden, '移交申请由舆情办审核 (the opinion office decides hand-offs)');
+    if (!this.handOffs.has(unitId)) reject(REJECTION.notFound, `单位 ${unitId} 没有待审核的移交申请`);
+    if (!reason.trim()) reject(REJECTION.invalid, 'reason: 不同意移交须说明理由');
+  }
+  /** Refused: the unit keeps its part, on the clock it had. */
+  async refuseHandOff({ actor, unitId, reason }: RefuseHandOffInput): Promise<IncidentState> {
+    const { taskKey: key } = this.handOffs.get(unitId)!;
+    this.handOffs.delete(unitId);
+    const review = this.book.complete(key, actor, Date.now());
+    this.syncDeadlines();
+    await this.recorder.record(`不同意移交:${unitId}`, [this.recorder.event('hand_off_refused', { unitId, reason, taskKey: key, actor })], [review]);
+    return this.state();
+  }
+
+  validateReassign({ actor, fromUnitId, to, reason, newClockReason }: ReassignInput): void {
     this.requireHandling();
     if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不能改派`);
+    if (actor.unitId !== this.office())
+      reject(REJECTION.forbidden, '改派由舆情办决定;承办单位请申请移交 (the opinion office hands parts on; a unit asks with hand-off)');
     const from = this.assignments.find((a) => a.unitId === fromUnitId);
     if (!from) reject(REJECTION.notFound, `单位 ${fromUnitId} 未承办本舆情`);
     if (from.role !== to.role) reject(REJECTION.invalid, `to.role: must stay ${from.role}`);
     if (this.assignments.some((a) => a.unitId === to.unitId)) reject(REJECTION.conflict, `单位 ${to.unitId} 已承办本舆情`);
     if (!reason.trim()) reject(REJECTION.invalid, 'reason: 改派须说明理由');
+    if (newClockReason !== undefined && !newClockReason.trim()) reject(REJECTION.invalid, 'newClockReason: 重新计时须说明理由');
   }
-  async reassign({ actor, fromUnitId, to, reason }: ReassignInput): Promise<IncidentState> {
+  /**
+   * The office hands a unit's part on (confirming its request, if it made one): the
+   * receiving unit gets the steps, the district follows a district bureau, and the
+   * original clock keeps running unless the office grants a new one.
+   */
+  async reassign({ actor, fromUnitId, to, reason, district, newClockReason }: ReassignInput): Promise<IncidentState> {
     const now = Date.now();
     this.assignments = this.assignments.map((a) => (a.unitId === fromUnitId ? to : a));
     if (this.routing.roleUnits[to.role] === fromUnitId) this.routing = { ...this.routing, roleUnits: { ...this.routing.roleUnits, [to.role]: to.unitId } };
-    this.book.reassign(fromUnitId, to, this.tierPolicy(), now, `改派至 ${to.unitName}:${reason}`);
+    const planSteps = this.versions.planSteps === true;
+    this.book.reassign(fromUnitId, to, this.tierPolicy(), now, `改派至 ${to.unitName}:${reason}`, {
+      keepClock: planSteps && !newClockReason,
+      receiverAcknowledges: planSteps,
+    });
+    const request = this.handOffs.get(fromUnitId);
+    const done = request ? [this.book.complete(request.taskKey, actor, now)] : [];
+    this.handOffs.delete(fromUnitId);
+    this.handedOn.add(fromUnitId);
+    const moved = this.versions.planSteps && to.role === 'district_bureau' && district && district !== this.district;
+    if (moved) {
+      this.district = district;
+      this.visibility.moveDistrict(district);
+    }
     this.syncDeadlines();
-    await this.recorder.record(`改派:${fromUnitId} → ${to.unitId}`, [
-      this.recorder.event('reassigned', { fromUnitId, toUnitId: to.unitId, reason, actor }),
-      this.dispatched('reassigned', [to], actor),
-    ]);
+    await this.recorder.record(
+      `改派:${fromUnitId} → ${to.unitId}`,
+      [
+        this.recorder.event('reassigned', {
+          fromUnitId,
+          toUnitId: to.unitId,
+          reason,
+          ...(moved ? { district } : {}),
+          ...(newClockReason ? { newClockReason } : {}),
+          actor,
+        }),
+        this.dispatched('reassigned', [to], actor),
+      ],
+      done,
+    );
     return this.state();
   }
 
@@ -661,6 +824,16 @@ export class IncidentCase {
     return owner === 'responsible_department'
       ? (this.assignments.find((a) => a.role === 'responsible_department')?.unitId ?? this.routing.roleUnits[owner])
       : this.routing.roleUnits[owner];
+  }
+
+  /** The unit's role on this incident (a department or a district bureau). */
+  private roleOf(unitId: string): Assignment['role'] {
+    return this.assignments.find((a) => a.unitId === unitId)?.role ?? 'district_bureau';
+  }
+
+  /** The unit's open step waiting for the local government to name a lead department, if any. */
+  private leadDepartmentStep(unitId: string): Task | undefined {
+    return this.book.list().find((t) => t.kind === 'lead_department' && t.unitId === unitId && t.status === 'open');
   }
 
   /** Records a new version of written work; answers its number. */

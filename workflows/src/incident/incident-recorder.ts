@@ -1,6 +1,14 @@
 import { CancellationScope, workflowInfo } from '@temporalio/workflow';
 import type { AlertRecord, IncidentRowChange } from '@yuqing/activities';
-import { EVENT_SCHEMA_VERSION, type EventDataMap, type EventType, type IncidentEvent, type IncidentStatus, type Tier } from '@yuqing/shared/domain';
+import {
+  EVENT_SCHEMA_VERSION,
+  type DistrictCode,
+  type EventDataMap,
+  type EventType,
+  type IncidentEvent,
+  type IncidentStatus,
+  type Tier,
+} from '@yuqing/shared/domain';
 import { activities, LOCAL } from './activities';
 import type { Task, TaskBook } from './task-book';
 
@@ -12,6 +20,8 @@ export interface IncidentFacts {
   readonly tier: Tier;
   readonly status: IncidentStatus;
   readonly policyVersion: string | undefined;
+  /** Only once a hand-off moved the incident to another district. */
+  readonly districtCode?: DistrictCode;
 }
 
 /**
@@ -48,8 +58,15 @@ export class IncidentRecorder {
   }
 
   private rowChange(): IncidentRowChange & { seq: number } {
-    const { tier, status, policyVersion } = this.facts();
-    return { tier, status, overdue: this.book.anyOverdue(), ...(policyVersion ? { policyVersion } : {}), seq: ++this.rowSeq };
+    const { tier, status, policyVersion, districtCode } = this.facts();
+    return {
+      tier,
+      status,
+      overdue: this.book.anyOverdue(),
+      ...(policyVersion ? { policyVersion } : {}),
+      ...(districtCode ? { districtCode } : {}),
+      seq: ++this.rowSeq,
+    };
   }
 
   /** Records events (and resolves the alerts of the tasks they finished) in one transaction. */

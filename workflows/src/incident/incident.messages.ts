@@ -4,6 +4,7 @@ import type {
   AddableTaskKind,
   Assignment,
   AssessmentReason,
+  DistrictCode,
   IncidentState,
   ReleaseForm,
   Report,
@@ -137,10 +138,36 @@ export interface SplitInput {
   readonly newIncidentId: string;
   readonly reason: string;
 }
+/**
+ * The office hands a unit's part to another unit (改派), on its own judgement or
+ * confirming the unit's hand-off request. The original clock keeps running unless
+ * the office grants a new one, with its reason.
+ */
 export interface ReassignInput {
   readonly actor: Actor;
   readonly fromUnitId: string;
   readonly to: Assignment;
+  readonly reason: string;
+  /** The receiving unit's district (a district bureau): the incident's district follows it. */
+  readonly district?: DistrictCode;
+  readonly newClockReason?: string;
+}
+/** 杜绝推诿 (plan §8(五)3): a unit says "not ours" and asks the office to hand its part on. */
+export interface RequestHandOffInput {
+  readonly actor: Actor;
+  readonly unitId: string;
+  readonly toUnitId?: string;
+  readonly reason: string;
+}
+/** The office refuses a hand-off request: the unit keeps its part and its clock. */
+export interface RefuseHandOffInput {
+  readonly actor: Actor;
+  readonly unitId: string;
+  readonly reason: string;
+}
+/** After tracking, the leadership group decides follow-up talking points are needed (plan §7(三)). */
+export interface RenewTalkingPointsInput {
+  readonly actor: Actor;
   readonly reason: string;
 }
 export interface CloseInput {
@@ -162,6 +189,9 @@ export const approveUpdate = defineUpdate<IncidentState, [ApproveInput]>('approv
 export const recordReleaseUpdate = defineUpdate<IncidentState, [RecordReleaseInput]>('recordRelease');
 export const reclassifyUpdate = defineUpdate<IncidentState, [ReclassifyInput]>('reclassify');
 export const reassignUpdate = defineUpdate<IncidentState, [ReassignInput]>('reassign');
+export const requestHandOffUpdate = defineUpdate<IncidentState, [RequestHandOffInput]>('requestHandOff');
+export const refuseHandOffUpdate = defineUpdate<IncidentState, [RefuseHandOffInput]>('refuseHandOff');
+export const renewTalkingPointsUpdate = defineUpdate<IncidentState, [RenewTalkingPointsInput]>('renewTalkingPoints');
 export const reassessUpdate = defineUpdate<IncidentState, [ReassessInput]>('reassess');
 export const closeUpdate = defineUpdate<IncidentState, [CloseInput]>('close');
 export const returnTaskUpdate = defineUpdate<IncidentState, [ReturnTaskInput]>('returnTask');

@@ -7,7 +7,7 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { allHandlersFinished, condition, patched, setHandler } from '@temporalio/workflow';
 import { activities, LOCAL } from './activities';
-import { IncidentCase, PLAN_CLOCKS_PATCH } from './incident-case';
+import { IncidentCase, PLAN_CLOCKS_PATCH, PLAN_STEPS_PATCH } from './incident-case';
 import { RECORD_EVENTS_PATCH } from './incident-recorder';
 import {
   acknowledgeUpdate,
@@ -17,6 +17,9 @@ import {
   completeTaskUpdate,
   reassessUpdate,
   reassignUpdate,
+  refuseHandOffUpdate,
+  renewTalkingPointsUpdate,
+  requestHandOffUpdate,
   reclassifyUpdate,
   recordReleaseUpdate,
   REJECTION,
@@ -39,6 +42,8 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     recordEventsByName: patched(RECORD_EVENTS_PATCH),
     /** Clocks count from intake's acceptance; lowering re-times kept tasks to the lower tier (2026-12-02). */
     planClocks: patched(PLAN_CLOCKS_PATCH),
+    /** A hand-off keeps the original clock; a final report naming the local government opens its lead-department step (2026-12-02). */
+    planSteps: patched(PLAN_STEPS_PATCH),
   };
   const startedAt = new Date(Date.now()).toISOString();
   let incident: IncidentCase | undefined;
@@ -99,6 +104,21 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     reassignUpdate,
     (c, a) => c.reassign(a),
     (c, a) => c.validateReassign(a),
+  );
+  forward(
+    requestHandOffUpdate,
+    (c, a) => c.requestHandOff(a),
+    (c, a) => c.validateRequestHandOff(a),
+  );
+  forward(
+    refuseHandOffUpdate,
+    (c, a) => c.refuseHandOff(a),
+    (c, a) => c.validateRefuseHandOff(a),
+  );
+  forward(
+    renewTalkingPointsUpdate,
+    (c, a) => c.renewTalkingPoints(a),
+    (c, a) => c.validateRenewTalkingPoints(a),
   );
   forward(
     addTaskUpdate,

@@ -159,14 +159,28 @@ export class TaskBook {
     delete task.lapsedAt;
     this.open(task, now);
     for (const t of this.tasks.values()) {
-      if (!t.def.after.includes(task.kind) || (t.status !== 'open' && t.status !== 'waiting')) continue;
-      t.status = 'waiting';
-      t.approvals = [];
-      delete t.openedAt;
-      delete t.dueAt;
-      t.overdue = false;
-      delete t.lapsedAt;
-      this.touch(t);
+      if (t.def.after.includes(task.kind) && (t.status === 'open' || t.status === 'waiting')) this.wait(t);
+    }
+    return task;
+  }
+
+  /**
+   * A new round of written work (后续口径, plan §7(三)): the step opens again with
+   * its clock, and every step after it, done or not (the approval, the secrecy
+   * check, the report upward), waits to be done again for the new version.
+   */
+  renew(key: string, now: number): Task {
+    const task = this.reopen(key, now);
+    const redo = new Set<TaskKind>([task.kind]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const t of this.tasks.values()) {
+        if (redo.has(t.kind) || t.status === 'cancelled' || !t.def.after.some((k) => redo.has(k))) continue;
+        redo.add(t.kind);
+        grew = true;
+        if (t.status === 'done') t.round += 1;
+        this.wait(t);
+      }
     }
     return task;
   }
@@ -211,14 +225,35 @@ export class TaskBook {
     return task;
   }
 
-  /** Hands a unit's open tasks to another unit; the new unit's clocks start now. */
-  reassign(fromUnitId: string, to: Assignment, tier: TierPolicy, now: number, reason: string): void {
-    for (const task of this.tasks.values()) {
+  /**
+   * Hands a unit's part to another unit: its open steps move over. With `keepClock`
+   * (plan §8(五)3: handing on does not buy time) a moved step keeps the clock it had;
+   * otherwise it starts now. With `receiverAcknowledges` the receiving unit signs
+   * for the warning itself even where the first unit had, on a clock from now.
+   */
+  reassign(
+    fromUnitId: string,
+    to: Assignment,
+    tier: TierPolicy,
+    now: number,
+    reason: string,
+    { keepClock = false, receiverAcknowledges = false }: { keepClock?: boolean; receiverAcknowledges?: boolean } = {},
+  ): void {
+    for (const task of [...this.tasks.values()]) {
       if (task.unitId !== fromUnitId || !PER_UNIT_TASK_KINDS.includes(task.kind)) continue;
-      if (task.status !== 'open' && task.status !== 'waiting') continue;
-      this.cancel(task.key, reason);
       const def = tier.tasks.find((d) => d.kind === task.kind) ?? task.def;
-      this.create(taskKey(task.kind, to.unitId), def, to.role, to.unitId, now);
+      const key = taskKey(task.kind, to.unitId);
+      const { status, openedAt, dueAt } = task;
+      if (status === 'open' || status === 'waiting') {
+        this.cancel(task.key, reason);
+        const moved = this.create(key, def, to.role, to.unitId, now);
+        if (keepClock && status === 'open' && moved.status === 'open' && openedAt) {
+          moved.openedAt = openedAt;
+          if (dueAt) moved.dueAt = dueAt;
+        }
+      } else if (receiverAcknowledges && status === 'done' && task.kind === 'acknowledge' && this.tasks.get(key)?.status !== 'open') {
+        this.create(key, def, to.role, to.unitId, now);
+      }
     }
     this.openReady(now);
   }
@@ -285,6 +320,19 @@ export class TaskBook {
     if (task.def.deadline) task.dueAt = iso(now + durationMs(task.def.deadline));
     else delete task.dueAt;
     this.touch(task);
+  }
+
+  /** Back to waiting for what it comes after: no clock, no approvals, not done. */
+  private wait(t: Task): void {
+    t.status = 'waiting';
+    t.approvals = [];
+    delete t.openedAt;
+    delete t.dueAt;
+    delete t.doneAt;
+    delete t.doneBy;
+    t.overdue = false;
+    delete t.lapsedAt;
+    this.touch(t);
   }
 
   private depsDone(task: Task): boolean {

@@ -14,6 +14,19 @@ export function beijing(iso: string): string {
  */
 export class IncidentVisibility {
   private shown = { tier: '', status: '', overdue: false };
+  /** The district intake set at start; upserted only when a hand-off moves it. */
+  private district: string | undefined;
+
+  constructor(district?: string) {
+    this.district = district;
+  }
+
+  /** A hand-off moved the incident to another district: operators filtering by district find it there. */
+  moveDistrict(district: string): void {
+    if (district === this.district) return;
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.district, value: district }]);
+    this.district = district;
+  }
 
   sync(incident: { readonly tier: Tier; readonly status: IncidentStatus; readonly policyVersion: string | undefined }, book: TaskBook): void {
     const { tier, status } = incident;

@@ -56,8 +56,12 @@ export interface AccessTargets {
   'incident.coordinate': { readonly incidentId: string };
   /** End handling although mandatory steps are open (强制结束). */
   'incident.forceClose': { readonly incidentId: string };
-  /** Hand a unit's part to another unit (改派). */
-  'incident.reassign': { readonly incidentId: string; readonly fromUnitId: string };
+  /** Hand a unit's part to another unit (改派), or refuse a unit's request to: the opinion office decides. */
+  'incident.reassign': { readonly incidentId: string };
+  /** Ask the office to hand one's own unit's part on ("not ours", 申请移交). */
+  'incident.handOff': { readonly incidentId: string };
+  /** Decide, after tracking, that follow-up talking points are needed (plan §7(三)): the leadership group. */
+  'incident.renewTalkingPoints': { readonly incidentId: string };
   /** Correct how reports are grouped: merge an incident into another (`otherIncidentId`), or split reports out (issue 15). */
   'incident.correct': { readonly incidentId: string; readonly otherIncidentId: string | undefined };
   /** Bureau-wide views: statistics across districts, the live stream, every unit's record. */
@@ -104,6 +108,8 @@ export const PERMISSIONS = [
   'incident.coordinate',
   'incident.forceClose',
   'incident.reassign',
+  'incident.handOff',
+  'incident.renewTalkingPoints',
   'incident.correct',
   'bureau.view',
   'unit.records',
@@ -275,12 +281,24 @@ export async function requireAccess<P extends Permission>(access: AccessFacts, p
       return;
     }
     case 'incident.reassign': {
-      const { incidentId, fromUnitId } = target as AccessTargets['incident.reassign'];
       needsUnit(p);
-      await assertVisible(access, p, incidentId);
+      await assertVisible(access, p, (target as AccessTargets['incident.reassign']).incidentId);
       const { office } = await access.coordinatingUnits();
-      // The unit itself says "not ours"; the office moves it anywhere.
-      if (p.unitId !== fromUnitId && p.unitId !== office) throw forbid('只能改派本单位承办的舆情 (you hand on only your own unit’s part)');
+      // 杜绝推诿 (plan §8(五)3): a unit asks, the office decides where the part goes.
+      if (p.unitId !== office)
+        throw forbid('改派由舆情办决定;承办单位认为不属本单位的,请申请移交 (only the opinion office hands parts on; a unit asks with hand-off)');
+      return;
+    }
+    case 'incident.handOff':
+      // Whether the caller's unit handles this incident is the workflow's to say (404 otherwise).
+      needsUnit(p);
+      await assertVisible(access, p, (target as AccessTargets['incident.handOff']).incidentId);
+      return;
+    case 'incident.renewTalkingPoints': {
+      await assertVisible(access, p, (target as AccessTargets['incident.renewTalkingPoints']).incidentId);
+      const { leadership } = await access.coordinatingUnits();
+      if (!p.unitId || p.unitId !== leadership)
+        throw forbid('是否准备后续回应口径由领导小组会商决定 (only the leadership group decides follow-up talking points)');
       return;
     }
     case 'incident.correct': {

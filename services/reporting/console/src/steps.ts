@@ -71,6 +71,8 @@ export function stepsForTask(task: TaskLike, me: Me, defs: readonly StepDefiniti
     return mayReturn ? step(taskStep('return'), { taskKey: task.key }) : [];
   }
   if (task.status !== 'open') return [];
+  // A hand-off request is decided on the incident page (改派 or 不同意移交), not by closing its task.
+  if (task.kind === 'hand_off_review') return [];
   const extras = defs.filter((d) => d.scope === 'task' && !KNOWN_TASK_STEPS.has(d.name) && d.name !== 'return');
   const content = { recordKeys: { content: task.contentFields ?? [] }, ...(task.contentFields?.length ? {} : { hidden: ['content'] }) };
   const talkingPoints = context.latestVersion.talking_points_wording;
@@ -111,9 +113,14 @@ export function stepsForIncident(me: Me, defs: readonly StepDefinition[], status
   if (!me.scopes.includes('tasks:act') || !me.unitId || status === 'archived') return [];
   const out: OfferedStep[] = [];
   for (const def of defs.filter((d) => d.scope === 'incident' && !TASK_BOUND_STEPS.has(d.name))) {
-    if (def.name === 'reassign') {
-      // A unit hands on its own part; the office any unit's.
-      out.push(...step(def, me.office ? {} : { fixed: { fromUnitId: me.unitId }, hidden: ['fromUnitId'] }));
+    if (def.name === 'reassign' || def.name === 'refuse-hand-off') {
+      // 杜绝推诿 (plan §8(五)3): the office decides where a part goes; a unit asks (hand-off).
+      if (me.office && status === 'handling') out.push(...step(def));
+    } else if (def.name === 'hand-off') {
+      if (!me.office && !me.coordinator && status === 'handling') out.push(...step(def));
+    } else if (def.name === 'renew-talking-points') {
+      // After tracking, the leadership group decides on follow-up talking points (plan §7(三)).
+      if (me.coordinator && !me.office && status === 'handling') out.push(...step(def));
     } else if (def.name === 'reclassify' || def.name === 'close') {
       if (me.coordinator && status !== 'closed') out.push(...step(def));
     } else out.push(...step(def));

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { UpdateDefinition } from '@temporalio/client';
 import { randomUUID, createHash } from 'node:crypto';
-import { INCIDENT_STATUS_LABELS, LIVE_STATUSES, type Assignment, type Db } from '@yuqing/shared';
+import { INCIDENT_STATUS_LABELS, LIVE_STATUSES, type Assignment, type Db, type DistrictCode } from '@yuqing/shared';
 import { actorOf, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
 import {
   mergeUpdate,
@@ -14,6 +14,9 @@ import {
   completeTaskUpdate,
   reassignUpdate,
   reclassifyUpdate,
+  refuseHandOffUpdate,
+  renewTalkingPointsUpdate,
+  requestHandOffUpdate,
   recordReleaseUpdate,
   returnTaskUpdate,
   submitReportUpdate,
@@ -34,6 +37,9 @@ import {
   IncidentParams,
   IncidentStateSchema,
   ReassignBody,
+  HandOffBody,
+  RefuseHandOffBody,
+  RenewTalkingPointsBody,
   ReclassifyBody,
   ReleaseBody,
   ReportBody,
@@ -261,13 +267,78 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     },
   );
 
+  /** The unit that may take over a part: a department, an affiliated unit or a district bureau, with the role it would hold. */
+  async function handlingUnit(unitId: string, field: string): Promise<Assignment & { districtCode: DistrictCode | null }> {
+    const unit = await db.selectFrom('units').select(['id', 'name', 'kind', 'districtCode']).where('id', '=', unitId).executeTakeFirst();
+    if (!unit) throw problems.invalid(`unknown unit ${unitId}`, [{ field: `body.${field}`, pointer: `/body/${field}`, message: '没有该单位 (no such unit)' }]);
+    if (unit.kind !== 'district_bureau' && unit.kind !== 'department' && unit.kind !== 'affiliated') {
+      throw problems.invalid(`unit ${unitId} cannot handle incidents`, [
+        { field: `body.${field}`, pointer: `/body/${field}`, message: '只能交由职能处室、局属单位或区县局承办 (not a department or district bureau)' },
+      ]);
+    }
+    return {
+      unitId: unit.id,
+      unitName: unit.name,
+      role: unit.kind === 'district_bureau' ? 'district_bureau' : 'responsible_department',
+      districtCode: unit.districtCode,
+    };
+  }
+
+  app.post(
+    '/v1/incidents/:id/actions/hand-off',
+    {
+      onRequest: guard,
+      schema: {
+        tags,
+        summary: 'Ask the opinion office to hand one’s own unit’s part on (申请移交, “not ours”); the clock keeps running until it decides',
+        params: IncidentParams,
+        headers: UpdateHeaders,
+        body: HandOffBody,
+        response: responses,
+      },
+    },
+    async (request) => {
+      const p = request.principal;
+      const { toUnitId, reason } = request.body;
+      await requireAccess(app.access, p, 'incident.handOff', { incidentId: request.params.id });
+      if (toUnitId) await handlingUnit(toUnitId, 'toUnitId');
+      return run(request, request.params.id, 'hand-off', requestHandOffUpdate, {
+        actor: actorOf(p, request.id),
+        unitId: p.unitId!,
+        ...(toUnitId ? { toUnitId } : {}),
+        reason,
+      });
+    },
+  );
+
+  app.post(
+    '/v1/incidents/:id/actions/refuse-hand-off',
+    {
+      onRequest: guard,
+      schema: {
+        tags,
+        summary: 'The opinion office refuses a unit’s hand-off request: the unit keeps its part and its clock',
+        params: IncidentParams,
+        headers: UpdateHeaders,
+        body: RefuseHandOffBody,
+        response: responses,
+      },
+    },
+    async (request) => {
+      const p = request.principal;
+      await requireAccess(app.access, p, 'incident.reassign', { incidentId: request.params.id });
+      return run(request, request.params.id, 'refuse-hand-off', refuseHandOffUpdate, { actor: actorOf(p, request.id), ...request.body });
+    },
+  );
+
   app.post(
     '/v1/incidents/:id/actions/reassign',
     {
       onRequest: guard,
       schema: {
         tags,
-        summary: 'Hand a unit’s part to another unit (改派); its clock starts then',
+        summary:
+          'The opinion office hands a unit’s part to another unit (改派), confirming its hand-off request if it made one; the original clock keeps running unless newClockReason grants a new one',
         params: IncidentParams,
         headers: UpdateHeaders,
         body: ReassignBody,
@@ -276,17 +347,38 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
     },
     async (request) => {
       const p = request.principal;
-      const { fromUnitId, toUnitId, reason } = request.body;
-      await requireAccess(app.access, p, 'incident.reassign', { incidentId: request.params.id, fromUnitId });
-      const unit = await db.selectFrom('units').select(['id', 'name', 'kind']).where('id', '=', toUnitId).executeTakeFirst();
-      if (!unit) throw problems.invalid(`unknown unit ${toUnitId}`, [{ field: 'body.toUnitId', pointer: '/body/toUnitId', message: 'no such unit' }]);
-      if (unit.kind !== 'district_bureau' && unit.kind !== 'department' && unit.kind !== 'affiliated') {
-        throw problems.invalid(`unit ${toUnitId} cannot handle incidents`, [
-          { field: 'body.toUnitId', pointer: '/body/toUnitId', message: 'not a department or district bureau' },
-        ]);
-      }
-      const to: Assignment = { unitId: unit.id, unitName: unit.name, role: unit.kind === 'district_bureau' ? 'district_bureau' : 'responsible_department' };
-      return run(request, request.params.id, 'reassign', reassignUpdate, { actor: actorOf(p, request.id), fromUnitId, to, reason });
+      const { fromUnitId, toUnitId, reason, newClockReason } = request.body;
+      await requireAccess(app.access, p, 'incident.reassign', { incidentId: request.params.id });
+      const { districtCode, ...to } = await handlingUnit(toUnitId, 'toUnitId');
+      return run(request, request.params.id, 'reassign', reassignUpdate, {
+        actor: actorOf(p, request.id),
+        fromUnitId,
+        to,
+        reason,
+        ...(districtCode ? { district: districtCode } : {}),
+        ...(newClockReason ? { newClockReason } : {}),
+      });
+    },
+  );
+
+  app.post(
+    '/v1/incidents/:id/actions/renew-talking-points',
+    {
+      onRequest: guard,
+      schema: {
+        tags,
+        summary:
+          'The leadership group decides follow-up talking points are needed (会商研判, plan §7(三)): the wording is redone and approved afresh before the next release',
+        params: IncidentParams,
+        headers: UpdateHeaders,
+        body: RenewTalkingPointsBody,
+        response: responses,
+      },
+    },
+    async (request) => {
+      const p = request.principal;
+      await requireAccess(app.access, p, 'incident.renewTalkingPoints', { incidentId: request.params.id });
+      return run(request, request.params.id, 'renew-talking-points', renewTalkingPointsUpdate, { actor: actorOf(p, request.id), ...request.body });
     },
   );
 

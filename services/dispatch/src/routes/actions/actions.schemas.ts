@@ -81,7 +81,24 @@ export const ReassignBody = z.strictObject({
   fromUnitId: z.string().min(1).max(100),
   toUnitId: z.string().min(1).max(100),
   reason: requiredText(2_000),
+  /** The office grants the receiving unit a new clock, and says why; without it the original clock keeps running. */
+  newClockReason: requiredText(2_000).optional(),
 });
+
+/** 申请移交: the caller's unit says "not ours", optionally naming the unit it belongs to; the office decides. */
+export const HandOffBody = z.strictObject({
+  toUnitId: z.string().min(1).max(100).optional(),
+  reason: requiredText(2_000),
+});
+
+/** The office refuses a unit's hand-off request: the unit keeps its part and its clock. */
+export const RefuseHandOffBody = z.strictObject({
+  unitId: z.string().min(1).max(100),
+  reason: requiredText(2_000),
+});
+
+/** 会商决定准备后续口径 (plan §7(三)): the leadership group's decision, with its reasons. */
+export const RenewTalkingPointsBody = z.strictObject({ reason: requiredText(2_000) });
 
 /** 合并: this incident goes into another one, which carries on (issue 15). */
 export const MergeBody = z.strictObject({ intoIncidentId: IncidentIdSchema, reason: requiredText(2_000) });
