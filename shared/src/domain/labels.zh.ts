@@ -189,6 +189,10 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   'refuse-hand-off': '不同意移交',
   'renew-talking-points': '会商决定准备后续口径',
   close: '结束处置',
+  return: '退回',
+  'add-task': '增加处置事项(检验检测、移送公安)',
+  merge: '并入其他舆情',
+  split: '拆分报告为新舆情',
 };
 
 /** The fields of those steps' bodies, as a form labels them. */
@@ -223,6 +227,9 @@ export const FORM_FIELD_LABELS: Readonly<Record<string, string>> = {
   tier: '调整为',
   fromUnitId: '原承办单位',
   toUnitId: '改派至',
+  intoIncidentId: '并入的舆情编号',
+  reportIds: '拆出的报告',
+  deadline: '时限(如 24h、30m)',
   newClockReason: '重新计时理由(不填则原时限继续计算)',
   force: '强制结束(未办结事项一并撤销)',
 };

@@ -23,6 +23,8 @@ export interface StepContext {
   readonly latestVersion: Readonly<Record<string, number>>;
   /** Roles whose approval some open task still waits for. */
   readonly openApprovalRoles: ReadonlySet<string>;
+  /** The release channels a release may name now (两微一端), for the office's release form. */
+  readonly releaseChannels?: readonly { readonly id: string; readonly name: string }[];
 }
 
 const NO_CONTEXT: StepContext = { latestVersion: {}, openApprovalRoles: new Set() };
@@ -36,6 +38,7 @@ export interface OfferedStep {
   readonly fixed: Readonly<Record<string, unknown>>;
   readonly hidden: readonly string[];
   readonly choices: Readonly<Record<string, readonly string[]>>;
+  readonly choiceLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly initial?: Readonly<Record<string, unknown>>;
   readonly recordKeys?: Readonly<Record<string, readonly string[]>>;
   /** The office acting for another unit (代办): the form asks for the reason. */
@@ -85,8 +88,13 @@ export function stepsForTask(task: TaskLike, me: Me, defs: readonly StepDefiniti
     if (me.office && def && has(def.body, 'proxy')) return step(def, { fixed: { unitId: task.unitId }, hidden: ['unitId'], proxy: true });
     return [];
   }
-  if (RELEASE_TASKS.has(task.kind))
-    return me.office ? step(incidentStep('release'), talkingPoints ? { initial: { talkingPointsVersion: talkingPoints } } : {}) : [];
+  if (RELEASE_TASKS.has(task.kind)) {
+    const channels = context.releaseChannels ?? [];
+    const register = channels.length
+      ? { choices: { channel: channels.map((c) => c.id) }, choiceLabels: { channel: Object.fromEntries(channels.map((c) => [c.id, c.name])) } }
+      : {};
+    return me.office ? step(incidentStep('release'), { ...register, ...(talkingPoints ? { initial: { talkingPointsVersion: talkingPoints } } : {}) }) : [];
+  }
   if (task.approvalsNeeded.length > 0) {
     const given = new Set(task.approvals.map((a) => a.role));
     const mine = task.approvalsNeeded.filter((r) => !given.has(r) && me.roles.includes(r));
