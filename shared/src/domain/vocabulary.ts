@@ -231,6 +231,12 @@ export const TASK_CONTENT: Readonly<Partial<Record<TaskKind, readonly ContentFie
  */
 export const WRITTEN_TASK_KINDS: readonly TaskKind[] = ['talking_points_wording', 'response_plan'];
 
+/** The written work each approval approves (the policy runs it `after` that work): what an approval's version refers to. */
+export const APPROVED_WRITING: Readonly<Partial<Record<TaskKind, TaskKind>>> = {
+  talking_points_approval: 'talking_points_wording',
+  response_plan_approval: 'response_plan',
+};
+
 /** `handling` tasks run until the incident closes; `closing` ones (the review) open when it does. */
 export const TASK_PHASES = ['handling', 'closing'] as const;
 export type TaskPhase = (typeof TASK_PHASES)[number];

@@ -248,6 +248,8 @@ export const EVENT_DATA = {
     latencyMs: z.number().int().min(0).optional(),
     /** Why it failed, coarsely (`HTTP 503`, `timeout`). */
     reason: z.string().max(200).optional(),
+    /** A message that carried written work on (签转, 报送): the step it came from and the version sent. */
+    forwarded: z.strictObject({ taskKind: z.enum(TASK_KINDS), version: z.number().int().min(1).optional() }).optional(),
   }),
 } as const;
 

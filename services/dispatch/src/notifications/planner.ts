@@ -1,11 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import { informationOfficersOf, PERSONAL_ROLES, type Database, type IncidentEvent, type Recipient, type Role } from '@yuqing/shared';
+import {
+  informationOfficersOf,
+  PERSONAL_ROLES,
+  type Database,
+  type IncidentEvent,
+  type NoticeMessage,
+  type NoticeRecipient,
+  type Recipient,
+  type Role,
+} from '@yuqing/shared';
 import { onDutyNow } from '../directory/duty.repository';
 import { enabledChannels } from './channel.repository';
 import { insertDeliveries, type NewDelivery } from './delivery.repository';
+import { renderSignoff } from './forward';
 import { isNotifying, renderNotice, type NotifyingEvent } from './notice';
 import { SMTP_ENDPOINT } from './senders/email';
+import { latestWriting } from '../writings/writing.repository';
 
 /** Records the deliveries an event calls for, inside the consumer's transaction; returns how many. */
 export type DeliveryPlanner = (trx: Transaction<Database>, event: IncidentEvent) => Promise<number>;
@@ -89,26 +100,49 @@ async function peopleFor(trx: Transaction<Database>, unitId: string, roles: Read
   return [...people].map(([id, name]) => ({ id, name }));
 }
 
+/** The incident's title and source link as messages show them. */
+async function incidentOf(trx: Transaction<Database>, incidentId: string): Promise<{ title: string; sourceUrl?: string }> {
+  const incident = await trx.selectFrom('incidents').select(['title', 'source']).where('id', '=', incidentId).executeTakeFirst();
+  const sourceUrl = (incident?.source as { url?: string } | undefined)?.url;
+  return { title: incident?.title ?? incidentId, ...(sourceUrl ? { sourceUrl } : {}) };
+}
+
+/** A message for one channel of a unit (and the person, for a person's own channel). */
+type Render = (to: NoticeRecipient, links: { timeline: string; tasks: string }) => NoticeMessage;
+
+/** The digest's sign-off, once complete (签转). */
+function isSignoff(event: IncidentEvent): event is Extract<IncidentEvent, { type: 'approval_recorded' }> {
+  return event.type === 'approval_recorded' && event.data.taskKind === 'digest_signoff' && event.data.complete;
+}
+
 /**
  * Plans the notifications of an event: resolves recipients to units, people and
  * their enabled channels, renders one message per unit and queues one delivery per
  * channel. It runs in the dispatch consumer's transaction, so it only reads and
  * inserts: sending is the delivery worker's job.
+ *
+ * Besides warnings and chases, the digest's completed sign-off goes to the
+ * leader in charge with the digest (签转, plan §5(二)). The delivery rows keep
+ * the rendered message: what was sent.
  */
 export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner {
   const dispatchUrl = options.links.dispatch.replace(/\/+$/, '');
   const reportingUrl = options.links.reporting.replace(/\/+$/, '');
-  return async (trx, event) => {
-    if (!isNotifying(event)) return 0;
-    const late = await lateOwner(trx, event);
-    const targets = await unitsOf(trx, recipientsOf(event, late));
-    if (targets.size === 0) return 0;
-    const names = new Map((await trx.selectFrom('units').select(['id', 'name']).execute()).map((u) => [u.id, u.name]));
-    const owner = late?.unitId && names.has(late.unitId) ? { unitId: late.unitId, unitName: names.get(late.unitId)! } : undefined;
-    const incident = await trx.selectFrom('incidents').select(['title', 'source']).where('id', '=', event.incidentId).executeTakeFirst();
-    const sourceUrl = (incident?.source as { url?: string } | undefined)?.url;
-    const title = event.type === 'dispatched' ? event.data.title : (incident?.title ?? event.incidentId);
+  const ownBases = [dispatchUrl, reportingUrl];
+  // Pages of the console (served by reporting) that a person opens from a phone, not the JSON behind them.
+  const linksFor = (incidentId: string, unitId: string) => ({
+    timeline: `${reportingUrl}/console/incidents/${incidentId}`,
+    tasks: `${reportingUrl}/console/tasks?unit=${encodeURIComponent(unitId)}`,
+  });
 
+  /** One delivery per enabled channel of each target unit and of its people the message is for. */
+  async function deliveries(
+    trx: Transaction<Database>,
+    event: IncidentEvent,
+    targets: ReadonlyMap<string, ReadonlySet<Role>>,
+    names: ReadonlyMap<string, string>,
+    render: (unitId: string) => Render,
+  ): Promise<NewDelivery[]> {
     const rows: NewDelivery[] = [];
     for (const [unitId, roles] of targets) {
       const unitName = names.get(unitId);
@@ -119,26 +153,10 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
         unitId,
         people.map((p) => p.id),
       );
-      if (channels.length === 0) continue;
-      const unitTasks = event.type === 'dispatched' ? (event.data.tasks ?? []).filter((t) => t.unitId === unitId && t.status === 'open') : [];
-      // Pages of the console (served by reporting) that a person opens from a phone, not the JSON behind them.
-      const links = {
-        timeline: `${reportingUrl}/console/incidents/${event.incidentId}`,
-        tasks: `${reportingUrl}/console/tasks?unit=${encodeURIComponent(unitId)}`,
-      };
+      const message = render(unitId);
       for (const channel of channels) {
         const person = channel.personId ? people.find((p) => p.id === channel.personId) : undefined;
         const to = { unitId, unitName, ...(person ? { personId: person.id, personName: person.name } : {}), roles: [...roles] };
-        const message = renderNotice({
-          event,
-          incident: { title, ...(sourceUrl ? { sourceUrl } : {}) },
-          to,
-          ...(owner ? { owner } : {}),
-          unitTasks: unitTasks.map((t) => ({ kind: t.kind, ...(t.dueAt ? { dueAt: t.dueAt } : {}) })),
-          links,
-          ownBases: [dispatchUrl, reportingUrl],
-          unitNames: (id) => names.get(id),
-        });
         rows.push({
           id: randomUUID(),
           eventId: event.id,
@@ -153,11 +171,70 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
           personId: person?.id ?? null,
           personName: person?.name ?? null,
           roles: [...roles],
-          message,
+          message: message(to, linksFor(event.incidentId, unitId)),
           triggeredAt: event.occurredAt,
         });
       }
     }
+    return rows;
+  }
+
+  const unitNames = async (trx: Transaction<Database>) => new Map((await trx.selectFrom('units').select(['id', 'name']).execute()).map((u) => [u.id, u.name]));
+
+  async function planNotice(trx: Transaction<Database>, event: NotifyingEvent): Promise<NewDelivery[]> {
+    const late = await lateOwner(trx, event);
+    const targets = await unitsOf(trx, recipientsOf(event, late));
+    if (targets.size === 0) return [];
+    const names = await unitNames(trx);
+    const owner = late?.unitId && names.has(late.unitId) ? { unitId: late.unitId, unitName: names.get(late.unitId)! } : undefined;
+    const incident = await incidentOf(trx, event.incidentId);
+    const title = event.type === 'dispatched' ? event.data.title : incident.title;
+    return deliveries(trx, event, targets, names, (unitId) => {
+      const unitTasks = event.type === 'dispatched' ? (event.data.tasks ?? []).filter((t) => t.unitId === unitId && t.status === 'open') : [];
+      return (to, links) =>
+        renderNotice({
+          event,
+          incident: { title, ...(incident.sourceUrl ? { sourceUrl: incident.sourceUrl } : {}) },
+          to,
+          ...(owner ? { owner } : {}),
+          unitTasks: unitTasks.map((t) => ({ kind: t.kind, ...(t.dueAt ? { dueAt: t.dueAt } : {}) })),
+          links,
+          ownBases,
+          unitNames: (id) => names.get(id),
+        });
+    });
+  }
+
+  /** 签转: the signed digest to the leader in charge (its holders' own channels and the unit's). */
+  async function planSignoff(trx: Transaction<Database>, event: Extract<IncidentEvent, { type: 'approval_recorded' }>): Promise<NewDelivery[]> {
+    const targets = await unitsOf(trx, [{ role: 'leader_in_charge' }]);
+    if (targets.size === 0) return [];
+    const names = await unitNames(trx);
+    const incident = await incidentOf(trx, event.incidentId);
+    const digest = await latestWriting(trx, event.incidentId, 'digest');
+    return deliveries(
+      trx,
+      event,
+      targets,
+      names,
+      () => (to, links) =>
+        renderSignoff({
+          tier: event.tier,
+          incident,
+          to,
+          links,
+          ownBases,
+          approval: event.data.approval,
+          digest: digest && { text: digest.text, proposal: digest.proposal, version: digest.version },
+          unitNames: (id) => names.get(id),
+        }),
+    );
+  }
+
+  return async (trx, event) => {
+    let rows: NewDelivery[] = [];
+    if (isNotifying(event)) rows = await planNotice(trx, event);
+    else if (isSignoff(event)) rows = await planSignoff(trx, event);
     return insertDeliveries(trx, rows);
   };
 }
