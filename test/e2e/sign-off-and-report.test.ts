@@ -42,6 +42,19 @@ beforeAll(async () => {
   });
   expect(hook.statusCode).toBe(201);
   http.get('leader-in-charge', 'webhook').secret = hook.json().secret as string;
+
+  // The outside bodies: 市委宣传部 by its WeCom robot and e-mail, 市委网信办 and 市委 by webhook; 省局 has no channel yet.
+  const channels = [
+    { unitId: 'ext-propaganda', kind: 'wecom', address: http.endpoint('propaganda', { kind: 'wecom' }) },
+    { unitId: 'ext-propaganda', kind: 'email', address: 'yuqing@propaganda.example.org' },
+    { unitId: 'ext-cyberspace-office', kind: 'webhook', address: http.endpoint('cyberspace', { kind: 'webhook' }) },
+    { unitId: 'ext-city-party-committee', kind: 'webhook', address: http.endpoint('party-committee', { kind: 'webhook' }) },
+  ];
+  for (const c of channels) {
+    const res = await p.call('dispatch', k.admin, 'POST', '/v1/channels', c);
+    expect(res.statusCode).toBe(201);
+    if (c.kind === 'webhook') http.get(c.unitId === 'ext-cyberspace-office' ? 'cyberspace' : 'party-committee', 'webhook').secret = res.json().secret as string;
+  }
 });
 
 afterAll(async () => {
@@ -101,5 +114,132 @@ describe('签转: the signed digest reaches the leader in charge', () => {
       'the 签转 in the timeline',
     );
     expect(line.text.startsWith('签转 测试人员 li-fenguan(重大舆情应急处置工作领导小组)(Webhook):《舆情摘报》,已送达')).toBe(true);
+  });
+});
+
+/** The incident's deliveries caused by completed steps (报送), and its timeline's 报送 lines. */
+const reportDeliveries = (id: string) =>
+  p.t.db.selectFrom('deliveries').select(['unitId', 'status', 'message']).where('incidentId', '=', id).where('eventType', '=', 'task_completed').execute();
+const timelineLines = async (id: string) =>
+  ((await p.call('reporting', k.admin, 'GET', `/v1/incidents/${id}/timeline`)).json().entries as { type: string; text: string }[]).map((e) => e.text);
+
+describe('报送: what is reported upward reaches the outside bodies’ channels, recorded with what was sent', () => {
+  it('the approved talking points, version 2 after a return, go to 宣传部 and 网信办; a body without a channel is said; bad names are refused', async () => {
+    const id = await p.report(k.monitoring, { flags: ['public_vital_interest'], title: '网传某商场电梯故障致人受伤' });
+    const task = (key: string, verb: string) => `/v1/incidents/${id}/tasks/${key}/${verb}`;
+    const post = (key: string, path: string, body: unknown) => p.call('dispatch', key, 'POST', path, body);
+    const first = '市市场监管局已责成属地核查。';
+    const second = '市市场监管局高度重视,已责成南岗区局连夜核查,涉事电梯已停用,调查结果将及时公布。';
+    expect((await post(k.food, task('talking_points_draft', 'complete'), { content: { facts: '涉事电梯已停用,维保单位正在检查。' } })).statusCode).toBe(200);
+    expect((await post(k.office, task('talking_points_wording', 'complete'), { content: { text: first } })).statusCode).toBe(200);
+    expect((await post(k.leader, task('talking_points_wording', 'return'), { reason: '请写明已采取的措施' })).statusCode).toBe(200);
+    expect((await post(k.office, task('talking_points_wording', 'complete'), { content: { text: second } })).statusCode).toBe(200);
+    expect((await post(k.leaderInCharge, task('talking_points_approval', 'approve'), { role: 'leader_in_charge', version: 2 })).statusCode).toBe(200);
+    expect((await post(k.leader, task('talking_points_approval', 'approve'), { role: 'leader', version: 2 })).statusCode).toBe(200);
+
+    // Refused, naming body.sendTo, and nothing changes: an unknown unit, a unit that is not an outside body, none at all, the old free text.
+    const reported = task('talking_points_reported', 'complete');
+    const refusals: [unknown, string, number][] = [
+      [{ sendTo: ['ext-propaganda', 'ext-nowhere'] }, 'body.sendTo.1', 422],
+      [{ sendTo: ['dept-food-safety'] }, 'body.sendTo.0', 422],
+      [{ sendTo: [] }, 'body.sendTo', 422],
+      [{}, 'body.sendTo', 422],
+      [{ sendTo: ['ext-propaganda'], content: { recipients: '市委宣传部' } }, 'body.content.recipients', 422],
+    ];
+    for (const [body, field, status] of refusals) {
+      const res = await post(k.office, reported, body);
+      expect(res.statusCode).toBe(status);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual([field]);
+      expect(res.json().detail).toMatch(/[\u4e00-\u9fff]/);
+    }
+    // Another step names no outside body.
+    const tracking = await post(k.office, task('cyberspace_liaison', 'complete'), { note: '已对接', sendTo: ['ext-cyberspace-office'] });
+    expect(tracking.statusCode).toBe(422);
+    expect(tracking.json().errors[0].field).toBe('body.sendTo');
+    // A district's key does not report for the bureau.
+    const district = await post(k.nangang, reported, { sendTo: ['ext-propaganda'] });
+    expect(district.statusCode).toBe(403);
+    const state = (await p.call('dispatch', k.admin, 'GET', `/v1/incidents/${id}/state`)).json<{ tasks: { key: string; status: string }[] }>();
+    expect(state.tasks.find((t) => t.key === 'talking_points_reported')?.status).toBe('open');
+    expect(await reportDeliveries(id)).toHaveLength(0);
+
+    // The office reports to 宣传部, 网信办 and 省局: recorded, sent where a channel exists, and the office is told 省局 has none.
+    const done = await post(k.office, reported, { sendTo: ['ext-propaganda', 'ext-cyberspace-office', 'ext-provincial-bureau'] });
+    expect(done.statusCode).toBe(200);
+    const answer = done.json<{ tasks: { key: string; status: string }[]; warnings?: { field: string; message: string }[] }>();
+    expect(answer.tasks.find((t) => t.key === 'talking_points_reported')?.status).toBe('done');
+    expect(answer.warnings).toEqual([{ field: 'body.sendTo.2', message: expect.stringContaining('黑龙江省市场监督管理局未配置通知渠道') }]);
+
+    const arrived = await eventually(
+      () => {
+        const robot = http.at('propaganda', 'wecom').find((a) => (a.json.markdown?.content as string | undefined)?.includes(second));
+        const hook = forIncident(http.at('cyberspace', 'webhook'), id).find((a) => a.json.forwarded?.taskKind === 'talking_points_reported');
+        const mail = smtp.mails.find((m) => m.to.includes('yuqing@propaganda.example.org') && m.text.includes(second));
+        return robot && hook && mail && { robot, hook, mail };
+      },
+      15_000,
+      'the talking points at 宣传部 and 网信办',
+    );
+    expect(arrived.robot.json.markdown.content).toContain('**回应口径(第2稿,已审定)**');
+    expect(arrived.robot.json.markdown.content).not.toContain(first);
+    expect(arrived.hook.status).toBe(200);
+    expect(arrived.hook.json.title).toBe('【报送·回应口径】重大舆情:网传某商场电梯故障致人受伤');
+    expect(arrived.hook.json.forwarded).toEqual({ taskKind: 'talking_points_reported', version: 2 });
+    expect(arrived.hook.json.text).toContain(`回应口径(第2稿,已审定):\n${second}`);
+    expect(arrived.mail.subject).toBe('【报送·回应口径】重大舆情:网传某商场电梯故障致人受伤');
+
+    // What was sent is kept with each delivery, and the timeline says to whom, by what, which version, and that it arrived.
+    const rows = await reportDeliveries(id);
+    expect(rows.map((r) => r.unitId).sort()).toEqual(['ext-cyberspace-office', 'ext-propaganda', 'ext-propaganda']);
+    expect(rows.every((r) => r.message.text.includes(second) && r.message.forwarded?.version === 2)).toBe(true);
+    const lines = await eventually(
+      async () => {
+        const all = (await timelineLines(id)).filter((l) => l.startsWith('报送 '));
+        return all.length === 3 && all;
+      },
+      15_000,
+      'the 报送 lines in the timeline',
+    );
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^报送 市委宣传部\(企业微信群机器人\):第2稿口径,已送达/),
+        expect.stringMatching(/^报送 市委宣传部\(电子邮件\):第2稿口径,已送达/),
+        expect.stringMatching(/^报送 市委网信办\(Webhook\):第2稿口径,已送达/),
+      ]),
+    );
+    // The step itself names the bodies it reported to, 省局 included.
+    const steps = (await p.call('reporting', k.admin, 'GET', `/v1/incidents/${id}/timeline`)).json().entries as { type: string; data: { sendTo?: string[] } }[];
+    expect(steps.find((e) => e.type === 'task_completed' && e.data.sendTo)?.data.sendTo).toEqual([
+      'ext-propaganda',
+      'ext-cyberspace-office',
+      'ext-provincial-bureau',
+    ]);
+  });
+
+  it('a critical incident’s report upward goes to 市委 with its text; only the leadership group reports it', async () => {
+    const id = await p.report(k.monitoring, { flags: ['tied_to_emergency'], title: '某地发生食物中毒事件引发网络热议' });
+    const path = `/v1/incidents/${id}/tasks/report_upward/complete`;
+    const text = '某地发生疑似食物中毒事件,市局已启动特别重大舆情应急处置程序,现将有关情况报告如下。';
+    const body = { content: { text }, sendTo: ['ext-city-party-committee'] };
+    expect((await p.call('dispatch', k.nangang, 'POST', path, body)).statusCode).toBe(403);
+    expect((await p.call('dispatch', k.office, 'POST', path, body)).statusCode).toBe(403);
+    const done = await p.call('dispatch', k.leader, 'POST', path, body);
+    expect(done.statusCode).toBe(200);
+    expect(done.json().warnings).toBeUndefined();
+    const hook = await eventually(
+      () => forIncident(http.at('party-committee', 'webhook'), id).find((a) => a.json.forwarded?.taskKind === 'report_upward'),
+      15_000,
+      'the report at 市委',
+    );
+    expect(hook.status).toBe(200);
+    expect(hook.json.title).toBe('【报送·舆情情况报告】特别重大舆情:某地发生食物中毒事件引发网络热议');
+    expect(hook.json.text).toContain(`报告正文:\n${text}`);
+    expect(hook.json.forwarded).toEqual({ taskKind: 'report_upward' });
+    await eventually(
+      async () => (await timelineLines(id)).some((l) => l.startsWith('报送 中共哈尔滨市委(Webhook):舆情情况报告,已送达')),
+      15_000,
+      'the report in the timeline',
+    );
   });
 });

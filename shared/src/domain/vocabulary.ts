@@ -196,6 +196,7 @@ export const CONTENT_FIELDS = [
   'decision',
   'minutes',
   'guidance',
+  // Free text naming whom a step reported to, recorded before steps named the bodies by unit in `sendTo`: kept to read those records, no longer taken.
   'recipients',
   'cause',
   'nature',
@@ -215,14 +216,21 @@ export const TASK_CONTENT: Readonly<Partial<Record<TaskKind, readonly ContentFie
   emergency_procedure: ['decision'],
   coordination_meeting: ['minutes'],
   legal_guidance: ['guidance'],
-  talking_points_reported: ['recipients'],
-  report_upward: ['recipients', 'text'],
+  report_upward: ['text'],
   review: ['cause', 'nature', 'impact', 'responsibility', 'lessons'],
   progress_report: ['text'],
   secrecy_review: ['decision'],
   technical_inspection: ['text'],
   public_security_referral: ['text'],
 };
+
+/**
+ * Steps that report to outside bodies (报送, plan §5(四), §7(一)): each names the
+ * bodies it goes to in `sendTo` (directory units of kind `outside`), and dispatch
+ * sends what was reported (the approved talking points, the report's text) to
+ * their channels. `sendTo` is the one name for whom a step reports to.
+ */
+export const OUTSIDE_REPORT_TASK_KINDS: readonly TaskKind[] = ['talking_points_reported', 'report_upward'];
 
 /**
  * Written work that others then approve (the talking points' wording, the deputy

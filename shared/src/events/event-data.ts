@@ -121,6 +121,8 @@ export const EVENT_DATA = {
     content: z.partialRecord(z.enum(CONTENT_FIELDS), z.string()).optional(),
     /** For written work that is approved (talking points, the response plan): which version this is. */
     version: z.number().int().min(1).optional(),
+    /** 报送: the outside bodies (units of kind `outside`) the step reported to; dispatch sends to their channels. */
+    sendTo: z.array(z.string().min(1).max(100)).optional(),
   }),
   task_added: z.strictObject({
     ...base,

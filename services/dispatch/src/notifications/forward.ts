@@ -101,11 +101,19 @@ export function renderReport(
     readonly taskKind: TaskKind;
     /** The reporting unit (the office, the leadership group). */
     readonly from: string;
-    readonly work: { readonly label: string; readonly text: string | undefined; readonly version?: number; readonly approved?: boolean };
+    /** What is reported (回应口径, 舆情情况报告), the label of its text, and its version where it has one. */
+    readonly work: {
+      readonly label: string;
+      readonly textLabel?: string;
+      readonly text: string | undefined;
+      readonly version?: number;
+      readonly approved?: boolean;
+    };
   },
 ): NoticeMessage {
   const w = c.work;
-  const label = `${w.label}${w.version !== undefined ? `(${versionLabel(w.version)}${w.approved ? `,${NOTICE_LABELS.approved}` : ''})` : ''}`;
+  const version = w.version !== undefined ? `(${versionLabel(w.version)}${w.approved ? `,${NOTICE_LABELS.approved}` : ''})` : '';
+  const label = `${w.textLabel ?? w.label}${version}`;
   return render(c, `${NOTICE_LABELS.report}·${w.label}`, [`${NOTICE_LABELS.reportedBy}:${c.from}`], [{ label, text: w.text ?? NOTICE_LABELS.noText }], {
     taskKind: c.taskKind,
     ...(w.version !== undefined ? { version: w.version } : {}),

@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import {
   informationOfficersOf,
+  NOTICE_LABELS,
+  OUTSIDE_REPORT_TASK_KINDS,
   PERSONAL_ROLES,
   type Database,
+  type Db,
   type IncidentEvent,
   type NoticeMessage,
   type NoticeRecipient,
@@ -13,10 +16,12 @@ import {
 import { onDutyNow } from '../directory/duty.repository';
 import { enabledChannels } from './channel.repository';
 import { insertDeliveries, type NewDelivery } from './delivery.repository';
-import { renderSignoff } from './forward';
+import { renderReport, renderSignoff } from './forward';
 import { isNotifying, renderNotice, type NotifyingEvent } from './notice';
 import { SMTP_ENDPOINT } from './senders/email';
 import { latestWriting } from '../writings/writing.repository';
+
+type Executor = Db | Transaction<Database>;
 
 /** Records the deliveries an event calls for, inside the consumer's transaction; returns how many. */
 export type DeliveryPlanner = (trx: Transaction<Database>, event: IncidentEvent) => Promise<number>;
@@ -81,7 +86,7 @@ async function unitsOf(trx: Transaction<Database>, recipients: readonly Recipien
  * default recipient of its warnings) and whoever is on duty now, so that a
  * warning at night still reaches someone. Nobody holds the role yet: the unit's part.
  */
-async function peopleFor(trx: Transaction<Database>, unitId: string, roles: ReadonlySet<Role>): Promise<{ id: string; name: string }[]> {
+async function peopleFor(trx: Executor, unitId: string, roles: ReadonlySet<Role>): Promise<{ id: string; name: string }[]> {
   const personal = [...roles].filter((r) => PERSONAL_ROLES.includes(r));
   const people = new Map<string, string>();
   if (personal.length > 0) {
@@ -100,6 +105,40 @@ async function peopleFor(trx: Transaction<Database>, unitId: string, roles: Read
   return [...people].map(([id, name]) => ({ id, name }));
 }
 
+/** The roles routing gives each unit (an outside body is reached as the role it plays: 市委宣传部 as `propaganda_department`). */
+async function rolesByUnit(trx: Executor): Promise<Map<string, Role[]>> {
+  const rules = await trx.selectFrom('routingRules').select(['match', 'unitId']).where('kind', '=', 'role').orderBy('id').execute();
+  const roles = new Map<string, Role[]>();
+  for (const r of rules) roles.set(r.unitId, [...(roles.get(r.unitId) ?? []), r.match as Role]);
+  return roles;
+}
+
+/** The people and enabled channels a message to a unit (as these roles) goes to. */
+async function reach(trx: Executor, unitId: string, roles: ReadonlySet<Role>) {
+  const people = await peopleFor(trx, unitId, roles);
+  const channels = await enabledChannels(
+    trx,
+    unitId,
+    people.map((p) => p.id),
+  );
+  return { people, channels };
+}
+
+/**
+ * The outside bodies among `unitIds` that a report to them would reach on no
+ * channel (报送 is then recorded, but nothing is sent: the office must send it
+ * another way). Answered to the office with the step.
+ */
+export async function unreachableBodies(db: Db, unitIds: readonly string[]): Promise<string[]> {
+  const routed = await rolesByUnit(db);
+  const unreachable: string[] = [];
+  for (const unitId of unitIds) {
+    const { channels } = await reach(db, unitId, new Set(routed.get(unitId) ?? []));
+    if (channels.length === 0) unreachable.push(unitId);
+  }
+  return unreachable;
+}
+
 /** The incident's title and source link as messages show them. */
 async function incidentOf(trx: Transaction<Database>, incidentId: string): Promise<{ title: string; sourceUrl?: string }> {
   const incident = await trx.selectFrom('incidents').select(['title', 'source']).where('id', '=', incidentId).executeTakeFirst();
@@ -115,14 +154,21 @@ function isSignoff(event: IncidentEvent): event is Extract<IncidentEvent, { type
   return event.type === 'approval_recorded' && event.data.taskKind === 'digest_signoff' && event.data.complete;
 }
 
+/** A step that reported to outside bodies (报送), naming them. */
+function isReport(event: IncidentEvent): event is Extract<IncidentEvent, { type: 'task_completed' }> & { data: { sendTo: string[] } } {
+  return event.type === 'task_completed' && OUTSIDE_REPORT_TASK_KINDS.includes(event.data.taskKind) && (event.data.sendTo?.length ?? 0) > 0;
+}
+
 /**
  * Plans the notifications of an event: resolves recipients to units, people and
  * their enabled channels, renders one message per unit and queues one delivery per
  * channel. It runs in the dispatch consumer's transaction, so it only reads and
  * inserts: sending is the delivery worker's job.
  *
- * Besides warnings and chases, the digest's completed sign-off goes to the
- * leader in charge with the digest (签转, plan §5(二)). The delivery rows keep
+ * Besides warnings and chases, two events carry written work on: the digest's
+ * completed sign-off goes to the leader in charge with the digest (签转, plan
+ * §5(二)), and a step that reported to outside bodies goes to each body's
+ * channels with what it reported (报送, §5(四), §7(一)). The delivery rows keep
  * the rendered message: what was sent.
  */
 export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner {
@@ -147,12 +193,7 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
     for (const [unitId, roles] of targets) {
       const unitName = names.get(unitId);
       if (!unitName) continue;
-      const people = await peopleFor(trx, unitId, roles);
-      const channels = await enabledChannels(
-        trx,
-        unitId,
-        people.map((p) => p.id),
-      );
+      const { people, channels } = await reach(trx, unitId, roles);
       const message = render(unitId);
       for (const channel of channels) {
         const person = channel.personId ? people.find((p) => p.id === channel.personId) : undefined;
@@ -231,10 +272,45 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
     );
   }
 
+  /** 报送: what the step reported, to each named outside body's channels. */
+  async function planReport(
+    trx: Transaction<Database>,
+    event: Extract<IncidentEvent, { type: 'task_completed' }> & { data: { sendTo: string[] } },
+  ): Promise<NewDelivery[]> {
+    const routed = await rolesByUnit(trx);
+    const targets = new Map(event.data.sendTo.map((unitId) => [unitId, new Set(routed.get(unitId) ?? [])]));
+    const names = await unitNames(trx);
+    const incident = await incidentOf(trx, event.incidentId);
+    const actor = event.data.actor;
+    const from = (actor?.unitId && names.get(actor.unitId)) || (actor?.name ?? actor?.id ?? '');
+    let work: Parameters<typeof renderReport>[0]['work'];
+    if (event.data.taskKind === 'talking_points_reported') {
+      // The talking points as approved: the newest approved version (a later draft under way is not what was reported).
+      const approved =
+        (await latestWriting(trx, event.incidentId, 'talking_points_wording', { approved: true })) ??
+        (await latestWriting(trx, event.incidentId, 'talking_points_wording'));
+      work = {
+        label: NOTICE_LABELS.talkingPoints,
+        text: approved?.text,
+        ...(approved ? { version: approved.version, approved: approved.approvedAt !== null } : {}),
+      };
+    } else {
+      work = { label: NOTICE_LABELS.upwardReport, textLabel: NOTICE_LABELS.reportText, text: event.data.content?.text ?? event.data.note };
+    }
+    return deliveries(
+      trx,
+      event,
+      targets,
+      names,
+      () => (to, links) => renderReport({ tier: event.tier, incident, to, links, ownBases, taskKind: event.data.taskKind, from, work }),
+    );
+  }
+
   return async (trx, event) => {
     let rows: NewDelivery[] = [];
     if (isNotifying(event)) rows = await planNotice(trx, event);
     else if (isSignoff(event)) rows = await planSignoff(trx, event);
+    else if (isReport(event)) rows = await planReport(trx, event);
     return insertDeliveries(trx, rows);
   };
 }

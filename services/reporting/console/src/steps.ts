@@ -23,9 +23,13 @@ export interface StepContext {
   readonly latestVersion: Readonly<Record<string, number>>;
   /** Roles whose approval some open task still waits for. */
   readonly openApprovalRoles: ReadonlySet<string>;
+  /** The directory's outside bodies (units of kind `outside`), which a report upward names (报送). */
+  readonly outsideBodies?: readonly { readonly id: string; readonly name: string }[];
 }
 
 const NO_CONTEXT: StepContext = { latestVersion: {}, openApprovalRoles: new Set() };
+/** Steps that report to outside bodies, naming them in `sendTo` (OUTSIDE_REPORT_TASK_KINDS). */
+const REPORTS_OUTSIDE = new Set(['talking_points_reported', 'report_upward']);
 /** Written work that is approved, then returned if need be (WRITTEN_TASK_KINDS). */
 const WRITTEN = new Set(['talking_points_wording', 'response_plan']);
 
@@ -38,6 +42,8 @@ export interface OfferedStep {
   readonly choices: Readonly<Record<string, readonly string[]>>;
   readonly initial?: Readonly<Record<string, unknown>>;
   readonly recordKeys?: Readonly<Record<string, readonly string[]>>;
+  /** Choices for a list field the schema leaves open (`sendTo`: the outside bodies), each required. */
+  readonly options?: Readonly<Record<string, readonly { readonly value: string; readonly label: string }[]>>;
   /** The office acting for another unit (代办): the form asks for the reason. */
   readonly proxy: boolean;
 }
@@ -72,7 +78,15 @@ export function stepsForTask(task: TaskLike, me: Me, defs: readonly StepDefiniti
   }
   if (task.status !== 'open') return [];
   const extras = defs.filter((d) => d.scope === 'task' && !KNOWN_TASK_STEPS.has(d.name) && d.name !== 'return');
-  const content = { recordKeys: { content: task.contentFields ?? [] }, ...(task.contentFields?.length ? {} : { hidden: ['content'] }) };
+  // What completing records: the content fields, and for 报送 the bodies it goes to (no other step names any).
+  const sendTo = REPORTS_OUTSIDE.has(task.kind)
+    ? { options: { sendTo: (context.outsideBodies ?? []).map((b) => ({ value: b.id, label: b.name })) } }
+    : { hidden: ['sendTo'] };
+  const content = {
+    recordKeys: { content: task.contentFields ?? [] },
+    ...(sendTo.options ? { options: sendTo.options } : {}),
+    hidden: [...(task.contentFields?.length ? [] : ['content']), ...(sendTo.hidden ?? [])],
+  };
   const talkingPoints = context.latestVersion.talking_points_wording;
 
   const unitStep = UNIT_STEPS[task.kind];
@@ -99,7 +113,7 @@ export function stepsForTask(task: TaskLike, me: Me, defs: readonly StepDefiniti
   const mine = me.roles.includes(task.owner) || (task.unitId !== null && task.unitId === me.unitId);
   if (mine)
     return [
-      ...step(taskStep('complete'), { taskKey: task.key, ...content, hidden: ['proxy', ...(content.hidden ?? [])] }),
+      ...step(taskStep('complete'), { taskKey: task.key, ...content, hidden: ['proxy', ...content.hidden] }),
       ...extras.flatMap((d) => step(d, { taskKey: task.key })),
     ];
   if (me.office) return step(taskStep('complete'), { taskKey: task.key, proxy: true, ...content });
