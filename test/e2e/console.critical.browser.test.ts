@@ -224,7 +224,7 @@ function plan(task: TaskState): { person: string; step: string; fills: Fill[] } 
       return {
         person: 'zhou-group',
         step: 'complete',
-        fills: [write('content.recipients', '市委、市政府、省局'), write('content.text', '关于南岗区某幼儿园食材问题舆情的情况报告')],
+        fills: [tick('sendTo', '中共哈尔滨市委'), tick('sendTo', '黑龙江省市场监督管理局'), write('content.text', '关于南岗区某幼儿园食材问题舆情的情况报告')],
       };
     case 'coordination_meeting':
       return { person: 'sun-deputy', step: 'complete', fills: [write('content.minutes', '会商纪要:由食品安全处牵头调查,南岗区局配合')] };
@@ -243,7 +243,7 @@ function plan(task: TaskState): { person: string; step: string; fills: Fill[] } 
     case 'secrecy_review':
       return { person: 'wang-director', step: 'complete', fills: [write('content.decision', '经审查,拟发布内容不涉及国家秘密和工作秘密')] };
     case 'talking_points_reported':
-      return { person: 'zhang-office', step: 'complete', fills: [write('content.recipients', '市委宣传部、市委网信办、省局')] };
+      return { person: 'zhang-office', step: 'complete', fills: [tick('sendTo', '市委宣传部'), tick('sendTo', '市委网信办')] };
     case 'response_plan':
       return { person: 'sun-deputy', step: 'complete', fills: [write('content.text', '应对方案:4小时内发布权威信息,24小时内召开新闻发布会')] };
     case 'authoritative_release':

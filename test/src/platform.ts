@@ -8,7 +8,7 @@
 import type { Client } from '@temporalio/client';
 import { createServer, type App } from '@yuqing/http-kit';
 import { createWorkflowStarter, createWorkflowUpdater, intakeApp } from '@yuqing/intake';
-import { createTaskProjection, dispatchApp, type DispatchDeps } from '@yuqing/dispatch';
+import { createNotifications, createTaskProjection, dispatchApp, type DispatchDeps, type Notifications } from '@yuqing/dispatch';
 import { createTimelineProjection, LiveFeed, reportingApp } from '@yuqing/reporting';
 import {
   createTemporalClient,
@@ -42,6 +42,8 @@ export interface TestPlatform {
   readonly bus: EventBus;
   readonly config: Config;
   readonly apps: Readonly<Record<AppName, App>>;
+  /** With `notifications: true`: dispatch's planner and delivery worker, sending to the configured channels. */
+  readonly notifications?: Notifications;
   /** A key for a system client, or (with roles) for a person of a unit. */
   key(options: { scopes: Scope[]; unitId?: string; roles?: Role[]; id?: string }): Promise<string>;
   /** Reports an incident through intake with `key` and waits until its tasks are projected; returns its id. */
@@ -58,7 +60,9 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-export async function startTestPlatform(options: { policy?: PolicyDocumentInput; env?: Record<string, string> } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  options: { policy?: PolicyDocumentInput; env?: Record<string, string>; notifications?: boolean } = {},
+): Promise<TestPlatform> {
   const t = await createTestDatabase();
   const natsOptions = testNatsOptions('platform');
   const bus = await connectTestBus(natsOptions);
@@ -66,8 +70,13 @@ export async function startTestPlatform(options: { policy?: PolicyDocumentInput;
   const temporal = await connectTestClient();
   if (options.policy) await publishCityPolicy(t.db, options.policy);
   const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '100000', OUTBOX_POLL_MS: '200', ...options.env });
+  // Notifications are sent only where a test sets up receivers (SMTP_URL, NOTIFY_ALLOW_HOSTS in `env`).
+  const notifications = options.notifications ? createNotifications({ db: t.db, config, log: testLogger('dispatch'), bus: () => bus }).start() : undefined;
+  const projection = notifications
+    ? createTaskProjection(t.db, { plan: notifications.plan, onDeliveriesQueued: () => notifications.wake() })
+    : createTaskProjection(t.db);
   const consumers: ConsumerRunner[] = [
-    runConsumer({ nats: natsOptions, durable: 'dispatch', log: testLogger('dispatch'), handler: createTaskProjection(t.db) }),
+    runConsumer({ nats: natsOptions, durable: 'dispatch', log: testLogger('dispatch'), handler: projection }),
     runConsumer({ nats: natsOptions, durable: 'reporting', log: testLogger('reporting'), handler: createTimelineProjection(t.db) }),
   ];
   const relays: OutboxRelay<unknown>[] = [
@@ -81,7 +90,13 @@ export async function startTestPlatform(options: { policy?: PolicyDocumentInput;
     reporting: createServer({ log: testLogger('reporting'), bodyLimit: config.BODY_LIMIT_BYTES }),
   };
   await apps.intake.register(intakeApp, { db: t.db, config, temporal, onAccepted: wake });
-  await apps.dispatch.register(dispatchApp, { db: t.db, config, temporal, natsConnected: () => true });
+  await apps.dispatch.register(dispatchApp, {
+    db: t.db,
+    config,
+    temporal,
+    natsConnected: () => true,
+    ...(notifications ? { onDeliveriesQueued: () => notifications.wake() } : {}),
+  });
   await apps.reporting.register(reportingApp, { db: t.db, config, natsConnected: () => true, live: new LiveFeed(), liveWatching: () => false });
   await Promise.all(Object.values(apps).map((a) => a.ready()));
 
@@ -100,6 +115,7 @@ export async function startTestPlatform(options: { policy?: PolicyDocumentInput;
     bus,
     config,
     apps,
+    ...(notifications ? { notifications } : {}),
     key: (o) => createTestKey(t.db, o),
     call,
     async report(key, overrides = {}) {
@@ -117,6 +133,7 @@ export async function startTestPlatform(options: { policy?: PolicyDocumentInput;
       await Promise.all(Object.values(apps).map((a) => a.close()));
       for (const r of relays) await r.stop();
       for (const c of consumers) await c.stop();
+      await notifications?.stop();
       await worker.stop();
       await terminateTestWorkflows(temporal, worker.taskQueue);
       await temporal.connection.close();

@@ -1,4 +1,13 @@
-import { CONTENT_FIELD_LABELS, RELEASE_TASK_KINDS, TASK_CONTENT, WRITTEN_TASK_KINDS, type Actor, type TaskContent, type TaskSnapshot } from '@yuqing/shared';
+import {
+  CONTENT_FIELD_LABELS,
+  OUTSIDE_REPORT_TASK_KINDS,
+  RELEASE_TASK_KINDS,
+  TASK_CONTENT,
+  WRITTEN_TASK_KINDS,
+  type Actor,
+  type TaskContent,
+  type TaskSnapshot,
+} from '@yuqing/shared';
 import {
   acknowledgeUpdate,
   approveUpdate,
@@ -74,6 +83,7 @@ export async function doTask(h: IncidentHarness, id: string, task: TaskSnapshot)
     note: `已完成:${task.kind}`,
     content: contentFor(task),
     ...(task.kind === 'digest' ? { proposal: '建议由南岗区局现场核查' } : {}),
+    ...(OUTSIDE_REPORT_TASK_KINDS.includes(task.kind) ? { sendTo: ['ext-propaganda', 'ext-cyberspace-office', 'ext-provincial-bureau'] } : {}),
   });
 }
 

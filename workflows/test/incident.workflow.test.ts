@@ -279,7 +279,15 @@ describe('the plan’s guard-rails (§6, §7): content, versions, returns, what 
       content: { decision: '经审查,拟发布内容不涉及国家秘密和工作秘密,口径已审定' },
     });
 
-    await h.update(id, completeTaskUpdate, { actor: office, taskKey: 'talking_points_reported', content: { recipients: '市委宣传部、市委网信办、省局' } });
+    // 报送 names the bodies by unit (dispatch sends to them); without any, or on a step that reports to no one, it is refused.
+    const unnamed = await rejection(h.update(id, completeTaskUpdate, { actor: office, taskKey: 'talking_points_reported' }));
+    expect(unnamed).toEqual({ type: 'invalid', message: expect.stringContaining('sendTo: 须选择报送单位') });
+    const sendTo = ['ext-propaganda', 'ext-cyberspace-office', 'ext-provincial-bureau'];
+    const elsewhere = await rejection(h.update(id, completeTaskUpdate, { actor: office, taskKey: 'cyberspace_liaison', note: '已对接', sendTo }));
+    expect(elsewhere).toEqual({ type: 'invalid', message: expect.stringContaining('sendTo:') });
+    await h.update(id, completeTaskUpdate, { actor: office, taskKey: 'talking_points_reported', sendTo });
+    const reported = (await h.events(id)).find((e) => e.type === 'task_completed' && e.data.taskKind === 'talking_points_reported');
+    expect(reported?.data).toMatchObject({ sendTo });
     // The deputy leader drafts the response plan; the leader (not the deputy, not a system key) approves it.
     const plan = await h.update(id, completeTaskUpdate, {
       actor: deputy,

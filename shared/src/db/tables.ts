@@ -455,6 +455,24 @@ export interface DeliveryAttemptsTable {
   error: string | null;
 }
 
+/**
+ * Written work dispatch forwards (签转, 报送): the digest, and each version of the
+ * talking points and the response plan; `approvedAt` once its approval is complete.
+ */
+export interface WritingsTable {
+  /** The event that recorded it. */
+  eventId: string;
+  incidentId: string;
+  taskKind: TaskKind;
+  version: number;
+  text: string;
+  /** The digest's proposed handling (拟办意见). */
+  proposal: string | null;
+  writtenBy: Json<Actor>;
+  writtenAt: Timestamp;
+  approvedAt: Timestamp | null;
+}
+
 /** A member of the expert pool or the commentator team (plan §8(二)): a directory person, or an outside contact. */
 export interface GroupMembersTable {
   id: string;
@@ -552,6 +570,7 @@ export interface Database {
   groupMembers: GroupMembersTable;
   releaseChannels: ReleaseChannelsTable;
   accountabilityRecords: AccountabilityRecordsTable;
+  writings: WritingsTable;
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;

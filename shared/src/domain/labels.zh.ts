@@ -137,6 +137,7 @@ export const CONTENT_FIELD_LABELS: Readonly<Record<ContentField, string>> = {
   decision: '决定',
   minutes: '会议纪要',
   guidance: '指导意见',
+  // Recorded by steps before they named the bodies reported to by unit (`sendTo`); kept to show those records.
   recipients: '报送对象',
   cause: '起因',
   nature: '性质',
@@ -223,6 +224,7 @@ export const FORM_FIELD_LABELS: Readonly<Record<string, string>> = {
   text: '正文',
   version: '审定的版本',
   talkingPointsVersion: '依据的口径版本',
+  sendTo: '报送单位',
   channel: '发布渠道',
   tier: '调整为',
   fromUnitId: '原承办单位',
@@ -406,4 +408,24 @@ export const NOTICE_LABELS = {
   source: '舆情链接',
   timeline: '处置时间线',
   unitTasks: '本单位待办',
+  // 签转 (plan §5(二)) and 报送 (§5(四), §7(一)): messages that carry written work on.
+  signoff: '舆情摘报签转',
+  signedBy: '签转',
+  digestText: '摘报正文',
+  proposal: '拟办意见',
+  comment: '意见',
+  report: '报送',
+  reportedBy: '报送单位',
+  talkingPoints: '回应口径',
+  approved: '已审定',
+  reportText: '报告正文',
+  noText: '(未找到正文,请联系报送单位)',
+  digest: '《舆情摘报》',
+  talkingPointsShort: '口径',
+  upwardReport: '舆情情况报告',
 } as const;
+
+/** A version of written work as people say it: 第2稿. */
+export function versionLabel(version: number): string {
+  return `第${version}稿`;
+}

@@ -198,6 +198,7 @@ export const CONTENT_FIELDS = [
   'decision',
   'minutes',
   'guidance',
+  // Free text naming whom a step reported to, recorded before steps named the bodies by unit in `sendTo`: kept to read those records, no longer taken.
   'recipients',
   'cause',
   'nature',
@@ -218,8 +219,7 @@ export const TASK_CONTENT: Readonly<Partial<Record<TaskKind, readonly ContentFie
   emergency_procedure: ['decision'],
   coordination_meeting: ['minutes'],
   legal_guidance: ['guidance'],
-  talking_points_reported: ['recipients'],
-  report_upward: ['recipients', 'text'],
+  report_upward: ['text'],
   review: ['cause', 'nature', 'impact', 'responsibility', 'lessons'],
   progress_report: ['text'],
   secrecy_review: ['decision'],
@@ -229,11 +229,25 @@ export const TASK_CONTENT: Readonly<Partial<Record<TaskKind, readonly ContentFie
 };
 
 /**
+ * Steps that report to outside bodies (报送, plan §5(四), §7(一)): each names the
+ * bodies it goes to in `sendTo` (directory units of kind `outside`), and dispatch
+ * sends what was reported (the approved talking points, the report's text) to
+ * their channels. `sendTo` is the one name for whom a step reports to.
+ */
+export const OUTSIDE_REPORT_TASK_KINDS: readonly TaskKind[] = ['talking_points_reported', 'report_upward'];
+
+/**
  * Written work that others then approve (the talking points' wording, the deputy
  * leader's response plan): each time it is written is a new version, and an
  * approval names the version its approver read.
  */
 export const WRITTEN_TASK_KINDS: readonly TaskKind[] = ['talking_points_wording', 'response_plan'];
+
+/** The written work each approval approves (the policy runs it `after` that work): what an approval's version refers to. */
+export const APPROVED_WRITING: Readonly<Partial<Record<TaskKind, TaskKind>>> = {
+  talking_points_approval: 'talking_points_wording',
+  response_plan_approval: 'response_plan',
+};
 
 /** `handling` tasks run until the incident closes; `closing` ones (the review) open when it does. */
 export const TASK_PHASES = ['handling', 'closing'] as const;

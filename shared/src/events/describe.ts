@@ -3,11 +3,13 @@ import {
   DISPOSITION_LABELS,
   EVENT_LABELS,
   LEAD_LABELS,
+  NOTICE_LABELS,
   RELEASE_FORM_LABELS,
   REPORT_KIND_LABELS,
   ROLE_LABELS,
   TASK_LABELS,
   TIER_LABELS,
+  versionLabel,
 } from '../domain/labels.zh';
 import type { IncidentEvent } from './envelope';
 import type { Recipient } from './event-data';
@@ -102,6 +104,20 @@ function describeStep(event: IncidentEvent, unitNames: (id: string) => string | 
     case 'notified': {
       const d = event.data;
       const whom = d.to.personName ? `${d.to.personName}(${unit(d.to.unitId)})` : unit(d.to.unitId);
+      if (d.forwarded) {
+        // 签转 / 报送: to whom, by what channel, what was sent, and whether it arrived.
+        const f = d.forwarded;
+        const signoff = f.taskKind === 'digest_signoff';
+        const sent = signoff
+          ? NOTICE_LABELS.digest
+          : f.taskKind === 'talking_points_reported'
+            ? `${f.version !== undefined ? versionLabel(f.version) : ''}${NOTICE_LABELS.talkingPointsShort}`
+            : NOTICE_LABELS.upwardReport;
+        const head = `${signoff ? NOTICE_LABELS.signedBy : NOTICE_LABELS.report} ${whom}(${CHANNEL_KIND_LABELS[d.channel]}):${sent}`;
+        return d.outcome === 'delivered'
+          ? `${head},已送达${d.latencyMs !== undefined ? `(用时 ${durationText(d.latencyMs)})` : ''}`
+          : `${head},未能送达(已尝试 ${d.attempts} 次${d.reason ? `,${d.reason}` : ''}),待人工重试`;
+      }
       const what = `「${EVENT_LABELS[d.cause.type]}」${CHANNEL_KIND_LABELS[d.channel]}通知`;
       return d.outcome === 'delivered'
         ? `${what}已送达 ${whom}${d.latencyMs !== undefined ? `(用时 ${durationText(d.latencyMs)})` : ''}`

@@ -121,6 +121,8 @@ export const EVENT_DATA = {
     content: z.partialRecord(z.enum(CONTENT_FIELDS), z.string()).optional(),
     /** For written work that is approved (talking points, the response plan): which version this is. */
     version: z.number().int().min(1).optional(),
+    /** 报送: the outside bodies (units of kind `outside`) the step reported to; dispatch sends to their channels. */
+    sendTo: z.array(z.string().min(1).max(100)).optional(),
   }),
   task_added: z.strictObject({
     ...base,
@@ -264,6 +266,8 @@ export const EVENT_DATA = {
     latencyMs: z.number().int().min(0).optional(),
     /** Why it failed, coarsely (`HTTP 503`, `timeout`). */
     reason: z.string().max(200).optional(),
+    /** A message that carried written work on (签转, 报送): the step it came from and the version sent. */
+    forwarded: z.strictObject({ taskKind: z.enum(TASK_KINDS), version: z.number().int().min(1).optional() }).optional(),
   }),
 } as const;
 

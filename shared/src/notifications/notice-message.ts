@@ -1,4 +1,4 @@
-import type { Role } from '../domain/vocabulary';
+import type { Role, TaskKind } from '../domain/vocabulary';
 
 /** Who a message is for: a unit, and the person when it goes to a person's own channel. Names only. */
 export interface NoticeRecipient {
@@ -22,4 +22,15 @@ export interface NoticeMessage {
   /** The deadline the message is about (the earliest, for a warning), ISO-8601. */
   readonly dueAt?: string;
   readonly links: { readonly source?: string; readonly timeline: string; readonly tasks: string };
+  /**
+   * For a message that carries written work on: the step it comes from (签转 of the
+   * digest, 报送 of the talking points or of the report upward) and the version sent.
+   */
+  readonly forwarded?: ForwardedWork;
+}
+
+/** What a forwarding message carries: the step whose written work it is, and which version. */
+export interface ForwardedWork {
+  readonly taskKind: TaskKind;
+  readonly version?: number;
 }

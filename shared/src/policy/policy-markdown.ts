@@ -1,5 +1,5 @@
 import { ROLE_LABELS, TASK_LABELS, TIER_LABELS } from '../domain/labels.zh';
-import { TASK_CONTENT, TIERS, type Tier } from '../domain/vocabulary';
+import { OUTSIDE_REPORT_TASK_KINDS, TASK_CONTENT, TIERS, type Tier } from '../domain/vocabulary';
 import { PLAN_MINIMUM } from './plan-rules';
 import type { PolicyDocument } from './policy.schema';
 
@@ -49,7 +49,9 @@ export function policyMarkdown(doc: PolicyDocument): string {
       Object.entries(TASK_CONTENT)
         .map(([k, fields]) => `\`${k}\` — ${fields.join(', ')}`)
         .join('; ') +
-      '.',
+      '. ' +
+      `Steps that report to outside bodies (${OUTSIDE_REPORT_TASK_KINDS.map((k) => `\`${k}\``).join(', ')}) name them by unit in \`sendTo\` ` +
+      '(units of kind `outside`); dispatch sends what was reported to their channels.',
     '',
   ];
   for (const tier of TIERS) {

@@ -7,6 +7,7 @@ import {
   EVERY_ASSIGNEE_TASK_KINDS,
   RELEASE_TASK_KINDS,
   ROLE_LABELS,
+  OUTSIDE_REPORT_TASK_KINDS,
   TASK_CONTENT,
   TASK_LABELS,
   TIER_LABELS,
@@ -255,7 +256,7 @@ export class IncidentCase {
     return this.state();
   }
 
-  validateCompleteTask({ actor, taskKey: key, note, proxy, content }: CompleteTaskInput): void {
+  validateCompleteTask({ actor, taskKey: key, note, proxy, content, sendTo }: CompleteTaskInput): void {
     const task = this.openTask(key);
     assertMayTake(task, actor, proxy, this.office());
     if (EVERY_ASSIGNEE_TASK_KINDS.includes(task.kind)) reject(REJECTION.invalid, `${key} is completed by acknowledge or submitReport`);
@@ -263,6 +264,10 @@ export class IncidentCase {
     if (task.approvalsNeeded.length > 0) reject(REJECTION.invalid, `${key} is completed by approvals (${task.approvalsNeeded.join(', ')})`);
     if (task.kind === 'hand_off_review') reject(REJECTION.invalid, `${key}: 移交申请以改派或不同意移交办结 (decided by reassign or refuse-hand-off)`);
     if (task.kind === 'digest' && !note?.trim()) reject(REJECTION.invalid, 'note: 舆情摘报正文不能为空 (the digest text is required)');
+    // 报送 names the bodies it goes to (dispatch sends to them); no other step sends anything outside.
+    const reports = OUTSIDE_REPORT_TASK_KINDS.includes(task.kind);
+    if (reports && !sendTo?.length) reject(REJECTION.invalid, 'sendTo: 须选择报送单位 (name at least one outside body)');
+    if (!reports && sendTo?.length) reject(REJECTION.invalid, `sendTo: ${TASK_LABELS[task.kind]}不向外部单位报送 (this step reports to no one)`);
     // Plan §7: each step carries what it records; name every empty field at once.
     const missing = (TASK_CONTENT[task.kind] ?? []).filter((f) => !content?.[f]?.trim());
     if (missing.length > 0) {
@@ -272,7 +277,7 @@ export class IncidentCase {
       );
     }
   }
-  async completeTask({ actor, taskKey: key, note, proposal, url, proxy, content }: CompleteTaskInput): Promise<IncidentState> {
+  async completeTask({ actor, taskKey: key, note, proposal, url, proxy, content, sendTo }: CompleteTaskInput): Promise<IncidentState> {
     const now = Date.now();
     const by = recordedActor(actor, this.book.get(key), proxy);
     const task = this.book.complete(key, by, now);
@@ -290,6 +295,7 @@ export class IncidentCase {
             ...(url ? { url } : {}),
             ...(content && Object.keys(content).length > 0 ? { content } : {}),
             ...(version ? { version } : {}),
+            ...(sendTo?.length ? { sendTo: [...sendTo] } : {}),
             actor: by,
           });
     await this.recorder.record(`完成:${TASK_LABELS[task.kind]}`, [ev], [task]);

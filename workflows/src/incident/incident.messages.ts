@@ -47,6 +47,8 @@ export interface CompleteTaskInput {
   readonly url?: string;
   /** What the step records, by field (TASK_CONTENT names the fields each kind requires). */
   readonly content?: TaskContent;
+  /** 报送: the outside bodies the step reports to, by unit id (OUTSIDE_REPORT_TASK_KINDS); dispatch checks they exist. */
+  readonly sendTo?: readonly string[];
 }
 export interface ApproveInput {
   readonly actor: Actor;

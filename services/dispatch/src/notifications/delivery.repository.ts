@@ -121,6 +121,8 @@ function outcomeEvent(row: DeliveryRow, n: number, outcome: { delivered: true; l
       roles: row.roles,
       attempts: row.attempts,
       ...(outcome.delivered ? { outcome: 'delivered', latencyMs: outcome.latencyMs } : { outcome: 'failed', reason: outcome.reason }),
+      // What a 签转 or 报送 carried, so the timeline says what was sent to whom.
+      ...(row.message.forwarded ? { forwarded: row.message.forwarded } : {}),
     },
   });
 }

@@ -78,7 +78,7 @@ function isOwnUrl(url: string, bases: readonly string[]): boolean {
 }
 
 /** A markdown link to one of our own pages; anything else is shown as inert text, never as a link. */
-function ownLink(label: string, url: string, bases: readonly string[]): string {
+export function ownLink(label: string, url: string, bases: readonly string[]): string {
   if (!isOwnUrl(url, bases)) return `${label}:${inertMarkdown(url)}`;
   // Characters that could close the link target or open another link are percent-encoded.
   const target = new URL(url).href.replace(/[()[\]<>'"`\\ ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);

@@ -1,11 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import { informationOfficersOf, PERSONAL_ROLES, type Database, type IncidentEvent, type Recipient, type Role } from '@yuqing/shared';
+import {
+  informationOfficersOf,
+  NOTICE_LABELS,
+  OUTSIDE_REPORT_TASK_KINDS,
+  PERSONAL_ROLES,
+  type Database,
+  type Db,
+  type IncidentEvent,
+  type NoticeMessage,
+  type NoticeRecipient,
+  type Recipient,
+  type Role,
+} from '@yuqing/shared';
 import { onDutyNow } from '../directory/duty.repository';
 import { enabledChannels } from './channel.repository';
 import { insertDeliveries, type NewDelivery } from './delivery.repository';
+import { renderReport, renderSignoff } from './forward';
 import { isNotifying, renderNotice, type NotifyingEvent } from './notice';
 import { SMTP_ENDPOINT } from './senders/email';
+import { latestWriting } from '../writings/writing.repository';
+
+type Executor = Db | Transaction<Database>;
 
 /** Records the deliveries an event calls for, inside the consumer's transaction; returns how many. */
 export type DeliveryPlanner = (trx: Transaction<Database>, event: IncidentEvent) => Promise<number>;
@@ -70,7 +86,7 @@ async function unitsOf(trx: Transaction<Database>, recipients: readonly Recipien
  * default recipient of its warnings) and whoever is on duty now, so that a
  * warning at night still reaches someone. Nobody holds the role yet: the unit's part.
  */
-async function peopleFor(trx: Transaction<Database>, unitId: string, roles: ReadonlySet<Role>): Promise<{ id: string; name: string }[]> {
+async function peopleFor(trx: Executor, unitId: string, roles: ReadonlySet<Role>): Promise<{ id: string; name: string }[]> {
   const personal = [...roles].filter((r) => PERSONAL_ROLES.includes(r));
   const people = new Map<string, string>();
   if (personal.length > 0) {
@@ -89,56 +105,99 @@ async function peopleFor(trx: Transaction<Database>, unitId: string, roles: Read
   return [...people].map(([id, name]) => ({ id, name }));
 }
 
+/** The roles routing gives each unit (an outside body is reached as the role it plays: 市委宣传部 as `propaganda_department`). */
+async function rolesByUnit(trx: Executor): Promise<Map<string, Role[]>> {
+  const rules = await trx.selectFrom('routingRules').select(['match', 'unitId']).where('kind', '=', 'role').orderBy('id').execute();
+  const roles = new Map<string, Role[]>();
+  for (const r of rules) roles.set(r.unitId, [...(roles.get(r.unitId) ?? []), r.match as Role]);
+  return roles;
+}
+
+/** The people and enabled channels a message to a unit (as these roles) goes to. */
+async function reach(trx: Executor, unitId: string, roles: ReadonlySet<Role>) {
+  const people = await peopleFor(trx, unitId, roles);
+  const channels = await enabledChannels(
+    trx,
+    unitId,
+    people.map((p) => p.id),
+  );
+  return { people, channels };
+}
+
+/**
+ * The outside bodies among `unitIds` that a report to them would reach on no
+ * channel (报送 is then recorded, but nothing is sent: the office must send it
+ * another way). Answered to the office with the step.
+ */
+export async function unreachableBodies(db: Db, unitIds: readonly string[]): Promise<string[]> {
+  const routed = await rolesByUnit(db);
+  const unreachable: string[] = [];
+  for (const unitId of unitIds) {
+    const { channels } = await reach(db, unitId, new Set(routed.get(unitId) ?? []));
+    if (channels.length === 0) unreachable.push(unitId);
+  }
+  return unreachable;
+}
+
+/** The incident's title and source link as messages show them. */
+async function incidentOf(trx: Transaction<Database>, incidentId: string): Promise<{ title: string; sourceUrl?: string }> {
+  const incident = await trx.selectFrom('incidents').select(['title', 'source']).where('id', '=', incidentId).executeTakeFirst();
+  const sourceUrl = (incident?.source as { url?: string } | undefined)?.url;
+  return { title: incident?.title ?? incidentId, ...(sourceUrl ? { sourceUrl } : {}) };
+}
+
+/** A message for one channel of a unit (and the person, for a person's own channel). */
+type Render = (to: NoticeRecipient, links: { timeline: string; tasks: string }) => NoticeMessage;
+
+/** The digest's sign-off, once complete (签转). */
+function isSignoff(event: IncidentEvent): event is Extract<IncidentEvent, { type: 'approval_recorded' }> {
+  return event.type === 'approval_recorded' && event.data.taskKind === 'digest_signoff' && event.data.complete;
+}
+
+/** A step that reported to outside bodies (报送), naming them. */
+function isReport(event: IncidentEvent): event is Extract<IncidentEvent, { type: 'task_completed' }> & { data: { sendTo: string[] } } {
+  return event.type === 'task_completed' && OUTSIDE_REPORT_TASK_KINDS.includes(event.data.taskKind) && (event.data.sendTo?.length ?? 0) > 0;
+}
+
 /**
  * Plans the notifications of an event: resolves recipients to units, people and
  * their enabled channels, renders one message per unit and queues one delivery per
  * channel. It runs in the dispatch consumer's transaction, so it only reads and
  * inserts: sending is the delivery worker's job.
+ *
+ * Besides warnings and chases, two events carry written work on: the digest's
+ * completed sign-off goes to the leader in charge with the digest (签转, plan
+ * §5(二)), and a step that reported to outside bodies goes to each body's
+ * channels with what it reported (报送, §5(四), §7(一)). The delivery rows keep
+ * the rendered message: what was sent.
  */
 export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner {
   const dispatchUrl = options.links.dispatch.replace(/\/+$/, '');
   const reportingUrl = options.links.reporting.replace(/\/+$/, '');
-  return async (trx, event) => {
-    if (!isNotifying(event)) return 0;
-    const late = await lateOwner(trx, event);
-    const targets = await unitsOf(trx, recipientsOf(event, late));
-    if (targets.size === 0) return 0;
-    const names = new Map((await trx.selectFrom('units').select(['id', 'name']).execute()).map((u) => [u.id, u.name]));
-    const owner = late?.unitId && names.has(late.unitId) ? { unitId: late.unitId, unitName: names.get(late.unitId)! } : undefined;
-    const incident = await trx.selectFrom('incidents').select(['title', 'source']).where('id', '=', event.incidentId).executeTakeFirst();
-    const sourceUrl = (incident?.source as { url?: string } | undefined)?.url;
-    const title = event.type === 'dispatched' ? event.data.title : (incident?.title ?? event.incidentId);
+  const ownBases = [dispatchUrl, reportingUrl];
+  // Pages of the console (served by reporting) that a person opens from a phone, not the JSON behind them.
+  const linksFor = (incidentId: string, unitId: string) => ({
+    timeline: `${reportingUrl}/console/incidents/${incidentId}`,
+    tasks: `${reportingUrl}/console/tasks?unit=${encodeURIComponent(unitId)}`,
+  });
 
+  /** One delivery per enabled channel of each target unit and of its people the message is for. */
+  async function deliveries(
+    trx: Transaction<Database>,
+    event: IncidentEvent,
+    targets: ReadonlyMap<string, ReadonlySet<Role>>,
+    names: ReadonlyMap<string, string>,
+    render: (unitId: string) => Render,
+  ): Promise<NewDelivery[]> {
     const rows: NewDelivery[] = [];
     for (const [unitId, roles] of targets) {
       const unitName = names.get(unitId);
       if (!unitName) continue;
-      const people = await peopleFor(trx, unitId, roles);
-      const channels = await enabledChannels(
-        trx,
-        unitId,
-        people.map((p) => p.id),
-      );
-      if (channels.length === 0) continue;
-      const unitTasks = event.type === 'dispatched' ? (event.data.tasks ?? []).filter((t) => t.unitId === unitId && t.status === 'open') : [];
-      // Pages of the console (served by reporting) that a person opens from a phone, not the JSON behind them.
-      const links = {
-        timeline: `${reportingUrl}/console/incidents/${event.incidentId}`,
-        tasks: `${reportingUrl}/console/tasks?unit=${encodeURIComponent(unitId)}`,
-      };
+      const { people, channels } = await reach(trx, unitId, roles);
+      const message = render(unitId);
       for (const channel of channels) {
         const person = channel.personId ? people.find((p) => p.id === channel.personId) : undefined;
         const to = { unitId, unitName, ...(person ? { personId: person.id, personName: person.name } : {}), roles: [...roles] };
-        const message = renderNotice({
-          event,
-          incident: { title, ...(sourceUrl ? { sourceUrl } : {}) },
-          to,
-          ...(owner ? { owner } : {}),
-          unitTasks: unitTasks.map((t) => ({ kind: t.kind, ...(t.dueAt ? { dueAt: t.dueAt } : {}) })),
-          links,
-          ownBases: [dispatchUrl, reportingUrl],
-          unitNames: (id) => names.get(id),
-        });
         rows.push({
           id: randomUUID(),
           eventId: event.id,
@@ -153,11 +212,105 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
           personId: person?.id ?? null,
           personName: person?.name ?? null,
           roles: [...roles],
-          message,
+          message: message(to, linksFor(event.incidentId, unitId)),
           triggeredAt: event.occurredAt,
         });
       }
     }
+    return rows;
+  }
+
+  const unitNames = async (trx: Transaction<Database>) => new Map((await trx.selectFrom('units').select(['id', 'name']).execute()).map((u) => [u.id, u.name]));
+
+  async function planNotice(trx: Transaction<Database>, event: NotifyingEvent): Promise<NewDelivery[]> {
+    const late = await lateOwner(trx, event);
+    const targets = await unitsOf(trx, recipientsOf(event, late));
+    if (targets.size === 0) return [];
+    const names = await unitNames(trx);
+    const owner = late?.unitId && names.has(late.unitId) ? { unitId: late.unitId, unitName: names.get(late.unitId)! } : undefined;
+    const incident = await incidentOf(trx, event.incidentId);
+    const title = event.type === 'dispatched' ? event.data.title : incident.title;
+    return deliveries(trx, event, targets, names, (unitId) => {
+      const unitTasks = event.type === 'dispatched' ? (event.data.tasks ?? []).filter((t) => t.unitId === unitId && t.status === 'open') : [];
+      return (to, links) =>
+        renderNotice({
+          event,
+          incident: { title, ...(incident.sourceUrl ? { sourceUrl: incident.sourceUrl } : {}) },
+          to,
+          ...(owner ? { owner } : {}),
+          unitTasks: unitTasks.map((t) => ({ kind: t.kind, ...(t.dueAt ? { dueAt: t.dueAt } : {}) })),
+          links,
+          ownBases,
+          unitNames: (id) => names.get(id),
+        });
+    });
+  }
+
+  /** 签转: the signed digest to the leader in charge (its holders' own channels and the unit's). */
+  async function planSignoff(trx: Transaction<Database>, event: Extract<IncidentEvent, { type: 'approval_recorded' }>): Promise<NewDelivery[]> {
+    const targets = await unitsOf(trx, [{ role: 'leader_in_charge' }]);
+    if (targets.size === 0) return [];
+    const names = await unitNames(trx);
+    const incident = await incidentOf(trx, event.incidentId);
+    const digest = await latestWriting(trx, event.incidentId, 'digest');
+    return deliveries(
+      trx,
+      event,
+      targets,
+      names,
+      () => (to, links) =>
+        renderSignoff({
+          tier: event.tier,
+          incident,
+          to,
+          links,
+          ownBases,
+          approval: event.data.approval,
+          digest: digest && { text: digest.text, proposal: digest.proposal, version: digest.version },
+          unitNames: (id) => names.get(id),
+        }),
+    );
+  }
+
+  /** 报送: what the step reported, to each named outside body's channels. */
+  async function planReport(
+    trx: Transaction<Database>,
+    event: Extract<IncidentEvent, { type: 'task_completed' }> & { data: { sendTo: string[] } },
+  ): Promise<NewDelivery[]> {
+    const routed = await rolesByUnit(trx);
+    const targets = new Map(event.data.sendTo.map((unitId) => [unitId, new Set(routed.get(unitId) ?? [])]));
+    const names = await unitNames(trx);
+    const incident = await incidentOf(trx, event.incidentId);
+    const actor = event.data.actor;
+    const from = (actor?.unitId && names.get(actor.unitId)) || (actor?.name ?? actor?.id ?? '');
+    let work: Parameters<typeof renderReport>[0]['work'];
+    if (event.data.taskKind === 'talking_points_reported') {
+      // The talking points as approved: the newest approved version (a later draft under way is not what was reported).
+      const approved =
+        (await latestWriting(trx, event.incidentId, 'talking_points_wording', { approved: true })) ??
+        (await latestWriting(trx, event.incidentId, 'talking_points_wording'));
+      work = {
+        label: NOTICE_LABELS.talkingPoints,
+        text: approved?.text,
+        ...(approved ? { version: approved.version, approved: approved.approvedAt !== null } : {}),
+      };
+    } else {
+      work = { label: NOTICE_LABELS.upwardReport, textLabel: NOTICE_LABELS.reportText, text: event.data.content?.text ?? event.data.note };
+    }
+    return deliveries(
+      trx,
+      event,
+      targets,
+      names,
+      () => (to, links) => renderReport({ tier: event.tier, incident, to, links, ownBases, taskKind: event.data.taskKind, from, work }),
+    );
+  }
+
+  return async (trx, event) => {
+    let rows: NewDelivery[] = [];
+    if (isNotifying(event)) rows = await planNotice(trx, event);
+    else if (isSignoff(event)) rows = await planSignoff(trx, event);
+    else if (isReport(event)) rows = await planReport(trx, event);
     return insertDeliveries(trx, rows);
   };
 }

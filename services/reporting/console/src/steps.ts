@@ -25,9 +25,13 @@ export interface StepContext {
   readonly openApprovalRoles: ReadonlySet<string>;
   /** The release channels a release may name now (两微一端), for the office's release form. */
   readonly releaseChannels?: readonly { readonly id: string; readonly name: string }[];
+  /** The directory's outside bodies (units of kind `outside`), which a report upward names (报送). */
+  readonly outsideBodies?: readonly { readonly id: string; readonly name: string }[];
 }
 
 const NO_CONTEXT: StepContext = { latestVersion: {}, openApprovalRoles: new Set() };
+/** Steps that report to outside bodies, naming them in `sendTo` (OUTSIDE_REPORT_TASK_KINDS). */
+const REPORTS_OUTSIDE = new Set(['talking_points_reported', 'report_upward']);
 /** Written work that is approved, then returned if need be (WRITTEN_TASK_KINDS). */
 const WRITTEN = new Set(['talking_points_wording', 'response_plan']);
 
@@ -41,6 +45,8 @@ export interface OfferedStep {
   readonly choiceLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly initial?: Readonly<Record<string, unknown>>;
   readonly recordKeys?: Readonly<Record<string, readonly string[]>>;
+  /** Choices for a list field the schema leaves open (`sendTo`: the outside bodies), each required. */
+  readonly options?: Readonly<Record<string, readonly { readonly value: string; readonly label: string }[]>>;
   /** The office acting for another unit (代办): the form asks for the reason. */
   readonly proxy: boolean;
 }
@@ -77,7 +83,15 @@ export function stepsForTask(task: TaskLike, me: Me, defs: readonly StepDefiniti
   // A hand-off request is decided on the incident page (改派 or 不同意移交), not by closing its task.
   if (task.kind === 'hand_off_review') return [];
   const extras = defs.filter((d) => d.scope === 'task' && !KNOWN_TASK_STEPS.has(d.name) && d.name !== 'return');
-  const content = { recordKeys: { content: task.contentFields ?? [] }, ...(task.contentFields?.length ? {} : { hidden: ['content'] }) };
+  // What completing records: the content fields, and for 报送 the bodies it goes to (no other step names any).
+  const sendTo = REPORTS_OUTSIDE.has(task.kind)
+    ? { options: { sendTo: (context.outsideBodies ?? []).map((b) => ({ value: b.id, label: b.name })) } }
+    : { hidden: ['sendTo'] };
+  const content = {
+    recordKeys: { content: task.contentFields ?? [] },
+    ...(sendTo.options ? { options: sendTo.options } : {}),
+    hidden: [...(task.contentFields?.length ? [] : ['content']), ...(sendTo.hidden ?? [])],
+  };
   const talkingPoints = context.latestVersion.talking_points_wording;
 
   const unitStep = UNIT_STEPS[task.kind];
@@ -109,7 +123,7 @@ export function stepsForTask(task: TaskLike, me: Me, defs: readonly StepDefiniti
   const mine = me.roles.includes(task.owner) || (task.unitId !== null && task.unitId === me.unitId);
   if (mine)
     return [
-      ...step(taskStep('complete'), { taskKey: task.key, ...content, hidden: ['proxy', ...(content.hidden ?? [])] }),
+      ...step(taskStep('complete'), { taskKey: task.key, ...content, hidden: ['proxy', ...content.hidden] }),
       ...extras.flatMap((d) => step(d, { taskKey: task.key })),
     ];
   if (me.office) return step(taskStep('complete'), { taskKey: task.key, proxy: true, ...content });

@@ -14,6 +14,7 @@ import * as accountabilityRecords from './2026-12-02T0104-accountability-records
 import * as accountsAndSessions from './2026-12-02T1001-accounts-and-sessions';
 import * as reportsAndCorrelation from './2026-12-02T2001-reports-and-correlation';
 import * as handOffs from './2026-12-02T3001-hand-offs';
+import * as writings from './2026-12-03T0301-writings';
 
 /**
  * Every migration, by name (timestamp and purpose). Listed statically so that the
@@ -35,4 +36,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-02T1001-accounts-and-sessions': accountsAndSessions,
   '2026-12-02T2001-reports-and-correlation': reportsAndCorrelation,
   '2026-12-02T3001-hand-offs': handOffs,
+  '2026-12-03T0301-writings': writings,
 };

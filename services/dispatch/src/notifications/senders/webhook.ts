@@ -28,6 +28,7 @@ export function webhookBody(d: Outgoing, sentAt: Date): string {
     text: d.message.text,
     ...(d.message.dueAt ? { dueAt: d.message.dueAt } : {}),
     links: d.message.links,
+    ...(d.message.forwarded ? { forwarded: d.message.forwarded } : {}),
   });
 }
 

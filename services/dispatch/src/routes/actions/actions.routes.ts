@@ -23,7 +23,8 @@ import {
   type IncidentState,
 } from '@yuqing/workflows/messages';
 import { updateIdFor } from '../../workflow/action-requests';
-import { requireReleaseChannel } from '../guards';
+import { requireOutsideBodies, requireReleaseChannel, taskKindOf } from '../guards';
+import { unreachableBodies } from '../../notifications/planner';
 import type { IncidentWorkflowClient } from '../../workflow/incident-workflow.client';
 import {
   AcknowledgeBody,
@@ -33,6 +34,7 @@ import {
   MergeBody,
   SplitBody,
   SplitAnswerSchema,
+  CompleteTaskAnswerSchema,
   CompleteTaskBody,
   IncidentParams,
   IncidentStateSchema,
@@ -137,22 +139,36 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
       schema: {
         tags,
         summary: 'Record a task as done: digest, meeting, guidance, liaison, tracking, review…',
+        description:
+          'A step that reports to outside bodies (talking_points_reported, report_upward) names them in `sendTo`; dispatch sends what was reported ' +
+          'to each body’s channels, and `warnings` names any body that has none (the step is recorded; send it another way).',
         params: TaskParams,
         headers: UpdateHeaders,
         body: CompleteTaskBody,
-        response: responses,
+        response: { ...responses, 200: CompleteTaskAnswerSchema },
       },
     },
     async (request) => {
       const p = request.principal;
-      const { proxy } = request.body;
+      const { id, taskKey } = request.params;
+      const { proxy, sendTo } = request.body;
       // Whose task it is, the workflow knows: its validator refuses another unit's step.
-      await requireAccess(app.access, p, 'incident.act', { incidentId: request.params.id, unitId: undefined, proxy: proxy !== undefined });
-      return run(request, request.params.id, `complete:${request.params.taskKey}`, completeTaskUpdate, {
-        actor: actorOf(p, request.id),
-        taskKey: request.params.taskKey,
-        ...request.body,
-      });
+      await requireAccess(app.access, p, 'incident.act', { incidentId: id, unitId: undefined, proxy: proxy !== undefined });
+      // 报送 names outside bodies of the directory, which the workflow cannot see.
+      await requireOutsideBodies(db, await taskKindOf(db, id, taskKey), request.body);
+      const state = await run(request, id, `complete:${taskKey}`, completeTaskUpdate, { actor: actorOf(p, request.id), taskKey, ...request.body });
+      if (!sendTo?.length) return state;
+      // Recorded either way; a body nobody can be sent to is the office's to reach another way, so it is told now.
+      const unreachable = await unreachableBodies(db, sendTo);
+      if (unreachable.length === 0) return state;
+      const names = new Map((await db.selectFrom('units').select(['id', 'name']).where('id', 'in', unreachable).execute()).map((u) => [u.id, u.name]));
+      return {
+        ...state,
+        warnings: unreachable.map((unitId) => ({
+          field: `body.sendTo.${sendTo.indexOf(unitId)}`,
+          message: `${names.get(unitId) ?? unitId}未配置通知渠道,报送内容未能自动送达,请另行报送并在目录中为其添加渠道 (no channel: not sent)`,
+        })),
+      };
     },
   );
 

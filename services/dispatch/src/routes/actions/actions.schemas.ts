@@ -42,7 +42,22 @@ export const CompleteTaskBody = z.strictObject({
     .optional(),
   /** What the step records, by field: `facts` for the talking-points draft, `text` for the wording, the review's five parts… (TASK_CONTENT). */
   content: z.partialRecord(z.enum(CONTENT_FIELDS), optionalText(20_000)).optional(),
+  /**
+   * 报送: the outside bodies the step reports to, by directory unit id (units of kind `outside`:
+   * `ext-propaganda`, `ext-cyberspace-office`, `ext-provincial-bureau`…). Required for
+   * `talking_points_reported` and `report_upward`, refused for other steps; dispatch sends
+   * what was reported to each body's channels.
+   */
+  sendTo: z.array(z.string().min(1).max(100)).max(20).optional(),
   proxy: ProxySchema.optional(),
+});
+
+/**
+ * The state after the step, and what the office should know: a body reported to
+ * that has no channel (the step is recorded; it must be sent another way).
+ */
+export const CompleteTaskAnswerSchema = IncidentStateSchema.extend({
+  warnings: z.array(z.strictObject({ field: z.string(), message: z.string() })).optional(),
 });
 
 export const ApproveBody = z.strictObject({
