@@ -245,4 +245,43 @@ describe('robot markdown from hostile input', () => {
     for (const out of [m.title, m.text, m.markdown]) expect(out).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
     expect(m.title).toContain('网传品食期过售销市超');
   });
+
+  it('a hand-off request tells the office by when to decide; a refusal tells the unit it keeps its part', () => {
+    const review = {
+      key: 'hand_off_review#1',
+      kind: 'hand_off_review',
+      owner: 'opinion_office',
+      unitId: 'opinion-office',
+      status: 'open',
+      mandatory: true,
+      phase: 'handling',
+      round: 1,
+      overdue: false,
+      approvalsNeeded: [],
+      approvals: [],
+      seq: 3,
+      openedAt: '2026-11-28T09:00:00.000Z',
+      dueAt,
+    };
+    const asked = render(
+      ev('hand_off_requested', 'sensitive', {
+        unitId: 'district-230103',
+        toUnitId: 'district-230102',
+        reason: '门店位于道里区',
+        taskKey: review.key,
+        tasks: [review],
+      }),
+      { to: { unitId: 'opinion-office', unitName: '舆情管理办公室', roles: ['opinion_office'] } },
+    );
+    expect(asked.title).toBe('【移交申请】敏感舆情:网传南岗区某超市销售过期食品');
+    expect(asked.text).toContain('南岗区市场监督管理局 申请移交至 district-230102:门店位于道里区,待舆情办审核');
+    expect(asked.text).toContain(`审核移交申请 截止:${formatBeijing(dueAt)}(北京时间)`);
+    expect(asked.dueAt).toBe(dueAt);
+    const refused = render(
+      ev('hand_off_refused', 'sensitive', { unitId: 'district-230103', role: 'district_bureau', reason: '注册地在南岗区', taskKey: review.key }),
+    );
+    expect(refused.title).toBe('【移交未获同意】敏感舆情:网传南岗区某超市销售过期食品');
+    expect(refused.text).toContain('舆情办不同意 南岗区市场监督管理局 的移交申请:注册地在南岗区');
+    expect(refused.dueAt).toBeUndefined();
+  });
 });

@@ -400,6 +400,8 @@ export const NOTICE_LABELS = {
   supervision: '督办',
   lapsed: '超时预警',
   surge: '传播激增预警',
+  handOffRequested: '移交申请',
+  handOffRefused: '移交未获同意',
   recipient: '接收',
   owner: '责任单位',
   deadline: '截止',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  ASSIGNEE_ROLES,
   CHAIN_ACTIONS,
   CHANNEL_KINDS,
   CONTENT_FIELDS,
@@ -176,7 +177,7 @@ export const EVENT_DATA = {
     reason: z.string(),
     taskKey: z.string(),
   }),
-  hand_off_refused: z.strictObject({ ...base, unitId: z.string(), reason: z.string(), taskKey: z.string() }),
+  hand_off_refused: z.strictObject({ ...base, unitId: z.string(), role: z.enum(ASSIGNEE_ROLES), reason: z.string(), taskKey: z.string() }),
   /** The leadership group decided, after tracking, that follow-up talking points are needed (plan §7(三)). */
   talking_points_renewed: z.strictObject({ ...base, reason: z.string() }),
   deadline_lapsed: z.preprocess(

@@ -645,7 +645,11 @@ export class IncidentCase {
     this.handOffs.delete(unitId);
     const review = this.book.complete(key, actor, Date.now());
     this.syncDeadlines();
-    await this.recorder.record(`不同意移交:${unitId}`, [this.recorder.event('hand_off_refused', { unitId, reason, taskKey: key, actor })], [review]);
+    await this.recorder.record(
+      `不同意移交:${unitId}`,
+      [this.recorder.event('hand_off_refused', { unitId, role: this.roleOf(unitId), reason, taskKey: key, actor })],
+      [review],
+    );
     return this.state();
   }
 

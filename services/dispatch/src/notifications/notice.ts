@@ -16,7 +16,15 @@ import {
 export type { NoticeMessage, NoticeRecipient };
 
 /** Event types that notify people (`planner.ts` says who). */
-export const NOTIFYING_EVENT_TYPES = ['dispatched', 'reminder_sent', 'escalated', 'deadline_lapsed', 'surge'] as const;
+export const NOTIFYING_EVENT_TYPES = [
+  'dispatched',
+  'reminder_sent',
+  'escalated',
+  'deadline_lapsed',
+  'surge',
+  'hand_off_requested',
+  'hand_off_refused',
+] as const;
 export type NotifyingEvent = Extract<IncidentEvent, { type: (typeof NOTIFYING_EVENT_TYPES)[number] }>;
 
 export function isNotifying(event: IncidentEvent): event is NotifyingEvent {
@@ -97,6 +105,10 @@ function heading(event: NotifyingEvent): string {
       return NOTICE_LABELS.lapsed;
     case 'surge':
       return NOTICE_LABELS.surge;
+    case 'hand_off_requested':
+      return NOTICE_LABELS.handOffRequested;
+    case 'hand_off_refused':
+      return NOTICE_LABELS.handOffRefused;
   }
 }
 
@@ -148,9 +160,14 @@ export function renderNotice(input: NoticeInput): NoticeMessage {
       .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
     deadlines = dated.map((t) => deadlineLine(t.kind, t.dueAt));
     dueAt = dated[0]?.dueAt;
-  } else if (event.type === 'surge') {
-    // A surge is about the trend, not a task: no deadline to show.
+  } else if (event.type === 'surge' || event.type === 'hand_off_refused') {
+    // A surge is about the trend; a refused hand-off leaves the unit's own clocks as they were: no deadline to show.
     deadlines = [];
+  } else if (event.type === 'hand_off_requested') {
+    // The office decides within the review's time (杜绝推诿: quickly, while the unit's clock runs).
+    const review = event.data.tasks?.find((t) => t.key === event.data.taskKey);
+    deadlines = review?.dueAt ? [deadlineLine('hand_off_review', review.dueAt)] : [];
+    dueAt = review?.dueAt;
   } else {
     deadlines = [deadlineLine(event.data.taskKind, event.data.dueAt, overdueMs(event))];
     dueAt = event.data.dueAt;

@@ -33,7 +33,7 @@ export interface PlannerOptions {
 
 /** The unit and role whose task a chasing event is about (the task as dispatch's read model has it). */
 async function lateOwner(trx: Transaction<Database>, event: NotifyingEvent): Promise<Recipient | undefined> {
-  if (event.type === 'dispatched' || event.type === 'surge') return undefined;
+  if (event.type === 'dispatched' || event.type === 'surge' || event.type === 'hand_off_requested' || event.type === 'hand_off_refused') return undefined;
   if (event.type === 'deadline_lapsed' && event.data.owner.unitId) return event.data.owner;
   const task = await trx
     .selectFrom('tasks')
@@ -63,6 +63,12 @@ function recipientsOf(event: NotifyingEvent, late: Recipient | undefined): Recip
     case 'surge':
       // The office judges the trend (plan §5): a surge is its alert, whatever the tier.
       return [{ role: 'opinion_office' }];
+    case 'hand_off_requested':
+      // 杜绝推诿 (plan §8(五)3): the office decides a hand-off, so it hears of it at once.
+      return [{ role: 'opinion_office' }];
+    case 'hand_off_refused':
+      // The unit keeps its part: it must know, its clock is running.
+      return [{ role: event.data.role, unitId: event.data.unitId }];
   }
 }
 
