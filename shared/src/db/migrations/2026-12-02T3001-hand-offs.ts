@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { setChecks } from './checks';
 
 /**
  * Hand-offs, follow-up talking points and the local government's lead department
@@ -72,15 +73,6 @@ const TASK_KIND_COLUMNS: readonly [table: string, constraint: string, column: st
   ['tasks', 'tasks_kind_check', 'kind'],
   ['alerts', 'alerts_task_kind_check', 'task_kind'],
 ];
-
-const oneOf = (column: string, values: readonly string[]) => sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(', ')})`);
-
-async function setChecks(db: Kysely<unknown>, columns: typeof EVENT_TYPE_COLUMNS, values: readonly string[]): Promise<void> {
-  for (const [table, constraint, column] of columns) {
-    await sql`alter table ${sql.table(table)} drop constraint if exists ${sql.id(constraint)}`.execute(db);
-    await sql`alter table ${sql.table(table)} add constraint ${sql.id(constraint)} check (${oneOf(column, values)})`.execute(db);
-  }
-}
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await setChecks(db, EVENT_TYPE_COLUMNS, EVENT_TYPES_AFTER);
