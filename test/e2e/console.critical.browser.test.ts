@@ -10,7 +10,7 @@
  * and writes the review; the incident is archived. After each step the API is asked
  * whether it really happened, and who did it.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -187,6 +187,19 @@ async function take(personId: string, id: string, step: string, taskKey: string 
   }
 }
 
+/**
+ * WCAG 2 A and AA checks of a page as it is now (axe-core, evaluated in the page:
+ * the console's CSP would refuse an injected script tag). Answers every violation,
+ * as `rule: target`; an injected <img> without alt and grey-on-white text were caught.
+ */
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+async function accessibilityProblems(p: Page): Promise<string[]> {
+  await p.evaluate(AXE);
+  const found = (await p.evaluate(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } }).then((r) =>
+    r.violations.flatMap((v) => v.nodes.map((n) => v.id + ': ' + n.target.join(' ') + ' ' + (n.failureSummary || '').slice(0, 160))))`)) as string[];
+  return found;
+}
+
 /** Who takes a task, and how, as the plan says. */
 function plan(task: TaskState): { person: string; step: string; fills: Fill[] } {
   const unitPerson = (unitId: string | undefined) => PEOPLE.find((x) => x.unitId === unitId)!.id;
@@ -279,6 +292,21 @@ it('a critical incident goes from intake to archive with every step taken in the
   expect(buttons.length).toBeGreaterThan(5);
   expect(buttons.filter((b) => !/^[^A-Za-z]*$/.test(b))).toEqual([]);
   await office.screenshot({ path: path.join(SHOTS, 'critical-start-1440x900.png'), fullPage: true });
+  // Accessibility basics (WCAG 2 AA, as axe-core checks them) on the pages people work in.
+  const problems: string[] = [];
+  for (const [who, where, ready] of [
+    ['zhang-office', `/console/incidents/${id}`, '#detail-tasks'],
+    ['zhang-office', '/console/', '#incidents'],
+    ['chen-nangang', '/console/tasks', '#todo'],
+    ['zhao-leader', '/console/stats', '#stats-view'],
+  ] as const) {
+    const p = pages.get(who)!;
+    await p.goto(`${urls.reporting}${where}`);
+    await p.locator(ready).first().waitFor({ timeout: 30_000 });
+    await p.waitForTimeout(500);
+    problems.push(...(await accessibilityProblems(p)).map((x) => `${where}: ${x}`));
+  }
+  expect(problems).toEqual([]);
 
   const taken: string[] = [];
   for (const until = Date.now() + 8 * 60_000; Date.now() < until;) {
