@@ -1,0 +1,251 @@
+/**
+ * The console's operations pages in a real browser (Debian's Chromium driven by
+ * playwright-core) against the whole platform as separate processes, as people use them:
+ * - the opinion office sees a notification that could not be delivered, presses 重试,
+ *   and it really is delivered (the receiver got it, the log and the audit say so);
+ *   a district person sees their unit's failure but no retry, and the API refuses them;
+ * - the duty roster (值班表): who is on duty now per unit and the shifts ahead, on a
+ *   desk and on a phone; the office's duty view names who is on duty now;
+ * - the office merges one incident into another and splits reports out from its
+ *   page, the refusals shown in Chinese beside the field; a district person is not offered either;
+ * - the statistics as charts.
+ * Each page is saved at 1440×900 and 390×844 under docs/screenshots (README).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import {
+  connectTestClient,
+  createTestDatabase,
+  createTestKey,
+  eventually,
+  HttpReceiver,
+  RECEIVER_ALLOW_HOSTS,
+  sampleIncident,
+  stackEnv,
+  startPlatformProcesses,
+  terminateTestWorkflows,
+  testNatsOptions,
+  testTaskQueue,
+  type PlatformProcesses,
+  type TestDatabase,
+} from '@yuqing/testkit';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-sync'];
+/** Where the screenshots go (README, "The console"). */
+const SHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+const DESK = { width: 1440, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+jest.setTimeout(180_000);
+
+let t: TestDatabase;
+let temporal: Client;
+let browser: Browser;
+let office: BrowserContext;
+let page: Page;
+let profile: string;
+let platform: PlatformProcesses | undefined;
+const http = new HttpReceiver();
+const urls = { intake: '', dispatch: '', reporting: '' };
+const keys = {} as Record<'office' | 'monitoring' | 'admin' | 'nangang', string>;
+const OFFICE_KEY_ID = 'office-operator';
+const taskQueue = testTaskQueue();
+const nats = testNatsOptions('console-ops');
+/** Errors any page logged (CSP violations among them) and uncaught exceptions. */
+const pageErrors: string[] = [];
+
+function watchErrors(p: Page): void {
+  p.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+  p.on('pageerror', (err) => pageErrors.push(err.message));
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install it with "apt-get install -y chromium" or set CHROMIUM_PATH.`);
+  mkdirSync(SHOTS, { recursive: true });
+  await http.start();
+  t = await createTestDatabase();
+  temporal = await connectTestClient();
+  keys.office = await createTestKey(t.db, { id: OFFICE_KEY_ID, scopes: ['reports:read', 'tasks:act'], unitId: 'opinion-office', roles: ['opinion_office'] });
+  keys.monitoring = await createTestKey(t.db, { scopes: ['incidents:write', 'incidents:read'] });
+  keys.admin = await createTestKey(t.db, { scopes: ['admin', 'directory:write', 'tasks:act', 'reports:read'] });
+  keys.nangang = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'district-230103', roles: ['district_bureau'] });
+  platform = await startPlatformProcesses({
+    DATABASE_URL: t.url,
+    NATS_URL: stackEnv().natsUrl,
+    NATS_STREAM: nats.stream,
+    NATS_SUBJECT_PREFIX: nats.subjectPrefix,
+    TEMPORAL_ADDRESS: stackEnv().temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    NOTIFY_ALLOW_HOSTS: RECEIVER_ALLOW_HOSTS,
+    NOTIFY_RETRY_BASE_MS: '200',
+  });
+  Object.assign(urls, platform.urls);
+
+  profile = mkdtempSync(path.join(tmpdir(), 'yuqing-chromium-'));
+  office = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: DESK,
+    timezoneId: 'Asia/Shanghai',
+    locale: 'zh-CN',
+  });
+  page = office.pages()[0] ?? (await office.newPage());
+  watchErrors(page);
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  await office?.close();
+  await browser?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+  await platform?.stop();
+  await http.stop();
+  if (temporal) {
+    await terminateTestWorkflows(temporal, taskQueue);
+    await temporal.connection.close();
+  }
+  await t?.drop();
+});
+
+async function call(service: 'intake' | 'dispatch' | 'reporting', key: string, method: string, url: string, body?: unknown): Promise<Response> {
+  return fetch(`${urls[service]}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+}
+async function json<T>(service: 'intake' | 'dispatch' | 'reporting', key: string, method: string, url: string, body?: unknown): Promise<T> {
+  const res = await call(service, key, method, url, body);
+  if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function report(overrides: Parameters<typeof sampleIncident>[0] = {}): Promise<string> {
+  return (await json<{ id: string }>('intake', keys.monitoring, 'POST', '/v1/incidents', sampleIncident(overrides))).id;
+}
+
+/** Signs in with an API key on the login page and waits for the duty view. */
+async function signIn(p: Page, key: string, next = '/console/'): Promise<void> {
+  await p.goto(`${urls.reporting}${next}`);
+  await p.click('[data-mode="key"]');
+  await p.fill('#api-key', key);
+  await p.click('#login-form button[type=submit]');
+  await p.locator('#live[data-state="on"]').waitFor();
+}
+
+/** The same page at a phone's size too, then back; nothing may be wider than the phone. */
+async function shoot(p: Page, name: string): Promise<void> {
+  await p.screenshot({ path: path.join(SHOTS, `${name}-1440x900.png`) });
+  const size = p.viewportSize();
+  await p.setViewportSize(PHONE);
+  await p.waitForTimeout(300);
+  await p.screenshot({ path: path.join(SHOTS, `${name}-390x844.png`) });
+  expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+  if (size) await p.setViewportSize(size);
+}
+
+interface Delivery {
+  id: string;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  unitId: string;
+  channelKind: string;
+  eventId: string;
+}
+
+/** Waits for an incident's dead delivery to 南岗区's webhook. */
+async function deadWebhookDelivery(incidentId: string): Promise<Delivery> {
+  return eventually(
+    async () => {
+      const list = await json<{ items: Delivery[] }>('dispatch', keys.admin, 'GET', `/v1/deliveries?incident=${incidentId}&status=dead`);
+      return list.items.find((d) => d.unitId === 'district-230103' && d.channelKind === 'webhook');
+    },
+    30_000,
+    'a dead letter to 南岗区’s webhook',
+  );
+}
+
+describe('failed deliveries', () => {
+  const hook = 'nangang-hook';
+  let dead: Delivery;
+
+  it('lists a notification that could not be delivered, and the office’s 重试 really delivers it', async () => {
+    // 南岗区's webhook answers 404 for now: nothing retries that on its own, so it is a dead letter at once.
+    const endpoint = http.endpoint(hook, { kind: 'webhook', down: true, failStatus: 404 });
+    const channel = await json<{ secret: string }>('dispatch', keys.admin, 'POST', '/v1/channels', {
+      unitId: 'district-230103',
+      kind: 'webhook',
+      address: endpoint,
+    });
+    http.get(hook, 'webhook').secret = channel.secret;
+    const incidentId = await report({ title: '网传南岗区某超市销售过期月饼' });
+    dead = await deadWebhookDelivery(incidentId);
+    expect(dead).toMatchObject({ attempts: 1, lastError: 'HTTP 404' });
+
+    await signIn(page, keys.office);
+    await page.click('[data-nav="deliveries"]');
+    const row = page.locator(`#deliveries li[data-delivery-id="${dead.id}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-status')).toBe('dead');
+    expect(await row.locator('[data-field="unit"]').textContent()).toContain('南岗区市场监督管理局');
+    expect(await row.locator('[data-field="channel"]').textContent()).toBe('Webhook');
+    expect(await row.locator('[data-field="attempts"]').textContent()).toBe('1 次');
+    expect(await row.locator('[data-field="last-error"]').textContent()).toBe('HTTP 404');
+    expect(await row.locator('[data-field="incident"]').getAttribute('href')).toBe(`/console/incidents/${incidentId}`);
+    await shoot(page, 'deliveries');
+
+    // The receiver is back; the office retries from the console.
+    http.get(hook, 'webhook').down = false;
+    await row.locator('[data-role="retry-delivery"]').click();
+    await row.locator('[data-field="outcome"]', { hasText: '已送达' }).waitFor({ timeout: 30_000 });
+    expect(await row.getAttribute('data-status')).toBe('delivered');
+    expect(await row.locator('[data-role="retry-delivery"]').count()).toBe(0);
+
+    // Really delivered: the receiver processed the event once, the log shows the failed and the good attempt.
+    expect(http.processed.get(`/webhook/${hook}`)).toEqual([dead.eventId]);
+    const detail = await json<Delivery & { log: { ok: boolean }[] }>('dispatch', keys.admin, 'GET', `/v1/deliveries/${dead.id}`);
+    expect(detail.status).toBe('delivered');
+    expect(detail.log.map((a) => a.ok)).toEqual([false, true]);
+    // And the retry was the office's, in the audit log.
+    const audit = await t.db.selectFrom('auditLog').select(['action', 'actorId']).where('entityId', '=', dead.id).orderBy('id').execute();
+    expect(audit.map((a) => a.action)).toEqual(['delivery.dead', 'delivery.retried', 'delivery.delivered']);
+    expect(audit[1]!.actorId).toBe(OFFICE_KEY_ID);
+  });
+
+  it('shows a district person their unit’s failed notification without a retry, and dispatch refuses theirs', async () => {
+    http.get(hook, 'webhook').down = true;
+    const incidentId = await report({ title: '网传南岗区某药店销售假冒口罩', topic: 'drugs_devices_cosmetics' });
+    const failed = await deadWebhookDelivery(incidentId);
+
+    const phone = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, timezoneId: 'Asia/Shanghai', locale: 'zh-CN' });
+    try {
+      const p = await phone.newPage();
+      watchErrors(p);
+      await signIn(p, keys.nangang, '/console/deliveries');
+      const row = p.locator(`#deliveries li[data-delivery-id="${failed.id}"]`);
+      await row.waitFor();
+      // Its own unit's only; no retry, no menu entry.
+      expect(new Set(await p.locator('#deliveries li').evaluateAll((els) => els.map((e) => e.getAttribute('data-unit-id'))))).toEqual(
+        new Set(['district-230103']),
+      );
+      expect(await p.locator('[data-role="retry-delivery"]').count()).toBe(0);
+      await p.locator('[data-role="no-retry"]').waitFor();
+      expect(await p.locator('[data-nav="deliveries"]').count()).toBe(0);
+      expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    } finally {
+      await phone.close();
+    }
+    // The API refuses the district, in Chinese, and nothing changes.
+    const refused = await call('dispatch', keys.nangang, 'POST', `/v1/deliveries/${failed.id}/retry`);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { detail: string }).detail).toMatch(/^只能管理本单位的设置/);
+    expect(await json<Delivery>('dispatch', keys.admin, 'GET', `/v1/deliveries/${failed.id}`)).toMatchObject({ status: 'dead', attempts: 1 });
+    expect(await t.db.selectFrom('auditLog').select('action').where('entityId', '=', failed.id).where('action', '=', 'delivery.retried').execute()).toEqual([]);
+  });
+});
