@@ -249,3 +249,78 @@ describe('failed deliveries', () => {
     expect(await t.db.selectFrom('auditLog').select('action').where('entityId', '=', failed.id).where('action', '=', 'delivery.retried').execute()).toEqual([]);
   });
 });
+
+describe('duty roster', () => {
+  const hours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+
+  it('shows who is on duty now in each unit and the shifts ahead, on the duty view and the roster, on a desk and a phone', async () => {
+    for (const [id, name] of [
+      ['wang-ops', '王五'],
+      ['zhao-ops', '赵六'],
+    ] as const) {
+      await json('dispatch', keys.admin, 'POST', '/v1/persons', { id, unitId: 'opinion-office', name, title: '值班科员', roles: ['opinion_office'] });
+    }
+    const current = await json<{ id: string }>('dispatch', keys.admin, 'POST', '/v1/units/opinion-office/duty-shifts', {
+      personId: 'wang-ops',
+      startsAt: hours(-2),
+      endsAt: hours(6),
+      note: '白班',
+    });
+    const next = await json<{ id: string }>('dispatch', keys.admin, 'POST', '/v1/units/opinion-office/duty-shifts', {
+      personId: 'zhao-ops',
+      startsAt: hours(6),
+      endsAt: hours(18),
+      note: '夜班',
+    });
+
+    // The office's duty view names who is on duty now, and links to the roster.
+    await page.goto(`${urls.reporting}/console/`);
+    const strip = page.locator('[data-role="on-duty-now"]');
+    await strip.locator('[data-unit-id="opinion-office"]', { hasText: '王五' }).waitFor();
+    await strip.locator('[data-link="roster"]').click();
+    await page.waitForURL(`${urls.reporting}/console/duty-roster`);
+
+    const officeCard = page.locator('#roster li[data-unit-id="opinion-office"]');
+    await officeCard.waitFor();
+    expect(await officeCard.locator('[data-field="on-duty"] [data-person-id="wang-ops"]').getAttribute('data-via')).toBe('roster');
+    expect(await officeCard.locator('[data-field="on-duty"]').textContent()).toContain('值班表');
+    expect(await officeCard.locator('.shifts li').evaluateAll((els) => els.map((e) => e.getAttribute('data-shift-id')))).toEqual([current.id, next.id]);
+    expect(await officeCard.locator(`.shifts li[data-shift-id="${current.id}"]`).textContent()).toContain('当班');
+    expect(await officeCard.locator(`.shifts li[data-shift-id="${next.id}"]`).textContent()).toContain('赵六');
+    // A unit with no shift: its standing duty, as the directory says.
+    const nangang = page.locator('#roster li[data-unit-id="district-230103"] [data-field="on-duty"]');
+    expect(await nangang.locator('[data-via="standing"]').textContent()).toContain('南岗区市场监督管理局值班员');
+    await shoot(page, 'roster');
+
+    // Filters live in the address.
+    await page.fill('input[aria-label="单位名称"]', '南岗');
+    await page.waitForURL(/q=%E5%8D%97%E5%B2%97/);
+    await page.reload();
+    await page.locator('#roster li[data-unit-id="district-230103"]').waitFor();
+    expect(await page.locator('#roster li').count()).toBe(1);
+  });
+
+  it('gives a district person on a phone their own unit’s roster only; the API refuses them the office’s', async () => {
+    const phone = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, timezoneId: 'Asia/Shanghai', locale: 'zh-CN' });
+    try {
+      const p = await phone.newPage();
+      watchErrors(p);
+      await signIn(p, keys.nangang);
+      // No on-duty line on a district's duty view; the roster is in the menu.
+      expect(await p.locator('[data-role="on-duty-now"]').count()).toBe(0);
+      await p.tap('[data-nav="roster"]');
+      await p.locator('#roster li[data-unit-id="district-230103"]').waitFor();
+      expect(await p.locator('#roster li').evaluateAll((els) => els.map((e) => e.getAttribute('data-unit-id')))).toEqual([
+        'district-230103',
+        'station-230103-1',
+        'station-230103-2',
+      ]);
+      expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+      await p.screenshot({ path: path.join(SHOTS, 'roster-district-390x844.png'), fullPage: true });
+    } finally {
+      await phone.close();
+    }
+    const refused = await call('dispatch', keys.nangang, 'GET', '/v1/duty-roster?unit=opinion-office');
+    expect(refused.status).toBe(403);
+  });
+});
