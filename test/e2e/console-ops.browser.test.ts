@@ -324,3 +324,148 @@ describe('duty roster', () => {
     expect(refused.status).toBe(403);
   });
 });
+
+describe('merge and split from the incident page', () => {
+  const ids = {} as Record<'a' | 'b' | 'c', string>;
+  const reportIds: string[] = [];
+  interface Accepted {
+    reportId: string;
+    incidentId: string;
+  }
+  const sighting = (title: string, eventKey: string) =>
+    json<Accepted>('intake', keys.monitoring, 'POST', '/v1/reports', {
+      ...sampleIncident({ title, district: '南岗区', topic: 'food_safety' }),
+      source: { url: `https://weibo.example.com/${title.length}/${Math.random().toString(36).slice(2)}`, platform: 'weibo', outlet: '微博' },
+      eventKey,
+    });
+  const state = (id: string) => json<{ status: string }>('dispatch', keys.admin, 'GET', `/v1/incidents/${id}/state`);
+  const reportsOf = async (id: string) =>
+    (await json<{ items: { id: string }[] }>('reporting', keys.office, 'GET', `/v1/incidents/${id}/reports`)).items.map((r) => r.id);
+  const handling = (id: string) => eventually(async () => (await state(id)).status === 'handling', 30_000, `incident ${id} handling`);
+
+  beforeAll(async () => {
+    // A: three sightings under the caller's key; B and C: the same event reported on their own, both
+    // as the same post (one URL), so that the second merge brings A a post it already has.
+    for (const title of ['南岗区某奶茶店被曝使用过期原料', '网传南岗区奶茶店原料过期 多名顾客腹泻', '南岗区奶茶店过期原料事件持续发酵']) {
+      const r = await sighting(title, 'milk-tea-2026');
+      reportIds.push(r.reportId);
+      ids.a = r.incidentId;
+    }
+    ids.b = await report({ title: '南岗区一奶茶店被指使用过期奶精', topic: 'food_safety' });
+    ids.c = await report({ title: '南岗区奶茶店顾客投诉喝后不适', topic: 'food_safety' });
+    for (const id of Object.values(ids)) await handling(id);
+    expect(await reportsOf(ids.a)).toEqual(reportIds);
+  });
+
+  it('merges one incident into another from its page; a survivor that ended meanwhile is refused beside the field', async () => {
+    await page.goto(`${urls.reporting}/console/incidents/${ids.b}`);
+    const panel = page.locator('[data-role="correction"]');
+    await panel.locator('[data-role="open-merge"]').click();
+    const form = panel.locator('[data-form="merge"]');
+    // Checked before anything is sent.
+    await form.locator('[data-role="submit-merge"]').click();
+    await form.locator('[data-field="intoIncidentId"] .el-form-item__error', { hasText: '请选择并入的舆情' }).waitFor();
+    await form.locator('[data-field="reason"] .el-form-item__error', { hasText: '请填写合并理由' }).waitFor();
+
+    // C is picked; meanwhile another operator merges C into A.
+    await form.locator('[data-field="intoIncidentId"] .el-select').click();
+    await page.locator(`.el-select-dropdown__item[data-incident-id="${ids.c}"]`).click();
+    await form.locator('[data-field="reason"] textarea').fill('同一奶茶店过期原料事件,多平台重复报送');
+    await json('dispatch', keys.office, 'POST', `/v1/incidents/${ids.c}/actions/merge`, { intoIncidentId: ids.a, reason: '同一事件' });
+    await form.locator('[data-role="submit-merge"]').click();
+    const refusal = form.locator('[data-field="intoIncidentId"] .el-form-item__error');
+    await refusal.waitFor({ timeout: 30_000 });
+    expect(await refusal.textContent()).toBe('并入的舆情状态为“已合并”,不能再承接');
+    // Said once, beside the field it concerns.
+    expect(await form.locator('[data-role="refusal"]').count()).toBe(0);
+    await shoot(page, 'incident-merge');
+    expect((await state(ids.b)).status).toBe('handling');
+
+    // A instead: B ends as merged, and the console lands on A.
+    await form.locator('[data-field="intoIncidentId"] .el-select').click();
+    await page.locator(`.el-select-dropdown__item[data-incident-id="${ids.a}"]`).click();
+    await form.locator('[data-role="submit-merge"]').click();
+    await page.locator(`#detail-view .detail-title[data-incident-id="${ids.a}"]`).waitFor({ timeout: 30_000 });
+    expect(page.url()).toBe(`${urls.reporting}/console/incidents/${ids.a}`);
+    expect((await state(ids.b)).status).toBe('merged');
+    const moved = await eventually(
+      async () => {
+        const r = await reportsOf(ids.a);
+        return r.length === 5 && r;
+      },
+      30_000,
+      'B’s and C’s reports moved to A',
+    );
+    expect(moved).toEqual(expect.arrayContaining(reportIds));
+    expect(await reportsOf(ids.b)).toEqual([]);
+    // In both timelines, as the office's person's doing.
+    const timeline = await eventually(
+      async () => {
+        const e = (
+          await json<{ entries: { type: string; actor?: { personId?: string } }[] }>('reporting', keys.admin, 'GET', `/v1/incidents/${ids.b}/timeline`)
+        ).entries;
+        return e.some((x) => x.type === 'merged') && e;
+      },
+      30_000,
+      'the merge in B’s timeline',
+    );
+    expect(timeline.find((x) => x.type === 'merged')?.actor).toMatchObject({ personId: `person-${OFFICE_KEY_ID}` });
+    await page.locator('#timeline li[data-type="absorbed"]').first().waitFor({ timeout: 30_000 });
+  });
+
+  it('splits reports out into a new incident; splitting all of them is refused beside the field', async () => {
+    await page.goto(`${urls.reporting}/console/incidents/${ids.a}`);
+    const panel = page.locator('[data-role="correction"]');
+    await panel.locator('[data-role="open-split"]').click();
+    const form = panel.locator('[data-form="split"]');
+    await form.locator(`[data-report-id="${reportIds[2]}"]`).waitFor();
+    // Every report: the incident must keep one.
+    const all = await reportsOf(ids.a);
+    for (const id of all) await form.locator(`[data-report-id="${id}"]`).click();
+    await form.locator('[data-field="reason"] textarea').fill('该条报道为另一起事件');
+    await form.locator('[data-role="submit-split"]').click();
+    const refusal = form.locator('[data-field="reportIds"] .el-form-item__error');
+    await refusal.waitFor({ timeout: 30_000 });
+    expect(await refusal.textContent()).toBe('不能拆出全部报告,本舆情须至少保留一条');
+    expect(await reportsOf(ids.a)).toEqual(all);
+    await shoot(page, 'incident-split');
+
+    // Only the last sighting.
+    for (const id of all.filter((r) => r !== reportIds[2])) await form.locator(`[data-report-id="${id}"]`).click();
+    await form.locator('[data-role="submit-split"]').click();
+    const link = panel.locator('[data-link="split-result"]');
+    await link.waitFor({ timeout: 30_000 });
+    const newId = (await link.getAttribute('href'))!.split('/').pop()!;
+    expect(newId).not.toBe(ids.a);
+    expect(await reportsOf(newId)).toEqual([reportIds[2]]);
+    expect(await reportsOf(ids.a)).not.toContain(reportIds[2]);
+    await handling(newId);
+    await link.click();
+    await page.locator(`#detail-view .detail-title[data-incident-id="${newId}"]`).waitFor();
+  });
+
+  it('offers neither to a district person, and dispatch refuses them', async () => {
+    const district = await browser.newContext({ viewport: DESK, timezoneId: 'Asia/Shanghai', locale: 'zh-CN' });
+    try {
+      const p = await district.newPage();
+      watchErrors(p);
+      await signIn(p, keys.nangang, `/console/incidents/${ids.a}`);
+      await p.locator('#detail-view #timeline').waitFor();
+      expect(await p.locator('[data-role="correction"]').count()).toBe(0);
+    } finally {
+      await district.close();
+    }
+    const refused = await call('dispatch', keys.nangang, 'POST', `/v1/incidents/${ids.a}/actions/split`, { reportIds: [reportIds[1]], reason: '另一事件' });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { detail: string }).detail).toMatch(/^仅舆情办可合并或拆分舆情/);
+    expect(await reportsOf(ids.a)).toContain(reportIds[1]);
+  });
+});
+
+it('ran without script errors or CSP violations', () => {
+  // The expected ones: the refused merge's 409 and the refused split's 422.
+  const expected = /status of (409|422)/;
+  expect(pageErrors.filter((e) => /status of 409/.test(e))).toHaveLength(1);
+  expect(pageErrors.filter((e) => /status of 422/.test(e))).toHaveLength(1);
+  expect(pageErrors.filter((e) => !expected.test(e))).toEqual([]);
+});

@@ -22,6 +22,7 @@ import { digestRoutes } from './routes/digest/digest.routes';
 import { incidentRoutes } from './routes/incidents/incidents.routes';
 import { meRoutes } from './routes/me/me.routes';
 import { labelRoutes } from './routes/labels/labels.routes';
+import { reportRoutes } from './routes/reports/reports.routes';
 import { statsRoutes } from './routes/stats/stats.routes';
 import { streamRoutes } from './routes/stream/stream.routes';
 import { timelineRoutes } from './routes/timeline/timeline.routes';
@@ -86,6 +87,7 @@ export const reportingApp = fp<ReportingDeps>(
     await app.register(timelineRoutes, { db: deps.db });
     await app.register(incidentRoutes, { db: deps.db, config: deps.config });
     await app.register(archiveRoutes, { db: deps.db, config: deps.config });
+    await app.register(reportRoutes, { db: deps.db });
     await app.register(digestRoutes, { db: deps.db, config: deps.config });
     await app.register(statsRoutes, { db: deps.db });
     await app.register(accountabilityRoutes, { db: deps.db });

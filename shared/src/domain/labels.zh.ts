@@ -183,6 +183,9 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   reclassify: '调整等级',
   reassign: '改派',
   close: '结束处置',
+  'add-task': '增加处置事项',
+  merge: '合并舆情',
+  split: '拆分舆情',
 };
 
 /** The fields of those steps' bodies, as a form labels them. */

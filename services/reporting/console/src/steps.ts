@@ -114,6 +114,9 @@ export function stepsForIncident(me: Me, defs: readonly StepDefinition[], status
     if (def.name === 'reassign') {
       // A unit hands on its own part; the office any unit's.
       out.push(...step(def, me.office ? {} : { fixed: { fromUnitId: me.unitId }, hidden: ['fromUnitId'] }));
+    } else if (def.name === 'merge' || def.name === 'split') {
+      // IncidentCorrection.vue: they need an incident and reports to pick from, not free text.
+      continue;
     } else if (def.name === 'reclassify' || def.name === 'close') {
       if (me.coordinator && status !== 'closed') out.push(...step(def));
     } else out.push(...step(def));
