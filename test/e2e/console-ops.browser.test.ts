@@ -462,6 +462,55 @@ describe('merge and split from the incident page', () => {
   });
 });
 
+describe('statistics as charts', () => {
+  interface Compliance {
+    key: string;
+    onTime: number;
+    late: number;
+    overdue: number;
+    rate: number | null;
+  }
+  it('draws incidents per day, deadline compliance and the four firsts’ histograms, with the figures the API gives', async () => {
+    // 南岗区 acknowledges one incident in time: an acknowledgement kept.
+    const acknowledged = await report({ title: '网传南岗区某饭店后厨卫生脏乱' });
+    await eventually(
+      async () => (await call('dispatch', keys.nangang, 'POST', `/v1/incidents/${acknowledged}/actions/acknowledge`, {})).status === 200,
+      30_000,
+      'acknowledged',
+    );
+    await page.goto(`${urls.reporting}/console/stats?days=7`);
+    const dashboard = page.locator('[data-role="dashboard"]');
+    await dashboard.locator('[data-chart="per-day-tier"] canvas').waitFor();
+    // Three per-day charts, two of compliance, four histograms.
+    expect(await dashboard.locator('.dash-chart canvas').count()).toBe(9);
+    expect(await dashboard.locator('[data-first]').evaluateAll((els) => els.map((e) => e.getAttribute('data-first')))).toEqual([
+      'assessed',
+      'dispatched',
+      'cyberspace_liaison',
+      'procedure_started',
+    ]);
+    const to = new Date();
+    const api = await json<{ compliance: { total: Compliance; byKind: Compliance[] }; perDay: { byTier: { total: number }[] } }>(
+      'reporting',
+      keys.office,
+      'GET',
+      `/v1/stats/dashboard?from=${encodeURIComponent(new Date(to.getTime() - 7 * 86_400_000).toISOString())}&to=${encodeURIComponent(to.toISOString())}`,
+    );
+    // This file's incidents, less the two merged ones.
+    const listed = await json<{ total: number }>('reporting', keys.office, 'GET', '/v1/incidents?limit=1');
+    expect(api.perDay.byTier.reduce((n, s) => n + s.total, 0)).toBe(listed.total - 2);
+    const percent = (r: number | null) => (r === null ? '—' : `${Math.round(r * 100)}%`);
+    expect(await dashboard.locator('[data-field="compliance-rate"]').textContent()).toBe(percent(api.compliance.total.rate));
+    const ack = api.compliance.byKind.find((c) => c.key === 'acknowledge')!;
+    expect(ack.onTime).toBeGreaterThanOrEqual(1);
+    const row = dashboard.locator('tr[data-kind="acknowledge"]');
+    expect((await row.locator('td').allTextContents()).slice(0, 4)).toEqual(['签收预警', String(ack.onTime), String(ack.late), String(ack.overdue)]);
+    expect(await row.locator('[data-field="rate"]').textContent()).toBe(percent(ack.rate));
+    await dashboard.scrollIntoViewIfNeeded();
+    await shoot(page, 'stats-dashboard');
+  });
+});
+
 it('ran without script errors or CSP violations', () => {
   // The expected ones: the refused merge's 409 and the refused split's 422.
   const expected = /status of (409|422)/;

@@ -23,6 +23,7 @@ import { incidentRoutes } from './routes/incidents/incidents.routes';
 import { meRoutes } from './routes/me/me.routes';
 import { labelRoutes } from './routes/labels/labels.routes';
 import { reportRoutes } from './routes/reports/reports.routes';
+import { dashboardRoutes } from './routes/stats/dashboard.routes';
 import { statsRoutes } from './routes/stats/stats.routes';
 import { streamRoutes } from './routes/stream/stream.routes';
 import { timelineRoutes } from './routes/timeline/timeline.routes';
@@ -90,6 +91,7 @@ export const reportingApp = fp<ReportingDeps>(
     await app.register(reportRoutes, { db: deps.db });
     await app.register(digestRoutes, { db: deps.db, config: deps.config });
     await app.register(statsRoutes, { db: deps.db });
+    await app.register(dashboardRoutes, { db: deps.db });
     await app.register(accountabilityRoutes, { db: deps.db });
     await app.register(labelRoutes);
     await app.register(streamRoutes, { live: deps.live, watching: deps.liveWatching });
