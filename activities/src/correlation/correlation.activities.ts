@@ -60,6 +60,15 @@ export function createCorrelationActivities({ db, onCommitted }: IncidentActivit
         const rows = await lockBoth(trx, input.fromIncidentId, input.intoIncidentId);
         const into = rows.get(input.intoIncidentId);
         if (!into) throw ApplicationFailure.nonRetryable(`没有舆情 ${input.intoIncidentId} (no such incident)`, 'not_found');
+        // A post seen in both incidents (POST /v1/incidents opens an incident whatever the URL): one
+        // report per source is current (reports_current_source), so its newest stays current, as when a source is measured again.
+        await sql`
+          update reports r set current = false
+          where r.current and r.incident_id in (${input.fromIncidentId}, ${input.intoIncidentId})
+            and exists (
+              select 1 from reports o
+              where o.current and o.incident_id in (${input.fromIncidentId}, ${input.intoIncidentId}) and o.incident_id <> r.incident_id
+                and o.source_url = r.source_url and (o.received_at, o.id) > (r.received_at, r.id))`.execute(trx);
         const moved = await trx
           .updateTable('reports')
           .set({ incidentId: input.intoIncidentId })

@@ -19,6 +19,7 @@ import { actionRoutes } from './routes/actions/actions.routes';
 import { channelRoutes } from './routes/channels/channels.routes';
 import { deliveryRoutes } from './routes/deliveries/deliveries.routes';
 import { directoryRoutes } from './routes/directory/directory.routes';
+import { dutyRoutes } from './routes/duty/duty.routes';
 import { groupRoutes } from './routes/groups/groups.routes';
 import { releaseChannelRoutes } from './routes/release-channels/release-channels.routes';
 import { overdueRoutes } from './routes/overdue/overdue.routes';
@@ -75,6 +76,7 @@ export const dispatchApp = fp<DispatchDeps>(
     await app.register(personRoutes, { db: deps.db });
     await app.register(routingRoutes, { db: deps.db });
     await app.register(directoryRoutes, { db: deps.db });
+    await app.register(dutyRoutes, { db: deps.db });
     await app.register(groupRoutes, { db: deps.db });
     await app.register(releaseChannelRoutes, { db: deps.db });
     await app.register(overdueRoutes, { db: deps.db });

@@ -192,8 +192,8 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   close: '结束处置',
   return: '退回',
   'add-task': '增加处置事项(检验检测、移送公安)',
-  merge: '并入其他舆情',
-  split: '拆分报告为新舆情',
+  merge: '合并舆情',
+  split: '拆分舆情',
 };
 
 /** The fields of those steps' bodies, as a form labels them. */

@@ -35,6 +35,29 @@ export function personAudit(p: PersonRow) {
   return { id: p.id, unitId: p.unitId, name: p.name, title: p.title, roles: p.roles, onDuty: p.onDuty, contactKinds: Object.keys(p.contacts).sort() };
 }
 
+/** A shift on a unit's duty roster. */
+export function shiftView(s: {
+  id: string | number;
+  unitId: string;
+  personId: string;
+  personName?: string;
+  startsAt: Date;
+  endsAt: Date;
+  note: string | null;
+  createdBy: string;
+}) {
+  return {
+    id: String(s.id),
+    unitId: s.unitId,
+    personId: s.personId,
+    ...(s.personName ? { personName: s.personName } : {}),
+    startsAt: s.startsAt.toISOString(),
+    endsAt: s.endsAt.toISOString(),
+    note: s.note,
+    createdBy: s.createdBy,
+  };
+}
+
 export function onDutyView(d: OnDutyPerson) {
   return { personId: d.personId, name: d.name, title: d.title, via: d.via, ...(d.until ? { until: d.until.toISOString() } : {}) };
 }

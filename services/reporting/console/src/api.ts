@@ -150,7 +150,8 @@ export function fieldsOf(err: unknown): Map<string, string> {
   if (!(err instanceof ApiError)) return out;
   for (const e of err.problem?.errors ?? []) {
     const field = e.field.replace(/^body\./, '');
-    out.set(field, HAS_CHINESE.test(e.message) ? e.message : '此项填写不符合要求');
+    // "不能为空 (required)" → "不能为空": the English half is for integrators.
+    out.set(field, HAS_CHINESE.test(e.message) ? e.message.replace(/\s*\([^()]*[A-Za-z][^()]*\)\s*$/, '').trim() : '此项填写不符合要求');
   }
   const m = /^([A-Za-z][\w.]*):\s*(.+)$/.exec(err.problem?.detail ?? '');
   if (m && !out.has(m[1]!)) out.set(m[1]!, chineseMessage(err));

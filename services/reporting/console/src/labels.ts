@@ -24,7 +24,10 @@ export type LabelGroup =
   | 'truths'
   | 'contentFields'
   | 'actions'
-  | 'fields';
+  | 'fields'
+  | 'answerableVia'
+  | 'reportOutcomes'
+  | 'matchRules';
 
 const labels = reactive<Partial<Record<LabelGroup, Record<string, string>>>>({});
 

@@ -143,6 +143,9 @@ export function stepsForIncident(me: Me, defs: readonly StepDefinition[], status
     } else if (def.name === 'renew-talking-points') {
       // After tracking, the leadership group decides on follow-up talking points (plan §7(三)).
       if (me.coordinator && !me.office && status === 'handling') out.push(...step(def));
+    } else if (def.name === 'merge' || def.name === 'split') {
+      // IncidentCorrection.vue: they need an incident and reports to pick from, not free text.
+      continue;
     } else if (def.name === 'reclassify' || def.name === 'close') {
       if (me.coordinator && status !== 'closed') out.push(...step(def));
     } else out.push(...step(def));

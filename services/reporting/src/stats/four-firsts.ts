@@ -45,3 +45,32 @@ export function summarizeFourFirsts(rows: readonly FourFirstsRow[]) {
     };
   });
 }
+
+const MINUTE = 60_000;
+/** Histogram bins of the four firsts' delays: fine where the plan's deadlines are (minutes to hours), then coarse. */
+export const DELAY_BINS: readonly { readonly label: string; readonly toMs: number | null }[] = [
+  { label: '5分钟内', toMs: 5 * MINUTE },
+  { label: '5–15分钟', toMs: 15 * MINUTE },
+  { label: '15–30分钟', toMs: 30 * MINUTE },
+  { label: '30分钟–1小时', toMs: 60 * MINUTE },
+  { label: '1–2小时', toMs: 120 * MINUTE },
+  { label: '2–4小时', toMs: 240 * MINUTE },
+  { label: '4–12小时', toMs: 720 * MINUTE },
+  { label: '12–24小时', toMs: 1_440 * MINUTE },
+  { label: '24小时以上', toMs: null },
+];
+
+/** For each first: how its delays from intake are distributed over `DELAY_BINS` (bins are `[from, to)`), and how many are still pending. */
+export function fourFirstHistograms(rows: readonly FourFirstsRow[]) {
+  return FOUR_FIRSTS.map((first) => {
+    const applicable = rows.filter((r) => fourFirstApplies(r, first));
+    const delays = applicable.map((r) => fourFirstDelays(r)[first]).filter((ms): ms is number => ms !== null);
+    let fromMs = 0;
+    const bins = DELAY_BINS.map((b) => {
+      const bin = { label: b.label, fromMs, toMs: b.toMs, count: delays.filter((d) => d >= fromMs && (b.toMs === null || d < b.toMs)).length };
+      fromMs = b.toMs ?? fromMs;
+      return bin;
+    });
+    return { first, label: FOUR_FIRST_LABELS[first], applicable: applicable.length, reached: delays.length, pending: applicable.length - delays.length, bins };
+  });
+}

@@ -121,8 +121,12 @@ export interface FourFirstsRow {
  * has no emergency procedure). A cancelled task (tier lowered) does not count.
  * All of a period's incidents are read: the percentiles need every one.
  */
-export async function fourFirsts(db: Db, f: { period?: Period; tiers?: readonly Tier[]; incidentId?: string }): Promise<FourFirstsRow[]> {
+export async function fourFirsts(
+  db: Db,
+  f: { period?: Period; tiers?: readonly Tier[]; incidentId?: string; withoutMerged?: boolean },
+): Promise<FourFirstsRow[]> {
   const conditions = [
+    ...(f.withoutMerged ? [sql`i.status <> 'merged'`] : []),
     ...(f.period ? [sql`i.created_at >= ${f.period.from}`, sql`i.created_at < ${f.period.to}`] : []),
     ...(f.tiers?.length ? [sql`i.tier in (${sql.join(f.tiers.map((t) => sql`${t}`))})`] : []),
     ...(f.incidentId ? [sql`i.id = ${f.incidentId}`] : []),

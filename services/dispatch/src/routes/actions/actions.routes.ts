@@ -2,8 +2,13 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { UpdateDefinition } from '@temporalio/client';
 import { randomUUID, createHash } from 'node:crypto';
+<<<<<<< HEAD
 import { INCIDENT_STATUS_LABELS, LIVE_STATUSES, type Assignment, type Db, type DistrictCode } from '@yuqing/shared';
 import { actorOf, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
+=======
+import { INCIDENT_STATUS_LABELS, LIVE_STATUSES, type Assignment, type Db } from '@yuqing/shared';
+import { actorOf, HttpProblem, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
+>>>>>>> console-ops
 import {
   mergeUpdate,
   splitUpdate,
@@ -440,12 +445,16 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
       await requireAccess(app.access, p, 'incident.correct', { incidentId: request.params.id, otherIncidentId: intoIncidentId });
       if (intoIncidentId === request.params.id) {
         throw problems.invalid('不能并入自身 (an incident cannot be merged into itself)', [
-          { field: 'body.intoIncidentId', pointer: '/body/intoIncidentId', message: 'the incident itself' },
+          { field: 'body.intoIncidentId', pointer: '/body/intoIncidentId', message: '不能并入自身' },
         ]);
       }
       const survivor = await db.selectFrom('incidents').select('status').where('id', '=', intoIncidentId).executeTakeFirstOrThrow();
       if (!(LIVE_STATUSES as readonly string[]).includes(survivor.status)) {
-        throw problems.conflict(`并入的舆情已${INCIDENT_STATUS_LABELS[survivor.status]},不能再承接 (the survivor is ${survivor.status})`);
+        // Names the field: the console shows it beside the survivor the person picked.
+        const why = `并入的舆情状态为“${INCIDENT_STATUS_LABELS[survivor.status]}”,不能再承接`;
+        throw new HttpProblem(409, 'conflict', 'Conflict', `${why} (the survivor is ${survivor.status})`, [
+          { field: 'body.intoIncidentId', pointer: '/body/intoIncidentId', message: why },
+        ]);
       }
       return run(request, request.params.id, 'merge', mergeUpdate, { actor: actorOf(p, request.id), intoIncidentId, reason });
     },
@@ -489,7 +498,7 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
         if (foreign.length) {
           throw problems.invalid(
             `${foreign.length} 条报告不属于本舆情 (not reports of this incident)`,
-            foreign.map((i) => ({ field: `body.reportIds.${i}`, pointer: `/body/reportIds/${i}`, message: 'not a report of this incident' })),
+            foreign.map((i) => ({ field: `body.reportIds.${i}`, pointer: `/body/reportIds/${i}`, message: '不是本舆情的报告' })),
           );
         }
         const { n } = await db
@@ -499,7 +508,7 @@ export const actionRoutes: FastifyPluginAsyncZod<ActionRoutesOptions> = async (a
           .executeTakeFirstOrThrow();
         if (Number(n) <= reportIds.length) {
           throw problems.invalid('不能拆出全部报告,本舆情须至少保留一条 (at least one report stays)', [
-            { field: 'body.reportIds', pointer: '/body/reportIds', message: 'every report of the incident' },
+            { field: 'body.reportIds', pointer: '/body/reportIds', message: '不能拆出全部报告,本舆情须至少保留一条' },
           ]);
         }
       }

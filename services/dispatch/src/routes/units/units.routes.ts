@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit, type Db, type UnitRow } from '@yuqing/shared';
 import { actorOf, problemResponses, problems, requireAccess, seesContactsOf, type Principal } from '@yuqing/http-kit';
-import { onDutyView, personView, unitView } from '../../directory/directory.views';
+import { onDutyView, personView, shiftView, unitView } from '../../directory/directory.views';
 import { deleteShift, insertShift, onDutyNow, upcomingShifts } from '../../directory/duty.repository';
 import { findPerson, listPersons } from '../../directory/person.repository';
 import { deleteUnit, findUnit, insertUnit, listUnits, unitReferences, updateUnit } from '../../directory/unit.repository';
@@ -301,25 +301,3 @@ export const unitRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db })
     },
   );
 };
-
-function shiftView(s: {
-  id: string | number;
-  unitId: string;
-  personId: string;
-  personName?: string;
-  startsAt: Date;
-  endsAt: Date;
-  note: string | null;
-  createdBy: string;
-}) {
-  return {
-    id: String(s.id),
-    unitId: s.unitId,
-    personId: s.personId,
-    ...(s.personName ? { personName: s.personName } : {}),
-    startsAt: s.startsAt.toISOString(),
-    endsAt: s.endsAt.toISOString(),
-    note: s.note,
-    createdBy: s.createdBy,
-  };
-}
