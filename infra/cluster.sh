@@ -266,6 +266,8 @@ EOF
 }
 
 render_env() { # the environment of the app processes (the secrets file is the operator's)
+  # TRUST_PROXY: HAProxy's address as the instances see it, so that the per-address limits and
+  # the audit log see each client (from X-Forwarded-For), not HAProxy.
   (umask 077 && cat >"$ETC/app.env" <<EOF
 NODE_ENV=production
 LOG_PRETTY=false
@@ -279,6 +281,7 @@ TEMPORAL_UI_URL=http://localhost:$UI_PORT
 INTAKE_PUBLIC_URL=http://localhost:$LB_INTAKE
 DISPATCH_PUBLIC_URL=http://localhost:$LB_DISPATCH
 REPORTING_PUBLIC_URL=http://localhost:$LB_REPORTING
+TRUST_PROXY=127.0.0.1
 SECRETS_KEY=$(secret_key)
 EOF
   )

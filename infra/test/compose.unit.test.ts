@@ -330,6 +330,23 @@ describe('docker-compose.cluster.yml: the cluster profile of infra/cluster.sh an
     expect(services.haproxy!.volumes).toContain('./infra/docker/cluster/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro');
   });
 
+  it("believes X-Forwarded-For from HAProxy's address only (TRUST_PROXY), in the profile and in Compose", () => {
+    const profile = envFile(path.join(dir, 'app.env'));
+    // The profile's HAProxy reaches the instances from the address its server lines use.
+    const sources = new Set([...rendered('haproxy/haproxy.cfg').matchAll(/^ {2}server \S+ ([\d.]+):\d+/gm)].map((m) => m[1]));
+    expect([...sources]).toEqual([profile.TRUST_PROXY]);
+    const haproxy = services.haproxy!.networks?.default?.ipv4_address;
+    const subnet = (cluster.networks as { default: { ipam: { config: { subnet: string }[] } } }).default.ipam.config[0]!.subnet;
+    const [base, bits] = subnet.split('/');
+    const toInt = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+    const mask = Number(bits) === 0 ? 0 : 2 ** 32 - 2 ** (32 - Number(bits));
+    expect(haproxy).toBeDefined();
+    expect((toInt(haproxy!) & mask) >>> 0).toBe((toInt(base!) & mask) >>> 0);
+    for (const name of names.filter((n) => APP.test(n)))
+      expect({ name, TRUST_PROXY: services[name]!.environment!.TRUST_PROXY }).toEqual({ name, TRUST_PROXY: haproxy });
+    expect(ConfigSchema.shape.TRUST_PROXY.parse(haproxy)).toEqual([haproxy]);
+  });
+
   it('Prometheus: the same scrape jobs on the containers and the same alert rules, accepted by promtool', () => {
     const compose = read('infra/docker/cluster/prometheus.yml');
     expect(body(compose).split('\n')).toEqual(containerAddresses(body(rendered('prometheus/prometheus.yml'))).split('\n'));
