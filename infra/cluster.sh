@@ -39,6 +39,7 @@ UI_PORT=8333
 UI_SERVER_MODULE=github.com/temporalio/ui-server/v2/cmd/server@v2.42.1
 
 NAMES=(postgres temporal temporal-ui nats-1 nats-2 nats-3 worker-1 worker-2 intake-1 intake-2 dispatch-1 dispatch-2 reporting-1 reporting-2 haproxy prometheus)
+APP_PROCESSES=(worker-1 worker-2 intake-1 intake-2 dispatch-1 dispatch-2 reporting-1 reporting-2)
 
 ETC=$CDATA/etc PIDS=$CDATA/pids LOGS=$CDATA/logs
 
@@ -265,6 +266,8 @@ EOF
 }
 
 render_env() { # the environment of the app processes (the secrets file is the operator's)
+  # TRUST_PROXY: HAProxy's address as the instances see it, so that the per-address limits and
+  # the audit log see each client (from X-Forwarded-For), not HAProxy.
   (umask 077 && cat >"$ETC/app.env" <<EOF
 NODE_ENV=production
 LOG_PRETTY=false
@@ -278,9 +281,14 @@ TEMPORAL_UI_URL=http://localhost:$UI_PORT
 INTAKE_PUBLIC_URL=http://localhost:$LB_INTAKE
 DISPATCH_PUBLIC_URL=http://localhost:$LB_DISPATCH
 REPORTING_PUBLIC_URL=http://localhost:$LB_REPORTING
+TRUST_PROXY=127.0.0.1
 SECRETS_KEY=$(secret_key)
 EOF
   )
+  # Each instance's own settings (its port, its NATS user): the files the systemd units
+  # read as /etc/yuqing/<program>-N.env, and what start_one adds to app.env.
+  local name
+  for name in "${APP_PROCESSES[@]}"; do (umask 077 && env_of "$name" >"$ETC/$name.env"); done
 }
 
 secret_key() {
@@ -359,13 +367,13 @@ command_of() { # name → the command line that runs it (in the foreground)
   esac
 }
 
-env_of() { # name → extra environment of an app process
+env_of() { # name → the settings of an app process beyond app.env, one per line
   local name=$1 n=${1##*-}
   case $name in
-    worker-*) echo "NATS_URL=$(nats_url worker) WORKER_METRICS_PORT=${WORKER_METRICS[n - 1]}" ;;
-    intake-*) echo "INTAKE_PORT=${INTAKE_PORTS[n - 1]}" ;;
-    dispatch-*) echo "NATS_URL=$(nats_url dispatch) DISPATCH_PORT=${DISPATCH_PORTS[n - 1]}" ;;
-    reporting-*) echo "NATS_URL=$(nats_url reporting) REPORTING_PORT=${REPORTING_PORTS[n - 1]}" ;;
+    worker-*) printf '%s\n' "NATS_URL=$(nats_url worker)" "WORKER_METRICS_PORT=${WORKER_METRICS[n - 1]}" ;;
+    intake-*) printf '%s\n' "INTAKE_PORT=${INTAKE_PORTS[n - 1]}" ;;
+    dispatch-*) printf '%s\n' "NATS_URL=$(nats_url dispatch)" "DISPATCH_PORT=${DISPATCH_PORTS[n - 1]}" ;;
+    reporting-*) printf '%s\n' "NATS_URL=$(nats_url reporting)" "REPORTING_PORT=${REPORTING_PORTS[n - 1]}" ;;
   esac
 }
 
@@ -389,15 +397,15 @@ ready_check() { # name → a command that succeeds once it serves
 start_one() {
   local name=$1
   if running "$name"; then say "$name: already running (pid $(cat "$PIDS/$name.pid"))"; return; fi
-  local cmd extra
+  local cmd
   cmd=$(command_of "$name")
-  extra=$(env_of "$name")
   (
     set -a
-    # shellcheck disable=SC1091
+    # shellcheck disable=SC1090,SC1091
     . "$ETC/app.env"
+    # shellcheck disable=SC1090
+    [[ -f $ETC/$name.env ]] && . "$ETC/$name.env"
     set +a
-    for kv in $extra; do export "${kv?}"; done
     cd "$CDATA"
     trap '' HUP
     # shellcheck disable=SC2086

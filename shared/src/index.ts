@@ -28,6 +28,7 @@ export * from './directory/duty';
 export * from './directory/release-channels';
 export * from './config/config';
 export * from './config/allow-hosts';
+export * from './config/trust-proxy';
 export * from './secrets/secret-box';
 export * from './secrets/channel-secrets';
 export * from './logger/logger';

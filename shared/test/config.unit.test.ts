@@ -37,4 +37,12 @@ describe('configuration', () => {
     expect(issuesOf({ ...sso, NODE_ENV: 'production' })).toEqual(['OIDC_ISSUER']);
     expect(loadConfig({}).OIDC_ISSUER).toBeUndefined();
   });
+
+  it('trusts no proxy unless told, and only addresses or CIDR ranges (a name could come to mean another host)', () => {
+    expect(loadConfig({}).TRUST_PROXY).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: ' 10.0.0.5, 10.1.0.0/24,fd00::1, loopback ' }).TRUST_PROXY).toEqual(['10.0.0.5', '10.1.0.0/24', 'fd00::1', 'loopback']);
+    for (const bad of ['haproxy', '10.0.0.0/33', '10.0.0.5/', '10.0.0.5/8/1', '*', 'true', '2']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY: comma-separated addresses or CIDR ranges/);
+    }
+  });
 });

@@ -85,9 +85,9 @@ export async function startTestPlatform(
   ];
   const wake = () => relays.forEach((r) => r.wake());
   const apps = {
-    intake: createServer({ log: testLogger('intake'), bodyLimit: config.BODY_LIMIT_BYTES }),
-    dispatch: createServer({ log: testLogger('dispatch'), bodyLimit: config.BODY_LIMIT_BYTES }),
-    reporting: createServer({ log: testLogger('reporting'), bodyLimit: config.BODY_LIMIT_BYTES }),
+    intake: createServer({ log: testLogger('intake'), bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY }),
+    dispatch: createServer({ log: testLogger('dispatch'), bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY }),
+    reporting: createServer({ log: testLogger('reporting'), bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY }),
   };
   await apps.intake.register(intakeApp, { db: t.db, config, temporal, onAccepted: wake });
   await apps.dispatch.register(dispatchApp, {
@@ -148,7 +148,7 @@ export async function startTestPlatform(
  * paths: no worker; its Temporal client connects to the shared server when first used.
  */
 export async function startDispatchApp(db: Db, config: Config, deps: Partial<Omit<DispatchDeps, 'db' | 'config'>> = {}): Promise<App> {
-  const app = createServer({ log: testLogger('dispatch'), bodyLimit: config.BODY_LIMIT_BYTES });
+  const app = createServer({ log: testLogger('dispatch'), bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY });
   await app.register(dispatchApp, {
     db,
     config,

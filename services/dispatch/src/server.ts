@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   registerConsumerMetrics(metrics, [{ durable: DISPATCH_CONSUMER, bus: consumer.bus }]);
   registerDeliveryMetrics(metrics, db);
 
-  const app = createServer({ log, bodyLimit: config.BODY_LIMIT_BYTES });
+  const app = createServer({ log, bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY });
   await app.register(dispatchApp, {
     db,
     config,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Logger } from '@yuqing/shared';
+import type { Config, Logger } from '@yuqing/shared';
 import { clientErrorHandler } from './client-errors';
 import { HttpProblem, sendProblem } from './problem';
 import { clientRequestIdOf } from './request-id';
@@ -12,9 +12,13 @@ import { clientRequestIdOf } from './request-id';
  * well-formed `X-Request-Id` is kept beside it as `clientRequestId`), body limit,
  * problem+json even for what Node's parser and the router refuse, and the
  * process logger (its redaction keeps keys and contacts out of logs).
+ * `trustProxy` is TRUST_PROXY: the proxies whose X-Forwarded-For gives `request.ip`.
  */
-export function createServer(options: { log: Logger; bodyLimit: number } & Pick<FastifyServerOptions, 'pluginTimeout'>) {
+export function createServer(options: { log: Logger; bodyLimit: number; trustProxy?: Config['TRUST_PROXY'] } & Pick<FastifyServerOptions, 'pluginTimeout'>) {
   const app = Fastify({
+    // Only from the listed proxies is X-Forwarded-For believed (the client's address is the last
+    // one in it that is not a listed proxy); none listed: the connection's address, header or not.
+    ...(options.trustProxy?.length ? { trustProxy: [...options.trustProxy] } : {}),
     // The cast keeps the instance typed with Fastify's logger, as every plugin expects it.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: options.log as FastifyBaseLogger,

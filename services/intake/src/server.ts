@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const metrics = createMetricsRegistry('intake');
   registerOutboxMetrics(metrics, db, ['start_workflow', 'update_workflow']);
 
-  const app = createServer({ log, bodyLimit: config.BODY_LIMIT_BYTES });
+  const app = createServer({ log, bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY });
   await app.register(intakeApp, {
     db,
     config,

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const metrics = createMetricsRegistry('reporting');
   registerConsumerMetrics(metrics, [{ durable: REPORTING_CONSUMER, bus: consumer.bus }]);
 
-  const app = createServer({ log, bodyLimit: config.BODY_LIMIT_BYTES });
+  const app = createServer({ log, bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY });
   await app.register(reportingApp, { db, config, metrics, natsConnected: () => consumer.bus()?.nc.isClosed() === false, live, liveWatching: watcher.watching });
   await serve(app, {
     host: config.HOST,

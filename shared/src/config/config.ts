@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { decodeOldSecretsKeys, decodeSecretsKey } from '../secrets/secret-box';
 import { validAllowHosts } from './allow-hosts';
+import { parseTrustProxy, validTrustProxy } from './trust-proxy';
 
 /**
  * Configuration from the environment, validated once at start. Defaults suit the
@@ -47,6 +48,20 @@ export const ConfigSchema = z
     INTAKE_PUBLIC_URL: url('http://localhost:3001'),
     DISPATCH_PUBLIC_URL: url('http://localhost:3002'),
     REPORTING_PUBLIC_URL: url('http://localhost:3003'),
+
+    /**
+     * The proxies in front of the services (HAProxy in the cluster profile), comma-separated
+     * addresses or CIDR ranges. A request from one of them is taken to come from the last
+     * address in its X-Forwarded-For that is not itself a listed proxy: the per-address
+     * limits (failed keys, failed sign-ins, anonymous requests), sessions and the audit log
+     * see the client, not the proxy. From anyone else the header is ignored. Empty (the
+     * default): the connection's own address, whatever the header says.
+     */
+    TRUST_PROXY: z
+      .string()
+      .default('')
+      .refine(validTrustProxy, 'comma-separated addresses or CIDR ranges of the proxies, e.g. 10.0.0.5, 10.1.0.0/24')
+      .transform(parseTrustProxy),
 
     /** Development client key created by `make up` (never honoured in production). */
     DEV_API_KEY: z.string().min(16).optional(),
