@@ -195,9 +195,8 @@ async function take(personId: string, id: string, step: string, taskKey: string 
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 async function accessibilityProblems(p: Page): Promise<string[]> {
   await p.evaluate(AXE);
-  const found = (await p.evaluate(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } }).then((r) =>
-    r.violations.flatMap((v) => v.nodes.map((n) => v.id + ': ' + n.target.join(' ') + ' ' + (n.failureSummary || '').slice(0, 160))))`)) as string[];
-  return found;
+  return p.evaluate<string[]>(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } }).then((r) =>
+    r.violations.flatMap((v) => v.nodes.map((n) => v.id + ': ' + n.target.join(' ') + ' ' + (n.failureSummary || '').slice(0, 160))))`);
 }
 
 /** Who takes a task, and how, as the plan says. */

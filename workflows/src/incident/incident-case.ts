@@ -396,7 +396,7 @@ export class IncidentCase {
   /** After the response, the group decides follow-up talking points are needed (plan §7(三)): a new round, approved afresh. */
   validateRenewTalkingPoints({ actor, reason }: RenewTalkingPointsInput): void {
     this.requireHandling();
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不再准备后续口径`);
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,不再准备后续口径`);
     if (actor.unitId !== this.routing.roleUnits.leadership_group)
       reject(REJECTION.forbidden, '是否准备后续回应口径由领导小组会商决定 (the leadership group decides follow-up talking points)');
     if (!reason.trim()) reject(REJECTION.invalid, 'reason: 须说明会商研判意见');
@@ -414,7 +414,7 @@ export class IncidentCase {
 
   validateAddTask({ actor, kind, deadline, reason }: AddTaskInput): void {
     this.requireHandling();
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不能增加事项`);
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,不能增加事项`);
     if (actor.unitId !== this.office()) reject(REJECTION.forbidden, '研判增加处置事项由舆情办办理 (the opinion office adds steps)');
     if (!(kind in ADDABLE_TASK_OWNERS)) reject(REJECTION.invalid, `kind: 不能增加「${kind}」`);
     if (!DURATION_PATTERN.test(deadline)) reject(REJECTION.invalid, 'deadline: 时限格式如 "24h"、"30m" (a duration)');
@@ -485,7 +485,7 @@ export class IncidentCase {
 
   validateReclassify({ actor, tier: to, reason }: ReclassifyInput): void {
     this.requireHandling();
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不能调整等级`);
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,不能调整等级`);
     if (to === this.tier) reject(REJECTION.conflict, `已是${TIER_LABELS[to]} (tier is already ${to})`);
     if (!reason.trim()) reject(REJECTION.invalid, 'reason: 调整等级须说明理由');
     // Plan §4: what the flags make "always major" (or critical) is lowered below that only by the group's leader.
@@ -524,7 +524,7 @@ export class IncidentCase {
   // ---- the office corrects the grouping (issue 15) ----------------------------------
 
   validateMerge({ intoIncidentId, reason }: MergeInput): void {
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不能合并 (incident is ${this.status})`);
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,不能合并 (incident is ${this.status})`);
     if (intoIncidentId.toLowerCase() === this.input.incidentId) reject(REJECTION.invalid, 'intoIncidentId: 不能并入自身 (cannot merge into itself)');
     if (!reason.trim()) reject(REJECTION.invalid, 'reason: 合并须说明理由');
   }
@@ -575,7 +575,7 @@ export class IncidentCase {
   }
 
   validateSplit({ reportIds, newIncidentId, reason }: SplitInput): void {
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不能拆分 (incident is ${this.status})`);
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,不能拆分 (incident is ${this.status})`);
     if (reportIds.length === 0) reject(REJECTION.invalid, 'reportIds: 至少拆出一条报告');
     if (newIncidentId === this.input.incidentId) reject(REJECTION.invalid, 'newIncidentId: 须为新舆情');
     if (!reason.trim()) reject(REJECTION.invalid, 'reason: 拆分须说明理由');
@@ -597,7 +597,7 @@ export class IncidentCase {
    */
   validateRequestHandOff({ actor, unitId, toUnitId, reason }: RequestHandOffInput): void {
     this.requireHandling();
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不能移交`);
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,不能移交`);
     if (!this.assignments.some((a) => a.unitId === unitId)) reject(REJECTION.notFound, `单位 ${unitId} 未承办本舆情`);
     if (actor.unitId !== unitId) reject(REJECTION.forbidden, '只能申请移交本单位承办的部分 (a unit asks to hand on only its own part)');
     if (!reason.trim()) reject(REJECTION.invalid, 'reason: 申请移交须说明理由');
@@ -655,7 +655,7 @@ export class IncidentCase {
 
   validateReassign({ actor, fromUnitId, to, reason, newClockReason }: ReassignInput): void {
     this.requireHandling();
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]},不能改派`);
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,不能改派`);
     if (actor.unitId !== this.office())
       reject(REJECTION.forbidden, '改派由舆情办决定;承办单位请申请移交 (the opinion office hands parts on; a unit asks with hand-off)');
     const from = this.assignments.find((a) => a.unitId === fromUnitId);
@@ -709,7 +709,7 @@ export class IncidentCase {
 
   validateClose({ reason, force }: CloseInput): void {
     this.requireHandling();
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]}`);
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」`);
     if (!reason.trim()) reject(REJECTION.invalid, 'reason: 须说明结束理由');
     const outstanding = this.book.outstanding('handling');
     if (!force && outstanding.length > 0) {
@@ -809,7 +809,7 @@ export class IncidentCase {
 
   private requireHandling(): void {
     if (this.status !== 'handling' && this.status !== 'closed')
-      reject(REJECTION.conflict, `舆情已${INCIDENT_STATUS_LABELS[this.status]} (incident is ${this.status})`);
+      reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」 (incident is ${this.status})`);
   }
 
   private openTask(key: string): Task {

@@ -2,13 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { UpdateDefinition } from '@temporalio/client';
 import { randomUUID, createHash } from 'node:crypto';
-<<<<<<< HEAD
 import { INCIDENT_STATUS_LABELS, LIVE_STATUSES, type Assignment, type Db, type DistrictCode } from '@yuqing/shared';
-import { actorOf, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
-=======
-import { INCIDENT_STATUS_LABELS, LIVE_STATUSES, type Assignment, type Db } from '@yuqing/shared';
 import { actorOf, HttpProblem, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
->>>>>>> console-ops
 import {
   mergeUpdate,
   splitUpdate,
