@@ -78,6 +78,13 @@ export const ConfigSchema = z
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(40),
     WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).default(100),
 
+    /**
+     * The Chinese font of the PDF documents (摘报, 档案, 总结评估, 日报/周报): a file, and for a
+     * collection the face's PostScript name after `#` (`/path/NotoSansCJK-Regular.ttc#NotoSansCJKsc-Regular`).
+     * Unset: what `fc-list :lang=zh` finds, Debian's fonts-noto-cjk by preference.
+     */
+    PDF_CJK_FONT: z.string().min(1).optional(),
+
     /** How often the outbox relay looks for work it was not woken for (ms). */
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
 
