@@ -25,6 +25,7 @@ import { meRoutes } from './routes/me/me.routes';
 import { reviewRoutes } from './routes/review/review.routes';
 import { labelRoutes } from './routes/labels/labels.routes';
 import { statsRoutes } from './routes/stats/stats.routes';
+import { summaryRoutes } from './routes/summary/summary.routes';
 import { streamRoutes } from './routes/stream/stream.routes';
 import { timelineRoutes } from './routes/timeline/timeline.routes';
 
@@ -93,6 +94,7 @@ export const reportingApp = fp<ReportingDeps>(
     await app.register(digestRoutes, { db: deps.db, config: deps.config, fonts });
     await app.register(reviewRoutes, { db: deps.db, fonts });
     await app.register(statsRoutes, { db: deps.db });
+    await app.register(summaryRoutes, { db: deps.db, config: deps.config });
     await app.register(accountabilityRoutes, { db: deps.db });
     await app.register(labelRoutes);
     await app.register(streamRoutes, { live: deps.live, watching: deps.liveWatching });

@@ -85,6 +85,17 @@ export const ConfigSchema = z
      */
     PDF_CJK_FONT: z.string().min(1).optional(),
 
+    /**
+     * When the summary reports to the leaders are made (舆情日报/周报): cron expressions in
+     * SUMMARY_TIMEZONE for the Temporal Schedules the worker keeps at its start. Each covers
+     * the 24 hours (7 days) up to its run.
+     */
+    SUMMARY_DAILY_CRON: z.string().min(9).default('0 8 * * *'),
+    SUMMARY_WEEKLY_CRON: z.string().min(9).default('0 8 * * 1'),
+    SUMMARY_TIMEZONE: z.string().min(1).default('Asia/Shanghai'),
+    /** `off`: the worker leaves the schedules alone (test processes, a second worker fleet on the same server). */
+    SUMMARY_SCHEDULES: z.enum(['on', 'off']).default('on'),
+
     /** How often the outbox relay looks for work it was not woken for (ms). */
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
 

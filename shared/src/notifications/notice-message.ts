@@ -21,5 +21,6 @@ export interface NoticeMessage {
   readonly to: NoticeRecipient;
   /** The deadline the message is about (the earliest, for a warning), ISO-8601. */
   readonly dueAt?: string;
-  readonly links: { readonly source?: string; readonly timeline: string; readonly tasks: string };
+  /** `timeline`: the console page of what it is about (an incident, a summary report); `document`: a summary report's PDF. */
+  readonly links: { readonly source?: string; readonly timeline: string; readonly tasks: string; readonly document?: string };
 }

@@ -18,11 +18,7 @@ function safeFileName(name: string): string {
   );
 }
 
-/**
- * Renders a document with the CJK faces and answers it as a PDF download: the
- * Chinese file name for browsers that read `filename*` (RFC 6266), an ASCII one
- * for the rest. No Chinese font answers 503 naming the Debian package.
- */
+/** Renders a document with the CJK faces and answers it as a PDF download; no Chinese font answers 503 naming the Debian package. */
 export async function sendPdf(
   reply: FastifyReply,
   fonts: FontSource,
@@ -39,7 +35,14 @@ export async function sendPdf(
     }
     throw err;
   }
-  const pdf = await render(loaded);
+  return replyPdf(reply, await render(loaded), names);
+}
+
+/**
+ * Answers a PDF as a download: the Chinese file name for browsers that read
+ * `filename*` (RFC 6266), an ASCII one for the rest; never kept by shared caches.
+ */
+export function replyPdf(reply: FastifyReply, pdf: Buffer, names: { readonly fileName: string; readonly asciiName: string }): FastifyReply {
   const file = `${safeFileName(names.fileName)}.pdf`;
   return (
     reply

@@ -13,6 +13,7 @@ import * as releaseChannels from './2026-12-02T0103-release-channels';
 import * as accountabilityRecords from './2026-12-02T0104-accountability-records';
 import * as accountsAndSessions from './2026-12-02T1001-accounts-and-sessions';
 import * as reportsAndCorrelation from './2026-12-02T2001-reports-and-correlation';
+import * as summaryReports from './2026-12-03T0101-summary-reports';
 
 /**
  * Every migration, by name (timestamp and purpose). Listed statically so that the
@@ -33,4 +34,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-02T0104-accountability-records': accountabilityRecords,
   '2026-12-02T1001-accounts-and-sessions': accountsAndSessions,
   '2026-12-02T2001-reports-and-correlation': reportsAndCorrelation,
+  '2026-12-03T0101-summary-reports': summaryReports,
 };
