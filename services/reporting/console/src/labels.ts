@@ -24,7 +24,8 @@ export type LabelGroup =
   | 'truths'
   | 'contentFields'
   | 'actions'
-  | 'fields';
+  | 'fields'
+  | 'summaryKinds';
 
 const labels = reactive<Partial<Record<LabelGroup, Record<string, string>>>>({});
 

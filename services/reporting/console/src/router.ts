@@ -13,6 +13,7 @@ export const router = createRouter({
     { path: '/incidents/:id', name: 'incident', component: () => import('./views/IncidentView.vue'), props: true, meta: { title: '舆情详情' } },
     { path: '/incidents/:id/digest', name: 'digest', component: () => import('./views/DigestView.vue'), props: true, meta: { title: '舆情摘报' } },
     { path: '/stats', name: 'stats', component: () => import('./views/StatsView.vue'), meta: { title: '统计' } },
+    { path: '/reports', name: 'reports', component: () => import('./views/ReportsView.vue'), meta: { title: '报表' } },
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { title: '登录', public: true } },
     { path: '/activate', name: 'activate', component: () => import('./views/ActivateView.vue'), meta: { title: '设置密码', public: true } },
     { path: '/:rest(.*)*', redirect: '/' },
