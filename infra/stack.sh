@@ -175,22 +175,27 @@ ensure_postgres() {
 
 CHROMIUM=${CHROMIUM_PATH:-/usr/bin/chromium}
 
-# Chinese text in the console's screenshots (and printed pages) needs a CJK font.
+# The PDF documents (摘报, 档案, 总结评估, 日报/周报) and the console's screenshots need a
+# Chinese font; the documents' tests read the PDFs back with pdftotext (poppler-utils).
 CJK_FONT=/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-ensure_cjk_font() {
-  [[ -e $CJK_FONT ]] && return
+ensure_document_tools() {
+  local missing=()
+  [[ -e $CJK_FONT ]] || fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+  [[ ${#missing[@]} -eq 0 ]] && return
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    say "Fonts: installing Debian's fonts-noto-cjk (Chinese in the console's screenshots)"
-    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk; }; } >>"$LOGS/apt-fonts.log" 2>&1 ||
-      printf '\033[33m[stack] apt-get install fonts-noto-cjk failed (log: %s): screenshots will show boxes for Chinese\033[0m\n' "$LOGS/apt-fonts.log" >&2
+    say "installing Debian's ${missing[*]} (Chinese in the PDF documents and screenshots; pdftotext for their tests)"
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; }; } >>"$LOGS/apt-documents.log" 2>&1 ||
+      die "apt-get install ${missing[*]} failed (log: $LOGS/apt-documents.log): the PDF documents need fonts-noto-cjk"
   else
-    printf '\033[33m[stack] no CJK font: install fonts-noto-cjk for readable screenshots\033[0m\n' >&2
+    # Not fatal: the services start; the PDF routes answer 503 naming fonts-noto-cjk until it is installed.
+    printf '\033[33m[stack] %s missing: PDF documents (摘报, 档案, 总结评估, 日报/周报) need fonts-noto-cjk, their tests need poppler-utils. Install them with "sudo apt-get install -y %s".\033[0m\n' "${missing[*]}" "${missing[*]}" >&2
   fi
 }
 
 ensure_browser() {
-  ensure_cjk_font
+  ensure_document_tools
   if [[ -x $CHROMIUM ]]; then say "Chromium: $CHROMIUM"; return; fi
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     say "Chromium: installing Debian's chromium package (the console's browser test drives it)"
@@ -328,7 +333,7 @@ status() {
 }
 
 case ${1:-} in
-  deps) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; ensure_browser; ensure_ops_tools ;;
+  deps) need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; ensure_document_tools; ensure_browser; ensure_ops_tools ;;
   browser) ensure_browser ;;
   up)
     if [[ ${2:-} == --profile ]]; then
@@ -338,7 +343,7 @@ case ${1:-} in
         *) die "unknown profile '${3:-}' (dev, cluster)" ;;
       esac
     fi
-    need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; start_services ;;
+    need_node_modules; ensure_temporal; ensure_nats; ensure_postgres; ensure_secrets_key; ensure_document_tools; start_services ;;
   down) stop_all ;;
   status) status ;;
   prometheus) start_prometheus ;;

@@ -44,6 +44,7 @@ export * from './outbox/outbox';
 export * from './outbox/event-relay';
 export * from './audit/audit';
 export type * from './notifications/notice-message';
+export * from './notifications/deliveries';
 export * from './idempotency/request-hash';
 export * from './auth/api-keys';
 export * from './accounts/index';

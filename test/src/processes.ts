@@ -38,7 +38,8 @@ export function startService(name: ServiceName, env: Record<string, string>, opt
   // Flags such as --cpu-prof are refused in NODE_OPTIONS, hence nodeArgs.
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(REPO_ROOT, ENTRY_POINTS[name])], {
     // A worker's metrics take any free port unless the test names one: several workers run at once.
-    env: { ...process.env, NODE_ENV: 'test', LOG_PRETTY: 'false', LOG_LEVEL: 'info', WORKER_METRICS_PORT: '0', ...env },
+    // Test workers leave the summary reports' schedules alone: they are per namespace, the stack's own would be moved to the test's queue.
+    env: { ...process.env, NODE_ENV: 'test', LOG_PRETTY: 'false', LOG_LEVEL: 'info', WORKER_METRICS_PORT: '0', SUMMARY_SCHEDULES: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -15,16 +15,19 @@ import {
   securityPlugin,
 } from '@yuqing/http-kit';
 import { LiveFeed } from './live/live-feed';
+import { cjkFontLoader } from './pdf/cjk-font';
 import { accountabilityRoutes } from './routes/accountability/accountability.routes';
 import { archiveRoutes } from './routes/archive/archive.routes';
 import { consoleRoutes } from './routes/console/console.routes';
 import { digestRoutes } from './routes/digest/digest.routes';
 import { incidentRoutes } from './routes/incidents/incidents.routes';
 import { meRoutes } from './routes/me/me.routes';
+import { reviewRoutes } from './routes/review/review.routes';
 import { labelRoutes } from './routes/labels/labels.routes';
 import { reportRoutes } from './routes/reports/reports.routes';
 import { dashboardRoutes } from './routes/stats/dashboard.routes';
 import { statsRoutes } from './routes/stats/stats.routes';
+import { summaryRoutes } from './routes/summary/summary.routes';
 import { streamRoutes } from './routes/stream/stream.routes';
 import { timelineRoutes } from './routes/timeline/timeline.routes';
 
@@ -87,11 +90,15 @@ export const reportingApp = fp<ReportingDeps>(
     await app.register(accountRoutes, { db: deps.db, config: deps.config });
     await app.register(timelineRoutes, { db: deps.db });
     await app.register(incidentRoutes, { db: deps.db, config: deps.config });
-    await app.register(archiveRoutes, { db: deps.db, config: deps.config });
+    // The Chinese faces of the PDF documents, read once when the first document is asked for.
+    const fonts = cjkFontLoader(deps.config.PDF_CJK_FONT);
+    await app.register(archiveRoutes, { db: deps.db, config: deps.config, fonts });
     await app.register(reportRoutes, { db: deps.db });
-    await app.register(digestRoutes, { db: deps.db, config: deps.config });
+    await app.register(digestRoutes, { db: deps.db, config: deps.config, fonts });
+    await app.register(reviewRoutes, { db: deps.db, fonts });
     await app.register(statsRoutes, { db: deps.db });
     await app.register(dashboardRoutes, { db: deps.db });
+    await app.register(summaryRoutes, { db: deps.db, config: deps.config });
     await app.register(accountabilityRoutes, { db: deps.db });
     await app.register(labelRoutes);
     await app.register(streamRoutes, { live: deps.live, watching: deps.liveWatching });

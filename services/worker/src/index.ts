@@ -1,2 +1,3 @@
 export * from './worker';
 export { buildBundle, BUNDLE_PATH } from './bundle';
+export { ensureSummarySchedules, type SummaryScheduleSettings } from './summary-schedules';

@@ -1,5 +1,6 @@
 /** The worker process: runs incident workflows and activities, and publishes their events. */
 import { existsSync, readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import {
   connectEventBus,
@@ -9,6 +10,7 @@ import {
   createMetricsRegistry,
   deadlineLatenessHistogram,
   ensureIncidentStream,
+  INCIDENT_TASK_QUEUE,
   loadConfigOrExit,
   registerDeadlineMetrics,
   registerOutboxMetrics,
@@ -16,6 +18,7 @@ import {
 } from '@yuqing/shared';
 import { BUNDLE_PATH } from './bundle';
 import { freeLoopbackPort, startWorkerMetricsServer } from './metrics-server';
+import { ensureSummarySchedules } from './summary-schedules';
 import { createIncidentWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -68,12 +71,38 @@ async function main(): Promise<void> {
       if (alert.kind === 'deadline_lapsed') lateness.observe(Math.max(0, storedAt - Date.parse(alert.dueAt)) / 1_000);
     },
     workflows,
+    summary: { reportingUrl: config.REPORTING_PUBLIC_URL, pdfFont: config.PDF_CJK_FONT },
     tuning: {
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
     },
   });
+
+  // The summary reports' schedules: made or brought in line with the configuration; a failure is logged, the incidents go on.
+  const scheduling =
+    config.SUMMARY_SCHEDULES === 'off'
+      ? Promise.resolve(undefined)
+      : Connection.connect({ address: config.TEMPORAL_ADDRESS })
+          .then(async (clientConnection) => {
+            const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+            await ensureSummarySchedules(
+              client,
+              {
+                cron: { daily: config.SUMMARY_DAILY_CRON, weekly: config.SUMMARY_WEEKLY_CRON },
+                timezone: config.SUMMARY_TIMEZONE,
+                taskQueue: config.TEMPORAL_TASK_QUEUE,
+                // Schedule ids are per namespace: a stack on another task queue keeps its own.
+                idPrefix: config.TEMPORAL_TASK_QUEUE === INCIDENT_TASK_QUEUE ? '' : `${config.TEMPORAL_TASK_QUEUE}-`,
+              },
+              log,
+            );
+            return clientConnection;
+          })
+          .catch((err: unknown) => {
+            log.error({ err }, 'summary report schedules not made (they are made again at the next start)');
+            return undefined;
+          });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -91,6 +120,7 @@ async function main(): Promise<void> {
   await busReady;
   await bus?.close();
   await connection.close();
+  await (await scheduling)?.close();
   await metricsServer.close();
   await db.destroy();
   log.info('worker stopped');

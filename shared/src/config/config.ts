@@ -93,6 +93,24 @@ export const ConfigSchema = z
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(40),
     WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).default(100),
 
+    /**
+     * The Chinese font of the PDF documents (摘报, 档案, 总结评估, 日报/周报): a file, and for a
+     * collection the face's PostScript name after `#` (`/path/NotoSansCJK-Regular.ttc#NotoSansCJKsc-Regular`).
+     * Unset: what `fc-list :lang=zh` finds, Debian's fonts-noto-cjk by preference.
+     */
+    PDF_CJK_FONT: z.string().min(1).optional(),
+
+    /**
+     * When the summary reports to the leaders are made (舆情日报/周报): cron expressions in
+     * SUMMARY_TIMEZONE for the Temporal Schedules the worker keeps at its start. Each covers
+     * the 24 hours (7 days) up to its run.
+     */
+    SUMMARY_DAILY_CRON: z.string().min(9).default('0 8 * * *'),
+    SUMMARY_WEEKLY_CRON: z.string().min(9).default('0 8 * * 1'),
+    SUMMARY_TIMEZONE: z.string().min(1).default('Asia/Shanghai'),
+    /** `off`: the worker leaves the schedules alone (test processes, a second worker fleet on the same server). */
+    SUMMARY_SCHEDULES: z.enum(['on', 'off']).default('on'),
+
     /** How often the outbox relay looks for work it was not woken for (ms). */
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
 

@@ -7,6 +7,7 @@ import type {
   AnswerableVia,
   ChannelKind,
   DeliveryStatus,
+  DeliverySubject,
   DirectoryGroup,
   DistrictCode,
   Flag,
@@ -15,6 +16,7 @@ import type {
   MatchRule,
   ReportOutcome,
   Role,
+  SummaryKind,
   TaskKind,
   TaskPhase,
   TaskStatus,
@@ -28,6 +30,7 @@ import type { IncidentEvent } from '../events/envelope';
 import type { Recipient, Source } from '../events/event-data';
 import type { NoticeMessage } from '../notifications/notice-message';
 import type { DistrictOverride, PolicyDocument } from '../policy/policy.schema';
+import type { SummaryFigures } from '../domain/summary-report';
 import type { Actor, Approval } from '../task/task.schema';
 
 /** timestamptz: read as Date, written as Date or ISO string. */
@@ -410,11 +413,14 @@ export interface DutyShiftsTable {
  */
 export interface DeliveriesTable {
   id: string;
-  /** The event the message is about; with the channel it makes the delivery unique. */
+  /** The event the message is about (or `summary-report:<id>`); with the channel it makes the delivery unique. */
   eventId: string;
-  eventType: EventType;
-  incidentId: string;
-  tier: Tier;
+  eventType: EventType | DeliverySubject;
+  /** The incident, for an incident's event; null for a summary report. */
+  incidentId: string | null;
+  tier: Tier | null;
+  /** The summary report (舆情日报/周报) the message is about. */
+  summaryReportId: string | null;
   channelId: string;
   channelKind: ChannelKind;
   /** The queue it waits in: one per channel, one shared by e-mail (the SMTP relay). */
@@ -442,6 +448,21 @@ export interface DeliveriesTable {
   deadAt: Timestamp | null;
   latencyMs: number | null;
 }
+
+/** A periodic summary report to the leaders (舆情日报/周报): its figures and its PDF, one per kind and period. */
+export interface SummaryReportsTable {
+  id: string;
+  kind: SummaryKind;
+  periodStart: Timestamp;
+  periodEnd: Timestamp;
+  title: string;
+  figures: Json<SummaryFigures>;
+  pdf: Buffer;
+  /** The workflow run that built it. */
+  workflowId: string;
+  createdAt: GeneratedTimestamp;
+}
+export type SummaryReportRow = Selectable<SummaryReportsTable>;
 
 /** The delivery log: every attempt with its result and duration. */
 export interface DeliveryAttemptsTable {
@@ -566,6 +587,7 @@ export interface Database {
   notificationChannels: NotificationChannelsTable;
   dutyShifts: DutyShiftsTable;
   deliveries: DeliveriesTable;
+  summaryReports: SummaryReportsTable;
   deliveryAttempts: DeliveryAttemptsTable;
   groupMembers: GroupMembersTable;
   releaseChannels: ReleaseChannelsTable;

@@ -10,6 +10,7 @@ export * from './labels.zh';
 export * from './assessment';
 export * from './metrics';
 export * from './temporal-names';
+export * from './summary-report';
 export * from '../events/event-types';
 export type * from '../policy/policy.schema';
 export type * from '../events/event-data';

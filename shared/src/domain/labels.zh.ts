@@ -12,6 +12,7 @@ import type {
   ChannelKind,
   ContentField,
   DeliveryStatus,
+  DeliverySubject,
   DirectoryGap,
   DirectoryGroup,
   Disposition,
@@ -24,6 +25,7 @@ import type {
   ReportOutcome,
   ReportKind,
   Role,
+  SummaryKind,
   TaskKind,
   TaskStatus,
   Tier,
@@ -352,6 +354,16 @@ export const CHANNEL_KIND_LABELS: Readonly<Record<ChannelKind, string>> = {
   wecom: '企业微信群机器人',
   dingtalk: '钉钉群机器人',
   email: '电子邮件',
+};
+
+export const SUMMARY_KIND_LABELS: Readonly<Record<SummaryKind, string>> = {
+  daily: '舆情日报',
+  weekly: '舆情周报',
+};
+
+/** What a delivery not about an incident's event is about (the delivery log's 事由). */
+export const DELIVERY_SUBJECT_LABELS: Readonly<Record<DeliverySubject, string>> = {
+  summary_report: '舆情日报/周报',
 };
 
 export const DELIVERY_STATUS_LABELS: Readonly<Record<DeliveryStatus, string>> = {

@@ -317,6 +317,20 @@ export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 export const DELIVERY_STATUSES = ['pending', 'sending', 'delivered', 'dead'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
+/** The periodic summary reports to the leaders (舆情日报, 舆情周报), generated on a Temporal schedule. */
+export const SUMMARY_KINDS = ['daily', 'weekly'] as const;
+export type SummaryKind = (typeof SUMMARY_KINDS)[number];
+
+/** The leadership roles the summary reports are sent to. */
+export const LEADERSHIP_ROLES: readonly Role[] = ['leader', 'deputy_leader', 'leader_in_charge'];
+
+/**
+ * What a notification delivery is about besides an incident's event: a summary
+ * report (a delivery's `event_type` is an event type or one of these).
+ */
+export const DELIVERY_SUBJECTS = ['summary_report'] as const;
+export type DeliverySubject = (typeof DELIVERY_SUBJECTS)[number];
+
 /**
  * Groups the directory keeps besides units (plan §8(二)): the expert pool that
  * guides public-opinion work (舆情引导专家库) and the commentator team (网评员队伍),

@@ -21,7 +21,8 @@ export interface NoticeMessage {
   readonly to: NoticeRecipient;
   /** The deadline the message is about (the earliest, for a warning), ISO-8601. */
   readonly dueAt?: string;
-  readonly links: { readonly source?: string; readonly timeline: string; readonly tasks: string };
+  /** `timeline`: the console page of what it is about (an incident, a summary report); `document`: a summary report's PDF. */
+  readonly links: { readonly source?: string; readonly timeline: string; readonly tasks: string; readonly document?: string };
   /**
    * For a message that carries written work on: the step it comes from (签转 of the
    * digest, 报送 of the talking points or of the report upward) and the version sent.

@@ -29,20 +29,7 @@ export async function listChannels(db: Executor, filter: { unitId?: string; pers
   return rows.map(({ secret, ...rest }) => ({ ...rest, hasSecret: secret !== null }));
 }
 
-/** Enabled channels of a unit and of some of its people, for planning deliveries. */
-export async function enabledChannels(
-  db: Executor,
-  unitId: string,
-  personIds: readonly string[],
-): Promise<Pick<NotificationChannelRow, 'id' | 'kind' | 'unitId' | 'personId'>[]> {
-  return db
-    .selectFrom('notificationChannels')
-    .select(['id', 'kind', 'unitId', 'personId'])
-    .where('enabled', '=', true)
-    .where((eb) => (personIds.length ? eb.or([eb('unitId', '=', unitId), eb('personId', 'in', [...personIds])]) : eb('unitId', '=', unitId)))
-    .orderBy('id')
-    .execute();
-}
+export { enabledChannels } from '@yuqing/shared';
 
 type Owner = { readonly unitId: string } | { readonly personId: string };
 

@@ -121,6 +121,7 @@ export class DeliveryWorker {
           eventType: row.eventType,
           incidentId: row.incidentId,
           tier: row.tier,
+          summaryReportId: row.summaryReportId,
           attempt: row.attempts,
           message: row.message,
         };

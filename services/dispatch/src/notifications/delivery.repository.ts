@@ -5,17 +5,12 @@ import {
   parseIncidentEvent,
   recordAudit,
   type Actor,
-  type ChannelKind,
   type Database,
   type Db,
   type DeliveryAttemptRow,
   type DeliveryRow,
   type DeliveryStatus,
-  type EventType,
   type IncidentEvent,
-  type NoticeMessage,
-  type Role,
-  type Tier,
 } from '@yuqing/shared';
 import { SMTP_ENDPOINT } from './senders/email';
 import type { DeliveryFailure } from './senders/sender';
@@ -25,34 +20,8 @@ type Executor = Db | Transaction<Database>;
 /** The actor of what the delivery worker records. */
 export const DISPATCH_ACTOR: Actor = { id: 'system:dispatch', kind: 'system' };
 
-export interface NewDelivery {
-  readonly id: string;
-  readonly eventId: string;
-  readonly eventType: EventType;
-  readonly incidentId: string;
-  readonly tier: Tier;
-  readonly channelId: string;
-  readonly channelKind: ChannelKind;
-  readonly endpoint: string;
-  readonly unitId: string;
-  readonly personId: string | null;
-  readonly personName: string | null;
-  readonly roles: readonly Role[];
-  readonly message: NoticeMessage;
-  readonly triggeredAt: string;
-}
-
-/** Queues deliveries; one per event and channel, so a replanned event adds nothing. Returns how many were new. */
-export async function insertDeliveries(trx: Executor, rows: readonly NewDelivery[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  const inserted = await trx
-    .insertInto('deliveries')
-    .values(rows.map((r) => ({ ...r, status: 'pending' as const, roles: JSON.stringify(r.roles), message: JSON.stringify(r.message) })))
-    .onConflict((oc) => oc.columns(['eventId', 'channelId']).doNothing())
-    .returning('id')
-    .execute();
-  return inserted.length;
-}
+// Queued through the shared module, which the summary reports' activity uses too.
+export { insertDeliveries, type NewDelivery } from '@yuqing/shared';
 
 export interface ClaimOptions {
   readonly limit: number;
@@ -103,8 +72,17 @@ export interface AttemptRecord {
   readonly error: string | null;
 }
 
-/** The `notified` event of an outcome; its id makes each outcome publish once. */
-function outcomeEvent(row: DeliveryRow, n: number, outcome: { delivered: true; latencyMs: number } | { delivered: false; reason: string }): IncidentEvent {
+/**
+ * The `notified` event of an outcome, for the incident's timeline; its id makes
+ * each outcome publish once. A summary report's delivery is about no incident:
+ * its outcome is in the delivery log and the audit log only.
+ */
+function outcomeEvent(
+  row: DeliveryRow,
+  n: number,
+  outcome: { delivered: true; latencyMs: number } | { delivered: false; reason: string },
+): IncidentEvent | undefined {
+  if (row.incidentId === null || row.tier === null || row.eventType === 'summary_report') return undefined;
   return parseIncidentEvent({
     id: `notify-${row.id}#${n}`,
     type: 'notified',
@@ -153,14 +131,14 @@ export async function recordDelivered(db: Db, row: DeliveryRow, attempt: Attempt
       .executeTakeFirst();
     if (!updated) return false;
     const event = outcomeEvent(row, updated.outcomes, { delivered: true, latencyMs });
-    await enqueue(trx, { kind: 'event', dedupeKey: event.id, payload: event });
+    if (event) await enqueue(trx, { kind: 'event', dedupeKey: event.id, payload: event });
     await recordAudit(trx, {
       actor: DISPATCH_ACTOR,
       action: 'delivery.delivered',
       entity: 'delivery',
       entityId: row.id,
       incidentId: row.incidentId,
-      after: { attempts: row.attempts, latencyMs, eventId: event.id },
+      after: { attempts: row.attempts, latencyMs, ...(event ? { eventId: event.id } : { summaryReportId: row.summaryReportId }) },
     });
     return true;
   });
@@ -201,14 +179,14 @@ export async function recordFailed(
       .executeTakeFirst();
     if (!updated) return { dead: false };
     const event = outcomeEvent(row, updated.outcomes, { delivered: false, reason: failure.reason });
-    await enqueue(trx, { kind: 'event', dedupeKey: event.id, payload: event });
+    if (event) await enqueue(trx, { kind: 'event', dedupeKey: event.id, payload: event });
     await recordAudit(trx, {
       actor: DISPATCH_ACTOR,
       action: 'delivery.dead',
       entity: 'delivery',
       entityId: row.id,
       incidentId: row.incidentId,
-      after: { attempts: row.attempts, reason: failure.reason, eventId: event.id },
+      after: { attempts: row.attempts, reason: failure.reason, ...(event ? { eventId: event.id } : { summaryReportId: row.summaryReportId }) },
     });
     return { dead: true };
   });

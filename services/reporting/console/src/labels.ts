@@ -27,7 +27,8 @@ export type LabelGroup =
   | 'fields'
   | 'answerableVia'
   | 'reportOutcomes'
-  | 'matchRules';
+  | 'matchRules'
+  | 'summaryKinds';
 
 const labels = reactive<Partial<Record<LabelGroup, Record<string, string>>>>({});
 

@@ -15,6 +15,7 @@ export const router = createRouter({
     { path: '/stats', name: 'stats', component: () => import('./views/StatsView.vue'), meta: { title: '统计' } },
     { path: '/deliveries', name: 'deliveries', component: () => import('./views/DeliveriesView.vue'), meta: { title: '通知发送失败' } },
     { path: '/duty-roster', name: 'roster', component: () => import('./views/DutyRosterView.vue'), meta: { title: '值班表' } },
+    { path: '/reports', name: 'reports', component: () => import('./views/ReportsView.vue'), meta: { title: '报表' } },
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { title: '登录', public: true } },
     { path: '/activate', name: 'activate', component: () => import('./views/ActivateView.vue'), meta: { title: '设置密码', public: true } },
     { path: '/:rest(.*)*', redirect: '/' },

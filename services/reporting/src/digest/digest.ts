@@ -16,7 +16,8 @@ import {
 import { incidentLinks } from '../incidents/incident.view';
 import { timelineEntryView } from '../timeline/timeline.view';
 
-function actorName(actor: Actor | undefined, names: ReadonlyMap<string, string>): string | null {
+/** Who took a step, as printed: the unit's name and the person's (or the key's) name. */
+export function actorName(actor: Actor | undefined, names: ReadonlyMap<string, string>): string | null {
   if (!actor) return null;
   const unit = actor.unitId ? names.get(actor.unitId) : undefined;
   const who = actor.name ?? actor.id;

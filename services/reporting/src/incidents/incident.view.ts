@@ -8,6 +8,10 @@ export function incidentLinks(config: Config, row: Pick<IncidentRow, 'id' | 'wor
     archive: `${base}/archive`,
     digest: `${base}/digest`,
     digestHtml: `${base}/digest.html`,
+    digestPdf: `${base}/digest.pdf`,
+    archivePdf: `${base}/archive.pdf`,
+    review: `${base}/review`,
+    reviewPdf: `${base}/review.pdf`,
     temporalUi: workflowUiUrl(config.TEMPORAL_UI_URL, config.TEMPORAL_NAMESPACE, row.workflowId),
   };
 }

@@ -15,6 +15,7 @@ import * as accountsAndSessions from './2026-12-02T1001-accounts-and-sessions';
 import * as reportsAndCorrelation from './2026-12-02T2001-reports-and-correlation';
 import * as handOffs from './2026-12-02T3001-hand-offs';
 import * as writings from './2026-12-03T0301-writings';
+import * as summaryReports from './2026-12-03T0101-summary-reports';
 
 /**
  * Every migration, by name (timestamp and purpose). Listed statically so that the
@@ -37,4 +38,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-02T2001-reports-and-correlation': reportsAndCorrelation,
   '2026-12-02T3001-hand-offs': handOffs,
   '2026-12-03T0301-writings': writings,
+  '2026-12-03T0101-summary-reports': summaryReports,
 };

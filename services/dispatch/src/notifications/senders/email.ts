@@ -5,7 +5,7 @@ import { DELIVERY_HEADERS, DeliveryFailure, networkFailure, type ChannelTarget, 
 export const SMTP_CONNECTIONS = 5;
 
 /** The one queue every e-mail waits in: they all go through the same relay. */
-export const SMTP_ENDPOINT = 'smtp';
+export { SMTP_ENDPOINT } from '@yuqing/shared';
 
 export interface EmailSenderOptions {
   /** `smtp://` or `smtps://` URL of the relay; unset, e-mail deliveries fail at once (dead letter). */

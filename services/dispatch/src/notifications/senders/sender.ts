@@ -8,8 +8,10 @@ export interface Outgoing {
   readonly deliveryId: string;
   readonly eventId: string;
   readonly eventType: string;
-  readonly incidentId: string;
-  readonly tier: Tier;
+  /** The incident, for an incident's event; null for a summary report (舆情日报/周报). */
+  readonly incidentId: string | null;
+  readonly tier: Tier | null;
+  readonly summaryReportId: string | null;
   /** 1 for the first attempt; retries count up (an operator's retry starts again at 1). */
   readonly attempt: number;
   readonly message: NoticeMessage;

@@ -21,6 +21,7 @@ export function webhookBody(d: Outgoing, sentAt: Date): string {
     eventType: d.eventType,
     incidentId: d.incidentId,
     tier: d.tier,
+    ...(d.summaryReportId ? { summaryReportId: d.summaryReportId } : {}),
     attempt: d.attempt,
     sentAt: sentAt.toISOString(),
     to: d.message.to,

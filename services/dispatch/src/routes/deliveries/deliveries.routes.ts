@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { CHANNEL_KIND_LABELS, DELIVERY_STATUS_LABELS, EVENT_LABELS, recordAudit, type Db, type DeliveryRow } from '@yuqing/shared';
+import { CHANNEL_KIND_LABELS, DELIVERY_STATUS_LABELS, DELIVERY_SUBJECT_LABELS, EVENT_LABELS, recordAudit, type Db, type DeliveryRow } from '@yuqing/shared';
 import { actorOf, hasAccess, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
 import { findDelivery, listAttempts, listDeliveries, requeueDelivery } from '../../notifications/delivery.repository';
 import { DeliveryDetailSchema, DeliveryListQuery, DeliveryListSchema, DeliveryParams, DeliveryViewSchema } from './deliveries.schemas';
@@ -10,9 +10,10 @@ export function deliveryView(d: DeliveryRow) {
     id: d.id,
     eventId: d.eventId,
     eventType: d.eventType,
-    eventLabel: EVENT_LABELS[d.eventType],
+    eventLabel: d.eventType === 'summary_report' ? DELIVERY_SUBJECT_LABELS[d.eventType] : EVENT_LABELS[d.eventType],
     incidentId: d.incidentId,
     tier: d.tier,
+    summaryReportId: d.summaryReportId,
     channelId: d.channelId,
     channelKind: d.channelKind,
     channelLabel: CHANNEL_KIND_LABELS[d.channelKind],

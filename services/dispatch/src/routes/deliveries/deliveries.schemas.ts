@@ -19,8 +19,10 @@ export const DeliveryViewSchema = z.object({
   eventId: z.string(),
   eventType: z.string(),
   eventLabel: z.string(),
-  incidentId: z.string(),
-  tier: z.string(),
+  /** Null for a summary report's delivery (舆情日报/周报): `summaryReportId` names it. */
+  incidentId: z.string().nullable(),
+  tier: z.string().nullable(),
+  summaryReportId: z.string().nullable(),
   channelId: z.string(),
   channelKind: z.enum(CHANNEL_KINDS),
   channelLabel: z.string(),

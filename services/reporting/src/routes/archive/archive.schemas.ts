@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FOUR_FIRSTS } from '@yuqing/shared';
 import { DigestSchema } from '../digest/digest.schemas';
 import { AlertViewSchema, IncidentViewSchema, TaskViewSchema } from '../incidents/incidents.schemas';
+import { ReviewSchema } from '../review/review.schemas';
 import { TimelineEntrySchema } from '../timeline/timeline.schemas';
 
 const ActorView = z.object({
@@ -17,6 +18,35 @@ export const ArchiveSchema = z.object({
   incident: IncidentViewSchema,
   timeline: z.array(TimelineEntrySchema),
   tasks: z.array(TaskViewSchema),
+  /** Every version of the talking points' wording and of the response plan, with who wrote it and when. */
+  writings: z.array(
+    z.object({
+      eventId: z.string(),
+      taskKey: z.string(),
+      taskKind: z.string(),
+      taskLabel: z.string(),
+      version: z.number().int().nullable(),
+      content: z.array(z.object({ field: z.string(), label: z.string(), text: z.string() })),
+      note: z.string().nullable(),
+      actor: ActorView.nullable(),
+      by: z.string().nullable(),
+      at: z.string(),
+      atLocal: z.string(),
+    }),
+  ),
+  /** Work sent back to its author, and why. */
+  returns: z.array(
+    z.object({
+      eventId: z.string(),
+      taskKey: z.string(),
+      taskKind: z.string(),
+      taskLabel: z.string(),
+      reason: z.string(),
+      by: z.string().nullable(),
+      at: z.string(),
+      atLocal: z.string(),
+    }),
+  ),
   alerts: z.array(AlertViewSchema),
   approvals: z.array(
     z.object({
@@ -27,6 +57,8 @@ export const ArchiveSchema = z.object({
       role: z.string(),
       roleLabel: z.string(),
       actor: ActorView,
+      by: z.string().nullable(),
+      version: z.number().int().nullable(),
       at: z.string(),
       atLocal: z.string(),
       comment: z.string().nullable(),
@@ -40,8 +72,12 @@ export const ArchiveSchema = z.object({
       formLabel: z.string(),
       summary: z.string(),
       url: z.string().nullable(),
-      approvals: z.array(z.object({ role: z.string(), roleLabel: z.string(), actor: ActorView, at: z.string() })),
+      channel: z.string().nullable(),
+      channelName: z.string().nullable(),
+      talkingPointsVersion: z.number().int().nullable(),
+      approvals: z.array(z.object({ role: z.string(), roleLabel: z.string(), actor: ActorView, by: z.string().nullable(), at: z.string() })),
       actor: ActorView.nullable(),
+      by: z.string().nullable(),
       at: z.string(),
       atLocal: z.string(),
     }),
@@ -62,6 +98,7 @@ export const ArchiveSchema = z.object({
     }),
   ),
   digest: DigestSchema.nullable(),
+  review: ReviewSchema.nullable(),
   /** Delays from intake to each of the four firsts (null: not reached, or not on this tier's path). */
   fourFirsts: z
     .object({

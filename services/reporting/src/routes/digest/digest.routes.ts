@@ -6,11 +6,13 @@ import { problemResponses, requireAccess, problems } from '@yuqing/http-kit';
 import { renderDigestHtml } from '../../digest/digest.html';
 import { composeDigest, type Digest } from '../../digest/digest';
 import { loadIncidentHistory } from '../../incidents/incident-history';
+import { renderDigestPdf } from '../../pdf/incident-documents';
+import { sendPdf, type FontSource } from '../../pdf/pdf-reply';
 import { IncidentParams } from '../timeline/timeline.schemas';
 import { DigestSchema } from './digest.schemas';
 
-/** The opinion digest 《舆情摘报》 of an incident, as JSON and as a printable page. */
-export const digestRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = async (app, { db, config }) => {
+/** The opinion digest 《舆情摘报》 of an incident, as JSON, as a printable page and as a PDF. */
+export const digestRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config; fonts: FontSource }> = async (app, { db, config, fonts }) => {
   const names = cachedUnitNames(db);
 
   async function digestOf(incidentId: string): Promise<Digest> {
@@ -52,6 +54,26 @@ export const digestRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = a
     async (request, reply) => {
       await requireAccess(app.access, request.principal, 'incident.read', { incidentId: request.params.id });
       return reply.type('text/html; charset=utf-8').send(renderDigestHtml(await digestOf(request.params.id)));
+    },
+  );
+
+  app.get(
+    '/v1/incidents/:id/digest.pdf',
+    {
+      onRequest: app.requireScope('reports:read'),
+      schema: {
+        tags: ['digest'],
+        summary: 'The opinion digest as a PDF (application/pdf, A4, Chinese fonts)',
+        params: IncidentParams,
+        response: { 200: z.string().describe('application/pdf: the digest'), ...problemResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request, reply) => {
+      await requireAccess(app.access, request.principal, 'incident.read', { incidentId: request.params.id });
+      const digest = await digestOf(request.params.id);
+      return sendPdf(reply, fonts, { fileName: `舆情摘报-${digest.incident.title}`, asciiName: `digest-${digest.incidentId.slice(0, 8)}` }, (f) =>
+        renderDigestPdf(f, digest),
+      );
     },
   );
 };

@@ -63,6 +63,11 @@ export const IncidentLinksSchema = z.object({
   archive: z.string(),
   digest: z.string(),
   digestHtml: z.string(),
+  /** The printable documents (PDF with Chinese fonts); the review's exist once it is written. */
+  digestPdf: z.string(),
+  archivePdf: z.string(),
+  review: z.string(),
+  reviewPdf: z.string(),
   /** The incident's workflow in the Temporal Web UI. */
   temporalUi: z.string(),
 });

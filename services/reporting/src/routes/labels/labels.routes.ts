@@ -18,6 +18,7 @@ import {
   INCIDENT_STATUS_LABELS,
   LEAD_LABELS,
   MATCH_RULE_LABELS,
+  SUMMARY_KIND_LABELS,
   METRIC_LABELS,
   RELEASE_CHANNEL_KIND_LABELS,
   RELEASE_FORM_LABELS,
@@ -61,6 +62,7 @@ export const LABELS = Object.freeze({
   fields: FORM_FIELD_LABELS,
   reportOutcomes: REPORT_OUTCOME_LABELS,
   matchRules: MATCH_RULE_LABELS,
+  summaryKinds: SUMMARY_KIND_LABELS,
 });
 
 const LabelsSchema = z.record(z.enum(Object.keys(LABELS) as [keyof typeof LABELS]), z.record(z.string(), z.string()));
