@@ -371,6 +371,8 @@ describe('merge and split from the incident page', () => {
     await form.locator('[data-field="intoIncidentId"] .el-select').click();
     await page.locator(`.el-select-dropdown__item[data-incident-id="${ids.c}"]`).click();
     await form.locator('[data-field="reason"] textarea').fill('同一奶茶店过期原料事件,多平台重复报送');
+    // The choice took: the console's own check of the field has cleared.
+    await form.locator('[data-field="intoIncidentId"] .el-form-item__error').waitFor({ state: 'detached' });
     await json('dispatch', keys.office, 'POST', `/v1/incidents/${ids.c}/actions/merge`, { intoIncidentId: ids.a, reason: '同一事件' });
     await form.locator('[data-role="submit-merge"]').click();
     const refusal = form.locator('[data-field="intoIncidentId"] .el-form-item__error');

@@ -141,7 +141,7 @@ describe('a critical incident from intake to archive, in printable documents', (
     await act('leaderInCharge', '/tasks/talking_points_approval/approve', { role: 'leader_in_charge', version: 2 });
     await act('leader', '/tasks/talking_points_approval/approve', { role: 'leader', version: 2, comment: '同意发布' });
     await act('director', '/tasks/secrecy_review/complete', { content: { decision: '不涉及国家秘密和工作秘密,可发布' } });
-    await act('office', '/tasks/talking_points_reported/complete', { content: { recipients: '市委宣传部、市委网信办、省局' } });
+    await act('office', '/tasks/talking_points_reported/complete', { sendTo: ['ext-propaganda', 'ext-cyberspace-office', 'ext-provincial-bureau'] });
     await act('deputy', '/tasks/response_plan/complete', { content: { text: PLAN } });
     await act('leader', '/tasks/response_plan_approval/approve', { role: 'leader', version: 1 });
     await act('office', '/actions/release', {
