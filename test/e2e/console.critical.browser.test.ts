@@ -10,6 +10,7 @@
  * and writes the review; the incident is archived. After each step the API is asked
  * whether it really happened, and who did it.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -351,5 +352,20 @@ it('a critical incident goes from intake to archive with every step taken in the
   await office.goto(`${urls.reporting}/console/incidents/${id}`);
   await office.locator('#detail-view [data-field="status"]', { hasText: '已归档' }).waitFor({ timeout: 30_000 });
   await office.screenshot({ path: path.join(SHOTS, 'critical-archived-1440x900.png'), fullPage: true });
+
+  // The leader downloads the 《舆情摘报》 and the archive from the incident's page: the Chinese inside
+  // them (pdftotext) is the digest the office wrote and the talking points the two leaders approved.
+  const leader = pages.get('zhao-leader')!;
+  await leader.goto(`${urls.reporting}/console/incidents/${id}`);
+  const textOf = async (doc: 'digest' | 'archive'): Promise<string> => {
+    const [download] = await Promise.all([leader.waitForEvent('download'), leader.locator(`[data-download="${doc}"]`).click()]);
+    const file = path.join(profile, `${doc}.pdf`);
+    await download.saveAs(file);
+    return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+  };
+  expect(await textOf('digest')).toContain('网传南岗区某幼儿园食堂使用变质食材,转发量快速上升');
+  const archive = await textOf('archive');
+  expect(archive).toContain('市市场监管局高度重视,已责令涉事单位整改,并立案调查。');
+  for (const name of ['钱分管', '赵局长']) expect(archive).toContain(name);
   expect(pageErrors).toEqual([]);
 }, 600_000);
