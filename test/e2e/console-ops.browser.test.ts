@@ -11,7 +11,7 @@
  * - the statistics as charts.
  * Each page is saved at 1440×900 and 390×844 under docs/screenshots (README).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -31,14 +31,15 @@ import {
   testTaskQueue,
   type PlatformProcesses,
   type TestDatabase,
+  assertChromium,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  DESK,
+  PHONE,
+  SCREENSHOTS,
 } from '@yuqing/testkit';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-sync'];
-/** Where the screenshots go (README, "The console"). */
-const SHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
-const DESK = { width: 1440, height: 900 };
-const PHONE = { width: 390, height: 844 };
+const SHOTS = SCREENSHOTS;
 
 jest.setTimeout(180_000);
 
@@ -64,7 +65,7 @@ function watchErrors(p: Page): void {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install it with "apt-get install -y chromium" or set CHROMIUM_PATH.`);
+  assertChromium();
   mkdirSync(SHOTS, { recursive: true });
   await http.start();
   t = await createTestDatabase();

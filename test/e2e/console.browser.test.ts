@@ -11,7 +11,7 @@
  *   the unit's to-do list and acknowledges, and the task really is acknowledged.
  * Each page is saved at 1440×900 and 390×844 under docs/screenshots (README).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -31,25 +31,16 @@ import {
   testTaskQueue,
   type PlatformProcesses,
   type TestDatabase,
+  assertChromium,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  DESK,
+  PHONE,
+  SCREENSHOTS,
 } from '@yuqing/testkit';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
 const TEMPORAL_UI_URL = 'http://temporal-ui.test:8233';
-/** Where the screenshots go (README, "The console"). */
-const SHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
-const DESK = { width: 1440, height: 900 };
-const PHONE = { width: 390, height: 844 };
+const SHOTS = SCREENSHOTS;
 
 let t: TestDatabase;
 let temporal: Client;
@@ -90,12 +81,7 @@ function watchErrors(p: Page): void {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}: the console's browser test needs it. Install it with "apt-get install -y chromium" ` +
-        '(make test does this through "infra/stack.sh deps" when run as root), or point CHROMIUM_PATH at a Chromium binary.',
-    );
-  }
+  assertChromium();
   mkdirSync(SHOTS, { recursive: true });
   t = await createTestDatabase();
   temporal = await connectTestClient();

@@ -30,12 +30,14 @@ import {
   testTaskQueue,
   type PlatformProcesses,
   type TestDatabase,
+  assertChromium,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  DESK,
+  SCREENSHOTS,
 } from '@yuqing/testkit';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-sync'];
-const SHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
-const DESK = { width: 1440, height: 900 };
+const SHOTS = SCREENSHOTS;
 const PASSWORD = '应急处置-2026-冬季演练';
 
 let t: TestDatabase;
@@ -94,6 +96,7 @@ interface State {
 const stateOf = async (id: string): Promise<State> => (await (await call('dispatch', keys.admin, 'GET', `/v1/incidents/${id}/state`)).json()) as State;
 
 beforeAll(async () => {
+  assertChromium();
   mkdirSync(SHOTS, { recursive: true });
   t = await createTestDatabase();
   temporal = await connectTestClient();

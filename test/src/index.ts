@@ -12,3 +12,4 @@ export * from './outbound-corpus';
 export * from './http';
 export * from './receivers';
 export * from './sign-in';
+export * from './browser';

@@ -60,7 +60,7 @@ import {
 } from './incident.messages';
 import { reject } from './rejection';
 import { assertMayApprove, assertMayTake, recordedActor } from './step-rules';
-import { isRaise, taskKey, TaskBook, type Task } from './task-book';
+import { addedStep, isRaise, taskKey, TaskBook, type Task } from './task-book';
 import { IncidentVisibility } from './visibility';
 
 const SYSTEM: Actor = { id: 'system:workflow', kind: 'system' };
@@ -228,11 +228,7 @@ export class IncidentCase {
     // Plan §6(二)4: what the bureau cannot handle alone goes to the local government; the unit's part stays open until it names a lead department.
     const leadDepartment =
       this.versions.planSteps && report.kind === 'final' && report.dispositions.includes('report_local_government') && !this.leadDepartmentStep(unitId)
-        ? this.book.add(
-            { kind: 'lead_department', owner: this.roleOf(unitId), after: [], requires: [], approvals: [], mandatory: true, phase: 'handling', chain: [] },
-            unitId,
-            now,
-          )
+        ? this.book.add(addedStep('lead_department', this.roleOf(unitId)), unitId, now)
         : undefined;
     this.syncDeadlines();
     await this.recorder.record(
@@ -424,25 +420,8 @@ export class IncidentCase {
   async addTask({ actor, kind, deadline, reason }: AddTaskInput): Promise<IncidentState> {
     const owner = ADDABLE_TASK_OWNERS[kind];
     const unitId = this.unitForAdded(kind);
-    const task = this.book.add(
-      {
-        kind,
-        owner,
-        deadline,
-        after: [],
-        requires: [],
-        approvals: [],
-        mandatory: true,
-        phase: 'handling',
-        // Chased like any other step: the owner at the deadline, the office an hour later.
-        chain: [
-          { after: '0s', action: 'remind', notify: ['owner'] },
-          { after: '1h', action: 'escalate', notify: ['opinion_office'] },
-        ],
-      },
-      unitId,
-      Date.now(),
-    );
+    // Chased like any other step: the owner at the deadline, the office an hour later.
+    const task = this.book.add(addedStep(kind, owner, deadline, { after: '1h', to: 'opinion_office' }), unitId, Date.now());
     this.syncDeadlines();
     await this.recorder.record(`增加事项:${TASK_LABELS[kind]}`, [
       this.recorder.event('task_added', { taskKey: task.key, taskKind: kind, ...(unitId ? { unitId } : {}), reason, actor }),
@@ -609,20 +588,7 @@ export class IncidentCase {
   }
   async requestHandOff({ actor, unitId, toUnitId, reason }: RequestHandOffInput): Promise<IncidentState> {
     const review = this.book.add(
-      {
-        kind: 'hand_off_review',
-        owner: 'opinion_office',
-        deadline: HAND_OFF_REVIEW_DEADLINE,
-        after: [],
-        requires: [],
-        approvals: [],
-        mandatory: true,
-        phase: 'handling',
-        chain: [
-          { after: '0s', action: 'remind', notify: ['owner'] },
-          { after: '30m', action: 'escalate', notify: ['office_director'] },
-        ],
-      },
+      addedStep('hand_off_review', 'opinion_office', HAND_OFF_REVIEW_DEADLINE, { after: '30m', to: 'office_director' }),
       this.office(),
       Date.now(),
     );

@@ -359,6 +359,30 @@ export function toSnapshot(task: Task): TaskSnapshot {
   return { ...snapshot, approvalsNeeded: [...snapshot.approvalsNeeded], approvals: [...snapshot.approvals] };
 }
 
+/**
+ * A step added to the running incident, not on its tier's path (an inspection, a
+ * hand-off review, the lead department): mandatory, in the handling phase, and with
+ * a deadline chased like any other step: the owner at the deadline, then `escalate`.
+ */
+export function addedStep(kind: TaskKind, owner: Role, deadline?: string, escalate?: { after: string; to: Role }): TaskPolicy {
+  return {
+    kind,
+    owner,
+    ...(deadline ? { deadline } : {}),
+    after: [],
+    requires: [],
+    approvals: [],
+    mandatory: true,
+    phase: 'handling',
+    chain: escalate
+      ? [
+          { after: '0s', action: 'remind', notify: ['owner'] },
+          { after: escalate.after, action: 'escalate', notify: [escalate.to] },
+        ]
+      : [],
+  };
+}
+
 export function isRaise(from: Tier, to: Tier): boolean {
   return tierRank(to) > tierRank(from);
 }
