@@ -453,6 +453,13 @@ it('lets a district person set a password from an activation link, open a notifi
     await p.locator('#detail-view #timeline li[data-type="acknowledged"]').waitFor({ timeout: 30_000 });
     expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     await p.screenshot({ path: path.join(SHOTS, 'incident-phone-390x844.png'), fullPage: true });
+    // Down to the narrowest phones the issue names (360 px): the incident page and the to-do list still fit.
+    await p.setViewportSize({ width: 360, height: 780 });
+    await p.waitForTimeout(300);
+    expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+    await p.goto(link.tasks!);
+    await p.locator('#todo, .empty-state, [data-role="empty"]').first().waitFor({ timeout: 30_000 });
+    expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
   } finally {
     await phone.close();
   }
