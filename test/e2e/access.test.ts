@@ -354,7 +354,14 @@ describe('steps of an incident: each unit its own, the office only as 代办 wit
     await tryAs('a unit asks for its own part only', 'nangang', 200, 'dispatch', 'POST', ask, { toUnitId: 'district-230102', reason: '涉事幼儿园位于道里区' });
     await tryAs('only the office refuses a hand-off', 'nangang', 403, 'dispatch', 'POST', refuse, { unitId: 'district-230103', reason: '撤回' });
     await tryAs('only the office refuses a hand-off', 'leader', 403, 'dispatch', 'POST', refuse, { unitId: 'district-230103', reason: '不同意' });
+    // The office refuses: the unit keeps its part, and asks again with what it found.
+    const refused = await tryAs('only the office refuses a hand-off', 'office', 200, 'dispatch', 'POST', refuse, {
+      unitId: 'district-230103',
+      reason: '注册地在南岗区,由南岗区局核查',
+    });
+    expect(refused.json().handOffs).toBeUndefined();
     expect((await taskOf(other, 'acknowledge:district-230103'))?.status).toBe('open');
+    await tryAs('a unit asks for its own part only', 'nangang', 200, 'dispatch', 'POST', ask, { toUnitId: 'district-230102', reason: '现场核实门店在道里区' });
     await tryAs('only the office hands a part on', 'office', 200, 'dispatch', 'POST', reassign, { ...move, reason: '经核实,涉事幼儿园位于道里区' });
     expect((await taskOf(other, 'acknowledge:district-230102'))?.status).toBe('open');
     // Nobody hands it back to the unit that handed it on.

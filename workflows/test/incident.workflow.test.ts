@@ -456,6 +456,17 @@ describe('no passing the buck (§8(五)3), follow-up talking points (§7(三)), 
     expect(task(s, 'acknowledge:district-230102').status).toBe('open');
   });
 
+  it('a forced close ends a waiting hand-off request with the rest: nothing is left to refuse', async () => {
+    // Major: closed, the workflow still runs for its review, so a late refusal reaches it.
+    const { id } = await h.report(incidentOfTier('major'));
+    await h.update(id, requestHandOffUpdate, { actor: nangang, unitId: 'district-230103', reason: '不属本辖区' });
+    const closed = await h.update(id, closeUpdate, { actor: LEADERS, reason: '演练结束', force: true });
+    expect(closed.handOffs).toBeUndefined();
+    expect(closed.tasks.find((t) => t.kind === 'hand_off_review')!.status).toBe('cancelled');
+    const late = await rejection(h.update(id, refuseHandOffUpdate, { actor: OFFICE, unitId: 'district-230103', reason: '不同意' }));
+    expect(late.type).toBe('not_found');
+  });
+
   it('after tracking, a release waits for the group’s decision on follow-up talking points, approved afresh', async () => {
     const { id } = await h.report(incidentOfTier('sensitive'));
     const department = personOf('dept-food-safety', ['responsible_department']);

@@ -391,8 +391,7 @@ export class IncidentCase {
 
   /** After the response, the group decides follow-up talking points are needed (plan §7(三)): a new round, approved afresh. */
   validateRenewTalkingPoints({ actor, reason }: RenewTalkingPointsInput): void {
-    this.requireHandling();
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,不再准备后续口径`);
+    this.requireStillHandling('不再准备后续口径');
     if (actor.unitId !== this.routing.roleUnits.leadership_group)
       reject(REJECTION.forbidden, '是否准备后续回应口径由领导小组会商决定 (the leadership group decides follow-up talking points)');
     if (!reason.trim()) reject(REJECTION.invalid, 'reason: 须说明会商研判意见');
@@ -409,8 +408,7 @@ export class IncidentCase {
   }
 
   validateAddTask({ actor, kind, deadline, reason }: AddTaskInput): void {
-    this.requireHandling();
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,不能增加事项`);
+    this.requireStillHandling('不能增加事项');
     if (actor.unitId !== this.office()) reject(REJECTION.forbidden, '研判增加处置事项由舆情办办理 (the opinion office adds steps)');
     if (!(kind in ADDABLE_TASK_OWNERS)) reject(REJECTION.invalid, `kind: 不能增加「${kind}」`);
     if (!DURATION_PATTERN.test(deadline)) reject(REJECTION.invalid, 'deadline: 时限格式如 "24h"、"30m" (a duration)');
@@ -463,8 +461,7 @@ export class IncidentCase {
   }
 
   validateReclassify({ actor, tier: to, reason }: ReclassifyInput): void {
-    this.requireHandling();
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,不能调整等级`);
+    this.requireStillHandling('不能调整等级');
     if (to === this.tier) reject(REJECTION.conflict, `已是${TIER_LABELS[to]} (tier is already ${to})`);
     if (!reason.trim()) reject(REJECTION.invalid, 'reason: 调整等级须说明理由');
     // Plan §4: what the flags make "always major" (or critical) is lowered below that only by the group's leader.
@@ -503,7 +500,7 @@ export class IncidentCase {
   // ---- the office corrects the grouping (issue 15) ----------------------------------
 
   validateMerge({ intoIncidentId, reason }: MergeInput): void {
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,不能合并 (incident is ${this.status})`);
+    this.requireStillHandling('不能合并');
     if (intoIncidentId.toLowerCase() === this.input.incidentId) reject(REJECTION.invalid, 'intoIncidentId: 不能并入自身 (cannot merge into itself)');
     if (!reason.trim()) reject(REJECTION.invalid, 'reason: 合并须说明理由');
   }
@@ -554,7 +551,7 @@ export class IncidentCase {
   }
 
   validateSplit({ reportIds, newIncidentId, reason }: SplitInput): void {
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,不能拆分 (incident is ${this.status})`);
+    this.requireStillHandling('不能拆分');
     if (reportIds.length === 0) reject(REJECTION.invalid, 'reportIds: 至少拆出一条报告');
     if (newIncidentId === this.input.incidentId) reject(REJECTION.invalid, 'newIncidentId: 须为新舆情');
     if (!reason.trim()) reject(REJECTION.invalid, 'reason: 拆分须说明理由');
@@ -575,8 +572,7 @@ export class IncidentCase {
    * (reassign) or refuses it; meanwhile the unit's part and its clock stay as they are.
    */
   validateRequestHandOff({ actor, unitId, toUnitId, reason }: RequestHandOffInput): void {
-    this.requireHandling();
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,不能移交`);
+    this.requireStillHandling('不能移交');
     if (!this.assignments.some((a) => a.unitId === unitId)) reject(REJECTION.notFound, `单位 ${unitId} 未承办本舆情`);
     if (actor.unitId !== unitId) reject(REJECTION.forbidden, '只能申请移交本单位承办的部分 (a unit asks to hand on only its own part)');
     if (!reason.trim()) reject(REJECTION.invalid, 'reason: 申请移交须说明理由');
@@ -620,8 +616,7 @@ export class IncidentCase {
   }
 
   validateReassign({ actor, fromUnitId, to, reason, newClockReason }: ReassignInput): void {
-    this.requireHandling();
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,不能改派`);
+    this.requireStillHandling('不能改派');
     if (actor.unitId !== this.office())
       reject(REJECTION.forbidden, '改派由舆情办决定;承办单位请申请移交 (the opinion office hands parts on; a unit asks with hand-off)');
     const from = this.assignments.find((a) => a.unitId === fromUnitId);
@@ -649,7 +644,7 @@ export class IncidentCase {
     const done = request ? [this.book.complete(request.taskKey, actor, now)] : [];
     this.handOffs.delete(fromUnitId);
     this.handedOn.add(fromUnitId);
-    const moved = this.versions.planSteps && to.role === 'district_bureau' && district && district !== this.district;
+    const moved = planSteps && to.role === 'district_bureau' && district && district !== this.district;
     if (moved) {
       this.district = district;
       this.visibility.moveDistrict(district);
@@ -674,8 +669,7 @@ export class IncidentCase {
   }
 
   validateClose({ reason, force }: CloseInput): void {
-    this.requireHandling();
-    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」`);
+    this.requireStillHandling('不能再结束处置');
     if (!reason.trim()) reject(REJECTION.invalid, 'reason: 须说明结束理由');
     const outstanding = this.book.outstanding('handling');
     if (!force && outstanding.length > 0) {
@@ -684,6 +678,8 @@ export class IncidentCase {
   }
   async close({ actor, reason, force }: CloseInput): Promise<IncidentState> {
     this.book.cancelOpen('handling', force ? `强制结束:${reason}` : '处置结束,可选事项撤销', !force);
+    // A forced close cancels the office's reviews too: no hand-off request is waiting any more.
+    this.handOffs.clear();
     this.status = 'closed';
     this.closedReason = reason;
     this.book.openClosing(this.tierPolicy(), Date.now(), this.owedClosing);
@@ -771,6 +767,11 @@ export class IncidentCase {
         ),
       );
     await this.recorder.record(`调整等级:${TIER_LABELS[from]} → ${TIER_LABELS[to]}`, events);
+  }
+
+  /** Only while handling (not yet closed, nor archived or merged); `refused` says what cannot be done. */
+  private requireStillHandling(refused: string): void {
+    if (this.status !== 'handling') reject(REJECTION.conflict, `舆情状态为「${INCIDENT_STATUS_LABELS[this.status]}」,${refused} (incident is ${this.status})`);
   }
 
   private requireHandling(): void {

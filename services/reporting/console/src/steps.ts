@@ -42,10 +42,9 @@ export interface OfferedStep {
   readonly fixed: Readonly<Record<string, unknown>>;
   readonly hidden: readonly string[];
   readonly choices: Readonly<Record<string, readonly string[]>>;
-  readonly choiceLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly initial?: Readonly<Record<string, unknown>>;
   readonly recordKeys?: Readonly<Record<string, readonly string[]>>;
-  /** Choices for a list field the schema leaves open (`sendTo`: the outside bodies), each required. */
+  /** Choices from a register: the release channel (one), the outside bodies a report goes to (`sendTo`, any). */
   readonly options?: Readonly<Record<string, readonly { readonly value: string; readonly label: string }[]>>;
   /** The office acting for another unit (代办): the form asks for the reason. */
   readonly proxy: boolean;
@@ -104,9 +103,7 @@ export function stepsForTask(task: TaskLike, me: Me, defs: readonly StepDefiniti
   }
   if (RELEASE_TASKS.has(task.kind)) {
     const channels = context.releaseChannels ?? [];
-    const register = channels.length
-      ? { choices: { channel: channels.map((c) => c.id) }, choiceLabels: { channel: Object.fromEntries(channels.map((c) => [c.id, c.name])) } }
-      : {};
+    const register = channels.length ? { options: { channel: channels.map((c) => ({ value: c.id, label: c.name })) } } : {};
     return me.office ? step(incidentStep('release'), { ...register, ...(talkingPoints ? { initial: { talkingPointsVersion: talkingPoints } } : {}) }) : [];
   }
   if (task.approvalsNeeded.length > 0) {
