@@ -159,6 +159,8 @@ const write = (name: string, value: string) => async (section: Locator) => field
 const choose = (name: string, option: string) => async (section: Locator) => {
   await field(section, name).locator('.el-select').click();
   await field(section, name).locator('.el-select-dropdown__item', { hasText: option }).first().click();
+  // The list closes before the next field is touched (under load its fade-out covered the next select).
+  await field(section, name).locator('.el-select-dropdown').first().waitFor({ state: 'hidden' });
 };
 const tick = (name: string, option: string) => async (section: Locator) => field(section, name).locator('.el-checkbox', { hasText: option }).click();
 type Fill = (section: Locator) => Promise<unknown>;
