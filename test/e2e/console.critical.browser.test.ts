@@ -157,10 +157,27 @@ afterAll(async () => {
 const field = (section: Locator, name: string) => section.locator(`[data-field="${name}"]`);
 const write = (name: string, value: string) => async (section: Locator) => field(section, name).locator('textarea, input').first().fill(value);
 const choose = (name: string, option: string) => async (section: Locator) => {
-  await field(section, name).locator('.el-select').click();
-  await field(section, name).locator('.el-select-dropdown__item', { hasText: option }).first().click();
-  // The list closes before the next field is touched (under load its fade-out covered the next select).
-  await field(section, name).locator('.el-select-dropdown').first().waitFor({ state: 'hidden' });
+  const select = field(section, name).locator('.el-select');
+  const list = field(section, name).locator('.el-select-dropdown').first();
+  const shown = select.locator('.el-select__placeholder:not(.is-transparent)');
+  // Under load a click can land while the list is still opening and leave it open (or
+  // its fade-out covers the next select), so: choose, close it if it stayed, and check
+  // the select shows the choice before the next field is touched.
+  for (let attempt = 1; ; attempt++) {
+    if (!(await list.isVisible())) await select.click();
+    await field(section, name).locator('.el-select-dropdown__item', { hasText: option }).first().click();
+    if (
+      !(await list.waitFor({ state: 'hidden', timeout: 3_000 }).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      await select.press('Escape');
+      await list.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    }
+    if ((await shown.allTextContents()).join('').includes(option) && !(await list.isVisible())) return;
+    if (attempt === 3) throw new Error(`${name}: 「${option}」 not chosen after ${attempt} tries`);
+  }
 };
 const tick = (name: string, option: string) => async (section: Locator) => field(section, name).locator('.el-checkbox', { hasText: option }).click();
 type Fill = (section: Locator) => Promise<unknown>;
