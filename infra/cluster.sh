@@ -225,6 +225,10 @@ frontend $svc
   bind 127.0.0.1:$lb
   # Metrics are scraped from each instance, never through the public side.
   http-request deny deny_status 404 if { path /metrics }
+  # The instances trust HAProxy's forwarded headers (TRUST_PROXY), so only HAProxy may set
+  # them: a client's own X-Forwarded-Host or -Proto would be believed as if HAProxy said it.
+  http-request del-header X-Forwarded-Host
+  http-request set-header X-Forwarded-Proto http
   default_backend $svc
 
 backend $svc

@@ -77,7 +77,7 @@ it('three NATS nodes that nats-server accepts, routed to each other, JetStream o
   for (const u of ['worker', 'dispatch', 'reporting']) expect(userOf(u)).not.toMatch(/STREAM\.(CREATE|UPDATE|DELETE)/);
 });
 
-it('HAProxy: accepted by haproxy -c, two instances per service checked through /readyz, /metrics kept off the public side', () => {
+it('HAProxy: accepted by haproxy -c, two instances per service checked through /readyz, /metrics kept off the public side, forwarded headers only its own', () => {
   const file = path.join(dir, 'haproxy', 'haproxy.cfg');
   run('haproxy', ['-c', '-q', '-f', file]);
   const cfg = readFileSync(file, 'utf8');
@@ -87,6 +87,9 @@ it('HAProxy: accepted by haproxy -c, two instances per service checked through /
     expect(backend.match(/server \S+ 127\.0\.0\.1:\d+ check/g)).toHaveLength(2);
     const frontend = new RegExp(`frontend ${svc}\\n([\\s\\S]*?)\\n\\n`).exec(cfg)?.[1] ?? '';
     expect(frontend).toContain('http-request deny deny_status 404 if { path /metrics }');
+    // Only HAProxy speaks for the client: the instances trust its forwarded headers.
+    expect(frontend).toContain('http-request del-header X-Forwarded-Host');
+    expect(frontend).toContain('http-request set-header X-Forwarded-Proto http');
   }
 });
 
