@@ -4,13 +4,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STACK := infra/stack.sh
 
-.PHONY: help install build up down status test bench clean up-cluster down-cluster test-cluster
+.PHONY: help install build up down status test bench bench-profiles clean up-cluster down-cluster test-cluster
 
 help:
 	@echo "make up      install, build, start Temporal, NATS, PostgreSQL, the worker and the three services"
 	@echo "make down    stop what 'make up' started"
 	@echo "make test    install, build, lint and format check, start what the tests need (Chromium too), run the whole suite"
 	@echo "make bench   run the benchmarks (writes BENCHMARKS.md)"
+	@echo "make bench-profiles  the dev and cluster profiles side by side (brings both up; writes BENCHMARKS.md)"
 	@echo "make up-cluster / down-cluster   the production profile: Temporal server, 3 NATS nodes, 2 of each process, HAProxy, Prometheus"
 
 # npm ci only when the lockfile changed since the last install.
@@ -53,6 +54,10 @@ test: build
 bench: build
 	$(STACK) up
 	set -a && . .data/stack.env && set +a && npm run bench
+
+bench-profiles: build
+	$(STACK) up
+	set -a && . .data/stack.env && set +a && node bench/dist/profiles.js
 
 clean: down
 	rm -rf .data node_modules */dist services/*/dist */tsconfig.tsbuildinfo services/*/tsconfig.tsbuildinfo

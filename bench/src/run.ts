@@ -31,16 +31,7 @@ import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import {
-  createApiClient,
-  createDb,
-  DEFAULT_POLICY,
-  ensureDatabase,
-  migrateToLatest,
-  PolicyDocumentSchema,
-  type Db,
-  type IncidentInputRaw,
-} from '@yuqing/shared';
+import { createApiClient, createDb, DEFAULT_POLICY, ensureDatabase, migrateToLatest, PolicyDocumentSchema, type Db } from '@yuqing/shared';
 import {
   eventually,
   freePort,
@@ -54,6 +45,7 @@ import {
 } from '@yuqing/testkit';
 import { measureBurst, type BurstResult } from './burst';
 import { measureFairness, type FairnessResult } from './fairness';
+import { benchIncident } from './load';
 import { cpuMs, Latencies, rssMiB } from './stats';
 
 const N_OPEN = Number(process.env.BENCH_OPEN_INCIDENTS ?? 10_000);
@@ -84,19 +76,6 @@ const log = (msg: string) => process.stdout.write(`[bench ${new Date().toISOStri
 interface Seen {
   dispatched: Map<string, number>;
   lapsed: Map<string, { arrivedAt: number; dueAt: number; raisedAt: number }>;
-}
-
-let seq = 0;
-function incident(district: string): IncidentInputRaw {
-  seq++;
-  return {
-    source: { url: `https://weibo.example.com/bench/${seq}`, platform: 'weibo', externalId: `bench-${process.pid}-${seq}` },
-    title: `压测舆情 ${seq}:网传某超市销售过期食品`,
-    topic: 'food_safety',
-    district,
-    metrics: { reportCount: 3, reach: 500 },
-    suggestedTier: 'general',
-  };
 }
 
 let stopping = false;
@@ -203,7 +182,7 @@ async function main(): Promise<void> {
           url,
           quietKey,
           loudKeys,
-          body: () => JSON.stringify(incident(BACKGROUND_DISTRICT)),
+          body: () => JSON.stringify(benchIncident(BACKGROUND_DISTRICT)),
           ...FAIRNESS,
           idleMs: 10_000,
           gapMs: 2_000,
@@ -397,7 +376,7 @@ async function main(): Promise<void> {
                 method: 'POST',
                 path: '/v1/incidents',
                 headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-                setupRequest: (req) => ({ ...req, body: JSON.stringify(incident(BACKGROUND_DISTRICT)) }),
+                setupRequest: (req) => ({ ...req, body: JSON.stringify(benchIncident(BACKGROUND_DISTRICT)) }),
                 onResponse: (status, body) => {
                   if (status === 202) acceptedAt.set((JSON.parse(body) as { id: string }).id, Date.now());
                   else statusErrors++;
@@ -453,7 +432,7 @@ async function main(): Promise<void> {
             const res = await fetch(`${intakeUrl}/v1/incidents/batch`, {
               method: 'POST',
               headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-              body: JSON.stringify({ incidents: Array.from({ length: 50 }, () => incident(BACKGROUND_DISTRICT)) }),
+              body: JSON.stringify({ incidents: Array.from({ length: 50 }, () => benchIncident(BACKGROUND_DISTRICT)) }),
             });
             lat.record(performance.now() - s);
             const body = (await res.json()) as { results: { status: number; incident?: { id: string } }[] };
@@ -479,7 +458,7 @@ async function main(): Promise<void> {
       const res = await fetch(`${intakeUrl}/v1/incidents/batch`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ incidents: Array.from({ length: size }, () => incident(district)) }),
+        body: JSON.stringify({ incidents: Array.from({ length: size }, () => benchIncident(district)) }),
       });
       const body = (await res.json()) as { results: { incident?: { id: string } }[] };
       return body.results.flatMap((r) => (r.incident ? [r.incident.id] : []));

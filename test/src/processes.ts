@@ -85,7 +85,10 @@ export interface PlatformProcesses {
  * Starts the worker and the three services on free ports with `env` (database,
  * NATS, Temporal, task queue…) and waits until the services answer ready.
  */
-export async function startPlatformProcesses(env: Record<string, string>): Promise<PlatformProcesses> {
+export async function startPlatformProcesses(
+  env: Record<string, string>,
+  options: { readonly nodeArgs?: Partial<Record<ServiceName, string[]>> } = {},
+): Promise<PlatformProcesses> {
   const ports = { intake: await freePort(), dispatch: await freePort(), reporting: await freePort(), worker: await freePort() };
   const urls = { intake: `http://127.0.0.1:${ports.intake}`, dispatch: `http://127.0.0.1:${ports.dispatch}`, reporting: `http://127.0.0.1:${ports.reporting}` };
   const full = {
@@ -99,12 +102,8 @@ export async function startPlatformProcesses(env: Record<string, string>): Promi
     OUTBOX_POLL_MS: '200',
     ...env,
   };
-  const procs = {
-    worker: startService('worker', full),
-    intake: startService('intake', full),
-    dispatch: startService('dispatch', full),
-    reporting: startService('reporting', full),
-  };
+  const start = (name: ServiceName) => startService(name, full, { nodeArgs: options.nodeArgs?.[name] ?? [] });
+  const procs = { worker: start('worker'), intake: start('intake'), dispatch: start('dispatch'), reporting: start('reporting') };
   await Promise.all([waitReady(urls.intake, procs.intake), waitReady(urls.dispatch, procs.dispatch), waitReady(urls.reporting, procs.reporting)]);
   return {
     urls,
