@@ -28,7 +28,17 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import { createDb, LIVE_STATUSES, type Db } from '@yuqing/shared';
-import { createTestDatabase, createTestKey, eventually, REPO_ROOT, stackEnv, startPlatformProcesses, testNatsOptions, testTaskQueue } from '@yuqing/testkit';
+import {
+  createTestDatabase,
+  createTestKey,
+  eventually,
+  REPO_ROOT,
+  stackEnv,
+  startPlatformProcesses,
+  testNatsOptions,
+  testPlatformEnv,
+  testTaskQueue,
+} from '@yuqing/testkit';
 import type { IncidentShape } from './shape.workflow';
 import { benchIncident } from './load';
 import { cpuMs, Latencies, rssMiB } from './stats';
@@ -95,16 +105,7 @@ async function target(): Promise<Target> {
   const nats = testNatsOptions('profiles');
   const taskQueue = testTaskQueue();
   const platform = await startPlatformProcesses(
-    {
-      DATABASE_URL: t.url,
-      NATS_URL: stackEnv().natsUrl,
-      NATS_STREAM: nats.stream,
-      NATS_SUBJECT_PREFIX: nats.subjectPrefix,
-      TEMPORAL_ADDRESS: stackEnv().temporalAddress,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      RATE_LIMIT_PER_MINUTE: '1000000',
-      CLIENT_MAX_IN_FLIGHT: '64',
-    },
+    { ...testPlatformEnv(t.url, nats, taskQueue), RATE_LIMIT_PER_MINUTE: '1000000', CLIENT_MAX_IN_FLIGHT: '64' },
     // BENCH_CPU_PROFILE=worker,intake (any of the four): their V8 CPU profiles, written when they stop (open them in Chrome DevTools).
     {
       nodeArgs: Object.fromEntries(

@@ -17,26 +17,26 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import {
-  connectTestClient,
-  createTestDatabase,
-  createTestKey,
-  eventually,
-  HttpReceiver,
-  RECEIVER_ALLOW_HOSTS,
-  sampleIncident,
-  stackEnv,
-  startPlatformProcesses,
-  terminateTestWorkflows,
-  testNatsOptions,
-  testTaskQueue,
-  type PlatformProcesses,
-  type TestDatabase,
   assertChromium,
   CHROMIUM,
   CHROMIUM_ARGS,
+  connectTestClient,
+  createTestDatabase,
+  createTestKey,
   DESK,
+  eventually,
+  HttpReceiver,
   PHONE,
+  type PlatformProcesses,
+  RECEIVER_ALLOW_HOSTS,
+  sampleIncident,
   SCREENSHOTS,
+  startPlatformProcesses,
+  terminateTestWorkflows,
+  type TestDatabase,
+  testNatsOptions,
+  testPlatformEnv,
+  testTaskQueue,
 } from '@yuqing/testkit';
 
 const SHOTS = SCREENSHOTS;
@@ -75,12 +75,7 @@ beforeAll(async () => {
   keys.admin = await createTestKey(t.db, { scopes: ['admin', 'directory:write', 'tasks:act', 'reports:read'] });
   keys.nangang = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'district-230103', roles: ['district_bureau'] });
   platform = await startPlatformProcesses({
-    DATABASE_URL: t.url,
-    NATS_URL: stackEnv().natsUrl,
-    NATS_STREAM: nats.stream,
-    NATS_SUBJECT_PREFIX: nats.subjectPrefix,
-    TEMPORAL_ADDRESS: stackEnv().temporalAddress,
-    TEMPORAL_TASK_QUEUE: taskQueue,
+    ...testPlatformEnv(t.url, nats, taskQueue),
     NOTIFY_ALLOW_HOSTS: RECEIVER_ALLOW_HOSTS,
     NOTIFY_RETRY_BASE_MS: '200',
   });

@@ -18,25 +18,25 @@ import type { Client } from '@temporalio/client';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { DEFAULT_POLICY, formatBeijing, type PolicyDocumentInput } from '@yuqing/shared';
 import {
-  connectTestClient,
-  createTestDatabase,
-  createTestKey,
-  eventually,
-  publishCityPolicy,
-  sampleIncident,
-  stackEnv,
-  startPlatformProcesses,
-  terminateTestWorkflows,
-  testNatsOptions,
-  testTaskQueue,
-  type PlatformProcesses,
-  type TestDatabase,
   assertChromium,
   CHROMIUM,
   CHROMIUM_ARGS,
+  connectTestClient,
+  createTestDatabase,
+  createTestKey,
   DESK,
+  eventually,
   PHONE,
+  type PlatformProcesses,
+  publishCityPolicy,
+  sampleIncident,
   SCREENSHOTS,
+  startPlatformProcesses,
+  terminateTestWorkflows,
+  type TestDatabase,
+  testNatsOptions,
+  testPlatformEnv,
+  testTaskQueue,
 } from '@yuqing/testkit';
 
 const TEMPORAL_UI_URL = 'http://temporal-ui.test:8233';
@@ -90,15 +90,7 @@ beforeAll(async () => {
   keys.admin = await createTestKey(t.db, { scopes: ['admin', 'directory:write', 'tasks:act', 'reports:read'] });
   keys.nangang = await createTestKey(t.db, { scopes: ['tasks:act'], unitId: 'district-230103', roles: ['district_bureau'] });
   keys.foodSafety = await createTestKey(t.db, { scopes: ['tasks:act', 'reports:read'], unitId: 'dept-food-safety', roles: ['responsible_department'] });
-  platform = await startPlatformProcesses({
-    DATABASE_URL: t.url,
-    NATS_URL: stackEnv().natsUrl,
-    NATS_STREAM: nats.stream,
-    NATS_SUBJECT_PREFIX: nats.subjectPrefix,
-    TEMPORAL_ADDRESS: stackEnv().temporalAddress,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    TEMPORAL_UI_URL,
-  });
+  platform = await startPlatformProcesses({ ...testPlatformEnv(t.url, nats, taskQueue), TEMPORAL_UI_URL });
   Object.assign(urls, platform.urls);
 
   profile = mkdtempSync(path.join(tmpdir(), 'yuqing-chromium-'));

@@ -18,23 +18,23 @@ import type { Client } from '@temporalio/client';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import type { Role } from '@yuqing/shared';
 import {
-  connectTestClient,
-  createTestDatabase,
-  createTestKey,
-  eventually,
-  sampleIncident,
-  stackEnv,
-  startPlatformProcesses,
-  terminateTestWorkflows,
-  testNatsOptions,
-  testTaskQueue,
-  type PlatformProcesses,
-  type TestDatabase,
   assertChromium,
   CHROMIUM,
   CHROMIUM_ARGS,
+  connectTestClient,
+  createTestDatabase,
+  createTestKey,
   DESK,
+  eventually,
+  type PlatformProcesses,
+  sampleIncident,
   SCREENSHOTS,
+  startPlatformProcesses,
+  terminateTestWorkflows,
+  type TestDatabase,
+  testNatsOptions,
+  testPlatformEnv,
+  testTaskQueue,
 } from '@yuqing/testkit';
 
 const SHOTS = SCREENSHOTS;
@@ -102,14 +102,7 @@ beforeAll(async () => {
   temporal = await connectTestClient();
   keys.monitoring = await createTestKey(t.db, { scopes: ['incidents:write'] });
   keys.admin = await createTestKey(t.db, { scopes: ['admin', 'directory:write', 'tasks:act', 'reports:read'] });
-  platform = await startPlatformProcesses({
-    DATABASE_URL: t.url,
-    NATS_URL: stackEnv().natsUrl,
-    NATS_STREAM: nats.stream,
-    NATS_SUBJECT_PREFIX: nats.subjectPrefix,
-    TEMPORAL_ADDRESS: stackEnv().temporalAddress,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-  });
+  platform = await startPlatformProcesses({ ...testPlatformEnv(t.url, nats, taskQueue) });
   Object.assign(urls, platform.urls);
 
   // The bureau enters its people and gives each an account (the activation link sets the password).

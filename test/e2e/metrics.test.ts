@@ -14,16 +14,16 @@ import {
   createTestKey,
   eventually,
   HttpReceiver,
+  type PlatformProcesses,
   publishCityPolicy,
   RECEIVER_ALLOW_HOSTS,
   sampleIncident,
-  stackEnv,
   startPlatformProcesses,
   terminateTestWorkflows,
-  testNatsOptions,
-  testTaskQueue,
-  type PlatformProcesses,
   type TestDatabase,
+  testNatsOptions,
+  testPlatformEnv,
+  testTaskQueue,
 } from '@yuqing/testkit';
 
 let t: TestDatabase;
@@ -82,12 +82,7 @@ beforeAll(async () => {
   admin = await createTestKey(t.db, { scopes: ['admin'] });
   await publishCityPolicy(t.db, twoSecondPolicy());
   platform = await startPlatformProcesses({
-    DATABASE_URL: t.url,
-    NATS_URL: stackEnv().natsUrl,
-    NATS_STREAM: nats.stream,
-    NATS_SUBJECT_PREFIX: nats.subjectPrefix,
-    TEMPORAL_ADDRESS: stackEnv().temporalAddress,
-    TEMPORAL_TASK_QUEUE: taskQueue,
+    ...testPlatformEnv(t.url, nats, taskQueue),
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: String(ANONYMOUS_PER_MINUTE),
     NOTIFY_ALLOW_HOSTS: RECEIVER_ALLOW_HOSTS,
     NOTIFY_POLL_MS: '200',

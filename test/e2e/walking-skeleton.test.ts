@@ -9,14 +9,14 @@ import {
   createTestDatabase,
   createTestKey,
   eventually,
-  sampleIncident,
-  stackEnv,
-  startPlatformProcesses,
-  testNatsOptions,
-  testTaskQueue,
   type PlatformProcesses,
-  type TestDatabase,
+  sampleIncident,
+  startPlatformProcesses,
   terminateTestWorkflows,
+  type TestDatabase,
+  testNatsOptions,
+  testPlatformEnv,
+  testTaskQueue,
 } from '@yuqing/testkit';
 
 let t: TestDatabase;
@@ -34,14 +34,7 @@ beforeAll(async () => {
   key = await createTestKey(t.db, { scopes: ['admin'] });
   // Steps are taken by the unit's own people: the district bureau's duty officer acknowledges.
   nangangKey = await createTestKey(t.db, { scopes: ['tasks:act'], unitId: 'district-230103', roles: ['district_bureau'] });
-  platform = await startPlatformProcesses({
-    DATABASE_URL: t.url,
-    NATS_URL: stackEnv().natsUrl,
-    NATS_STREAM: nats.stream,
-    NATS_SUBJECT_PREFIX: nats.subjectPrefix,
-    TEMPORAL_ADDRESS: stackEnv().temporalAddress,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-  });
+  platform = await startPlatformProcesses({ ...testPlatformEnv(t.url, nats, taskQueue) });
   Object.assign(urls, platform.urls);
 });
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { REPO_ROOT } from './env';
+import { REPO_ROOT, stackEnv } from './env';
 import { eventually } from './wait';
 
 /** A port nobody listens on right now. */
@@ -69,6 +69,22 @@ export async function waitReady(baseUrl: string, proc: ServiceProcess, timeoutMs
     timeoutMs,
     `${proc.name} ready`,
   );
+}
+
+/** The settings every platform process needs to run on the dev stack with a test's own database, NATS stream and task queue. */
+export function testPlatformEnv(
+  databaseUrl: string,
+  nats: { readonly stream: string; readonly subjectPrefix: string },
+  taskQueue: string,
+): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    NATS_URL: stackEnv().natsUrl,
+    NATS_STREAM: nats.stream,
+    NATS_SUBJECT_PREFIX: nats.subjectPrefix,
+    TEMPORAL_ADDRESS: stackEnv().temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+  };
 }
 
 /** The worker and the three services as separate processes, as `make up` runs them. */
