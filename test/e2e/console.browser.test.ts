@@ -324,6 +324,8 @@ it('puts a lapsed incident first and red, names the late unit, and notifies with
   expect(await page.locator('#incidents li').first().getAttribute('data-incident-id')).toBe(ids.critical);
   expect(await critical.locator('[data-field="late-units"]').textContent()).toContain('道里区市场监督管理局');
   expect(await critical.locator('.countdown').getAttribute('data-urgency')).toBe('lapsed');
+  // A new row arrives highlighted for 2 s: its colours are read once that has faded (under load the sample fell mid-fade).
+  await critical.evaluate((el) => Promise.all((el as unknown as { getAnimations(): { finished: Promise<unknown> }[] }).getAnimations().map((a) => a.finished)));
   const colours = await critical.evaluate((el) => {
     const s = (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string; borderLeftColor: string } }).getComputedStyle(el);
     return [s.backgroundColor, s.borderLeftColor];

@@ -234,7 +234,8 @@ describe('POST /v1/reports: the rules in order, each join explained', () => {
     ];
     const results = await Promise.all(Array.from({ length: 51 }, (_, i) => send(kinds[i % 3]!(i), {}, apps[i % 2])));
     const answers = results.map((r) => r.json<Accepted>());
-    expect(results.every((r) => r.statusCode === 202)).toBe(true);
+    // Any that was not accepted, with its answer (a clean-clone run under load saw some refused).
+    expect(results.flatMap((r) => (r.statusCode === 202 ? [] : [`${r.statusCode} ${r.body.slice(0, 300)}`]))).toEqual([]);
     expect((await incidentCount()) - before).toBe(3);
     for (const k of [0, 1, 2]) {
       const mine = answers.filter((_, i) => i % 3 === k);
