@@ -1,4 +1,13 @@
-import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
+import {
+  CamelCasePlugin,
+  Kysely,
+  PostgresDialect,
+  sql,
+  type PostgresCursor,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
+} from 'kysely';
 import pg from 'pg';
 import type { Database } from './tables';
 
@@ -23,7 +32,63 @@ export function createDb(options: { url: string; poolMax?: number; applicationNa
   pool.on('connect', (client) => client.on('error', () => undefined));
   // Nested keys stay as stored: jsonb documents keyed by codes (`investigation_report`,
   // `food_safety`) must read back as written, not camel-cased.
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing(pool) }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
+}
+
+/**
+ * Statements with parameters run as named prepared statements: PostgreSQL parses
+ * each text once per connection and, after a few runs, plans it once (a report's
+ * join is a handful of statements whose parsing and planning cost more than running
+ * them). The names are given per process to the first `MAX_PREPARED` texts seen, so
+ * texts that vary (IN-lists of any length) cannot grow what each connection keeps
+ * without limit; later texts run unnamed as before. Statements without parameters
+ * (BEGIN, COMMIT, migrations' DDL) stay simple queries.
+ */
+const MAX_PREPARED = 500;
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_PREPARED) {
+    name = `yq_${statementNames.size.toString(36)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/** A pooled client whose statements with parameters run prepared (see `statementName`). */
+class PreparingClient implements PostgresPoolClient {
+  constructor(private readonly client: pg.PoolClient) {}
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(q: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    if (typeof q !== 'string') return this.client.query(q as unknown as pg.Submittable) as unknown as PostgresCursor<R>;
+    const values = parameters ? [...parameters] : [];
+    const name = values.length > 0 ? statementName(q) : undefined;
+    return this.client.query(name ? { name, text: q, values } : { text: q, values }) as unknown as Promise<PostgresQueryResult<R>>;
+  }
+
+  release(destroy?: boolean): void {
+    this.client.release(destroy);
+  }
+}
+
+function preparing(pool: pg.Pool): PostgresPool {
+  // One wrapper per pooled client: kysely keys its connection state by the client object.
+  const wrappers = new WeakMap<pg.PoolClient, PreparingClient>();
+  return {
+    connect: async () => {
+      const client = await pool.connect();
+      let wrapper = wrappers.get(client);
+      if (!wrapper) {
+        wrapper = new PreparingClient(client);
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
 }
 
 /** True when the database answers a trivial query. */

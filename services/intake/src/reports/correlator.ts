@@ -70,7 +70,8 @@ const CANDIDATES_TTL_MS = 1_000;
  * `fresh` under the locks, so a wording a second old is never what opens a duplicate.
  */
 export class Correlator {
-  private readonly candidates = new Map<Topic, { at: number; exemplars: Exemplar[] }>();
+  /** Per topic: the last read of its wordings, or the one under way (reports arriving meanwhile wait for it rather than read again). */
+  private readonly candidates = new Map<Topic, { at: number; exemplars: Promise<Exemplar[]> }>();
 
   async findMatch(db: Executor, s: Sighting, rules: CorrelationRules, keys: KeyLookup, fresh: boolean): Promise<Match | undefined> {
     if (keys.callerIncidentId) return { incidentId: keys.callerIncidentId, rule: 'caller_id', score: 1 };
@@ -96,13 +97,18 @@ export class Correlator {
     this.candidates.delete(topic);
   }
 
-  private async wordings(db: Executor, topic: Topic, rules: CorrelationRules, fresh: boolean): Promise<Exemplar[]> {
-    const cached = this.candidates.get(topic);
-    if (!fresh && cached && Date.now() - cached.at < CANDIDATES_TTL_MS) return cached.exemplars;
+  private wordings(db: Executor, topic: Topic, rules: CorrelationRules, fresh: boolean): Promise<Exemplar[]> {
     const at = Date.now();
-    const exemplars = await textCandidates(db, { topic, since: new Date(at - rules.windowMs) });
-    // Read inside a transaction that may still open an incident: kept only when that one is not.
-    if (!fresh) this.candidates.set(topic, { at, exemplars });
-    return exemplars;
+    // Read inside a transaction that may still open an incident: neither shared nor kept.
+    if (fresh) return textCandidates(db, { topic, since: new Date(at - rules.windowMs) });
+    const cached = this.candidates.get(topic);
+    if (cached && at - cached.at < CANDIDATES_TTL_MS) return cached.exemplars;
+    const entry = { at, exemplars: textCandidates(db, { topic, since: new Date(at - rules.windowMs) }) };
+    this.candidates.set(topic, entry);
+    // A failed read is not kept: the next report reads again.
+    entry.exemplars.catch(() => {
+      if (this.candidates.get(topic) === entry) this.candidates.delete(topic);
+    });
+    return entry.exemplars;
   }
 }

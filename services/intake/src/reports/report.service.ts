@@ -300,6 +300,7 @@ export class ReportService {
       baseline > 0 &&
       spread >= 2 * baseline &&
       spread >= rules.surgeFloor &&
+      !surgedWithin(incident, now, rules.spreadWindowMs) &&
       (await claimSurge(trx, incident.id, now, rules.spreadWindowMs));
     const outcome: ReportOutcome = raises ? 'reassessed' : 'joined';
     // A new wording (best effort: at most a few per incident) is one its next reports may be matched by.
@@ -531,6 +532,16 @@ async function claimRaise(trx: Transaction<Database>, incidentId: string, assess
     .returning('id')
     .executeTakeFirst();
   return claimed !== undefined;
+}
+
+/**
+ * A surge was raised within the window as the held row says: claiming one cannot
+ * succeed (only a claim moves `lastSurgeAt`, and one succeeding meanwhile set it later
+ * still), so the round trip is spared — in a burst nearly every report of a spreading
+ * incident would ask.
+ */
+function surgedWithin(incident: IncidentRow, now: Date, windowMs: number): boolean {
+  return incident.lastSurgeAt !== null && incident.lastSurgeAt.getTime() > now.getTime() - windowMs;
 }
 
 /** Records a surge, unless one was raised within the window: true for the report that raised it. */
