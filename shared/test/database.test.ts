@@ -43,3 +43,22 @@ test('texts that vary name no more statements than the bound', async () => {
   expect(all).toBeLessThanOrEqual(500);
   expect(await prepared('%in-list%')).toBeGreaterThan(0);
 });
+
+test('a migration that changes what a prepared `select *` answers: the statement is prepared again unnamed, outside and inside a transaction', async () => {
+  await sql`create table prepared_shape (id int primary key)`.execute(db);
+  await sql`insert into prepared_shape values (1)`.execute(db);
+  const read = (on: Pick<Db, 'selectFrom'> = db) =>
+    on
+      .selectFrom('prepared_shape' as never)
+      .selectAll()
+      .where(sql.ref('id'), '=', 1)
+      .execute();
+  expect(await read()).toEqual([{ id: 1 }]);
+  await sql`alter table prepared_shape add column note text default 'x'`.execute(db);
+  // Outside a transaction it is answered at once, with the new column.
+  expect(await read()).toEqual([{ id: 1, note: 'x' }]);
+  await sql`alter table prepared_shape add column more int default 2`.execute(db);
+  const inTransaction = () => db.transaction().execute((trx) => read(trx));
+  // Not prepared any more on this connection: a transaction reads it too.
+  expect(await inTransaction()).toEqual([{ id: 1, note: 'x', more: 2 }]);
+});

@@ -45,6 +45,8 @@ export function createDb(options: { url: string; poolMax?: number; applicationNa
  * (BEGIN, COMMIT, migrations' DDL) stay simple queries.
  */
 const MAX_PREPARED = 500;
+/** SQLSTATE 0A000, which PostgreSQL gives a prepared statement whose result type a migration changed. */
+const FEATURE_NOT_SUPPORTED = '0A000';
 const statementNames = new Map<string, string>();
 
 function statementName(text: string): string | undefined {
@@ -56,8 +58,18 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
-/** A pooled client whose statements with parameters run prepared (see `statementName`). */
+/**
+ * A pooled client whose statements with parameters run prepared (see `statementName`).
+ * A migration run while the process serves can change what a prepared `select *` or
+ * `returning *` answers; PostgreSQL then refuses that statement on this connection
+ * ("cached plan must not change result type") every time. Such a text runs unnamed
+ * on this connection from then on, and the statement is tried again at once unless a
+ * transaction was open (the refusal ended it; the caller's retry runs unnamed).
+ */
 class PreparingClient implements PostgresPoolClient {
+  private readonly unnamed = new Set<string>();
+  private inTransaction = false;
+
   constructor(private readonly client: pg.PoolClient) {}
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
@@ -65,8 +77,24 @@ class PreparingClient implements PostgresPoolClient {
   query<R>(q: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     if (typeof q !== 'string') return this.client.query(q as unknown as pg.Submittable) as unknown as PostgresCursor<R>;
     const values = parameters ? [...parameters] : [];
-    const name = values.length > 0 ? statementName(q) : undefined;
-    return this.client.query(name ? { name, text: q, values } : { text: q, values }) as unknown as Promise<PostgresQueryResult<R>>;
+    if (values.length === 0) this.followTransaction(q);
+    const name = values.length > 0 && !this.unnamed.has(q) ? statementName(q) : undefined;
+    if (!name) return this.client.query({ text: q, values }) as unknown as Promise<PostgresQueryResult<R>>;
+    const inTransaction = this.inTransaction;
+    return (this.client.query({ name, text: q, values }) as unknown as Promise<PostgresQueryResult<R>>).catch((err: unknown) => {
+      if ((err as { code?: string }).code !== FEATURE_NOT_SUPPORTED || !/cached plan must not change result type/.test(String((err as Error).message)))
+        throw err;
+      this.unnamed.add(q);
+      if (inTransaction) throw err;
+      return this.client.query({ text: q, values }) as unknown as Promise<PostgresQueryResult<R>>;
+    });
+  }
+
+  /** kysely opens and ends transactions with statements of their own, without parameters. */
+  private followTransaction(q: string): void {
+    const verb = /^\s*(\w+)/.exec(q)?.[1]?.toLowerCase();
+    if (verb === 'begin' || verb === 'start') this.inTransaction = true;
+    else if (verb === 'commit' || verb === 'rollback' || verb === 'end' || verb === 'abort') this.inTransaction = false;
   }
 
   release(destroy?: boolean): void {
