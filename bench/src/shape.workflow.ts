@@ -38,7 +38,7 @@ export async function benchShapeWorkflow(workflowId: string, shape: IncidentShap
   await shapeStep(workflowId, first, rest.length === 0);
   // Hours away, like an incident's acknowledgement and release deadlines.
   for (let i = 0; i < shape.timers; i++) void sleep(`${2 + i} hours`);
-  for (let i = 0; i < shape.upserts; i++) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: i % 2 ? 'handling' : 'dispatched' }]);
+  for (let i = 0; i < shape.upserts; i++) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: i % 2 ? 'handling' : 'received' }]);
   setCurrentDetails('·'.repeat(shape.detailsLength));
   for (let i = 0; i < rest.length; i++) await shapeStep(workflowId, rest[i]!, i === rest.length - 1);
   await condition(() => false);
