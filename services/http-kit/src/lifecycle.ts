@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Config, Db, Logger } from '@yuqing/shared';
 import { productionCredentialProblem } from './production';
@@ -29,6 +30,12 @@ export async function serve(
     if (closing) return;
     closing = true;
     options.log.info({ signal }, 'draining: refusing new requests, finishing in-flight ones');
+    // No new connections from now on: a client is refused at once (and retries, or HAProxy
+    // sends it to the other instance) instead of being accepted by the kernel and reset when
+    // the listener finally closes (three resets in a clean-clone run). net's close, not
+    // http's: that one would also drop the kept-alive connections idle for a moment between
+    // a client's requests, which their clients are about to write to.
+    const connectionsEnded = new Promise<void>((resolve) => net.Server.prototype.close.call(app.server, () => resolve()));
     await new Promise((r) => setTimeout(r, options.drainMs ?? 1_500));
     const timer = setTimeout(() => {
       options.log.error('drain took longer than 20 s; exiting');
@@ -36,6 +43,9 @@ export async function serve(
     }, 20_000);
     timer.unref();
     try {
+      // Kept-alive connections still idle are closed, and the answers under way finish.
+      app.server.closeIdleConnections();
+      await connectionsEnded;
       await app.close();
       await options.cleanup?.();
       options.log.info('stopped');
