@@ -8,6 +8,7 @@
 #
 #   infra/cluster.sh up                 build what is missing, set up, start everything
 #   infra/cluster.sh down               stop everything (data kept in .data/cluster)
+#   infra/cluster.sh destroy            stop everything and delete its data (PostgreSQL's too)
 #   infra/cluster.sh status             every process, its pid and port
 #   infra/cluster.sh start|stop|restart|kill <name>   one process by name (kill: SIGKILL, for fault tests)
 #   infra/cluster.sh env                the variables a client of the profile needs (KEY, URLs)
@@ -58,6 +59,18 @@ PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 PG_AS_OWNER=()
 [[ $(id -u) -eq 0 ]] && PG_AS_OWNER=(setpriv --reuid postgres --regid postgres --init-groups)
 pg_as_owner() { "${PG_AS_OWNER[@]}" "$@"; }
+# PostgreSQL's files live in $CDATA unless, as root, the postgres user cannot reach it (a
+# checkout under a root-only directory, such as mktemp -d makes): then under /var/lib, one
+# directory per $CDATA.
+PG_DATA=$CDATA/postgres PG_SOCKET=$CDATA/postgres-socket pg_home=
+if [[ $(id -u) -eq 0 ]]; then
+  pg_reach=$CDATA
+  while [[ ! -e $pg_reach ]]; do pg_reach=$(dirname "$pg_reach"); done
+  if ! pg_as_owner test -x "$pg_reach"; then
+    pg_home=/var/lib/yuqing-cluster/$(printf %s "$CDATA" | sha256sum | cut -c1-16)
+    PG_DATA=$pg_home/postgres PG_SOCKET=$pg_home/postgres-socket
+  fi
+fi
 
 secret() { # name: a random secret kept in $ETC/secrets/<name>
   local f=$ETC/secrets/$1
@@ -359,7 +372,7 @@ temporal_schema_dir() { echo "$(go env GOMODCACHE)/$TEMPORAL_SERVER_MODULE@$TEMP
 command_of() { # name → the command line that runs it (in the foreground)
   local name=$1 n=${1##*-}
   case $name in
-    postgres) echo "${PG_AS_OWNER[*]} $PG_BIN/postgres -D $CDATA/postgres -p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$CDATA/postgres-socket -c max_connections=200" ;;
+    postgres) echo "${PG_AS_OWNER[*]} $PG_BIN/postgres -D $PG_DATA -p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_SOCKET -c max_connections=200" ;;
     temporal) echo "$TOOLS/temporal-server --root $ETC/temporal --config config --env cluster --allow-no-auth start" ;;
     temporal-ui) echo "$TOOLS/temporal-ui-server --root $ETC/temporal-ui --config config --env cluster start" ;;
     nats-*) echo "$(command -v nats-server || echo /usr/sbin/nats-server) -c $ETC/nats/nats-$n.conf" ;;
@@ -440,12 +453,12 @@ stop_one() { # name [signal]
 # ---- set up once ---------------------------------------------------------------
 
 setup_postgres() {
-  if [[ ! -s $CDATA/postgres/PG_VERSION ]]; then
-    say "PostgreSQL: a new cluster in $CDATA/postgres (port $PG_PORT)"
-    mkdir -p "$CDATA/postgres" "$CDATA/postgres-socket"
-    [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$CDATA/postgres" "$CDATA/postgres-socket"
-    chmod 700 "$CDATA/postgres"
-    pg_as_owner "$PG_BIN/initdb" -D "$CDATA/postgres" -U postgres -A trust --locale=C.UTF-8 -E UTF8 >>"$LOGS/postgres-initdb.log" 2>&1 || die "initdb failed (log: $LOGS/postgres-initdb.log)"
+  if [[ ! -s $PG_DATA/PG_VERSION ]]; then
+    say "PostgreSQL: a new cluster in $PG_DATA (port $PG_PORT)"
+    mkdir -p "$PG_DATA" "$PG_SOCKET"
+    [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$PG_DATA" "$PG_SOCKET"
+    chmod 700 "$PG_DATA"
+    pg_as_owner "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -A trust --locale=C.UTF-8 -E UTF8 >>"$LOGS/postgres-initdb.log" 2>&1 || die "initdb failed (log: $LOGS/postgres-initdb.log)"
   fi
   start_one postgres
 }
@@ -542,6 +555,7 @@ mkdir -p "$PIDS" "$LOGS" "$ETC"
 case ${1:-} in
   up) up ;;
   down) down ;;
+  destroy) down; rm -rf "$CDATA" ${pg_home:+"$pg_home"}; say "data deleted: $CDATA $pg_home" ;;
   status) status ;;
   start) valid_name "${2:-}"; render_all "$ETC"; start_one "$2" ;;
   stop) valid_name "${2:-}"; stop_one "$2" ;;
@@ -553,5 +567,5 @@ case ${1:-} in
     ;;
   render) [[ -n ${2:-} ]] || die "usage: $0 render <dir>"; CDATA=$2; ETC=$2; render_all "$2" ;;
   names) echo "${NAMES[*]}" ;;
-  *) echo "usage: $0 up|down|status|start|stop|kill|restart <name>|env|render <dir>|names" >&2; exit 64 ;;
+  *) echo "usage: $0 up|down|destroy|status|start|stop|kill|restart <name>|env|render <dir>|names" >&2; exit 64 ;;
 esac

@@ -17,7 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createDb, DEFAULT_POLICY, type Db, type PolicyDocumentInput } from '@yuqing/shared';
 import { createTestKey, eventually, publishCityPolicy, REPO_ROOT, sampleIncident, sleep } from '@yuqing/testkit';
 
-const CLUSTER = path.join(REPO_ROOT, '.data', 'cluster');
+const CLUSTER = process.env.YUQING_CLUSTER_DIR ?? path.join(REPO_ROOT, '.data', 'cluster');
 const URL = { intake: 'http://127.0.0.1:3201', dispatch: 'http://127.0.0.1:3202', reporting: 'http://127.0.0.1:3203', prometheus: 'http://127.0.0.1:9190' };
 const INCIDENTS = 24;
 const ACK_DEADLINE_S = 45;
@@ -79,7 +79,7 @@ afterAll(async () => {
   await publishCityPolicy(db, DEFAULT_POLICY);
   await temporal?.connection.close();
   await db?.destroy();
-});
+}, 300_000); // each process killed may take its start's 90 s
 
 /** Waits until every acknowledge task of `ids` is past due, then checks each task open at its deadline has exactly one lapse alert and no other has one. */
 async function expectEachLapseAlertedOnce(ids: string[]): Promise<{ alerts: number; lateMs: number[] }> {
@@ -210,10 +210,14 @@ it('kill the Temporal server and restart it, restart PostgreSQL, both mid-burst:
   let pgRestart: Promise<unknown> = Promise.resolve();
   const faults: Record<number, () => Promise<void>> = {
     4: async () => {
-      await kill('temporal');
-      temporalBack = sleep(5_000)
+      // Set before the first await: another client may reach request 10 while the kill is still waiting
+      // for the server to exit, and PostgreSQL must not restart under a Temporal server that is starting.
+      const down = kill('temporal');
+      temporalBack = down
+        .then(() => sleep(5_000))
         .then(() => cluster('start', 'temporal'))
         .then(() => killed.delete('temporal'));
+      await down;
     },
     10: async () => {
       pgRestart = temporalBack.then(() => cluster('restart', 'postgres'));
