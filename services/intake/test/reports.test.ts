@@ -184,6 +184,26 @@ describe('POST /v1/reports: the rules in order, each join explained', () => {
     expect(after.incidentId).not.toBe(closed.incidentId);
   });
 
+  it('a joining report writes what it brings to its incident: a new event key once, its flags, its time', async () => {
+    const opened = await report(sighting({ title: '方正县某药店销售过期感冒药', district: '方正县' }));
+    const keysOf = async () =>
+      t.db.selectFrom('incidents').select(['eventKeys', 'flags', 'lastReportAt']).where('id', '=', opened.incidentId).executeTakeFirstOrThrow();
+    const before = await keysOf();
+    // By text, with a key the incident does not carry yet: appended.
+    const keyed = await report(sighting({ title: '方正县一药店被曝销售过期感冒药', district: '方正县', eventKey: 'evt-pharmacy' }));
+    expect(keyed).toMatchObject({ incidentId: opened.incidentId, match: { rule: 'text' } });
+    expect((await keysOf()).eventKeys).toEqual(['monitoring-platform evt-pharmacy']);
+    // By that key again, then by text without a key: nothing appended, figures and time still written.
+    await report(sighting({ title: '市民反映买到过期药', eventKey: 'evt-pharmacy' }));
+    const flagged = await report(sighting({ title: '方正县某药店销售过期感冒药 顾客投诉', district: '方正县', flags: ['livelihood'] }));
+    expect(flagged).toMatchObject({ incidentId: opened.incidentId, match: { rule: 'text' } });
+    const after = await keysOf();
+    expect(after.eventKeys).toEqual(['monitoring-platform evt-pharmacy']);
+    expect(after.flags).toEqual(['livelihood']);
+    expect(after.lastReportAt.getTime()).toBeGreaterThan(before.lastReportAt.getTime());
+    expect(await reportsOf(opened.incidentId)).toHaveLength(4);
+  });
+
   it('50 concurrent reports of one new event, by text alone, through two intakes, open exactly one incident', async () => {
     const before = await incidentCount();
     const wordings = [

@@ -1,12 +1,15 @@
 import {
   CamelCasePlugin,
+  createQueryId,
   Kysely,
   PostgresDialect,
   sql,
+  type CompiledQuery,
   type PostgresCursor,
   type PostgresPool,
   type PostgresPoolClient,
   type PostgresQueryResult,
+  type QueryResult,
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './tables';
@@ -117,6 +120,98 @@ function preparing(pool: pg.Pool): PostgresPool {
     },
     end: () => pool.end(),
   };
+}
+
+type Args = Readonly<Record<string, unknown>>;
+
+/** Where a statement compiled once takes a parameter from: `args[group]`, or `args[group][key]` for a row given whole. */
+class Slot {
+  constructor(
+    readonly group: string,
+    readonly key: string | undefined,
+  ) {}
+}
+
+/** A plain object among the arguments is a row (its fields are the parameters); anything else is one parameter. */
+const isRow = (v: unknown): v is Args => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+
+function slotsOf(args: Args): Args {
+  return Object.fromEntries(
+    Object.entries(args).map(([group, v]) => [
+      group,
+      isRow(v) ? Object.fromEntries(Object.keys(v).map((key) => [key, new Slot(group, key)])) : new Slot(group, undefined),
+    ]),
+  );
+}
+
+/** A query builder or a `sql` template (which compiles against the executor given). */
+type Buildable<O> = { compile(db: Kysely<Database>): CompiledQuery<O> };
+
+export interface CompiledStatement<A extends Args, O> {
+  /** The text compiled, once a run found it (tests look at it). */
+  readonly sql: string | undefined;
+  execute(db: Kysely<Database>, args: A): Promise<QueryResult<O>>;
+  executeTakeFirst(db: Kysely<Database>, args: A): Promise<O | undefined>;
+}
+
+/**
+ * A statement kysely compiles once per process instead of on every run: building
+ * and compiling a query (its nodes walked again by the camel-case plugin) costs a
+ * report more CPU than most of its statements cost PostgreSQL. `build` is called
+ * with the arguments replaced by placeholders; the text it compiles to is kept with
+ * where each parameter comes from, and later runs only fill the values in. So the
+ * statement's shape must not depend on its arguments (choose between statements
+ * for that): they are used as values only. A top-level plain object is a row whose
+ * fields are values (`values(args.row)`), and must have the same fields every run.
+ * The first run checks the placeholders compile to what the arguments do; a run
+ * whose arguments do not fit what was compiled (a field missing or added, a value
+ * undefined, which kysely leaves out of an insert) is built and compiled as before.
+ */
+export function compileOnce<A extends Args, O>(build: (db: Kysely<Database>, args: A) => Buildable<O>): CompiledStatement<A, O> {
+  let compiled: { sql: string; query: CompiledQuery['query']; plan: unknown[]; rows: Map<string, number> } | undefined;
+  const fill = (args: A): unknown[] | undefined => {
+    const c = compiled!;
+    for (const [group, n] of c.rows) {
+      const row = args[group];
+      if (!isRow(row) || Object.keys(row).length !== n) return undefined;
+    }
+    const values = new Array<unknown>(c.plan.length);
+    for (let i = 0; i < c.plan.length; i++) {
+      const p = c.plan[i];
+      if (!(p instanceof Slot)) values[i] = p;
+      else {
+        const v = p.key === undefined ? args[p.group] : (args[p.group] as Args)[p.key];
+        if (v === undefined) return undefined;
+        values[i] = v;
+      }
+    }
+    return values;
+  };
+  const statement = {
+    get sql() {
+      return compiled?.sql;
+    },
+    async execute(db: Kysely<Database>, args: A): Promise<QueryResult<O>> {
+      const values = compiled && fill(args);
+      if (values) return db.executeQuery<O>({ sql: compiled!.sql, query: compiled!.query, parameters: values, queryId: createQueryId() });
+      const real = build(db, args).compile(db);
+      if (!compiled) {
+        const slots = slotsOf(args);
+        const placeheld = build(db, slots as A).compile(db);
+        const rows = new Map(Object.entries(slots).flatMap(([group, v]) => (v instanceof Slot ? [] : [[group, Object.keys(v as Args).length] as const])));
+        compiled = { sql: placeheld.sql, query: placeheld.query, plan: [...placeheld.parameters], rows };
+        const filled = fill(args);
+        // Kept only when the placeholders compile to what these arguments did; else tried again on the next run.
+        const same = placeheld.sql === real.sql && filled?.length === real.parameters.length && filled.every((v, i) => Object.is(v, real.parameters[i]));
+        if (!same) compiled = undefined;
+      }
+      return db.executeQuery(real);
+    },
+    async executeTakeFirst(db: Kysely<Database>, args: A): Promise<O | undefined> {
+      return (await statement.execute(db, args)).rows[0];
+    },
+  };
+  return statement;
 }
 
 /** True when the database answers a trivial query. */

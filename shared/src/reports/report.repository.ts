@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { compileOnce } from '../db/database';
 import type { Database } from '../db/tables';
 import { assessTier, type Assessment, type Metrics } from '../domain/assessment';
 import { metricsFromSums, type ReportSums } from '../domain/metrics';
@@ -128,62 +129,7 @@ export async function supersedeAndSum(
 ): Promise<JoinSums> {
   const plus = contribution(added, 1);
   const since = new Date(Date.now() - windowMs);
-  const { rows } = await sql<{
-    sources: number;
-    reportCount: number;
-    reach: number;
-    reachKnown: number;
-    negativeWeighted: number;
-    negativeWeight: number;
-    importantMediaKnown: number;
-    importantMediaSeen: number;
-    oldReportCount: number | null;
-    oldReach: number | null;
-    oldSpread: number | null;
-    oldNegativeRatio: number | null;
-    oldImportantMedia: boolean | null;
-    oldReceivedAt: Date | null;
-    oldSameMinute: boolean;
-    windowReports: number;
-    windowSpread: number;
-    baseline: number | null;
-    exemplarIds: string[];
-  }>`
-    with old as (
-      update reports set current = false
-      where incident_id = ${incidentId} and source_url = ${sourceUrl} and current
-      returning report_count, reach, spread_per_hour, negative_ratio, important_media, received_at),
-    tot as (
-      insert into incident_totals as t
-        (incident_id, shard, sources, report_count, reach, reach_known, negative_weighted, negative_weight, important_media_known, important_media_seen)
-      select ${incidentId}::uuid, ${shard}::smallint, 1 - count(old.*),
-        ${plus.reportCount}::float8 - coalesce(sum(old.report_count), 0), ${plus.reach}::float8 - coalesce(sum(old.reach), 0),
-        ${plus.reachKnown}::int - count(old.reach),
-        ${plus.negativeWeighted}::float8 - coalesce(sum(old.negative_ratio * greatest(coalesce(old.reach, 0), 1)) filter (where old.negative_ratio is not null), 0),
-        ${plus.negativeWeight}::float8 - coalesce(sum(greatest(coalesce(old.reach, 0), 1)) filter (where old.negative_ratio is not null), 0),
-        ${plus.importantMediaKnown}::int - count(old.important_media), ${plus.importantMediaSeen}::int - count(*) filter (where old.important_media)
-      from (select 1) one left join old on true
-      on conflict (incident_id, shard) do update set
-        sources = t.sources + excluded.sources, report_count = t.report_count + excluded.report_count, reach = t.reach + excluded.reach,
-        reach_known = t.reach_known + excluded.reach_known, negative_weighted = t.negative_weighted + excluded.negative_weighted,
-        negative_weight = t.negative_weight + excluded.negative_weight, important_media_known = t.important_media_known + excluded.important_media_known,
-        important_media_seen = t.important_media_seen + excluded.important_media_seen
-      returning 1)
-    select
-      coalesce(sum(s.sources), 0)::int as sources, coalesce(sum(s.report_count), 0) as report_count, coalesce(sum(s.reach), 0) as reach,
-      coalesce(sum(s.reach_known), 0)::int as reach_known, coalesce(sum(s.negative_weighted), 0) as negative_weighted,
-      coalesce(sum(s.negative_weight), 0) as negative_weight, coalesce(sum(s.important_media_known), 0)::int as important_media_known,
-      coalesce(sum(s.important_media_seen), 0)::int as important_media_seen,
-      (select report_count from old) as old_report_count, (select reach from old) as old_reach, (select spread_per_hour from old) as old_spread,
-      (select negative_ratio from old) as old_negative_ratio, (select important_media from old) as old_important_media,
-      (select received_at from old) as old_received_at,
-      coalesce((select date_trunc('minute', received_at) = date_trunc('minute', now()) from old), false) as old_same_minute,
-      (select coalesce(sum(reports), 0)::int from incident_minutes where incident_id = ${incidentId} and minute >= date_trunc('minute', ${since}::timestamptz)) as window_reports,
-      (select coalesce(sum(spread), 0) from incident_minutes where incident_id = ${incidentId} and minute >= date_trunc('minute', ${since}::timestamptz)) as window_spread,
-      (select min(min_incident_spread) from incident_minutes where incident_id = ${incidentId} and minute >= date_trunc('minute', ${since}::timestamptz)) as baseline,
-      array(select id from reports where incident_id = ${incidentId} and exemplar) as exemplar_ids,
-      (select count(*) from tot) as written
-    from incident_totals s where s.incident_id = ${incidentId}`.execute(trx);
+  const { rows } = await joinSums.execute(trx, { incidentId, sourceUrl, shard, since, plus });
   const r = rows[0]!;
   // The totals read are those committed before this statement: this report's change is added here.
   const old: (ReportFigures & { receivedAt: Date }) | undefined = r.oldReceivedAt
@@ -215,6 +161,67 @@ export async function supersedeAndSum(
     exemplarIds: r.exemplarIds,
   };
 }
+
+/** Every joining report runs it: compiled once (compileOnce). */
+const joinSums = compileOnce(
+  (_db, a: { incidentId: string; sourceUrl: string; shard: number; since: Date; plus: ReturnType<typeof contribution> }) =>
+    sql<{
+      sources: number;
+      reportCount: number;
+      reach: number;
+      reachKnown: number;
+      negativeWeighted: number;
+      negativeWeight: number;
+      importantMediaKnown: number;
+      importantMediaSeen: number;
+      oldReportCount: number | null;
+      oldReach: number | null;
+      oldSpread: number | null;
+      oldNegativeRatio: number | null;
+      oldImportantMedia: boolean | null;
+      oldReceivedAt: Date | null;
+      oldSameMinute: boolean;
+      windowReports: number;
+      windowSpread: number;
+      baseline: number | null;
+      exemplarIds: string[];
+    }>`
+    with old as (
+      update reports set current = false
+      where incident_id = ${a.incidentId} and source_url = ${a.sourceUrl} and current
+      returning report_count, reach, spread_per_hour, negative_ratio, important_media, received_at),
+    tot as (
+      insert into incident_totals as t
+        (incident_id, shard, sources, report_count, reach, reach_known, negative_weighted, negative_weight, important_media_known, important_media_seen)
+      select ${a.incidentId}::uuid, ${a.shard}::smallint, 1 - count(old.*),
+        ${a.plus.reportCount}::float8 - coalesce(sum(old.report_count), 0), ${a.plus.reach}::float8 - coalesce(sum(old.reach), 0),
+        ${a.plus.reachKnown}::int - count(old.reach),
+        ${a.plus.negativeWeighted}::float8 - coalesce(sum(old.negative_ratio * greatest(coalesce(old.reach, 0), 1)) filter (where old.negative_ratio is not null), 0),
+        ${a.plus.negativeWeight}::float8 - coalesce(sum(greatest(coalesce(old.reach, 0), 1)) filter (where old.negative_ratio is not null), 0),
+        ${a.plus.importantMediaKnown}::int - count(old.important_media), ${a.plus.importantMediaSeen}::int - count(*) filter (where old.important_media)
+      from (select 1) one left join old on true
+      on conflict (incident_id, shard) do update set
+        sources = t.sources + excluded.sources, report_count = t.report_count + excluded.report_count, reach = t.reach + excluded.reach,
+        reach_known = t.reach_known + excluded.reach_known, negative_weighted = t.negative_weighted + excluded.negative_weighted,
+        negative_weight = t.negative_weight + excluded.negative_weight, important_media_known = t.important_media_known + excluded.important_media_known,
+        important_media_seen = t.important_media_seen + excluded.important_media_seen
+      returning 1)
+    select
+      coalesce(sum(s.sources), 0)::int as sources, coalesce(sum(s.report_count), 0) as report_count, coalesce(sum(s.reach), 0) as reach,
+      coalesce(sum(s.reach_known), 0)::int as reach_known, coalesce(sum(s.negative_weighted), 0) as negative_weighted,
+      coalesce(sum(s.negative_weight), 0) as negative_weight, coalesce(sum(s.important_media_known), 0)::int as important_media_known,
+      coalesce(sum(s.important_media_seen), 0)::int as important_media_seen,
+      (select report_count from old) as old_report_count, (select reach from old) as old_reach, (select spread_per_hour from old) as old_spread,
+      (select negative_ratio from old) as old_negative_ratio, (select important_media from old) as old_important_media,
+      (select received_at from old) as old_received_at,
+      coalesce((select date_trunc('minute', received_at) = date_trunc('minute', now()) from old), false) as old_same_minute,
+      (select coalesce(sum(reports), 0)::int from incident_minutes where incident_id = ${a.incidentId} and minute >= date_trunc('minute', ${a.since}::timestamptz)) as window_reports,
+      (select coalesce(sum(spread), 0) from incident_minutes where incident_id = ${a.incidentId} and minute >= date_trunc('minute', ${a.since}::timestamptz)) as window_spread,
+      (select min(min_incident_spread) from incident_minutes where incident_id = ${a.incidentId} and minute >= date_trunc('minute', ${a.since}::timestamptz)) as baseline,
+      array(select id from reports where incident_id = ${a.incidentId} and exemplar) as exemplar_ids,
+      (select count(*) from tot) as written
+    from incident_totals s where s.incident_id = ${a.incidentId}`,
+);
 
 /**
  * Puts a stored report into its minute of the window, with the incident's spread per

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Insertable, type Transaction } from 'kysely';
 import {
+  compileOnce,
   INCIDENT_COLUMNS,
   LIVE_STATUSES,
   REPORT_COLUMNS,
@@ -44,19 +45,33 @@ export async function lookUpKeys(
   db: Executor,
   k: { clientId: string; externalId: string | undefined; requestHash: string; eventKey: string | undefined; sourceUrl: string; correlate: boolean },
 ): Promise<KeyLookup> {
-  const live = sql.join(LIVE_STATUSES.map((s) => sql.lit(s)));
-  const { rows } = await sql<KeyLookup>`
-    select
-      (select id from reports where client_id = ${k.clientId} and external_id = ${k.externalId ?? null} and request_hash = ${k.requestHash} limit 1) as same_report_id,
-      (select incident_id from reports where client_id = ${k.clientId} and external_id = ${k.externalId ?? null} order by received_at desc limit 1) as caller_incident_id,
-      (select r.incident_id from reports r join incidents i on i.id = r.incident_id
-        where ${k.correlate} and r.client_id = ${k.clientId} and r.event_key = ${k.eventKey ?? null} and i.status in (${live})
-        order by r.received_at desc limit 1) as event_key_incident_id,
-      (select r.incident_id from reports r join incidents i on i.id = r.incident_id
-        where ${k.correlate} and r.source_url = ${k.sourceUrl} and i.status in (${live})
-        order by r.received_at desc limit 1) as url_incident_id`.execute(db);
+  const { rows } = await keyLookup.execute(db, {
+    clientId: k.clientId,
+    externalId: k.externalId ?? null,
+    requestHash: k.requestHash,
+    eventKey: k.eventKey ?? null,
+    sourceUrl: k.sourceUrl,
+    correlate: k.correlate,
+  });
   return rows[0]!;
 }
+
+const LIVE = sql.join(LIVE_STATUSES.map((s) => sql.lit(s)));
+
+// Every report's first statement: compiled once (compileOnce).
+const keyLookup = compileOnce(
+  (_db, k: { clientId: string; externalId: string | null; requestHash: string; eventKey: string | null; sourceUrl: string; correlate: boolean }) =>
+    sql<KeyLookup>`
+    select
+      (select id from reports where client_id = ${k.clientId} and external_id = ${k.externalId} and request_hash = ${k.requestHash} limit 1) as same_report_id,
+      (select incident_id from reports where client_id = ${k.clientId} and external_id = ${k.externalId} order by received_at desc limit 1) as caller_incident_id,
+      (select r.incident_id from reports r join incidents i on i.id = r.incident_id
+        where ${k.correlate} and r.client_id = ${k.clientId} and r.event_key = ${k.eventKey} and i.status in (${LIVE})
+        order by r.received_at desc limit 1) as event_key_incident_id,
+      (select r.incident_id from reports r join incidents i on i.id = r.incident_id
+        where ${k.correlate} and r.source_url = ${k.sourceUrl} and i.status in (${LIVE})
+        order by r.received_at desc limit 1) as url_incident_id`,
+);
 
 /** Title, summary and district of reports by id: wordings not yet in this process's cache. */
 export async function wordingsOf(db: Executor, reportIds: readonly string[]) {
@@ -112,8 +127,10 @@ export async function textCandidates(db: Executor, c: { topic: Topic; since: Dat
  * (which lock it for update) waits for them, and they for it.
  */
 export async function holdIncident(trx: Transaction<Database>, id: string): Promise<IncidentRow | undefined> {
-  return trx.selectFrom('incidents').select(INCIDENT_COLUMNS).where('id', '=', id).forKeyShare().executeTakeFirst();
+  return heldIncident.executeTakeFirst(trx, { id });
 }
+
+const heldIncident = compileOnce((db, a: { id: string }) => db.selectFrom('incidents').select(INCIDENT_COLUMNS).where('id', '=', a.id).forKeyShare());
 
 export async function findIncident(db: Executor, id: string): Promise<IncidentRow | undefined> {
   return db.selectFrom('incidents').select(INCIDENT_COLUMNS).where('id', '=', id).executeTakeFirst();
@@ -136,20 +153,23 @@ function lockId(key: string): bigint {
 }
 
 export async function findIdempotencyKey(db: Executor, clientId: string, key: string) {
-  return db
-    .selectFrom('idempotencyKeys')
-    .select(['incidentId', 'reportId', 'requestHash'])
-    .where('clientId', '=', clientId)
-    .where('key', '=', key)
-    .executeTakeFirst();
+  return idempotencyKey.executeTakeFirst(db, { clientId, key });
 }
+
+const idempotencyKey = compileOnce((db, a: { clientId: string; key: string }) =>
+  db.selectFrom('idempotencyKeys').select(['incidentId', 'reportId', 'requestHash']).where('clientId', '=', a.clientId).where('key', '=', a.key),
+);
 
 export async function insertIdempotencyKey(
   trx: Transaction<Database>,
   row: { clientId: string; key: string; incidentId: string; reportId: string; requestHash: string },
 ): Promise<void> {
-  await trx.insertInto('idempotencyKeys').values(row).execute();
+  await idempotencyKeyInsert.execute(trx, { row });
 }
+
+const idempotencyKeyInsert = compileOnce((db, a: { row: { clientId: string; key: string; incidentId: string; reportId: string; requestHash: string } }) =>
+  db.insertInto('idempotencyKeys').values(a.row),
+);
 
 /** An incident's reports, oldest first: its metrics history, with the rule that tied each one to it. */
 export async function reportsOf(db: Executor, incidentId: string): Promise<ReportRow[]> {

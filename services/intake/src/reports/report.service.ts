@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { sql, type Insertable, type Transaction } from 'kysely';
 import {
   addToIncidentMinutes,
   addToIncidentSums,
   assessTier,
   auditRow,
+  compileOnce,
   DISTRICTS,
   enqueue,
   FIGURE_SHARDS,
@@ -27,6 +28,7 @@ import {
   type AuditEntry,
   type Database,
   type Db,
+  type ReportsTable,
   type IncidentInput,
   type IncidentRow,
   type MatchRule,
@@ -327,49 +329,18 @@ export class ReportService {
     };
     // What must be kept (flags, a suggestion, an event key) waits for the incident's row; its shown figures
     // are refreshed by whichever report finds the row free (the running totals hold every report).
-    const mustWrite =
-      flags.length !== incident.flags.length || suggestedTier !== incident.suggestedTier || (eventKey !== undefined && !incident.eventKeys.includes(eventKey));
+    const appendKey = eventKey !== undefined && !incident.eventKeys.includes(eventKey);
+    const mustWrite = flags.length !== incident.flags.length || suggestedTier !== incident.suggestedTier || appendKey;
     const sameMinuteOld = superseded?.sameMinute ? (superseded.spreadPerHour ?? 0) : 0;
     // The report, its minute, its audit entry and the incident's new figures: one statement.
-    const refreshed = await trx
-      .with('stored', (db) =>
-        db.insertInto('reports').values({ ...row, outcome, matchRule: match.rule, matchScore: match.score, exemplar, incidentSpreadPerHour: spread }),
-      )
-      .with('minute', (db) =>
-        db
-          .insertInto('incidentMinutes')
-          .values({
-            incidentId: incident.id,
-            shard,
-            minute: sql<Date>`date_trunc('minute', now())`,
-            reports: 1,
-            spread: (row.spreadPerHour ?? 0) - sameMinuteOld,
-            minIncidentSpread: spread,
-          })
-          .onConflict((oc) =>
-            oc.columns(['incidentId', 'minute', 'shard']).doUpdateSet((eb) => ({
-              reports: eb('incidentMinutes.reports', '+', 1),
-              spread: eb('incidentMinutes.spread', '+', eb.ref('excluded.spread')),
-              minIncidentSpread: sql<number>`least(incident_minutes.min_incident_spread, excluded.min_incident_spread)`,
-            })),
-          ),
-      )
-      .with('audited', (db) => db.insertInto('auditLog').values(auditRow(audit)))
-      .updateTable('incidents')
-      .set({
-        metrics: JSON.stringify(metrics),
-        flags: JSON.stringify(flags),
-        suggestedTier,
-        lastReportAt: now,
-        ...(eventKey && !incident.eventKeys.includes(eventKey) ? { eventKeys: sql<string[]>`array_append(event_keys, ${eventKey})` } : {}),
-        updatedAt: sql`now()`,
-      })
-      .where('id', '=', (eb) => {
-        const q = eb.selectFrom('incidents').select('id').where('id', '=', incident.id);
-        return mustWrite ? q.forNoKeyUpdate() : q.forNoKeyUpdate().skipLocked();
-      })
-      .returning(INCIDENT_COLUMNS)
-      .executeTakeFirst();
+    const refreshed = await joinStatement(appendKey, mustWrite).executeTakeFirst(trx, {
+      report: { ...row, outcome, matchRule: match.rule, matchScore: match.score, exemplar, incidentSpreadPerHour: spread },
+      minute: { incidentId: incident.id, shard, spread: (row.spreadPerHour ?? 0) - sameMinuteOld, minIncidentSpread: spread },
+      audit: auditRow(audit),
+      incident: { metrics: JSON.stringify(metrics), flags: JSON.stringify(flags), suggestedTier, lastReportAt: now },
+      incidentId: incident.id,
+      eventKey: appendKey ? eventKey : null,
+    });
     if (superseded?.spreadPerHour && !superseded.sameMinute)
       await addToIncidentMinutes(trx, incident.id, { spreadPerHour: 0, incidentSpread: spread }, superseded, shard);
     if (raises) {
@@ -470,6 +441,60 @@ export class ReportService {
       },
     };
   }
+}
+
+/**
+ * The report, its minute, its audit entry and the incident's new figures: the
+ * statement every joining report runs, compiled once for each of its four shapes
+ * (compileOnce): with or without the event key appended, waiting for the incident's
+ * row or skipping it when another report holds it.
+ */
+function joinStatement(appendKey: boolean, waitForRow: boolean) {
+  const at = (appendKey ? 2 : 0) + (waitForRow ? 1 : 0);
+  return (joinStatements[at] ??= compileJoin(appendKey, waitForRow));
+}
+
+const joinStatements: ReturnType<typeof compileJoin>[] = [];
+
+type JoinArgs = {
+  readonly report: Insertable<ReportsTable>;
+  readonly minute: { readonly incidentId: string; readonly shard: number; readonly spread: number; readonly minIncidentSpread: number };
+  readonly audit: ReturnType<typeof auditRow>;
+  readonly incident: { readonly metrics: string; readonly flags: string; readonly suggestedTier: Tier | null; readonly lastReportAt: Date };
+  readonly incidentId: string;
+  /** The event key to append (`clientId eventKey`), only with `appendKey`. */
+  readonly eventKey: string | null;
+};
+
+function compileJoin(appendKey: boolean, waitForRow: boolean) {
+  return compileOnce((db, a: JoinArgs) =>
+    db
+      .with('stored', (db) => db.insertInto('reports').values(a.report))
+      .with('minute', (db) =>
+        db
+          .insertInto('incidentMinutes')
+          .values({ ...a.minute, minute: sql<Date>`date_trunc('minute', now())`, reports: 1 })
+          .onConflict((oc) =>
+            oc.columns(['incidentId', 'minute', 'shard']).doUpdateSet((eb) => ({
+              reports: eb('incidentMinutes.reports', '+', 1),
+              spread: eb('incidentMinutes.spread', '+', eb.ref('excluded.spread')),
+              minIncidentSpread: sql<number>`least(incident_minutes.min_incident_spread, excluded.min_incident_spread)`,
+            })),
+          ),
+      )
+      .with('audited', (db) => db.insertInto('auditLog').values(a.audit))
+      .updateTable('incidents')
+      .set({
+        ...a.incident,
+        ...(appendKey ? { eventKeys: sql<string[]>`array_append(event_keys, ${a.eventKey})` } : {}),
+        updatedAt: sql`now()`,
+      })
+      .where('id', '=', (eb) => {
+        const q = eb.selectFrom('incidents').select('id').where('id', '=', a.incidentId);
+        return waitForRow ? q.forNoKeyUpdate() : q.forNoKeyUpdate().skipLocked();
+      })
+      .returning(INCIDENT_COLUMNS),
+  );
 }
 
 const actorOf = (p: Principal) => ({ id: p.id, kind: p.kind, ...(p.unitId ? { unitId: p.unitId } : {}) });
