@@ -14,6 +14,7 @@ import {
   securityOptions,
   securityPlugin,
 } from '@yuqing/http-kit';
+import { directoryCacheOf } from './notifications/directory-cache';
 import { createOutboundPolicy } from './notifications/outbound/address-policy';
 import { actionRoutes } from './routes/actions/actions.routes';
 import { channelRoutes } from './routes/channels/channels.routes';
@@ -68,6 +69,14 @@ export const dispatchApp = fp<DispatchDeps>(
     await app.register(accessPlugin, { db: deps.db });
     // People sign in on any of the three services; the session (in PostgreSQL) is accepted by all.
     await app.register(accountRoutes, { db: deps.db, config: deps.config });
+    // A change made through this instance (units, people, duty, routing, channels) reaches its next
+    // notification at once: any request that may write drops the planner's directory once it has
+    // been handled (committed), before the answer leaves. Other instances see it within DIRECTORY_CACHE_MS.
+    const directory = directoryCacheOf(deps.db);
+    app.addHook('onSend', async (request, _reply, payload) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') directory.invalidate();
+      return payload;
+    });
     const workflows = new IncidentWorkflowClient(deps.temporal, deps.db, app.log as Logger);
     await app.register(taskRoutes, { db: deps.db });
     await app.register(actionRoutes, { db: deps.db, workflows });

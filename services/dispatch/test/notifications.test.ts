@@ -35,7 +35,8 @@ import {
   startDispatchApp,
 } from '@yuqing/testkit';
 import { createTaskProjection } from '../src/consumers/task-projection';
-import { createNotifications, type Notifications } from '../src/notifications';
+import { createNotifications, DIRECTORY_CACHE_MS, directoryCacheOf, type Notifications } from '../src/notifications';
+import { DirectoryCache } from '../src/notifications/directory-cache';
 
 let t: TestDatabase;
 let bus: EventBus;
@@ -390,11 +391,7 @@ describe('who a message is for', () => {
     expect((lap[0]!.message as { title: string }).title).toMatch(/^【超时预警】/);
     await eventually(async () => (await deliveriesOf(lapsed.id)).every((d) => d.status === 'delivered'), 10_000, 'lapse delivered');
     // Nobody holds a personal role in the unit: its duty officer gets it instead.
-    await t.db
-      .updateTable('persons')
-      .set({ roles: JSON.stringify([]) })
-      .where('id', '=', holder.id)
-      .execute();
+    expect((await call('PATCH', `/v1/persons/${holder.id}`, keys.admin, { roles: [] })).statusCode).toBe(200);
     const reminder = event('reminder_sent', inc.id, {
       taskKey: `acknowledge:${late.id}`,
       taskKind: 'acknowledge',
@@ -409,6 +406,59 @@ describe('who a message is for', () => {
       10_000,
       'all delivered',
     );
+  });
+});
+
+describe('the directory the planner reads', () => {
+  it('sees a change made through the API at the next event, and one made past it within DIRECTORY_CACHE_MS', async () => {
+    const u = await unit();
+    const first = await webhookFor(u.id, 'cache-first');
+    const inc = await incident();
+    const lapse = () =>
+      event('deadline_lapsed', inc.id, {
+        taskKey: `acknowledge:${u.id}`,
+        taskKind: 'acknowledge',
+        owner: { role: 'responsible_department', unitId: u.id },
+        dueAt: new Date().toISOString(),
+        lapsedAt: new Date().toISOString(),
+        lateMs: 0,
+      });
+    const channelsReached = async () => {
+      const ev = lapse();
+      await project(ev);
+      return (await deliveriesOf(ev.id)).filter((d) => d.unitId === u.id).map((d) => d.channelId);
+    };
+    // The first event reads the directory; the next ones within DIRECTORY_CACHE_MS reuse it, unless the API changed it.
+    expect(await channelsReached()).toEqual([first.id]);
+    const second = await webhookFor(u.id, 'cache-second');
+    expect((await channelsReached()).sort()).toEqual([first.id, second.id].sort());
+    expect((await call('PATCH', `/v1/channels/${first.id}`, keys.admin, { enabled: false })).statusCode).toBe(200);
+    expect(await channelsReached()).toEqual([second.id]);
+    const duty = await person(u.id, { onDuty: true });
+    const mail = await channel({ personId: duty.id }, 'email', duty.email);
+    expect((await channelsReached()).sort()).toEqual([second.id, mail.id].sort());
+    expect((await call('DELETE', `/v1/channels/${second.id}`, keys.admin)).statusCode).toBe(204);
+    expect(await channelsReached()).toEqual([mail.id]);
+
+    // Past the API (another dispatch instance, or by hand): seen once the snapshot is that old.
+    await t.db.updateTable('notificationChannels').set({ enabled: true }).where('id', '=', first.id).execute();
+    await eventually(async () => (await channelsReached()).length === 2, DIRECTORY_CACHE_MS + 5_000, 'the change made past the API');
+    directoryCacheOf(t.db).invalidate();
+  });
+
+  it('keeps one snapshot until it is old or invalidated', async () => {
+    const cache = new DirectoryCache(60_000);
+    const u = await unit();
+    const before = await cache.get(t.db);
+    expect(before.unitNames.get(u.id)).toBe(u.name);
+    expect(before.peopleOf(u.id)).toEqual([]);
+    const p = await person(u.id, { onDuty: true });
+    expect(await cache.get(t.db)).toBe(before);
+    cache.invalidate();
+    const after = await cache.get(t.db);
+    expect(after.peopleOf(u.id).map((x) => x.id)).toEqual([p.id]);
+    expect(after.onDutyAt(u.id, Date.now())).toEqual([{ personId: p.id, name: p.name }]);
+    expect(await new DirectoryCache(0).get(t.db)).not.toBe(after);
   });
 });
 

@@ -1,5 +1,6 @@
 export * from './notice';
 export * from './planner';
+export { directoryCacheOf, DIRECTORY_CACHE_MS } from './directory-cache';
 export * from './delivery-worker';
 export * from './notifications';
 export * from './senders/sender';

@@ -17,6 +17,7 @@ import { DeliveryWorker } from './delivery-worker';
 import { createOutboundPolicy } from './outbound/address-policy';
 import type { Resolver } from './outbound/destination';
 import { createGuardedAgent } from './outbound/guarded-agent';
+import { directoryCacheOf } from './directory-cache';
 import { createDeliveryPlanner, type DeliveryPlanner } from './planner';
 import { createEmailSender } from './senders/email';
 import { createDingtalkSender, createWecomSender } from './senders/robots';
@@ -115,7 +116,10 @@ export function createNotifications(deps: {
     onOutcome: () => relay.wake(),
     ...(deps.metrics ? { counted: deliveriesCounter(deps.metrics) } : {}),
   });
-  const plan = createDeliveryPlanner({ links: { dispatch: config.DISPATCH_PUBLIC_URL, reporting: config.REPORTING_PUBLIC_URL } });
+  const plan = createDeliveryPlanner({
+    links: { dispatch: config.DISPATCH_PUBLIC_URL, reporting: config.REPORTING_PUBLIC_URL },
+    directory: directoryCacheOf(db),
+  });
   const notifications: Notifications = {
     plan,
     worker,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import {
-  informationOfficersOf,
   NOTICE_LABELS,
   OUTSIDE_REPORT_TASK_KINDS,
   PERSONAL_ROLES,
@@ -13,15 +12,12 @@ import {
   type Recipient,
   type Role,
 } from '@yuqing/shared';
-import { onDutyNow } from '../directory/duty.repository';
-import { enabledChannels } from './channel.repository';
+import { directoryCacheOf, type DirectoryCache, type DirectorySnapshot } from './directory-cache';
 import { insertDeliveries, type NewDelivery } from './delivery.repository';
 import { renderReport, renderSignoff } from './forward';
 import { isNotifying, renderNotice, type NotifyingEvent } from './notice';
 import { SMTP_ENDPOINT } from './senders/email';
 import { latestWriting } from '../writings/writing.repository';
-
-type Executor = Db | Transaction<Database>;
 
 /** Records the deliveries an event calls for, inside the consumer's transaction; returns how many. */
 export type DeliveryPlanner = (trx: Transaction<Database>, event: IncidentEvent) => Promise<number>;
@@ -29,6 +25,8 @@ export type DeliveryPlanner = (trx: Transaction<Database>, event: IncidentEvent)
 export interface PlannerOptions {
   /** Public base URLs for the links in messages. */
   readonly links: { readonly dispatch: string; readonly reporting: string };
+  /** Who and which channels a message goes to, read from the directory once per few seconds. */
+  readonly directory: DirectoryCache;
 }
 
 /** The unit and role whose task a chasing event is about (the task as dispatch's read model has it). */
@@ -73,12 +71,10 @@ function recipientsOf(event: NotifyingEvent, late: Recipient | undefined): Recip
 }
 
 /** Recipients by unit, each with the roles it gets the message as; a role without a unit goes where routing sends it. */
-async function unitsOf(trx: Transaction<Database>, recipients: readonly Recipient[]): Promise<Map<string, Set<Role>>> {
-  const rules = await trx.selectFrom('routingRules').select(['match', 'unitId']).where('kind', '=', 'role').execute();
-  const roleUnit = new Map(rules.map((r) => [r.match, r.unitId]));
+function unitsOf(dir: DirectorySnapshot, recipients: readonly Recipient[]): Map<string, Set<Role>> {
   const units = new Map<string, Set<Role>>();
   for (const r of recipients) {
-    const unitId = r.unitId ?? roleUnit.get(r.role);
+    const unitId = r.unitId ?? dir.roleUnits.get(r.role);
     if (!unitId) continue;
     units.set(unitId, (units.get(unitId) ?? new Set()).add(r.role));
   }
@@ -92,38 +88,23 @@ async function unitsOf(trx: Transaction<Database>, recipients: readonly Recipien
  * default recipient of its warnings) and whoever is on duty now, so that a
  * warning at night still reaches someone. Nobody holds the role yet: the unit's part.
  */
-async function peopleFor(trx: Executor, unitId: string, roles: ReadonlySet<Role>): Promise<{ id: string; name: string }[]> {
+function peopleFor(dir: DirectorySnapshot, unitId: string, roles: ReadonlySet<Role>): { id: string; name: string }[] {
   const personal = [...roles].filter((r) => PERSONAL_ROLES.includes(r));
   const people = new Map<string, string>();
   if (personal.length > 0) {
-    const holders = await trx
-      .selectFrom('persons')
-      .select(['id', 'name'])
-      .where('unitId', '=', unitId)
-      .where(sql<boolean>`roles ?| ${personal}::text[]`)
-      .execute();
-    for (const p of holders) people.set(p.id, p.name);
+    for (const p of dir.peopleOf(unitId)) if (p.roles.some((r) => personal.includes(r))) people.set(p.id, p.name);
   }
   if (personal.length < roles.size || people.size === 0) {
-    for (const p of await informationOfficersOf(trx, unitId)) people.set(p.id, p.name);
-    for (const p of await onDutyNow(trx, unitId)) people.set(p.personId, p.name);
+    for (const p of dir.peopleOf(unitId)) if (p.roles.includes('information_officer')) people.set(p.id, p.name);
+    for (const p of dir.onDutyAt(unitId, Date.now())) people.set(p.personId, p.name);
   }
   return [...people].map(([id, name]) => ({ id, name }));
 }
 
-/** The roles routing gives each unit (an outside body is reached as the role it plays: 市委宣传部 as `propaganda_department`). */
-async function rolesByUnit(trx: Executor): Promise<Map<string, Role[]>> {
-  const rules = await trx.selectFrom('routingRules').select(['match', 'unitId']).where('kind', '=', 'role').orderBy('id').execute();
-  const roles = new Map<string, Role[]>();
-  for (const r of rules) roles.set(r.unitId, [...(roles.get(r.unitId) ?? []), r.match as Role]);
-  return roles;
-}
-
 /** The people and enabled channels a message to a unit (as these roles) goes to. */
-async function reach(trx: Executor, unitId: string, roles: ReadonlySet<Role>) {
-  const people = await peopleFor(trx, unitId, roles);
-  const channels = await enabledChannels(
-    trx,
+function reach(dir: DirectorySnapshot, unitId: string, roles: ReadonlySet<Role>) {
+  const people = peopleFor(dir, unitId, roles);
+  const channels = dir.enabledChannels(
     unitId,
     people.map((p) => p.id),
   );
@@ -136,13 +117,8 @@ async function reach(trx: Executor, unitId: string, roles: ReadonlySet<Role>) {
  * another way). Answered to the office with the step.
  */
 export async function unreachableBodies(db: Db, unitIds: readonly string[]): Promise<string[]> {
-  const routed = await rolesByUnit(db);
-  const unreachable: string[] = [];
-  for (const unitId of unitIds) {
-    const { channels } = await reach(db, unitId, new Set(routed.get(unitId) ?? []));
-    if (channels.length === 0) unreachable.push(unitId);
-  }
-  return unreachable;
+  const dir = await directoryCacheOf(db).get(db);
+  return unitIds.filter((unitId) => reach(dir, unitId, new Set(dir.routedRoles.get(unitId) ?? [])).channels.length === 0);
 }
 
 /** The incident's title and source link as messages show them. */
@@ -188,18 +164,17 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
   });
 
   /** One delivery per enabled channel of each target unit and of its people the message is for. */
-  async function deliveries(
-    trx: Transaction<Database>,
+  function deliveries(
+    dir: DirectorySnapshot,
     event: IncidentEvent,
     targets: ReadonlyMap<string, ReadonlySet<Role>>,
-    names: ReadonlyMap<string, string>,
     render: (unitId: string) => Render,
-  ): Promise<NewDelivery[]> {
+  ): NewDelivery[] {
     const rows: NewDelivery[] = [];
     for (const [unitId, roles] of targets) {
-      const unitName = names.get(unitId);
+      const unitName = dir.unitNames.get(unitId);
       if (!unitName) continue;
-      const { people, channels } = await reach(trx, unitId, roles);
+      const { people, channels } = reach(dir, unitId, roles);
       const message = render(unitId);
       for (const channel of channels) {
         const person = channel.personId ? people.find((p) => p.id === channel.personId) : undefined;
@@ -226,17 +201,16 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
     return rows;
   }
 
-  const unitNames = async (trx: Transaction<Database>) => new Map((await trx.selectFrom('units').select(['id', 'name']).execute()).map((u) => [u.id, u.name]));
-
   async function planNotice(trx: Transaction<Database>, event: NotifyingEvent): Promise<NewDelivery[]> {
     const late = await lateOwner(trx, event);
-    const targets = await unitsOf(trx, recipientsOf(event, late));
+    const dir = await options.directory.get(trx);
+    const targets = unitsOf(dir, recipientsOf(event, late));
     if (targets.size === 0) return [];
-    const names = await unitNames(trx);
+    const names = dir.unitNames;
     const owner = late?.unitId && names.has(late.unitId) ? { unitId: late.unitId, unitName: names.get(late.unitId)! } : undefined;
     const incident = await incidentOf(trx, event.incidentId);
     const title = event.type === 'dispatched' ? event.data.title : incident.title;
-    return deliveries(trx, event, targets, names, (unitId) => {
+    return deliveries(dir, event, targets, (unitId) => {
       const unitTasks = event.type === 'dispatched' ? (event.data.tasks ?? []).filter((t) => t.unitId === unitId && t.status === 'open') : [];
       return (to, links) =>
         renderNotice({
@@ -254,16 +228,16 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
 
   /** 签转: the signed digest to the leader in charge (its holders' own channels and the unit's). */
   async function planSignoff(trx: Transaction<Database>, event: Extract<IncidentEvent, { type: 'approval_recorded' }>): Promise<NewDelivery[]> {
-    const targets = await unitsOf(trx, [{ role: 'leader_in_charge' }]);
+    const dir = await options.directory.get(trx);
+    const targets = unitsOf(dir, [{ role: 'leader_in_charge' }]);
     if (targets.size === 0) return [];
-    const names = await unitNames(trx);
+    const names = dir.unitNames;
     const incident = await incidentOf(trx, event.incidentId);
     const digest = await latestWriting(trx, event.incidentId, 'digest');
     return deliveries(
-      trx,
+      dir,
       event,
       targets,
-      names,
       () => (to, links) =>
         renderSignoff({
           tier: event.tier,
@@ -283,9 +257,9 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
     trx: Transaction<Database>,
     event: Extract<IncidentEvent, { type: 'task_completed' }> & { data: { sendTo: string[] } },
   ): Promise<NewDelivery[]> {
-    const routed = await rolesByUnit(trx);
-    const targets = new Map(event.data.sendTo.map((unitId) => [unitId, new Set(routed.get(unitId) ?? [])]));
-    const names = await unitNames(trx);
+    const dir = await options.directory.get(trx);
+    const targets = new Map(event.data.sendTo.map((unitId) => [unitId, new Set(dir.routedRoles.get(unitId) ?? [])]));
+    const names = dir.unitNames;
     const incident = await incidentOf(trx, event.incidentId);
     const actor = event.data.actor;
     const from = (actor?.unitId && names.get(actor.unitId)) || (actor?.name ?? actor?.id ?? '');
@@ -304,10 +278,9 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
       work = { label: NOTICE_LABELS.upwardReport, textLabel: NOTICE_LABELS.reportText, text: event.data.content?.text ?? event.data.note };
     }
     return deliveries(
-      trx,
+      dir,
       event,
       targets,
-      names,
       () => (to, links) => renderReport({ tier: event.tier, incident, to, links, ownBases, taskKind: event.data.taskKind, from, work }),
     );
   }
