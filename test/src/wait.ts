@@ -1,5 +1,10 @@
-/** Retries `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+/** Retries `probe` every `intervalMs` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 15_000,
+  what = 'condition',
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -13,7 +18,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false> 
       const why = lastError instanceof Error ? `: ${lastError.message}` : lastError !== undefined ? `: ${JSON.stringify(lastError)}` : '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`, { cause: lastError });
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
