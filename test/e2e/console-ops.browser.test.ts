@@ -379,9 +379,19 @@ describe('merge and split from the incident page', () => {
     await shoot(page, 'incident-merge');
     expect((await state(ids.b)).status).toBe('handling');
 
-    // A instead: B ends as merged, and the console lands on A.
-    await form.locator('[data-field="intoIncidentId"] .el-select').click();
-    await page.locator(`.el-select-dropdown__item[data-incident-id="${ids.a}"]`).click();
+    // A instead: B ends as merged, and the console lands on A. Under load a click can land while the
+    // list is still opening (or re-rendering after the refusal): choose until the select shows A.
+    const into = form.locator('[data-field="intoIncidentId"] .el-select');
+    const itemA = page.locator(`.el-select-dropdown__item[data-incident-id="${ids.a}"]`);
+    for (let attempt = 1; ; attempt++) {
+      if (!(await itemA.isVisible())) await into.click();
+      const label = (await itemA.textContent())?.trim() ?? '';
+      await itemA.click();
+      await itemA.waitFor({ state: 'hidden', timeout: 3_000 }).catch(() => into.press('Escape'));
+      const shown = (await into.locator('.el-select__placeholder:not(.is-transparent)').allTextContents()).join('');
+      if (label && shown.includes(label)) break;
+      if (attempt === 3) throw new Error(`the merge target A not chosen after ${attempt} tries (shown: ${shown})`);
+    }
     await form.locator('[data-role="submit-merge"]').click();
     await page.locator(`#detail-view .detail-title[data-incident-id="${ids.a}"]`).waitFor({ timeout: 30_000 });
     expect(page.url()).toBe(`${urls.reporting}/console/incidents/${ids.a}`);
