@@ -111,7 +111,7 @@ export const ConfigSchema = z
     /** `off`: the worker leaves the schedules alone (test processes, a second worker fleet on the same server). */
     SUMMARY_SCHEDULES: z.enum(['on', 'off']).default('on'),
 
-    /** How often the outbox relay looks for work it was not woken for (ms); an event relay idle backs off to 8 times this. */
+    /** How often the outbox relay looks for work it was not woken for (ms). */
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
 
     /** The SMTP relay e-mail notifications go through, e.g. `smtps://user:pass@mail.example.org`; unset: e-mail deliveries fail and wait for an operator. */
@@ -131,7 +131,7 @@ export const ConfigSchema = z
     NOTIFY_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(2),
     /** Deliveries in flight at once in one process. */
     NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
-    /** How often the delivery worker looks for due work it was not woken for (ms); idle, it backs off to 8 times this. */
+    /** How often the delivery worker looks for due work it was not woken for (ms). */
     NOTIFY_POLL_MS: z.coerce.number().int().min(10).default(500),
     /**
      * Exceptions to the outbound address rules: webhooks and robots may not point at

@@ -8,10 +8,7 @@ import { OutboxRelay } from './outbox';
  * Publishes the events written to the outbox (by activities, or by dispatch for
  * its delivery outcomes). JetStream drops a repeat with the same `Nats-Msg-Id`, so
  * a crash between publish and marking done publishes nothing twice as consumers
- * see it. Relays in several processes share the work. Each process wakes its own
- * relay after committing events (the worker's activities, dispatch's delivery
- * outcomes), so the poll backs off while idle, up to 8 × `pollMs`: 4 s by default,
- * the longest an event left by a process that died before relaying it waits.
+ * see it. Relays in several processes share the work.
  */
 export function createEventRelay(options: { db: Db; bus: () => EventBus | undefined; log: Logger; pollMs: number }): OutboxRelay<IncidentEvent> {
   return new OutboxRelay<IncidentEvent>({
@@ -19,7 +16,6 @@ export function createEventRelay(options: { db: Db; bus: () => EventBus | undefi
     kind: 'event',
     log: options.log,
     pollMs: options.pollMs,
-    idleMaxMs: 8 * options.pollMs,
     batchSize: 200,
     handle: async (event) => {
       const bus = options.bus();

@@ -37,8 +37,6 @@ export interface RelayOptions<T> {
   readonly log: Logger;
   /** How often to look for work nobody woke us for. */
   readonly pollMs: number;
-  /** Polls back off to this while idle (see `PollLoop`): only for work this process wakes it for. */
-  readonly idleMaxMs?: number;
   readonly batchSize?: number;
 }
 
@@ -52,11 +50,7 @@ export class OutboxRelay<T = unknown> {
   private readonly loop: PollLoop;
 
   constructor(private readonly options: RelayOptions<T>) {
-    this.loop = new PollLoop(() => this.drainOnce(), {
-      pollMs: options.pollMs,
-      ...(options.idleMaxMs !== undefined ? { idleMaxMs: options.idleMaxMs } : {}),
-      onError: (err) => this.logFailure(err, 0),
-    });
+    this.loop = new PollLoop(() => this.drainOnce(), { pollMs: options.pollMs, onError: (err) => this.logFailure(err, 0) });
   }
 
   start(): this {
@@ -100,12 +94,10 @@ export class OutboxRelay<T = unknown> {
             .where('id', 'in', ok)
             .execute();
         }
-        let retryInMs: number | undefined;
         for (const [i, row] of rows.entries()) {
           const result = results[i];
           if (result?.status !== 'rejected') continue;
           const delayMs = Math.min(60_000, 250 * 2 ** Math.min(row.attempts, 8));
-          retryInMs = Math.min(retryInMs ?? delayMs, delayMs);
           await trx
             .updateTable('outbox')
             .set({
@@ -117,8 +109,6 @@ export class OutboxRelay<T = unknown> {
             .execute();
           this.logFailure(result.reason, row.attempts + 1);
         }
-        // The earliest retry runs when due, however long an idle loop waits.
-        if (retryInMs !== undefined) this.loop.wakeIn(retryInMs);
         return { claimed: rows.length, ok: ok.length };
       });
       done += claimed.ok;

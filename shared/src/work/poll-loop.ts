@@ -3,12 +3,6 @@
  * woken (after a commit in this process), or after a delay (a retry that falls
  * due); never two passes at once, and a wake during a pass runs another right
  * after it. The outbox relays and the delivery worker each run on one.
- *
- * With `idleMaxMs`, a loop whose work is woken in its own process polls less
- * while there is none: each pass that found nothing (answered 0) doubles the wait,
- * up to `idleMaxMs`; a wake, or a pass that did something, brings it back to
- * `pollMs`. The poll is then only the net for work another process left (a crash
- * between commit and relay), which waits that much longer.
  */
 export class PollLoop {
   private timer: NodeJS.Timeout | undefined;
@@ -16,15 +10,11 @@ export class PollLoop {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
-  /** The wait after the next pass that finds nothing. */
-  private idleMs: number;
 
   constructor(
     private readonly pass: () => Promise<unknown>,
-    private readonly options: { readonly pollMs: number; readonly idleMaxMs?: number; readonly onError: (err: unknown) => void },
-  ) {
-    this.idleMs = options.pollMs;
-  }
+    private readonly options: { readonly pollMs: number; readonly onError: (err: unknown) => void },
+  ) {}
 
   start(): this {
     this.schedule(0);
@@ -34,7 +24,6 @@ export class PollLoop {
   /** Runs a pass now, or right after the one in progress. */
   wake(): void {
     if (this.stopped) return;
-    this.idleMs = this.options.pollMs;
     if (this.running) this.again = true;
     else this.schedule(0);
   }
@@ -62,21 +51,12 @@ export class PollLoop {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      let idle = false;
       this.running = this.pass()
-        .then((done) => {
-          idle = done === 0;
-        })
+        .then(() => undefined)
         .catch((err: unknown) => this.options.onError(err))
         .finally(() => {
           this.running = undefined;
-          const { pollMs, idleMaxMs } = this.options;
-          let next = pollMs;
-          if (this.again) next = 0;
-          else if (idle && idleMaxMs !== undefined) {
-            next = this.idleMs;
-            this.idleMs = Math.min(this.idleMs * 2, Math.max(idleMaxMs, pollMs));
-          } else this.idleMs = pollMs;
+          const next = this.again ? 0 : this.options.pollMs;
           this.again = false;
           this.schedule(next);
         });

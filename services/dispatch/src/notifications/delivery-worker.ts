@@ -53,9 +53,7 @@ export class DeliveryWorker {
   private readonly loop: PollLoop;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
-    // Deliveries are queued by this process's consumer (which wakes it), retries wake it when due:
-    // idle, the poll backs off to 8 × pollMs (another instance's re-queue or an expired lease waits that long).
-    this.loop = new PollLoop(() => this.drainOnce(), { pollMs: options.pollMs, idleMaxMs: 8 * options.pollMs, onError: (err) => this.logFailure(err) });
+    this.loop = new PollLoop(() => this.drainOnce(), { pollMs: options.pollMs, onError: (err) => this.logFailure(err) });
   }
 
   start(): this {
