@@ -10,7 +10,14 @@ async function main(): Promise<void> {
   const log = createLogger(config, 'intake');
   const db = createDb({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, applicationName: 'yuqing-intake' });
   const temporal = createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
-  const starter = createWorkflowStarter({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log, pollMs: config.OUTBOX_POLL_MS }).start();
+  const starter = createWorkflowStarter({
+    db,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    log,
+    pollMs: config.OUTBOX_POLL_MS,
+    maxInFlight: config.WORKFLOW_STARTS_IN_FLIGHT,
+  }).start();
   const updater = createWorkflowUpdater({ db, temporal, log, pollMs: config.OUTBOX_POLL_MS }).start();
   const metrics = createMetricsRegistry('intake');
   registerOutboxMetrics(metrics, db, ['start_workflow', 'update_workflow']);

@@ -113,6 +113,11 @@ export const ConfigSchema = z
 
     /** How often the outbox relay looks for work it was not woken for (ms). */
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
+    /**
+     * Intake: how many workflows one instance keeps started but not yet through their
+     * first task; the rest of a burst waits in the outbox (services/intake/src/incidents/workflow-starter.ts).
+     */
+    WORKFLOW_STARTS_IN_FLIGHT: z.coerce.number().int().min(1).default(64),
 
     /** The SMTP relay e-mail notifications go through, e.g. `smtps://user:pass@mail.example.org`; unset: e-mail deliveries fail and wait for an operator. */
     SMTP_URL: z

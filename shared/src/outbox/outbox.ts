@@ -38,6 +38,11 @@ export interface RelayOptions<T> {
   /** How often to look for work nobody woke us for. */
   readonly pollMs: number;
   readonly batchSize?: number;
+  /**
+   * How many items a pass may take now (flow control: the workflow starter keeps
+   * what Temporal has not yet taken up here, in the outbox); all of `batchSize` when absent.
+   */
+  readonly room?: () => Promise<number>;
 }
 
 /**
@@ -70,9 +75,11 @@ export class OutboxRelay<T = unknown> {
 
   /** One pass over everything due; returns how many items were done. */
   async drainOnce(): Promise<number> {
-    const { db, kind, handle, batchSize = 100 } = this.options;
+    const { db, kind, handle, batchSize = 100, room } = this.options;
     let done = 0;
     for (;;) {
+      const limit = room ? Math.min(batchSize, await room()) : batchSize;
+      if (limit <= 0) return done;
       const claimed = await db.transaction().execute(async (trx) => {
         const rows = await trx
           .selectFrom('outbox')
@@ -81,7 +88,7 @@ export class OutboxRelay<T = unknown> {
           .where('doneAt', 'is', null)
           .where(sql<boolean>`available_at <= now()`)
           .orderBy('id')
-          .limit(batchSize)
+          .limit(limit)
           .forUpdate()
           .skipLocked()
           .execute();
@@ -112,7 +119,7 @@ export class OutboxRelay<T = unknown> {
         return { claimed: rows.length, ok: ok.length };
       });
       done += claimed.ok;
-      if (claimed.claimed < batchSize || claimed.ok === 0) return done;
+      if (claimed.claimed < limit || claimed.ok === 0) return done;
     }
   }
 

@@ -3,9 +3,54 @@ import { INCIDENT_WORKFLOW_TYPE, OutboxRelay, SEARCH_ATTRIBUTES, type Db, type L
 import type { StartWorkflowCommand } from '@yuqing/shared';
 
 /**
- * Starts the workflows intake queued in the outbox. Starting `incident-<id>`
- * twice is harmless (the second finds it running), so a crash between start and
- * marking done loses nothing and doubles nothing.
+ * The workflows this instance started that have not yet recorded their first
+ * task (the incident row's `stateSeq` is still 0). A burst beyond what Temporal
+ * completes then waits in the outbox, a row each, instead of inside the server,
+ * where a backlog of started workflows on a busy host turned into persistence
+ * timeouts and retries that made it slower still (BENCHMARKS.md, cluster profile).
+ * A start that never shows progress stops counting after `staleMs`, so a stuck
+ * workflow cannot hold the window shut.
+ */
+export class StartWindow {
+  private readonly started = new Map<string, number>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly max: number,
+    private readonly staleMs = 60_000,
+  ) {}
+
+  /** How many more may start now. */
+  async room(): Promise<number> {
+    if (this.started.size >= this.max / 2) {
+      const progressed = await this.db
+        .selectFrom('incidents')
+        .select('id')
+        .where('id', 'in', [...this.started.keys()])
+        .where('stateSeq', '>', 0)
+        .execute();
+      for (const { id } of progressed) this.started.delete(id);
+      const stale = Date.now() - this.staleMs;
+      for (const [id, at] of this.started) if (at < stale) this.started.delete(id);
+    }
+    return this.max - this.started.size;
+  }
+
+  add(incidentId: string): void {
+    this.started.set(incidentId, Date.now());
+  }
+
+  get size(): number {
+    return this.started.size;
+  }
+}
+
+/**
+ * Starts the workflows intake queued in the outbox; with `maxInFlight` (the intake
+ * process's WORKFLOW_STARTS_IN_FLIGHT), at most that many not yet through their
+ * first task (see `StartWindow`). Starting `incident-<id>` twice is
+ * harmless (the second finds it running), so a crash between start and marking
+ * done loses nothing and doubles nothing.
  */
 export function createWorkflowStarter(options: {
   db: Db;
@@ -13,15 +58,21 @@ export function createWorkflowStarter(options: {
   taskQueue: string;
   log: Logger;
   pollMs: number;
+  maxInFlight?: number;
 }): OutboxRelay<StartWorkflowCommand> {
   const { temporal, taskQueue } = options;
+  const window = options.maxInFlight ? new StartWindow(options.db, options.maxInFlight) : undefined;
   return new OutboxRelay<StartWorkflowCommand>({
     db: options.db,
     kind: 'start_workflow',
     log: options.log,
     pollMs: options.pollMs,
     batchSize: 50,
-    handle: (cmd) => startIncidentWorkflow(temporal, taskQueue, cmd),
+    ...(window && { room: () => window.room() }),
+    handle: async (cmd) => {
+      await startIncidentWorkflow(temporal, taskQueue, cmd);
+      window?.add(cmd.input.incidentId);
+    },
   });
 }
 
