@@ -149,12 +149,13 @@ async function postIncidents(
   count: number,
   tag: string,
   district = BACKGROUND_DISTRICT,
-): Promise<{ ids: string[]; latency: Latencies; failed: number; retried: number; seconds: number }> {
+): Promise<{ ids: string[]; latency: Latencies; failed: number; refusedBy: Record<string, number>; retried: number; seconds: number }> {
   const latency = new Latencies();
   let retried = 0;
   const ids: string[] = [];
   let next = 0;
   let failed = 0;
+  const refusedBy: Record<string, number> = {};
   const t0 = Date.now();
   await Promise.all(
     Array.from({ length: Math.min(C, count) }, async () => {
@@ -177,11 +178,16 @@ async function postIncidents(
         }
         latency.record(performance.now() - s);
         if (res?.status === 202 || res?.status === 200) ids.push(((await res.json()) as { id: string }).id);
-        else failed++;
+        else {
+          failed++;
+          // What the answer was (or that no connection succeeded), so a report of refusals says which.
+          const status = res ? String(res.status) : 'no answer';
+          refusedBy[status] = (refusedBy[status] ?? 0) + 1;
+        }
       }
     }),
   );
-  return { ids, latency, failed, retried, seconds: (Date.now() - t0) / 1000 };
+  return { ids, latency, failed, refusedBy, retried, seconds: (Date.now() - t0) / 1000 };
 }
 
 /** Waits until dispatch has projected the tasks of every incident named. */
@@ -346,6 +352,7 @@ async function measure(): Promise<Record<string, any>> {
     result.ratioToShapeCeiling = Math.round(((result.endToEndPerSecond as number) / shaped.perSecond) * 100) / 100;
     result.postLatencyMs = posted.latency.summary();
     result.failed = posted.failed;
+    result.refusedBy = posted.refusedBy;
     result.retried = posted.retried;
     result.cpuMsPerIncident = withTotal(Object.fromEntries(Object.keys(pids).map((k) => [k, Math.round(((after[k]! - before[k]!) / n) * 10) / 10])));
     log(`end to end ${String(result.endToEndPerSecond)}/s, ratio to the same shape ${String(result.ratioToShapeCeiling)}`);
@@ -391,13 +398,16 @@ async function lateness(tg: Target): Promise<Record<string, unknown>> {
   const openBefore = await open();
   log(`${openBefore} open; reporting ${N_LAPSING} over ${LAPSE_WINDOW_S} s whose acknowledgement lapses ${LAPSE_AFTER} after dispatch`);
   const lapsing: string[] = [];
+  const lapsingRefusedBy: Record<string, number> = {};
   const t0 = Date.now();
   const perRequest = 10;
   const requests = Math.ceil(N_LAPSING / perRequest);
   await Promise.all(
     Array.from({ length: requests }, async (_, k) => {
       await new Promise((r) => setTimeout(r, (k * LAPSE_WINDOW_S * 1000) / requests));
-      lapsing.push(...(await postIncidents(tg, Math.min(perRequest, N_LAPSING - k * perRequest), `lapse-${t0}-${k}`, LAPSING_DISTRICT)).ids);
+      const posted = await postIncidents(tg, Math.min(perRequest, N_LAPSING - k * perRequest), `lapse-${t0}-${k}`, LAPSING_DISTRICT);
+      lapsing.push(...posted.ids);
+      for (const [status, n] of Object.entries(posted.refusedBy)) lapsingRefusedBy[status] = (lapsingRefusedBy[status] ?? 0) + n;
     }),
   );
   // Each lapse as dispatch consumed it (it plans the notifications), and the workflow's clock when the timer woke it.
@@ -445,6 +455,7 @@ async function lateness(tg: Target): Promise<Record<string, unknown>> {
   return {
     open: openBefore + lapsing.length,
     deadlines: lapsing.length,
+    refusedBy: lapsingRefusedBy,
     arrived: counted.size,
     missing: lapsing.length - counted.size,
     spreadSeconds: due.length ? Math.round((Math.max(...due) - Math.min(...due)) / 100) / 10 : 0,
