@@ -418,7 +418,34 @@ describe('merge and split from the incident page', () => {
       'the merge in B’s timeline',
     );
     expect(timeline.find((x) => x.type === 'merged')?.actor).toMatchObject({ personId: `person-${OFFICE_KEY_ID}` });
-    await page.locator('#timeline li[data-type="absorbed"]').first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('#timeline li[data-type="absorbed"]')
+      .first()
+      .waitFor({ timeout: 30_000 })
+      .catch(async (err: unknown) => {
+        // Which link of the chain did not hold: the absorb Update in the outbox, A's timeline, or the page.
+        const updates = await t.db
+          .selectFrom('outbox')
+          .select(['dedupeKey', 'doneAt', 'attempts', 'lastError'])
+          .where('kind', '=', 'update_workflow')
+          .execute();
+        const aTimeline = await json<{ entries: { type: string }[] }>('reporting', keys.admin, 'GET', `/v1/incidents/${ids.a}/timeline`);
+        const intakeLog = platform?.procs.intake
+          .output()
+          .split('\n')
+          .filter((l) => /update|absorb|outbox/i.test(l))
+          .slice(-10);
+        const shown = await page.locator('#timeline li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-type')).join(', '));
+        const pageText = (
+          await page
+            .locator('main')
+            .innerText()
+            .catch(() => '')
+        ).slice(0, 400);
+        throw new Error(
+          `no absorbed row on A's page (it shows: ${shown}; ${page.url()}; ${pageText})\n${String(err)}\nupdates: ${JSON.stringify(updates)}\nA's timeline: ${aTimeline.entries.map((e) => e.type).join(', ')}\nintake: ${intakeLog?.join('\n')}`,
+        );
+      });
   });
 
   it('splits reports out into a new incident; splitting all of them is refused beside the field', async () => {
