@@ -39,10 +39,6 @@ export class StartWindow {
   add(incidentId: string): void {
     this.started.set(incidentId, Date.now());
   }
-
-  get size(): number {
-    return this.started.size;
-  }
 }
 
 /**
