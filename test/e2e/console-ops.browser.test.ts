@@ -37,6 +37,7 @@ import {
   testNatsOptions,
   testPlatformEnv,
   testTaskQueue,
+  visit,
 } from '@yuqing/testkit';
 
 const SHOTS = SCREENSHOTS;
@@ -127,7 +128,7 @@ async function report(overrides: Parameters<typeof sampleIncident>[0] = {}): Pro
 
 /** Signs in with an API key on the login page and waits for the duty view. */
 async function signIn(p: Page, key: string, next = '/console/'): Promise<void> {
-  await p.goto(`${urls.reporting}${next}`);
+  await visit(p, `${urls.reporting}${next}`);
   await p.click('[data-mode="key"]');
   await p.fill('#api-key', key);
   await p.click('#login-form button[type=submit]');
@@ -270,7 +271,7 @@ describe('duty roster', () => {
     });
 
     // The office's duty view names who is on duty now, and links to the roster.
-    await page.goto(`${urls.reporting}/console/`);
+    await visit(page, `${urls.reporting}/console/`);
     const strip = page.locator('[data-role="on-duty-now"]');
     await strip.locator('[data-unit-id="opinion-office"]', { hasText: '王五' }).waitFor();
     await strip.locator('[data-link="roster"]').click();
@@ -354,7 +355,7 @@ describe('merge and split from the incident page', () => {
   });
 
   it('merges one incident into another from its page; a survivor that ended meanwhile is refused beside the field', async () => {
-    await page.goto(`${urls.reporting}/console/incidents/${ids.b}`);
+    await visit(page, `${urls.reporting}/console/incidents/${ids.b}`);
     const panel = page.locator('[data-role="correction"]');
     await panel.locator('[data-role="open-merge"]').click();
     const form = panel.locator('[data-form="merge"]');
@@ -449,7 +450,7 @@ describe('merge and split from the incident page', () => {
   });
 
   it('splits reports out into a new incident; splitting all of them is refused beside the field', async () => {
-    await page.goto(`${urls.reporting}/console/incidents/${ids.a}`);
+    await visit(page, `${urls.reporting}/console/incidents/${ids.a}`);
     const panel = page.locator('[data-role="correction"]');
     await panel.locator('[data-role="open-split"]').click();
     const form = panel.locator('[data-form="split"]');
@@ -513,7 +514,7 @@ describe('statistics as charts', () => {
       30_000,
       'acknowledged',
     );
-    await page.goto(`${urls.reporting}/console/stats?days=7`);
+    await visit(page, `${urls.reporting}/console/stats?days=7`);
     const dashboard = page.locator('[data-role="dashboard"]');
     await dashboard.locator('[data-chart="per-day-tier"] canvas').waitFor();
     // Three per-day charts, two of compliance, four histograms.

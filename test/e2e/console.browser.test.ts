@@ -37,6 +37,7 @@ import {
   testNatsOptions,
   testPlatformEnv,
   testTaskQueue,
+  visit,
 } from '@yuqing/testkit';
 
 const TEMPORAL_UI_URL = 'http://temporal-ui.test:8233';
@@ -280,7 +281,7 @@ it('asks for what a step records: the department drafts the talking points’ fa
   try {
     const p = await dept.newPage();
     watchErrors(p);
-    await p.goto(`${urls.reporting}/console/incidents/${id}`);
+    await visit(p, `${urls.reporting}/console/incidents/${id}`);
     await p.click('[data-mode="key"]');
     await p.fill('#api-key', keys.foodSafety);
     await p.click('#login-form button[type=submit]');
@@ -308,7 +309,7 @@ it('puts a lapsed incident first and red, names the late unit, and notifies with
   const ack = policy.tiers.critical.tasks.find((x) => x.kind === 'acknowledge')!;
   ack.deadline = '3s';
   await publishCityPolicy(t.db, policy);
-  await page.goto(`${urls.reporting}/console/`);
+  await visit(page, `${urls.reporting}/console/`);
   await page.locator('#live[data-state="on"]').waitFor();
   ids.critical = await report({
     title: '网传道里区某商场扶梯故障致多人受伤',
@@ -405,14 +406,14 @@ it('lets a district person set a password from an activation link, open a notifi
   try {
     const p = await phone.newPage();
     watchErrors(p);
-    await p.goto(activation);
+    await visit(p, activation);
     await p.fill('#new-password', password);
     await p.fill('#new-password-again', password);
     await p.tap('#activate-form button[type=submit]');
     await p.locator('#login-view .notice', { hasText: '密码已设置' }).waitFor();
 
     // The notification's link: sign in with the account, land where it pointed.
-    await p.goto(link.tasks!);
+    await visit(p, link.tasks!);
     await p.locator('#login-view').waitFor();
     await p.fill('#person-id', 'li-nangang');
     await p.fill('#password', password);
@@ -443,7 +444,7 @@ it('lets a district person set a password from an activation link, open a notifi
     expect(timeline.entries.find((e) => e.type === 'acknowledged')?.actor).toMatchObject({ personId: 'li-nangang', unitId: 'district-230103' });
 
     // The incident's own link works on the phone too, and fits it.
-    await p.goto(link.timeline!);
+    await visit(p, link.timeline!);
     await p.locator('#detail-view #timeline li[data-type="acknowledged"]').waitFor({ timeout: 30_000 });
     expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     await p.screenshot({ path: path.join(SHOTS, 'incident-phone-390x844.png'), fullPage: true });
@@ -451,7 +452,7 @@ it('lets a district person set a password from an activation link, open a notifi
     await p.setViewportSize({ width: 360, height: 780 });
     await p.waitForTimeout(300);
     expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
-    await p.goto(link.tasks!);
+    await visit(p, link.tasks!);
     await p.locator('#todo, .empty-state, [data-role="empty"]').first().waitFor({ timeout: 30_000 });
     expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
   } finally {
@@ -460,7 +461,7 @@ it('lets a district person set a password from an activation link, open a notifi
 });
 
 it('shows the statistics as charts', async () => {
-  await page.goto(`${urls.reporting}/console/stats`);
+  await visit(page, `${urls.reporting}/console/stats`);
   await page.locator('#stats-view h3', { hasText: '四个第一' }).waitFor();
   expect((await page.locator('#stats-view .card').first().textContent())?.trim()).toBe('3接收舆情');
   expect(await page.locator('#stats-view .chart canvas').count()).toBe(4);

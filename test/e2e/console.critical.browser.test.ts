@@ -35,6 +35,7 @@ import {
   testNatsOptions,
   testPlatformEnv,
   testTaskQueue,
+  visit,
 } from '@yuqing/testkit';
 
 const SHOTS = SCREENSHOTS;
@@ -123,7 +124,8 @@ beforeAll(async () => {
     contexts.push(ctx);
     const p = await ctx.newPage();
     p.on('pageerror', (err) => pageErrors.push(`${person.id}: ${err.message}`));
-    await p.goto(`${urls.reporting}/console/login`);
+    p.on('crash', () => pageErrors.push(`${person.id}: the page crashed`));
+    await visit(p, `${urls.reporting}/console/login`);
     await p.fill('#person-id', person.id);
     await p.fill('#password', PASSWORD);
     await p.click('#account-form button[type=submit]');
@@ -183,7 +185,7 @@ type Fill = (section: Locator) => Promise<unknown>;
  */
 async function take(personId: string, id: string, step: string, taskKey: string | undefined, ...fills: Fill[]): Promise<void> {
   const p = pages.get(personId)!;
-  await p.goto(`${urls.reporting}/console/incidents/${id}`);
+  await visit(p, `${urls.reporting}/console/incidents/${id}`);
   const scope = taskKey ? p.locator(`#detail-tasks li[data-task-key="${taskKey}"]`) : p.locator('#detail-view');
   const section = scope.locator(`section.step[data-step="${step}"]`).first();
   await section.waitFor({ timeout: 30_000 });
@@ -299,7 +301,7 @@ it('a critical incident goes from intake to archive with every step taken in the
 
   // The 4 h and 24 h clocks are on the page from the start.
   const office = pages.get('zhang-office')!;
-  await office.goto(`${urls.reporting}/console/incidents/${id}`);
+  await visit(office, `${urls.reporting}/console/incidents/${id}`);
   for (const key of ['authoritative_release', 'press_conference']) {
     await office.locator(`#detail-tasks li[data-task-key="${key}"] .countdown`).waitFor({ timeout: 30_000 });
   }
@@ -317,7 +319,7 @@ it('a critical incident goes from intake to archive with every step taken in the
     ['zhao-leader', '/console/stats', '#stats-view'],
   ] as const) {
     const p = pages.get(who)!;
-    await p.goto(`${urls.reporting}${where}`);
+    await visit(p, `${urls.reporting}${where}`);
     await p.locator(ready).first().waitFor({ timeout: 30_000 });
     await p.waitForTimeout(500);
     problems.push(...(await accessibilityProblems(p)).map((x) => `${where}: ${x}`));
@@ -365,14 +367,14 @@ it('a critical incident goes from intake to archive with every step taken in the
     .filter((e) => e.type === 'approval_recorded' && e.data?.taskKind === 'talking_points_approval')
     .map((e) => e.data?.approval?.actor.personId);
   expect(approvers.sort()).toEqual(['qian-fenguan', 'zhao-leader']);
-  await office.goto(`${urls.reporting}/console/incidents/${id}`);
+  await visit(office, `${urls.reporting}/console/incidents/${id}`);
   await office.locator('#detail-view [data-field="status"]', { hasText: '已归档' }).waitFor({ timeout: 30_000 });
   await office.screenshot({ path: path.join(SHOTS, 'critical-archived-1440x900.png'), fullPage: true });
 
   // The leader downloads the 《舆情摘报》 and the archive from the incident's page: the Chinese inside
   // them (pdftotext) is the digest the office wrote and the talking points the two leaders approved.
   const leader = pages.get('zhao-leader')!;
-  await leader.goto(`${urls.reporting}/console/incidents/${id}`);
+  await visit(leader, `${urls.reporting}/console/incidents/${id}`);
   const textOf = async (doc: 'digest' | 'archive'): Promise<string> => {
     const [download] = await Promise.all([leader.waitForEvent('download'), leader.locator(`[data-download="${doc}"]`).click()]);
     const file = path.join(profile, `${doc}.pdf`);
