@@ -2,6 +2,7 @@
  * The starter's window against the real Temporal dev server and PostgreSQL: with
  * no worker polling, a burst starts only `maxInFlight` workflows and the rest wait
  * in the outbox; once a worker takes them up, the rest start, each exactly once.
+ * A start that never shows progress stops holding the window after `staleMs`.
  */
 import type { Client } from '@temporalio/client';
 import {
@@ -22,6 +23,8 @@ let t: TestDatabase;
 let temporal: Client;
 let worker: TestWorker | undefined;
 const taskQueue = testTaskQueue();
+/** The stuck starts' queue: nothing ever polls it. */
+const stuckQueue = testTaskQueue();
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -30,6 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop();
   await terminateTestWorkflows(temporal, taskQueue);
+  await terminateTestWorkflows(temporal, stuckQueue);
   await temporal.connection.close();
   await t.drop();
 });
@@ -46,9 +50,9 @@ const pending = async () =>
     ).n,
   );
 
-const runningOnQueue = async () => {
+const runningOnQueue = async (queue = taskQueue) => {
   let n = 0;
-  for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) if (wf.workflowId.startsWith('incident-')) n++;
+  for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${queue}"` })) if (wf.workflowId.startsWith('incident-')) n++;
   return n;
 };
 
@@ -81,4 +85,19 @@ it('keeps at most maxInFlight workflows started ahead of their first task; the r
     'every workflow through its first task',
   );
   await eventually(async () => (await runningOnQueue()) === 10, 15_000, 'ten workflows, one each');
+});
+
+it('lets starts that never show progress stop holding the window after staleMs, and starts each of the rest once', async () => {
+  const before = await pending();
+  for (let i = 0; i < 4; i++) await acceptTestIncident(t.db, { title: `网传某校食堂使用过期食材 ${i}` });
+  const starter = createWorkflowStarter({ db: t.db, temporal, taskQueue: stuckQueue, log: testLogger(), pollMs: 60_000, maxInFlight: 2, staleMs: 2_000 });
+
+  expect(await starter.drainOnce()).toBe(2);
+  expect(await starter.drainOnce()).toBe(0);
+  expect(await pending()).toBe(before + 2);
+  // No worker ever polls this queue: the two count as stuck once 2 s have passed.
+  await new Promise((r) => setTimeout(r, 2_200));
+  expect(await starter.drainOnce()).toBe(2);
+  expect(await pending()).toBe(before);
+  await eventually(async () => (await runningOnQueue(stuckQueue)) === 4, 15_000, 'four workflows, one each');
 });

@@ -55,9 +55,11 @@ export function createWorkflowStarter(options: {
   log: Logger;
   pollMs: number;
   maxInFlight?: number;
+  /** After how long a start with no progress stops counting against `maxInFlight` (60 s). */
+  staleMs?: number;
 }): OutboxRelay<StartWorkflowCommand> {
   const { temporal, taskQueue } = options;
-  const window = options.maxInFlight ? new StartWindow(options.db, options.maxInFlight) : undefined;
+  const window = options.maxInFlight ? new StartWindow(options.db, options.maxInFlight, options.staleMs) : undefined;
   return new OutboxRelay<StartWorkflowCommand>({
     db: options.db,
     kind: 'start_workflow',
