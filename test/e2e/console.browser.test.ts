@@ -227,11 +227,28 @@ it('shows a newly reported incident live, with its tier and the countdown to its
   expect(await otherStatus.textContent()).toBe('办理中');
 
   // The other unit acknowledges while the page is open: its task and the timeline follow live.
+  // Reporting's timeline is held back meanwhile (every reload answers it as it was before), as
+  // when its consumer is behind the live stream: the entry the stream brought must stay shown.
+  const archiveUrl = `/v1/incidents/${id}/archive`;
+  const before = (await (await call('reporting', keys.admin, 'GET', archiveUrl)).json()) as { timeline: { eventId: string }[] };
+  const known = new Set(before.timeline.map((e) => e.eventId));
+  let heldBack = 0;
+  await page.route(`**${archiveUrl}`, async (route) => {
+    const res = await route.fetch();
+    const archive = (await res.json()) as { timeline: { eventId: string }[] };
+    heldBack += archive.timeline.filter((e) => !known.has(e.eventId)).length ? 1 : 0;
+    await route.fulfill({ response: res, json: { ...archive, timeline: archive.timeline.filter((e) => known.has(e.eventId)) } });
+  });
   expect((await post('dispatch', other.key, `/v1/incidents/${id}/actions/acknowledge`, {})).status).toBe(200);
   await page
     .locator(`#detail-tasks li[data-task-key="acknowledge:${other.unit}"] [data-field="task-status"]`, { hasText: '已完成' })
     .waitFor({ timeout: 30_000 });
   await page.locator('#timeline li[data-type="acknowledged"]').nth(1).waitFor();
+  // A reload came back without it (the task's status above came with one), and it is still there, once.
+  await eventually(async () => heldBack > 0, 15_000, 'a reload the timeline was held back from');
+  await page.waitForTimeout(300);
+  expect(await page.locator('#timeline li[data-type="acknowledged"]').count()).toBe(2);
+  await page.unroute(`**${archiveUrl}`);
   expect(await page.locator('#timeline li[data-type="acknowledged"]').allTextContents()).toEqual(
     expect.arrayContaining([expect.stringContaining('南岗区市场监督管理局 已签收'), expect.stringContaining('食品经营安全监督管理处 已签收')]),
   );
