@@ -20,6 +20,8 @@ export interface BurstOptions {
   readonly reports: number;
   readonly events: number;
   readonly seconds: number;
+  /** The topic every report of this burst is filed under (text never matches across topics). */
+  readonly topic: string;
   /** Called once the receiver listens: registers its address as every unit's webhook; returns what removes them again. */
   readonly registerWebhooks: (address: string) => Promise<() => Promise<void>>;
   /** CPU milliseconds by process so far. */
@@ -27,6 +29,7 @@ export interface BurstOptions {
 }
 
 export interface BurstResult {
+  readonly topic: string;
   readonly reports: number;
   readonly events: number;
   readonly seconds: number;
@@ -145,7 +148,7 @@ interface Planned {
 }
 
 /** The reports, in time order: each event's first at its start, the rest drawn by Zipf weight among the events begun. */
-function plan(o: Pick<BurstOptions, 'reports' | 'events' | 'seconds'>, runId: string): Planned[] {
+function plan(o: Pick<BurstOptions, 'reports' | 'events' | 'seconds' | 'topic'>, runId: string): Planned[] {
   const random = rng(15);
   const events = eventSpecs(o.events, o.seconds);
   const weights = events.map((_, e) => 1 / Math.pow(e + 1, 1.1));
@@ -184,7 +187,7 @@ function plan(o: Pick<BurstOptions, 'reports' | 'events' | 'seconds'>, runId: st
       source: { url, platform: 'weibo', externalId: `burst-${token}` },
       title: vague ? VAGUE[i % VAGUE.length]! : title(ev, Math.floor(random() * 6)),
       ...(random() < 0.3 ? { summary: `多名消费者反映${ev.district}${ev.venue}${ev.product}${ev.harm.noun}问题,相关部门正在核查。` } : {}),
-      topic: 'food_safety',
+      topic: o.topic,
       ...(random() < 0.7 ? { district: ev.district } : {}),
       ...(mode === 'key' ? { eventKey: `evt-${runId}-${e}` } : {}),
       metrics: { reportCount: 1 + Math.floor(random() * 5), reach: 1_000 + Math.floor(random() * 200_000), spreadPerHour: Math.floor(random() * 5) },
@@ -213,6 +216,8 @@ export async function measureBurst(o: BurstOptions): Promise<BurstResult> {
 
   const latency = new Latencies();
   const answers: ({ incidentId: string; outcome: string; rule: string } | undefined)[] = new Array(planned.length);
+  /** When each report was sent (ms after the start) and how long its answer took, for the dump. */
+  const timings: { sentMs: number; ms: number }[] = new Array(planned.length);
   const firstSentAt = new Map<number, number>();
   let failed = 0;
   const failures: Record<string, number> = {};
@@ -237,6 +242,7 @@ export async function measureBurst(o: BurstOptions): Promise<BurstResult> {
         });
         const body = (await res.json()) as { incidentId?: string; outcome?: string; match?: { rule: string }; code?: string };
         latency.record(performance.now() - s);
+        timings[i] = { sentMs: sent - t0, ms: Math.round(performance.now() - s) };
         if (res.status === 202 && body.incidentId) answers[i] = { incidentId: body.incidentId, outcome: body.outcome!, rule: body.match!.rule };
         else fail(`${res.status} ${body.code ?? ''}`.trim());
       } catch (err) {
@@ -249,7 +255,7 @@ export async function measureBurst(o: BurstOptions): Promise<BurstResult> {
   if (process.env.BENCH_BURST_DUMP)
     writeFileSync(
       process.env.BENCH_BURST_DUMP,
-      planned.map((r, i) => JSON.stringify({ event: r.event, body: JSON.parse(r.body) as unknown, answer: answers[i] })).join('\n'),
+      planned.map((r, i) => JSON.stringify({ event: r.event, body: JSON.parse(r.body) as unknown, answer: answers[i], ...timings[i] })).join('\n'),
     );
 
   // Truth against what intake answered: pairs of reports of one event in one incident.
@@ -306,6 +312,7 @@ export async function measureBurst(o: BurstOptions): Promise<BurstResult> {
   cpuMsPerReport.total = Math.round((total / Math.max(1, accepted)) * 100) / 100;
   const round = (x: number) => Math.round(x * 10_000) / 10_000;
   return {
+    topic: o.topic,
     reports: planned.length,
     events: o.events,
     seconds: o.seconds,

@@ -59,6 +59,15 @@ export class PrivatePostgres {
     return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
   }
 
+  /**
+   * The same database through the cluster's Unix-domain socket (in its data
+   * directory): what a process on the database's own machine should use, as a
+   * round trip costs both sides less CPU than over loopback TCP.
+   */
+  socketUrl(database = 'postgres'): string {
+    return `postgres://postgres@${encodeURIComponent(this.dataDir)}:${this.port}/${database}`;
+  }
+
   static async create(root: string, options: { fsync?: boolean } = {}): Promise<PrivatePostgres> {
     const bin = postgresBinDir();
     const dataDir = path.join(root, 'pg');
