@@ -625,6 +625,10 @@ async function main(): Promise<void> {
     // SIGTERM first so a profiled process writes its profile.
     await Promise.all([...procs.values()].map((p) => Promise.race([p.stop('SIGTERM'), new Promise((r) => setTimeout(r, 15_000))])));
     await Promise.all([...procs.values()].map((p) => p.stop('SIGKILL')));
+    // What the services logged (warnings and errors: a request answered 500 is explained here).
+    const logDir = path.join(REPO_ROOT, 'bench', 'results', 'logs');
+    mkdirSync(logDir, { recursive: true });
+    for (const [name, p] of procs) writeFileSync(path.join(logDir, `${name}.log`), p.output());
     await db?.destroy();
     await servers.destroy();
   }

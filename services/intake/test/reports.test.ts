@@ -324,6 +324,32 @@ describe('the incident’s figures are its reports’ aggregate', () => {
     const current = await t.db.selectFrom('reports').select(['reach', 'current']).where('incidentId', '=', first.incidentId).orderBy('receivedAt').execute();
     expect(current.map((r) => r.current)).toEqual([true, false, true]);
   });
+
+  it('one post re-measured 24 times at once, through two intakes: every report accepted, one current, the incident counts it once', async () => {
+    const url = `https://www.weibo.example.com/${uniqueToken()}`;
+    const first = await report(sighting({ title: '通河县某饭店使用地沟油', district: '通河县', source: { url }, metrics: { reach: 500 } }));
+    // A repost storm: the same post under other spellings of its URL, each measured anew.
+    const results = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        send(sighting({ title: '通河县某饭店使用地沟油', source: { url: `${url}?share_from=${i}` }, metrics: { reach: 1_000 + i } }), {}, apps[i % 2]),
+      ),
+    );
+    expect(results.flatMap((r) => (r.statusCode === 202 ? [] : [`${r.statusCode} ${r.body.slice(0, 300)}`]))).toEqual([]);
+    const answers = results.map((r) => r.json<Accepted>());
+    expect(new Set(answers.map((a) => a.incidentId))).toEqual(new Set([first.incidentId]));
+    expect(new Set(answers.map((a) => a.match.rule))).toEqual(new Set(['source_url']));
+    const rows = await t.db.selectFrom('reports').select(['reach', 'current']).where('incidentId', '=', first.incidentId).execute();
+    expect(rows).toHaveLength(25);
+    const current = rows.filter((r) => r.current);
+    expect(current).toHaveLength(1);
+    // The running totals hold one source, the current report's reach.
+    const totals = await t.db
+      .selectFrom('incidentTotals')
+      .select((eb) => [eb.fn.sum<number>('sources').as('sources'), eb.fn.sum<number>('reach').as('reach')])
+      .where('incidentId', '=', first.incidentId)
+      .executeTakeFirstOrThrow();
+    expect({ sources: Number(totals.sources), reach: Number(totals.reach) }).toEqual({ sources: 1, reach: Number(current[0]!.reach) });
+  });
 });
 
 describe('re-assessment as it spreads, and surges', () => {

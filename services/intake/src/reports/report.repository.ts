@@ -124,13 +124,26 @@ export async function textCandidates(db: Executor, c: { topic: Topic; since: Dat
 /**
  * The incident a report joins, held with a key-share lock until the transaction
  * ends: reports joining it do not wait for each other, but a merge or a split
- * (which lock it for update) waits for them, and they for it.
+ * (which lock it for update) waits for them, and they for it. Reports of one post
+ * (the same source URL) in it do wait for each other, under a lock taken in the
+ * same statement: each supersedes the one before, and a repost storm neither
+ * collides on the one current report nor deadlocks on its rows.
  */
-export async function holdIncident(trx: Transaction<Database>, id: string): Promise<IncidentRow | undefined> {
-  return heldIncident.executeTakeFirst(trx, { id });
+export async function holdIncident(trx: Transaction<Database>, id: string, sourceUrl: string): Promise<IncidentRow | undefined> {
+  const row = await heldIncident.executeTakeFirst(trx, { id, post: String(lockId(`post:${id}:${sourceUrl}`)) });
+  if (!row) return undefined;
+  const { postHeld: _, ...incident } = row;
+  return incident;
 }
 
-const heldIncident = compileOnce((db, a: { id: string }) => db.selectFrom('incidents').select(INCIDENT_COLUMNS).where('id', '=', a.id).forKeyShare());
+const heldIncident = compileOnce((db, a: { id: string; post: string }) =>
+  db
+    .selectFrom('incidents')
+    .select(INCIDENT_COLUMNS)
+    .select(sql<void>`pg_advisory_xact_lock(${a.post}::bigint)`.as('postHeld'))
+    .where('id', '=', a.id)
+    .forKeyShare(),
+);
 
 export async function findIncident(db: Executor, id: string): Promise<IncidentRow | undefined> {
   return db.selectFrom('incidents').select(INCIDENT_COLUMNS).where('id', '=', id).executeTakeFirst();

@@ -83,6 +83,18 @@ const MAX_EXEMPLARS = 8;
 const NEW_WORDING_BELOW = 0.8;
 /** Joins retried when the incident found stopped taking reports meanwhile (merged, closed). */
 const JOIN_ATTEMPTS = 3;
+/** A report tried again after a conflict that kept nothing of it (see `triedAgain`). */
+const ACCEPT_ATTEMPTS = 3;
+
+/**
+ * Conflicts after which the report is simply tried again, as its transaction kept
+ * nothing: PostgreSQL chose it to break a deadlock or a serialization conflict, or
+ * another report of the same post became current first (the next try supersedes it).
+ */
+function triedAgain(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === '40P01' || e.code === '40001' || e.constraint === 'reports_current_source';
+}
 
 interface Prepared {
   readonly principal: Principal;
@@ -117,12 +129,12 @@ export class ReportService {
   ) {}
 
   async accept(principal: Principal, input: ReportInput, options: AcceptOptions): Promise<AcceptedReport> {
-    try {
-      return await this.acceptOnce(principal, input, options);
-    } catch (err) {
-      // Two re-measurements of one post joined at once: the later finds the earlier current now, and supersedes it.
-      if ((err as { constraint?: string }).constraint === 'reports_current_source') return this.acceptOnce(principal, input, options);
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.acceptOnce(principal, input, options);
+      } catch (err) {
+        if (attempt >= ACCEPT_ATTEMPTS || !triedAgain(err)) throw err;
+      }
     }
   }
 
@@ -275,7 +287,7 @@ export class ReportService {
    */
   private async join(trx: Transaction<Database>, p: Prepared, match: Match): Promise<AcceptedReport | undefined> {
     const { input, principal, rules } = p;
-    const incident = await holdIncident(trx, match.incidentId);
+    const incident = await holdIncident(trx, match.incidentId, p.sighting.sourceUrl);
     if (!incident || incident.status === 'merged' || incident.mergedInto) return undefined;
     const live = (LIVE_STATUSES as readonly string[]).includes(incident.status);
     if (!live && match.rule !== 'caller_id') return undefined;
