@@ -377,7 +377,9 @@ command_of() { # name → the command line that runs it (in the foreground)
     temporal-ui) echo "$TOOLS/temporal-ui-server --root $ETC/temporal-ui --config config --env cluster start" ;;
     nats-*) echo "$(command -v nats-server || echo /usr/sbin/nats-server) -c $ETC/nats/nats-$n.conf" ;;
     worker-*) echo "node $ROOT/services/worker/dist/main.js" ;;
-    intake-* | dispatch-* | reporting-*) echo "node $ROOT/services/${name%-*}/dist/server.js" ;;
+    # Intake answers first, at its systemd unit's priority (Nice= there; without the right to raise it, nice says so and runs it as is).
+    intake-*) echo "nice -n $(sed -n 's/^Nice=//p' "$ROOT/infra/systemd/yuqing-intake@.service") node $ROOT/services/intake/dist/server.js" ;;
+    dispatch-* | reporting-*) echo "node $ROOT/services/${name%-*}/dist/server.js" ;;
     haproxy) echo "haproxy -db -f $ETC/haproxy/haproxy.cfg" ;;
     prometheus) echo "prometheus --config.file=$ETC/prometheus/prometheus.yml --storage.tsdb.path=$CDATA/prometheus --web.listen-address=127.0.0.1:$PROMETHEUS_PORT --web.enable-lifecycle" ;;
     *) die "no process named $name (names: ${NAMES[*]})" ;;
