@@ -7,6 +7,7 @@
  * event, through two intake instances with pools of their own.
  */
 import type { Client } from '@temporalio/client';
+import { sql } from 'kysely';
 import { createServer, type App } from '@yuqing/http-kit';
 import { createDb, loadConfig, type Db, type ReportInputRaw } from '@yuqing/shared';
 import { connectTestClient, createTestDatabase, createTestKey, sampleIncident, testLogger, uniqueToken, type TestDatabase } from '@yuqing/testkit';
@@ -349,6 +350,41 @@ describe('the incident’s figures are its reports’ aggregate', () => {
       .where('incidentId', '=', first.incidentId)
       .executeTakeFirstOrThrow();
     expect({ sources: Number(totals.sources), reach: Number(totals.reach) }).toEqual({ sources: 1, reach: Number(current[0]!.reach) });
+  });
+
+  it('a report PostgreSQL aborts to break a deadlock is tried again: accepted once, stored once, audited once', async () => {
+    const title = `尚志市某超市销售过期月饼 ${uniqueToken()}`;
+    // The first insert of this report is chosen as a deadlock's victim (a sequence is not rolled back with it).
+    await sql`create sequence deadlock_once`.execute(t.db);
+    await sql
+      .raw(
+        `create function deadlock_once() returns trigger language plpgsql as $$
+         begin
+           if new.title = '${title}' and nextval('deadlock_once') = 1 then
+             raise exception 'deadlock detected (test)' using errcode = '40P01';
+           end if;
+           return new;
+         end $$`,
+      )
+      .execute(t.db);
+    await sql`create trigger deadlock_once before insert on reports for each row execute function deadlock_once()`.execute(t.db);
+    try {
+      const opened = await report(sighting({ title, district: '尚志市' }));
+      expect(opened.outcome).toBe('opened');
+      const joined = await report(sighting({ title, district: '尚志市' }));
+      expect(joined.incidentId).toBe(opened.incidentId);
+      const stored = await t.db.selectFrom('reports').select('id').where('title', '=', title).execute();
+      expect(stored.map((r) => r.id).sort()).toEqual([opened.reportId, joined.reportId].sort());
+      const audited = await t.db.selectFrom('auditLog').select('action').where('incidentId', '=', opened.incidentId).execute();
+      expect(audited.map((a) => a.action).sort()).toEqual(['incident.received', 'incident.report_joined']);
+      // Three inserts: the opening report's first try (aborted) and second, then the joining report's.
+      const { rows } = await sql<{ tries: string }>`select last_value as tries from deadlock_once`.execute(t.db);
+      expect(Number(rows[0]!.tries)).toBe(3);
+    } finally {
+      await sql`drop trigger deadlock_once on reports`.execute(t.db);
+      await sql`drop function deadlock_once()`.execute(t.db);
+      await sql`drop sequence deadlock_once`.execute(t.db);
+    }
   });
 });
 
