@@ -32,6 +32,7 @@ import {
   createTestDatabase,
   createTestKey,
   eventually,
+  prepareTemplateDatabase,
   REPO_ROOT,
   stackEnv,
   startPlatformProcesses,
@@ -107,6 +108,8 @@ async function target(): Promise<Target> {
       stop: () => db.destroy(),
     };
   }
+  // On a new machine no test has run yet to make the migrated template the copy comes from.
+  await prepareTemplateDatabase();
   const t = await createTestDatabase();
   const nats = testNatsOptions('profiles');
   const taskQueue = testTaskQueue();
@@ -139,8 +142,37 @@ async function target(): Promise<Target> {
       // Stopped gently, so that a process writes its CPU profile on the way out.
       await platform.stop('SIGTERM');
       await t.drop();
+      await endWorkflowsOf(taskQueue);
     },
   };
+}
+
+/**
+ * Ends the run's incident workflows on the shared dev server (their database is dropped).
+ * Left running, their deadline timers (2 h and later) would fire during a later run and
+ * count as its Temporal CPU and timer lateness.
+ */
+async function endWorkflowsOf(taskQueue: string): Promise<void> {
+  const connection = await Connection.connect({ address: stackEnv().temporalAddress });
+  try {
+    const client = new Client({ connection, namespace: 'default' });
+    const ids: string[] = [];
+    for await (const w of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` })) ids.push(w.workflowId);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < ids.length) {
+          await client.workflow
+            .getHandle(ids[next++]!)
+            .terminate('bench done')
+            .catch(() => undefined);
+        }
+      }),
+    );
+    log(`ended the run's ${String(ids.length)} workflows`);
+  } finally {
+    await connection.close();
+  }
 }
 
 /** Posts `count` incidents at concurrency C; answers their ids and the POST latencies. */
