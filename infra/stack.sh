@@ -31,6 +31,8 @@ TEMPORAL_PORT=${TEMPORAL_PORT:-7233}
 TEMPORAL_UI_PORT=${TEMPORAL_UI_PORT:-8233}
 NATS_PORT=${NATS_PORT:-4222}
 EMBEDDED_PG_PORT=${EMBEDDED_PG_PORT:-5488}
+# Where Debian's PostgreSQL keeps its Unix-domain socket.
+PG_SOCKET_DIR=${PG_SOCKET_DIR:-/var/run/postgresql}
 SEARCH_ATTRIBUTES=(IncidentTier=Keyword IncidentStatus=Keyword District=Keyword Topic=Keyword Overdue=Bool)
 SERVICES=(worker intake dispatch reporting)
 
@@ -152,6 +154,11 @@ ensure_postgres() {
   if [[ -n ${DATABASE_URL:-} ]] && node "$ROOT/infra/scripts/check.mjs" pg "$DATABASE_URL"; then
     url=$DATABASE_URL
     say "PostgreSQL: using DATABASE_URL"
+  elif [[ -S $PG_SOCKET_DIR/.s.PGSQL.5432 ]] && node "$ROOT/infra/scripts/check.mjs" pg "postgres://postgres@localhost/yuqing?host=$PG_SOCKET_DIR"; then
+    # The same local server through its Unix-domain socket where it lets us in there:
+    # every statement then costs both sides less CPU than over loopback TCP (BENCHMARKS.md).
+    url="postgres://postgres@localhost/yuqing?host=$PG_SOCKET_DIR"
+    say "PostgreSQL: using the local server through its socket in $PG_SOCKET_DIR"
   elif node "$ROOT/infra/scripts/check.mjs" pg "postgres://postgres@127.0.0.1:5432/yuqing"; then
     url=postgres://postgres@127.0.0.1:5432/yuqing
     say "PostgreSQL: using the local server on 127.0.0.1:5432"
