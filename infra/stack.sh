@@ -150,14 +150,14 @@ ensure_nats() {
 # ---- PostgreSQL ------------------------------------------------------------
 
 ensure_postgres() {
-  local url
+  local url socket_url="postgres://postgres@localhost/yuqing?host=$PG_SOCKET_DIR"
   if [[ -n ${DATABASE_URL:-} ]] && node "$ROOT/infra/scripts/check.mjs" pg "$DATABASE_URL"; then
     url=$DATABASE_URL
     say "PostgreSQL: using DATABASE_URL"
-  elif [[ -S $PG_SOCKET_DIR/.s.PGSQL.5432 ]] && node "$ROOT/infra/scripts/check.mjs" pg "postgres://postgres@localhost/yuqing?host=$PG_SOCKET_DIR"; then
+  elif [[ -S $PG_SOCKET_DIR/.s.PGSQL.5432 ]] && node "$ROOT/infra/scripts/check.mjs" pg "$socket_url"; then
     # The same local server through its Unix-domain socket where it lets us in there:
     # every statement then costs both sides less CPU than over loopback TCP (BENCHMARKS.md).
-    url="postgres://postgres@localhost/yuqing?host=$PG_SOCKET_DIR"
+    url=$socket_url
     say "PostgreSQL: using the local server through its socket in $PG_SOCKET_DIR"
   elif node "$ROOT/infra/scripts/check.mjs" pg "postgres://postgres@127.0.0.1:5432/yuqing"; then
     url=postgres://postgres@127.0.0.1:5432/yuqing

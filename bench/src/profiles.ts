@@ -29,6 +29,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import { createDb, LIVE_STATUSES, type Db } from '@yuqing/shared';
 import {
+  connectTestClient,
   createTestDatabase,
   createTestKey,
   eventually,
@@ -37,6 +38,7 @@ import {
   stackEnv,
   startPlatformProcesses,
   testNatsOptions,
+  terminateTestWorkflows,
   testPlatformEnv,
   testTaskQueue,
 } from '@yuqing/testkit';
@@ -142,37 +144,16 @@ async function target(): Promise<Target> {
       // Stopped gently, so that a process writes its CPU profile on the way out.
       await platform.stop('SIGTERM');
       await t.drop();
-      await endWorkflowsOf(taskQueue);
+      // Their database is gone; left running on the shared dev server, their deadline timers (2 h on)
+      // would fire during a later run and count as its Temporal CPU and lateness.
+      const client = await connectTestClient();
+      try {
+        log(`ended the run's ${String(await terminateTestWorkflows(client, taskQueue, 'bench done'))} workflows`);
+      } finally {
+        await client.connection.close();
+      }
     },
   };
-}
-
-/**
- * Ends the run's incident workflows on the shared dev server (their database is dropped).
- * Left running, their deadline timers (2 h and later) would fire during a later run and
- * count as its Temporal CPU and timer lateness.
- */
-async function endWorkflowsOf(taskQueue: string): Promise<void> {
-  const connection = await Connection.connect({ address: stackEnv().temporalAddress });
-  try {
-    const client = new Client({ connection, namespace: 'default' });
-    const ids: string[] = [];
-    for await (const w of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` })) ids.push(w.workflowId);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < ids.length) {
-          await client.workflow
-            .getHandle(ids[next++]!)
-            .terminate('bench done')
-            .catch(() => undefined);
-        }
-      }),
-    );
-    log(`ended the run's ${String(ids.length)} workflows`);
-  } finally {
-    await connection.close();
-  }
 }
 
 /** Posts `count` incidents at concurrency C; answers their ids and the POST latencies. */
