@@ -1,8 +1,9 @@
 /**
- * Channel secrets at rest: sealed with AES-256-GCM under SECRETS_KEY when written,
- * opened only to sign a delivery, resealed by `admin.js rotate-secrets`, and
- * plaintext left from before sealed when dispatch starts. Real database, real
- * receivers, the real admin command and dispatch process.
+ * Channel secrets and addresses at rest (a robot's URL carries its key): sealed
+ * with AES-256-GCM under SECRETS_KEY when written, opened only to send a delivery
+ * (and the owner's addresses to refuse a duplicate), resealed by `admin.js
+ * rotate-secrets`, and plaintext left from before sealed when dispatch starts.
+ * Real database, real receivers, the real admin command and dispatch process.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { type App } from '@yuqing/http-kit';
 import {
+  channelAddressContext,
   channelSecretContext,
   createSecretBox,
   isSealed,
@@ -51,8 +53,9 @@ let admin: string;
 const keyA = randomBytes(32).toString('base64');
 const keyB = randomBytes(32).toString('base64');
 const keyC = randomBytes(32).toString('base64');
-/** Every secret this file makes; none may be stored, shown or logged in plaintext. */
+/** Every secret (and robot credential) this file makes; none may be stored, shown or logged in plaintext. */
 const secrets: string[] = [];
+const SEALED_VALUE = /^v1:[0-9a-f]{8}:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]{22}:[A-Za-z0-9_-]+$/;
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -67,8 +70,8 @@ afterAll(async () => {
   await t.drop();
 });
 
-const call = (method: 'POST' | 'PATCH', url: string, payload: unknown) =>
-  app.inject({ method, url, headers: { authorization: `Bearer ${admin}` }, payload: payload as object });
+const call = (method: 'POST' | 'PATCH' | 'GET', url: string, payload?: unknown) =>
+  app.inject({ method, url, headers: { authorization: `Bearer ${admin}` }, ...(payload ? { payload } : {}) });
 
 /** A delivery worker with these keys, for one warning; stopped afterwards so that the next one has the queue to itself. */
 async function deliverWith(keys: { SECRETS_KEY?: string; SECRETS_OLD_KEYS?: string; NODE_ENV?: string }, u: { id: string; name: string }) {
@@ -108,7 +111,8 @@ async function unitWithSignedChannels() {
   return { u, hook: { id: hook.json().id as string, name: `hook-${seq}` }, ding: { id: ding.json().id as string, name: `ding-${seq}` } };
 }
 
-const storedSecrets = async () => t.db.selectFrom('notificationChannels').select(['id', 'secret']).where('secret', 'is not', null).execute();
+const storedSecrets = async () => t.db.selectFrom('notificationChannels').select(['id', 'secret']).where('secret', 'is not', null).orderBy('id').execute();
+const storedAddresses = async () => t.db.selectFrom('notificationChannels').select(['id', 'address']).orderBy('id').execute();
 
 describe('secrets at rest', () => {
   it('stores no plaintext: not when created, not when replaced or rotated', async () => {
@@ -132,6 +136,65 @@ describe('secrets at rest', () => {
     expect(() => box.open(own, channelSecretContext(ding.id))).toThrow(SecretUnreadable);
   });
 
+  it('seals every address, so a robot key is nowhere in plaintext; the owner still cannot add it twice, and it is delivered to', async () => {
+    const u = { id: `secrets-robot-${randomUUID().slice(0, 6)}`, name: '机器人地址测试单位' };
+    expect((await call('POST', '/v1/units', { id: u.id, kind: 'department', name: u.name })).statusCode).toBe(201);
+    const robotKey = randomUUID();
+    secrets.push(robotKey);
+    const address = `${http.endpoint(`wecom-${robotKey.slice(0, 8)}`, { kind: 'wecom' })}?key=${robotKey}`;
+    const robot = await call('POST', '/v1/channels', { unitId: u.id, kind: 'wecom', address, label: '值班群' });
+    expect(robot.statusCode).toBe(201);
+    const id = robot.json().id as string;
+    const mail = await call('POST', '/v1/channels', { unitId: u.id, kind: 'email', address: 'Duty.Officer@Example.org' });
+    expect(mail.statusCode).toBe(201);
+
+    // Stored sealed, bound to its row and column: not readable as the secret, nor on another row.
+    const rows = await storedAddresses();
+    for (const row of rows.filter((r) => r.id === id || r.id === mail.json().id)) expect(row.address).toMatch(SEALED_VALUE);
+    const box = secretBoxFromConfig(loadConfig({ SECRETS_KEY: keyA }));
+    const stored = rows.find((r) => r.id === id)!.address;
+    expect(box.open(stored, channelAddressContext(id))).toBe(address);
+    expect(() => box.open(stored, channelSecretContext(id))).toThrow(SecretUnreadable);
+    expect(() => box.open(stored, channelAddressContext(mail.json().id))).toThrow(SecretUnreadable);
+    expect(JSON.stringify(rows)).not.toContain(robotKey);
+    expect(JSON.stringify(rows)).not.toMatch(/duty\.officer/i);
+
+    // The duplicate check opens the owner's addresses: the same robot written another way, the same mailbox in capitals, are refused.
+    const twice = await call('POST', '/v1/channels', { unitId: u.id, kind: 'wecom', address: address.replace('http://', 'HTTP://') });
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json().detail).toContain(id);
+    expect((await call('POST', '/v1/channels', { unitId: u.id, kind: 'email', address: 'duty.officer@example.org' })).statusCode).toBe(409);
+    const other = await call('POST', '/v1/channels', { unitId: u.id, kind: 'wecom', address: `${address}-other` });
+    expect(other.statusCode).toBe(201);
+    expect((await call('PATCH', `/v1/channels/${other.json().id}`, { address })).statusCode).toBe(409);
+
+    // Answers and the audit log show no address; a change of address is recorded as one, the same address again is not.
+    const again = await call('PATCH', `/v1/channels/${id}`, { address });
+    expect(again.statusCode).toBe(200);
+    expect((await call('PATCH', `/v1/channels/${id}`, { address: `${address}&v=2` })).statusCode).toBe(200);
+    expect((await call('PATCH', `/v1/channels/${id}`, { address })).statusCode).toBe(200);
+    const listed = await call('GET', `/v1/channels?unit=${u.id}`);
+    const audit = await t.db.selectFrom('auditLog').select(['action', 'before', 'after']).where('entityId', '=', id).orderBy('at').execute();
+    expect(audit.map((a) => [a.action, (a.after as { addressChanged?: boolean }).addressChanged])).toEqual([
+      ['channel.created', undefined],
+      ['channel.updated', false],
+      ['channel.updated', true],
+      ['channel.updated', true],
+    ]);
+    for (const text of [robot.body, again.body, listed.body, JSON.stringify(audit)]) {
+      expect(text).not.toContain(robotKey);
+      expect(text).not.toMatch(/duty\.officer/i);
+    }
+
+    // The sender opens it: the robot's key arrives in the query, as the robot expects it.
+    expect((await call('PATCH', `/v1/channels/${other.json().id}`, { enabled: false })).statusCode).toBe(200);
+    expect((await call('PATCH', `/v1/channels/${mail.json().id}`, { enabled: false })).statusCode).toBe(200);
+    const sent = await deliverWith({ SECRETS_KEY: keyA }, u);
+    expect(sent.map((d) => d.status)).toEqual(['delivered']);
+    const arrived = http.at(`wecom-${robotKey.slice(0, 8)}`, 'wecom');
+    expect(arrived.map((a) => a.query.get('key'))).toEqual([robotKey]);
+  });
+
   it('signs deliveries with the opened secret, under the current key and under an old one after a change of key', async () => {
     const { u, hook, ding } = await unitWithSignedChannels();
     const first = await deliverWith({ SECRETS_KEY: keyA }, u);
@@ -146,13 +209,13 @@ describe('secrets at rest', () => {
     // Without the old key the secret cannot be opened: no unsigned message goes out instead.
     const third = await deliverWith({ SECRETS_KEY: keyC, NODE_ENV: 'production' }, u);
     expect(third.map((d) => [d.status, d.attempts, d.lastError])).toEqual([
-      ['dead', 1, 'secret unreadable'],
-      ['dead', 1, 'secret unreadable'],
+      ['dead', 1, 'address unreadable'],
+      ['dead', 1, 'address unreadable'],
     ]);
     expect(http.at(hook.name, 'webhook')).toHaveLength(2);
   });
 
-  it('rotate-secrets reseals every secret under the new key; the old key may go afterwards', async () => {
+  it('rotate-secrets reseals every address and secret under the new key; the old key may go afterwards', async () => {
     const { u } = await unitWithSignedChannels();
     // One plaintext secret left from before encryption.
     const legacy = `legacy-${randomBytes(16).toString('hex')}`;
@@ -175,16 +238,24 @@ describe('secrets at rest', () => {
     const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: t.url, SECRETS_KEY: keyB, SECRETS_OLD_KEYS: keyA, LOG_LEVEL: 'info' };
     const out = await run(process.execPath, [ADMIN, 'rotate-secrets'], { env });
     const counts = /(\d+) sealed from plaintext, (\d+) resealed from old keys, (\d+) already current/.exec(out.stdout)!;
-    expect(Number(counts[1])).toBe(1);
-    expect(Number(counts[2])).toBeGreaterThanOrEqual(2);
+    // The legacy row's secret and address; every other channel's address and (for the signed ones) secret.
+    expect(Number(counts[1])).toBe(2);
+    expect(Number(counts[2])).toBeGreaterThanOrEqual(4);
     const idB = keyIdOf(Buffer.from(keyB, 'base64'));
+    const boxB = createSecretBox(Buffer.from(keyB, 'base64'));
     const rows = await storedSecrets();
     expect(rows.every((r) => isSealed(r.secret!) && sealedKeyId(r.secret!) === idB)).toBe(true);
-    expect(createSecretBox(Buffer.from(keyB, 'base64')).open(rows.find((r) => r.id === legacyId)!.secret!, channelSecretContext(legacyId))).toBe(legacy);
+    expect(boxB.open(rows.find((r) => r.id === legacyId)!.secret!, channelSecretContext(legacyId))).toBe(legacy);
+    const addresses = await storedAddresses();
+    expect(addresses.every((r) => isSealed(r.address) && sealedKeyId(r.address) === idB)).toBe(true);
+    expect(boxB.open(addresses.find((r) => r.id === legacyId)!.address, channelAddressContext(legacyId))).toBe(
+      'https://ding.example.org/robot/send?access_token=t',
+    );
     // Running it again changes nothing.
     const again = await run(process.execPath, [ADMIN, 'rotate-secrets'], { env });
     expect(again.stdout).toMatch(/0 sealed from plaintext, 0 resealed from old keys/);
     expect(await storedSecrets()).toEqual(rows);
+    expect(await storedAddresses()).toEqual(addresses);
     for (const s of [...secrets, keyA, keyB]) expect(out.stdout + out.stderr + again.stdout + again.stderr).not.toContain(s);
 
     // After rotation only the new key is needed.
@@ -195,14 +266,23 @@ describe('secrets at rest', () => {
     expect(JSON.stringify(audit)).not.toContain(keyB);
   });
 
-  it('dispatch seals plaintext secrets when it starts, and refuses to start in production without SECRETS_KEY', async () => {
+  it('dispatch seals plaintext addresses and secrets when it starts, and refuses to start in production without SECRETS_KEY', async () => {
     const u = `secrets-start-${randomUUID().slice(0, 6)}`;
     expect((await call('POST', '/v1/units', { id: u, kind: 'department', name: '启动测试单位' })).statusCode).toBe(201);
     const legacy = `legacy-${randomBytes(16).toString('hex')}`;
     const id = `ch-${randomUUID()}`;
     await t.db
       .insertInto('notificationChannels')
-      .values({ id, unitId: u, personId: null, kind: 'webhook', label: null, address: 'https://hooks.example.org/yuqing', secret: legacy, enabled: false })
+      .values({
+        id,
+        unitId: u,
+        personId: null,
+        kind: 'webhook',
+        label: null,
+        address: `https://hooks.example.org/yuqing?token=${legacy}`,
+        secret: legacy,
+        enabled: false,
+      })
       .execute();
 
     const nats = testNatsOptions('secrets-start');
@@ -218,13 +298,15 @@ describe('secrets at rest', () => {
     try {
       const sealed = await eventually(
         async () => {
-          const row = await t.db.selectFrom('notificationChannels').select('secret').where('id', '=', id).executeTakeFirstOrThrow();
-          return isSealed(row.secret!) && row.secret!;
+          const row = await t.db.selectFrom('notificationChannels').select(['secret', 'address']).where('id', '=', id).executeTakeFirstOrThrow();
+          return isSealed(row.secret!) && isSealed(row.address) && row;
         },
         20_000,
-        'the plaintext secret sealed at start',
+        'the plaintext secret and address sealed at start',
       );
-      expect(createSecretBox(Buffer.from(keyC, 'base64')).open(sealed, channelSecretContext(id))).toBe(legacy);
+      const boxC = createSecretBox(Buffer.from(keyC, 'base64'));
+      expect(boxC.open(sealed.secret!, channelSecretContext(id))).toBe(legacy);
+      expect(boxC.open(sealed.address, channelAddressContext(id))).toBe(`https://hooks.example.org/yuqing?token=${legacy}`);
       await eventually(() => dispatch.output().includes('sealed channel secrets left in plaintext'), 5_000, 'the start-up log line');
     } finally {
       await dispatch.stop();

@@ -4,7 +4,7 @@
  *   dev-client [key]              create the development client with every scope (not in production)
  *   create-client <id> <name> <scopes,comma,separated> [unitId]   prints the new key once
  *   revoke-client <id>
- *   rotate-secrets                reseal every channel secret under SECRETS_KEY (after moving the old key to SECRETS_OLD_KEYS)
+ *   rotate-secrets                reseal every channel address and secret under SECRETS_KEY (after moving the old key to SECRETS_OLD_KEYS)
  *   issue-activation <personId> [scopes,comma,separated]   prints a one-time link to set the person's password
  *                                 (opens their account; the way to the first administrator who signs in)
  */
@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
         );
         if (outcome.unreadable.length) {
           process.stderr.write(
-            `no configured key opens the secret of: ${outcome.unreadable.join(', ')} (add its key to SECRETS_OLD_KEYS, or give the channel a new secret)\n`,
+            `no configured key opens an address or secret of: ${outcome.unreadable.join(', ')} (add its key to SECRETS_OLD_KEYS, or give the channel a new address and secret)\n`,
           );
           return 1;
         }

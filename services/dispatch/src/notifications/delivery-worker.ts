@@ -1,4 +1,4 @@
-import { PollLoop, type ChannelKind, type Db, type DeliveryOutcome, type DeliveryRow, type Logger } from '@yuqing/shared';
+import { PollLoop, type ChannelKind, type Db, type DeliveryOutcome, type DeliveryRow, type Logger, type SealedChannelField } from '@yuqing/shared';
 import { findChannel } from './channel.repository';
 import { claimDueDeliveries, recordDelivered, recordFailed, type AttemptRecord } from './delivery.repository';
 import { SMTP_CONNECTIONS } from './senders/email';
@@ -18,8 +18,8 @@ export interface DeliveryWorkerOptions {
   readonly concurrency: number;
   /** How often to look for due work nobody woke us for. */
   readonly pollMs: number;
-  /** The channel's secret in plaintext, from what the row stores (sealed); throws a DeliveryFailure when it cannot. */
-  readonly openSecret: (stored: string, channelId: string) => string;
+  /** A channel's address or secret in plaintext, from what the row stores (sealed); throws a DeliveryFailure when it cannot. */
+  readonly openChannel: (field: SealedChannelField, stored: string, channelId: string) => string;
   /** After an outcome and its `notified` event commit (wakes the event relay). */
   readonly onOutcome?: () => void;
   /** Counts each recorded attempt by outcome and channel kind (the process's `yuqing_deliveries_total`). */
@@ -125,9 +125,10 @@ export class DeliveryWorker {
           attempt: row.attempts,
           message: row.message,
         };
-        // Opened here, for this attempt only: nothing else ever holds a secret in plaintext.
-        const secret = channel.secret === null ? null : o.openSecret(channel.secret, channel.id);
-        const result = await withDeadline(sender.send(outgoing, { kind: channel.kind, address: channel.address, secret }, signal), signal);
+        // Opened here, for this attempt only: nothing else ever holds an address or secret in plaintext.
+        const address = o.openChannel('address', channel.address, channel.id);
+        const secret = channel.secret === null ? null : o.openChannel('secret', channel.secret, channel.id);
+        const result = await withDeadline(sender.send(outgoing, { kind: channel.kind, address, secret }, signal), signal);
         statusCode = result.statusCode;
       } catch (err) {
         failure = err instanceof DeliveryFailure ? err : networkFailure(err, signal);

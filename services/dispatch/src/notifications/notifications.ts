@@ -1,7 +1,7 @@
 import {
-  channelSecretContext,
   createEventRelay,
   isSealed,
+  openChannelField,
   secretBoxFromConfig,
   SecretUnreadable,
   type ChannelKind,
@@ -11,6 +11,7 @@ import {
   deliveriesCounter,
   type Logger,
   type Registry,
+  type SealedChannelField,
   type SecretBox,
 } from '@yuqing/shared';
 import { DeliveryWorker } from './delivery-worker';
@@ -54,22 +55,20 @@ export type NotificationSettings = Pick<
 >;
 
 /**
- * Opens a channel's stored secret for one attempt. A plaintext secret from
- * before encryption is still used (dispatch seals those at start; one written by
- * an older process during a rolling update would otherwise stop its deliveries).
+ * Opens a channel's stored address or secret for one attempt (a plaintext one from
+ * before sealing is used as it is: see openChannelField).
  */
-function secretOpener(box: SecretBox, log: Logger): (stored: string, channelId: string) => string {
+function channelOpener(box: SecretBox, log: Logger): (field: SealedChannelField, stored: string, channelId: string) => string {
   let warned = false;
-  return (stored, channelId) => {
-    if (!isSealed(stored)) {
-      if (!warned) log.warn({ channelId }, 'a channel secret is still in plaintext: restart dispatch or run admin.js rotate-secrets to seal it');
+  return (field, stored, channelId) => {
+    if (!isSealed(stored) && !warned) {
+      log.warn({ channelId, field }, 'a channel address or secret is still in plaintext: restart dispatch or run admin.js rotate-secrets to seal it');
       warned = true;
-      return stored;
     }
     try {
-      return box.open(stored, channelSecretContext(channelId));
+      return openChannelField(box, field, stored, channelId);
     } catch (err) {
-      if (err instanceof SecretUnreadable) throw new DeliveryFailure('secret unreadable', false);
+      if (err instanceof SecretUnreadable) throw new DeliveryFailure(`${field} unreadable`, false);
       throw err;
     }
   };
@@ -112,7 +111,7 @@ export function createNotifications(deps: {
     endpointConcurrency: config.NOTIFY_ENDPOINT_CONCURRENCY,
     concurrency: config.NOTIFY_CONCURRENCY,
     pollMs: config.NOTIFY_POLL_MS,
-    openSecret: secretOpener(secretBoxFromConfig(config), log),
+    openChannel: channelOpener(secretBoxFromConfig(config), log),
     onOutcome: () => relay.wake(),
     ...(deps.metrics ? { counted: deliveriesCounter(deps.metrics) } : {}),
   });

@@ -2,7 +2,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CHANNEL_KIND_LABELS, channelSecretContext, recordAudit, type ChannelKind, type Db, type SecretBox } from '@yuqing/shared';
+import {
+  CHANNEL_KIND_LABELS,
+  channelFieldContext,
+  openChannelField,
+  recordAudit,
+  SecretUnreadable,
+  type ChannelKind,
+  type Db,
+  type SealedChannelField,
+  type SecretBox,
+} from '@yuqing/shared';
 import { actorOf, isCityAdmin, problemResponses, problems, requireAccess } from '@yuqing/http-kit';
 import { findPerson } from '../../directory/person.repository';
 import { findUnit } from '../../directory/unit.repository';
@@ -97,9 +107,23 @@ function sameAddress(kind: ChannelKind, a: string, b: string): boolean {
   }
 }
 
-/** 409 when the owner already has a channel of this kind and address: repeating a request must not send everything twice. */
-function duplicateOf(kind: ChannelKind, address: string, existing: readonly { id: string; kind: string; address: string }[], except?: string): void {
-  const twin = existing.find((c) => c.id !== except && c.kind === kind && sameAddress(kind, c.address, address));
+/**
+ * 409 when the owner already has a channel of this kind and address: repeating a
+ * request must not send everything twice. `addressOf` opens a stored (sealed)
+ * address; one no configured key opens cannot be compared and is passed over.
+ */
+function duplicateOf(
+  kind: ChannelKind,
+  address: string,
+  existing: readonly { id: string; kind: string; address: string }[],
+  addressOf: (c: { id: string; address: string }) => string | undefined,
+  except?: string,
+): void {
+  const twin = existing.find((c) => {
+    if (c.id === except || c.kind !== kind) return false;
+    const theirs = addressOf(c);
+    return theirs !== undefined && sameAddress(kind, theirs, address);
+  });
   if (twin) throw problems.conflict(`该渠道已存在 (a ${kind} channel with this address exists: ${twin.id})`);
 }
 
@@ -117,7 +141,16 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
   app,
   { db, box, outbound, resolve },
 ) => {
-  const seal = (secret: string, channelId: string) => box.seal(secret, channelSecretContext(channelId));
+  // Addresses (a robot's URL holds its key) and secrets are sealed for their own row and field.
+  const seal = (field: SealedChannelField, value: string, channelId: string) => box.seal(value, channelFieldContext(field, channelId));
+  const addressOf = (c: { id: string; address: string }): string | undefined => {
+    try {
+      return openChannelField(box, 'address', c.address, c.id);
+    } catch (err) {
+      if (err instanceof SecretUnreadable) return undefined;
+      throw err;
+    }
+  };
   const tags = ['notifications'];
   const write = app.requireScope('directory:write');
 
@@ -177,7 +210,7 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
       const owner = b.unitId ? { unitId: b.unitId } : { personId: b.personId! };
       const row = await db.transaction().execute(async (trx) => {
         await lockOwnerChannels(trx, owner);
-        duplicateOf(b.kind, b.address, await channelsOfOwner(trx, owner));
+        duplicateOf(b.kind, b.address, await channelsOfOwner(trx, owner), addressOf);
         const secret = b.secret ?? generated;
         const created = await insertChannel(trx, {
           id,
@@ -185,8 +218,8 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
           personId: b.personId ?? null,
           kind: b.kind,
           label: b.label ?? null,
-          address: b.address,
-          secret: secret ? seal(secret, id) : null,
+          address: seal('address', b.address, id),
+          secret: secret ? seal('secret', secret, id) : null,
           enabled: b.enabled,
         });
         await recordAudit(trx, {
@@ -232,11 +265,11 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
         if (b.address !== undefined) {
           const owner = before.unitId ? { unitId: before.unitId } : { personId: before.personId! };
           await lockOwnerChannels(trx, owner);
-          duplicateOf(kind, b.address, await channelsOfOwner(trx, owner), before.id);
+          duplicateOf(kind, b.address, await channelsOfOwner(trx, owner), addressOf, before.id);
         }
         const updated = (await updateChannel(trx, before.id, {
-          ...(b.address !== undefined ? { address: b.address } : {}),
-          ...(newSecretValue !== undefined ? { secret: newSecretValue === null ? null : seal(newSecretValue, before.id) } : {}),
+          ...(b.address !== undefined ? { address: seal('address', b.address, before.id) } : {}),
+          ...(newSecretValue !== undefined ? { secret: newSecretValue === null ? null : seal('secret', newSecretValue, before.id) } : {}),
           ...(b.label !== undefined ? { label: b.label } : {}),
           ...(b.enabled !== undefined ? { enabled: b.enabled } : {}),
         }))!;
@@ -246,10 +279,10 @@ export const channelRoutes: FastifyPluginAsyncZod<{ db: Db; box: SecretBox; outb
           entity: 'channel',
           entityId: before.id,
           before: auditOf(summarize(before)),
-          // Sealed values differ on every write, so whether the secret changed is what the request asked for.
+          // Sealed values differ on every write: what changed is what the request asked for, against the opened address.
           after: {
             ...auditOf(summarize(updated)),
-            addressChanged: b.address !== undefined && b.address !== before.address,
+            addressChanged: b.address !== undefined && b.address !== addressOf(before),
             secretChanged: newSecretValue !== undefined && !(newSecretValue === null && before.secret === null),
           },
           requestId: request.id,
