@@ -120,6 +120,37 @@ describe('POST /v1/incidents', () => {
     expect(other.json()).toMatchObject({ code: 'idempotency_key_reused', errors: [{ field: 'headers.idempotency-key' }] });
   });
 
+  it('opens one incident for one Idempotency-Key sent twelve times at once, with its key, report, figures, start and audit entry', async () => {
+    const before = await counts();
+    const incident = sampleIncident({ source: { ...sampleIncident().source, externalId: undefined } });
+    const results = await Promise.all(Array.from({ length: 12 }, () => post(incident, { 'idempotency-key': 'race-1' })));
+    expect(new Set(results.map((r) => r.json().id)).size).toBe(1);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 202]);
+    const after = await counts();
+    expect([after.incidents - before.incidents, after.outbox - before.outbox]).toEqual([1, 1]);
+    // Everything opening it writes is there, tied to it.
+    const id = results[0]!.json().id as string;
+    const key = await t.db.selectFrom('idempotencyKeys').selectAll().where('key', '=', 'race-1').executeTakeFirstOrThrow();
+    const reports = await t.db.selectFrom('reports').select(['id', 'outcome']).where('incidentId', '=', id).execute();
+    expect(reports).toEqual([{ id: key.reportId, outcome: 'opened' }]);
+    expect(key.incidentId).toBe(id);
+    const totals = await t.db.selectFrom('incidentTotals').select(['sources', 'reach']).where('incidentId', '=', id).execute();
+    expect(totals).toEqual([{ sources: 1, reach: incident.metrics!.reach }]);
+    expect(await t.db.selectFrom('incidentMinutes').select('reports').where('incidentId', '=', id).execute()).toEqual([{ reports: 1 }]);
+    const audit = await t.db.selectFrom('auditLog').select(['action', 'actorId']).where('incidentId', '=', id).execute();
+    expect(audit).toEqual([{ action: 'incident.received', actorId: expect.any(String) }]);
+  });
+
+  it('answers a key stored before reports were kept with its incident', async () => {
+    const incident = sampleIncident();
+    const first = await post(incident, { 'idempotency-key': 'legacy-1' });
+    expect(first.statusCode).toBe(202);
+    await t.db.updateTable('idempotencyKeys').set({ reportId: null }).where('key', '=', 'legacy-1').execute();
+    const again = await post(incident, { 'idempotency-key': 'legacy-1' });
+    expect([again.statusCode, again.json().id]).toEqual([200, first.json().id]);
+    expect((await post({ ...incident, title: '另一条' }, { 'idempotency-key': 'legacy-1' })).statusCode).toBe(422);
+  });
+
   it('returns the same incident for the same caller id, also when duplicates race', async () => {
     const before = await counts();
     const incident = sampleIncident();

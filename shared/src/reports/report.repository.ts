@@ -39,66 +39,11 @@ export interface IncidentSums {
 }
 
 /**
- * Adds a report to its incident's figures, in the transaction that stores it, at
- * the same cost however many reports the incident has: its source's earlier report
- * (if any) is taken out of the running totals and this one put in; the window's
- * buckets give the reports and spread of the last `windowMs`. Returns the sums with
- * this report counted, and the baseline before it.
+ * The running totals of an incident opened by this report: its first row (shard 0),
+ * stored in the statement that opens it. Joining reports add theirs in `supersedeAndSum`.
  */
-export async function addToIncidentSums(
-  trx: Transaction<Database>,
-  incidentId: string,
-  added: ReportFigures,
-  superseded: (ReportFigures & { readonly receivedAt: Date }) | undefined,
-  windowMs: number,
-  shard = 0,
-): Promise<IncidentSums> {
-  const plus = contribution(added, 1);
-  const minus = superseded ? contribution(superseded, -1) : undefined;
-  const delta = Object.fromEntries(Object.entries(plus).map(([k, v]) => [k, v + (minus?.[k as keyof typeof plus] ?? 0)])) as typeof plus;
-  const t = await trx
-    .insertInto('incidentTotals')
-    .values({ incidentId, shard, ...delta })
-    .onConflict((oc) =>
-      oc.columns(['incidentId', 'shard']).doUpdateSet((eb) => ({
-        sources: eb('incidentTotals.sources', '+', eb.ref('excluded.sources')),
-        reportCount: eb('incidentTotals.reportCount', '+', eb.ref('excluded.reportCount')),
-        reach: eb('incidentTotals.reach', '+', eb.ref('excluded.reach')),
-        reachKnown: eb('incidentTotals.reachKnown', '+', eb.ref('excluded.reachKnown')),
-        negativeWeighted: eb('incidentTotals.negativeWeighted', '+', eb.ref('excluded.negativeWeighted')),
-        negativeWeight: eb('incidentTotals.negativeWeight', '+', eb.ref('excluded.negativeWeight')),
-        importantMediaKnown: eb('incidentTotals.importantMediaKnown', '+', eb.ref('excluded.importantMediaKnown')),
-        importantMediaSeen: eb('incidentTotals.importantMediaSeen', '+', eb.ref('excluded.importantMediaSeen')),
-      })),
-    )
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  const since = new Date(Date.now() - windowMs);
-  const w = await trx
-    .selectFrom('incidentMinutes')
-    .select([
-      sql<number>`coalesce(sum(reports), 0)::int`.as('reports'),
-      sql<number>`coalesce(sum(spread), 0)`.as('spread'),
-      sql<number | null>`min(min_incident_spread)`.as('baseline'),
-    ])
-    .where('incidentId', '=', incidentId)
-    .where('minute', '>=', sql<Date>`date_trunc('minute', ${since}::timestamptz)`)
-    .executeTakeFirstOrThrow();
-  // The superseded report's spread leaves the window if it was in it; this report's joins it.
-  const leaving = superseded && superseded.receivedAt >= since ? (superseded.spreadPerHour ?? 0) : 0;
-  return {
-    sums: {
-      sources: t.sources,
-      reportCount: t.reportCount,
-      reach: t.reachKnown > 0 ? t.reach : null,
-      spreadInWindow: w.spread - leaving + (added.spreadPerHour ?? 0),
-      reportsInWindow: w.reports + 1,
-      negativeWeighted: t.negativeWeight > 0 ? t.negativeWeighted : null,
-      negativeWeight: t.negativeWeight > 0 ? t.negativeWeight : null,
-      importantMedia: t.importantMediaKnown > 0 ? t.importantMediaSeen > 0 : null,
-    },
-    baseline: w.baseline,
-  };
+export function openingTotals(incidentId: string, figures: ReportFigures) {
+  return { incidentId, shard: 0, ...contribution(figures, 1) };
 }
 
 /** What `supersedeAndSum` found: the sums with the new report counted, the source's earlier report, the incident's exemplars. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql, type Insertable, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import {
   compileOnce,
   INCIDENT_COLUMNS,
@@ -10,15 +10,10 @@ import {
   type DistrictCode,
   type IncidentRow,
   type ReportRow,
-  type ReportsTable,
   type Topic,
 } from '@yuqing/shared';
 
 type Executor = Db | Transaction<Database>;
-
-export async function insertReport(trx: Transaction<Database>, report: Insertable<ReportsTable>): Promise<void> {
-  await trx.insertInto('reports').values(report).execute();
-}
 
 export async function findReportById(db: Executor, id: string): Promise<ReportRow | undefined> {
   return db.selectFrom('reports').select(REPORT_COLUMNS).where('id', '=', id).executeTakeFirst();
@@ -26,6 +21,8 @@ export async function findReportById(db: Executor, id: string): Promise<ReportRo
 
 /** What the exact keys of a report point at, looked up in one round trip. */
 export interface KeyLookup {
+  /** The request stored under the client's Idempotency-Key, if it sent one that was used before. */
+  readonly idempotent: { readonly incidentId: string; readonly reportId: string | null; readonly requestHash: string } | null;
   /** The client's report with this caller id and this exact body: a repeat. */
   readonly sameReportId: string | null;
   /** The incident of the client's newest report with this caller id (it follows merges and splits). */
@@ -37,32 +34,59 @@ export interface KeyLookup {
 }
 
 /**
- * The exact rules' lookups at once (caller id, event key, source URL), each an index
- * lookup: a report's first question costs one round trip. `correlate` false (POST
- * /v1/incidents) asks only about the caller id.
+ * The exact rules' lookups at once (Idempotency-Key, caller id, event key, source
+ * URL), each an index lookup: a report's first question costs one round trip.
+ * `correlate` false (POST /v1/incidents) asks only about the caller id.
  */
 export async function lookUpKeys(
   db: Executor,
-  k: { clientId: string; externalId: string | undefined; requestHash: string; eventKey: string | undefined; sourceUrl: string; correlate: boolean },
+  k: {
+    clientId: string;
+    idempotencyKey: string | undefined;
+    externalId: string | undefined;
+    requestHash: string;
+    eventKey: string | undefined;
+    sourceUrl: string;
+    correlate: boolean;
+  },
 ): Promise<KeyLookup> {
   const { rows } = await keyLookup.execute(db, {
     clientId: k.clientId,
+    idempotencyKey: k.idempotencyKey ?? null,
     externalId: k.externalId ?? null,
     requestHash: k.requestHash,
     eventKey: k.eventKey ?? null,
     sourceUrl: k.sourceUrl,
     correlate: k.correlate,
   });
-  return rows[0]!;
+  const { idemIncidentId, idemReportId, idemRequestHash, ...keys } = rows[0]!;
+  return {
+    ...keys,
+    idempotent: idemIncidentId && idemRequestHash ? { incidentId: idemIncidentId, reportId: idemReportId, requestHash: idemRequestHash } : null,
+  };
 }
 
 const LIVE = sql.join(LIVE_STATUSES.map((s) => sql.lit(s)));
 
+type KeyLookupRow = Omit<KeyLookup, 'idempotent'> & { idemIncidentId: string | null; idemReportId: string | null; idemRequestHash: string | null };
+
 // Every report's first statement: compiled once (compileOnce).
 const keyLookup = compileOnce(
-  (_db, k: { clientId: string; externalId: string | null; requestHash: string; eventKey: string | null; sourceUrl: string; correlate: boolean }) =>
-    sql<KeyLookup>`
+  (
+    _db,
+    k: {
+      clientId: string;
+      idempotencyKey: string | null;
+      externalId: string | null;
+      requestHash: string;
+      eventKey: string | null;
+      sourceUrl: string;
+      correlate: boolean;
+    },
+  ) =>
+    sql<KeyLookupRow>`
     select
+      ik.incident_id as idem_incident_id, ik.report_id as idem_report_id, ik.request_hash as idem_request_hash,
       (select id from reports where client_id = ${k.clientId} and external_id = ${k.externalId} and request_hash = ${k.requestHash} limit 1) as same_report_id,
       (select incident_id from reports where client_id = ${k.clientId} and external_id = ${k.externalId} order by received_at desc limit 1) as caller_incident_id,
       (select r.incident_id from reports r join incidents i on i.id = r.incident_id
@@ -70,7 +94,9 @@ const keyLookup = compileOnce(
         order by r.received_at desc limit 1) as event_key_incident_id,
       (select r.incident_id from reports r join incidents i on i.id = r.incident_id
         where ${k.correlate} and r.source_url = ${k.sourceUrl} and i.status in (${LIVE})
-        order by r.received_at desc limit 1) as url_incident_id`,
+        order by r.received_at desc limit 1) as url_incident_id
+    from (select 1) as one
+    left join idempotency_keys ik on ik.client_id = ${k.clientId} and ik.key = ${k.idempotencyKey}`,
 );
 
 /** Title, summary and district of reports by id: wordings not yet in this process's cache. */
@@ -157,21 +183,16 @@ export async function findIncident(db: Executor, id: string): Promise<IncidentRo
  */
 export async function lockKeys(trx: Transaction<Database>, keys: readonly string[]): Promise<void> {
   const ids = [...new Set(keys.map(lockId))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String);
-  for (const id of ids) await sql`select pg_advisory_xact_lock(${id}::bigint)`.execute(trx);
+  // One round trip: unnest keeps the array's order, and nothing sorts or filters after it.
+  if (ids.length > 0) await lockAll.execute(trx, { ids });
 }
+
+const lockAll = compileOnce((_db, a: { ids: readonly string[] }) => sql`select pg_advisory_xact_lock(id) from unnest(${a.ids}::bigint[]) as id`);
 
 /** A key as a signed 64-bit lock id (the first 8 bytes of its SHA-256). */
 function lockId(key: string): bigint {
   return createHash('sha256').update(`yuqing:correlate:${key}`).digest().readBigInt64BE(0);
 }
-
-export async function findIdempotencyKey(db: Executor, clientId: string, key: string) {
-  return idempotencyKey.executeTakeFirst(db, { clientId, key });
-}
-
-const idempotencyKey = compileOnce((db, a: { clientId: string; key: string }) =>
-  db.selectFrom('idempotencyKeys').select(['incidentId', 'reportId', 'requestHash']).where('clientId', '=', a.clientId).where('key', '=', a.key),
-);
 
 export async function insertIdempotencyKey(
   trx: Transaction<Database>,

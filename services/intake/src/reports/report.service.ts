@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Insertable, type Transaction } from 'kysely';
+import { sql, type Insertable, type QueryCreator, type Transaction } from 'kysely';
 import {
   addToIncidentMinutes,
-  addToIncidentSums,
   assessTier,
   auditRow,
   compileOnce,
   DISTRICTS,
   enqueue,
+  openingTotals,
   FIGURE_SHARDS,
   INCIDENT_COLUMNS,
   isInformative,
@@ -15,7 +15,6 @@ import {
   maxTier,
   metricsFromSums,
   normaliseSourceUrl,
-  recordAudit,
   requestHash,
   startWorkflowCommand,
   sumsOfOne,
@@ -28,6 +27,7 @@ import {
   type AuditEntry,
   type Database,
   type Db,
+  type IncidentsTable,
   type ReportsTable,
   type IncidentInput,
   type IncidentRow,
@@ -39,17 +39,7 @@ import type { ReassessInput, SurgeInput } from '@yuqing/workflows/messages';
 import { HttpProblem, type Principal } from '@yuqing/http-kit';
 import type { CorrelationRules } from './correlation-policy';
 import { Correlator, type Match, type Sighting } from './correlator';
-import {
-  findIdempotencyKey,
-  findIncident,
-  findReportById,
-  insertIdempotencyKey,
-  insertReport,
-  holdIncident,
-  lockKeys,
-  lookUpKeys,
-  type KeyLookup,
-} from './report.repository';
+import { findIncident, findReportById, insertIdempotencyKey, holdIncident, lockKeys, lookUpKeys, type KeyLookup } from './report.repository';
 import type { WorkflowUpdateCommand } from '../incidents/workflow-updater';
 
 /** One sighting: what `POST /v1/reports` takes; `POST /v1/incidents` takes it without `eventKey`. */
@@ -213,7 +203,7 @@ export class ReportService {
     return vetoFamilies(p.sighting.text.anchors).map((f) => `text:${p.sighting.topic}:${f}`);
   }
 
-  /** Opens an incident with this report: incident, report, its figures, key, audit and the workflow's start, in one transaction. */
+  /** Opens an incident with this report: incident, report, its figures, Idempotency-Key, audit and the workflow's start, in one statement. */
   private async open(trx: Transaction<Database>, p: Prepared): Promise<AcceptedReport> {
     const { input, principal, rules } = p;
     const id = randomUUID();
@@ -230,9 +220,12 @@ export class ReportService {
       receivedAt,
       clientId: principal.id,
     });
-    const incident = await trx
-      .insertInto('incidents')
-      .values({
+    const row = reportRow(p, reportId, id, receivedAt);
+    const spread = metrics.spreadPerHour ?? 0;
+    // The incident, its report, figures, audit entry and the workflow's start: one statement.
+    const key = p.options.idempotencyKey;
+    const incident = await openStatement(key !== undefined).executeTakeFirst(trx, {
+      incident: {
         id,
         clientId: principal.id,
         externalId: input.source.externalId ?? null,
@@ -254,26 +247,23 @@ export class ReportService {
         updatedAt: receivedAt,
         lastReportAt: receivedAt,
         eventKeys: p.sighting.eventKey ? [`${principal.id} ${p.sighting.eventKey}`] : [],
-      })
-      .returning(INCIDENT_COLUMNS)
-      .executeTakeFirstOrThrow();
-    const row = reportRow(p, reportId, id, receivedAt);
-    const spread = metrics.spreadPerHour ?? 0;
-    await insertReport(trx, { ...row, outcome: 'opened', matchRule: 'opened', matchScore: 1, exemplar: true, incidentSpreadPerHour: spread });
-    await addToIncidentSums(trx, id, row, undefined, rules.spreadWindowMs);
-    await addToIncidentMinutes(trx, id, { spreadPerHour: row.spreadPerHour, incidentSpread: spread }, undefined);
-    if (p.options.idempotencyKey)
-      await insertIdempotencyKey(trx, { clientId: principal.id, key: p.options.idempotencyKey, incidentId: id, reportId, requestHash: p.hash });
-    await enqueue(trx, { kind: 'start_workflow', dedupeKey: command.workflowId, payload: command });
-    await recordAudit(trx, {
-      actor: actorOf(principal),
-      action: 'incident.received',
-      entity: 'incident',
-      entityId: id,
-      incidentId: id,
-      after: { tier: assessment.tier, title: input.title, externalId: input.source.externalId, eventKey: p.sighting.eventKey, reportId },
-      requestId: p.options.requestId ?? null,
+      },
+      report: { ...row, outcome: 'opened', matchRule: 'opened', matchScore: 1, exemplar: true, incidentSpreadPerHour: spread },
+      totals: openingTotals(id, row),
+      minute: { incidentId: id, shard: 0, spread: row.spreadPerHour ?? 0, minIncidentSpread: spread },
+      outbox: { kind: 'start_workflow', dedupeKey: command.workflowId, payload: JSON.stringify(command) },
+      audit: auditRow({
+        actor: actorOf(principal),
+        action: 'incident.received',
+        entity: 'incident',
+        entityId: id,
+        incidentId: id,
+        after: { tier: assessment.tier, title: input.title, externalId: input.source.externalId, eventKey: p.sighting.eventKey, reportId },
+        requestId: p.options.requestId ?? null,
+      }),
+      idempotency: key !== undefined ? { clientId: principal.id, key, incidentId: id, reportId, requestHash: p.hash } : null,
     });
+    if (!incident) throw new Error(`incident ${id} was not stored`);
     this.correlator.forget(input.topic);
     return { status: 202, incident, reportId, outcome: 'opened', tier: assessment.tier, match: { rule: 'opened', score: 1 }, queued: true };
   }
@@ -395,50 +385,42 @@ export class ReportService {
    */
   private async lookUp(db: Db | Transaction<Database>, p: Prepared): Promise<Lookup> {
     const { principal, input, hash } = p;
-    const key = p.options.idempotencyKey;
-    let reportId: string | undefined;
-    if (key) {
-      const found = await findIdempotencyKey(db, principal.id, key);
-      if (found) {
-        if (found.requestHash !== hash) {
-          throw new HttpProblem(
-            422,
-            'idempotency_key_reused',
-            'Unprocessable Content',
-            '该 Idempotency-Key 已用于内容不同的请求 (this Idempotency-Key was already used with a different request body)',
-            [{ field: 'headers.idempotency-key', pointer: '/headers/idempotency-key', message: 'reused with a different body' }],
-          );
-        }
-        if (!found.reportId) {
-          // A key stored before reports were kept: its incident is the answer.
-          const incident = (await findIncident(db, found.incidentId))!;
-          return {
-            repeat: {
-              status: 200,
-              incident,
-              reportId: incident.id,
-              outcome: 'opened',
-              tier: incident.tier,
-              match: { rule: 'opened', score: 1 },
-              queued: false,
-            },
-          };
-        }
-        reportId = found.reportId;
-      }
+    const keys = await lookUpKeys(db, {
+      clientId: principal.id,
+      idempotencyKey: p.options.idempotencyKey,
+      externalId: input.source.externalId,
+      requestHash: hash,
+      eventKey: p.sighting.eventKey,
+      sourceUrl: p.sighting.sourceUrl,
+      correlate: p.options.mode === 'correlate',
+    });
+    const found = keys.idempotent;
+    if (found && found.requestHash !== hash) {
+      throw new HttpProblem(
+        422,
+        'idempotency_key_reused',
+        'Unprocessable Content',
+        '该 Idempotency-Key 已用于内容不同的请求 (this Idempotency-Key was already used with a different request body)',
+        [{ field: 'headers.idempotency-key', pointer: '/headers/idempotency-key', message: 'reused with a different body' }],
+      );
     }
-    if (!reportId) {
-      const keys = await lookUpKeys(db, {
-        clientId: principal.id,
-        externalId: input.source.externalId,
-        requestHash: hash,
-        eventKey: p.sighting.eventKey,
-        sourceUrl: p.sighting.sourceUrl,
-        correlate: p.options.mode === 'correlate',
-      });
-      if (!keys.sameReportId) return { keys };
-      reportId = keys.sameReportId;
+    if (found && !found.reportId) {
+      // A key stored before reports were kept: its incident is the answer.
+      const incident = (await findIncident(db, found.incidentId))!;
+      return {
+        repeat: {
+          status: 200,
+          incident,
+          reportId: incident.id,
+          outcome: 'opened',
+          tier: incident.tier,
+          match: { rule: 'opened', score: 1 },
+          queued: false,
+        },
+      };
     }
+    const reportId = found?.reportId ?? keys.sameReportId;
+    if (!reportId) return { keys };
     const report = (await findReportById(db, reportId))!;
     const incident = (await findIncident(db, report.incidentId))!;
     return {
@@ -453,6 +435,55 @@ export class ReportService {
       },
     };
   }
+}
+
+type IdempotencyRow = { readonly clientId: string; readonly key: string; readonly incidentId: string; readonly reportId: string; readonly requestHash: string };
+
+type OpenArgs = {
+  readonly incident: Insertable<IncidentsTable>;
+  readonly report: Insertable<ReportsTable>;
+  readonly totals: ReturnType<typeof openingTotals>;
+  readonly minute: { readonly incidentId: string; readonly shard: number; readonly spread: number; readonly minIncidentSpread: number };
+  readonly outbox: { readonly kind: 'start_workflow'; readonly dedupeKey: string; readonly payload: string };
+  readonly audit: ReturnType<typeof auditRow>;
+  /** The request's Idempotency-Key, only with `keyed`. */
+  readonly idempotency: IdempotencyRow | null;
+};
+
+/**
+ * What opening an incident writes, as one statement compiled once for each of its
+ * two shapes (compileOnce), with or without the request's Idempotency-Key: the
+ * incident, its first report, running totals and minute, the workflow's start in
+ * the outbox and the audit entry. The rows referring to the incident are checked
+ * against it at the end of the statement, when it is there.
+ */
+function openStatement(keyed: boolean) {
+  return (openStatements[keyed ? 1 : 0] ??= compileOpen(keyed));
+}
+
+const openStatements: ReturnType<typeof compileOpen>[] = [];
+
+function compileOpen(keyed: boolean) {
+  return compileOnce((db, a: OpenArgs) => {
+    // The key's row is one more CTE; the rest of the statement does not refer to it.
+    const base: QueryCreator<Database> = keyed
+      ? (db.with('keyed', (db) => db.insertInto('idempotencyKeys').values(a.idempotency!)) as unknown as QueryCreator<Database>)
+      : db;
+    return base
+      .with('stored', (db) => db.insertInto('reports').values(a.report))
+      .with('totals', (db) => db.insertInto('incidentTotals').values(a.totals))
+      .with('minute', (db) => db.insertInto('incidentMinutes').values({ ...a.minute, minute: sql<Date>`date_trunc('minute', now())`, reports: 1 }))
+      .with('queued', (db) =>
+        db
+          .insertInto('outbox')
+          .values(a.outbox)
+          .onConflict((oc) => oc.column('dedupeKey').doNothing()),
+      )
+      .with('audited', (db) => db.insertInto('auditLog').values(a.audit))
+      .insertInto('incidents')
+      .values(a.incident)
+      .returning(INCIDENT_COLUMNS);
+  });
 }
 
 /**
