@@ -1,29 +1,50 @@
-import { createHash } from 'node:crypto';
-import { DistrictOverrideSchema, findPolicy, PolicyDocumentSchema, resolvePolicy, type Db, type DistrictCode, type PolicySnapshot } from '@yuqing/shared';
+import { sql } from 'kysely';
+import { compileOnce, DistrictOverrideSchema, PolicyDocumentSchema, resolvePolicy, type Db, type DistrictCode, type PolicySnapshot } from '@yuqing/shared';
 
 /**
- * Parsed policy documents by content: validating the whole policy for every new
- * incident is wasted work in a burst. Keyed by a hash of the document, not its
- * version, because one process may serve several databases (tests, a restore).
+ * Parsed policy documents by a digest of their content, which PostgreSQL computes:
+ * a new incident asks for the newest versions and their digests only, and the
+ * document (20 KB for the city) is fetched, validated and kept once per content,
+ * not for every incident of a burst. Keyed by content, not version, because one
+ * process may serve several databases (tests, a restore).
  */
 const parsed = new Map<string, unknown>();
+const MAX_PARSED = 100;
 
-function parseOnce<T>(document: unknown, parse: (doc: unknown) => T): T {
-  const key = createHash('sha1').update(JSON.stringify(document)).digest('hex');
-  if (!parsed.has(key)) {
-    if (parsed.size > 100) parsed.clear();
-    parsed.set(key, parse(document));
+type Newest = { scope: string; version: number; digest: string };
+
+// Every incident's first question: the newest city policy and, if it has one, the district's plan.
+const newestVersions = compileOnce(
+  (_db, a: { district: string | null }) =>
+    sql<Newest>`select distinct on (scope) scope, version, encode(sha256(convert_to(document::text, 'UTF8')), 'hex') as digest
+      from policies where scope = 'city' or scope = ${a.district} order by scope, version desc`,
+);
+
+async function parsedDocument<T>(db: Db, row: Newest, parse: (doc: unknown) => T): Promise<T> {
+  if (!parsed.has(row.digest)) {
+    const { document } = await db
+      .selectFrom('policies')
+      .select('document')
+      .where('scope', '=', row.scope as 'city')
+      .where('version', '=', row.version)
+      .executeTakeFirstOrThrow();
+    if (parsed.size >= MAX_PARSED) parsed.clear();
+    parsed.set(row.digest, parse(document));
   }
-  return structuredClone(parsed.get(key)) as T;
+  // A copy: what the workflow is given must not share objects with the next incident's.
+  return structuredClone(parsed.get(row.digest)) as T;
 }
 
 /** The newest city policy with the district's local plan applied, and both versions. */
 export async function snapshotPolicy(db: Db, district?: DistrictCode): Promise<PolicySnapshot> {
-  const [city, local] = await Promise.all([findPolicy(db, 'city'), district ? findPolicy(db, district) : undefined]);
+  const { rows } = await newestVersions.execute(db, { district: district ?? null });
+  const city = rows.find((r) => r.scope === 'city');
   if (!city) throw new Error('no city policy: run the migrations');
-  const cityDoc = parseOnce(city.document, (d) => PolicyDocumentSchema.parse(d));
+  const local = district ? rows.find((r) => r.scope === district) : undefined;
   return resolvePolicy(
-    { version: city.version, document: cityDoc },
-    local && district ? { scope: district, version: local.version, document: parseOnce(local.document, (d) => DistrictOverrideSchema.parse(d)) } : undefined,
+    { version: city.version, document: await parsedDocument(db, city, (d) => PolicyDocumentSchema.parse(d)) },
+    local && district
+      ? { scope: district, version: local.version, document: await parsedDocument(db, local, (d) => DistrictOverrideSchema.parse(d)) }
+      : undefined,
   );
 }

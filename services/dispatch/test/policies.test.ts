@@ -33,6 +33,10 @@ describe('policies as versioned data', () => {
   });
 
   it('publishes a new version that new incidents snapshot, with an audit entry', async () => {
+    // Snapshotted once before (the parsed document is kept by its content): the new version is not hidden by it.
+    const before = await snapshotPolicy(t.db);
+    expect(before.version).toBe('city@1');
+    expect(before.document.tiers.critical.tasks.find((x) => x.kind === 'authoritative_release')!.deadline).toBe('4h');
     const doc = scalePolicy(DEFAULT_POLICY, 0.5, '测试策略(时限减半)');
     const res = await put('city', { baseVersion: 1, note: '演练期间时限减半', document: doc });
     expect(res.statusCode).toBe(201);
