@@ -57,6 +57,15 @@ export const problems = {
   forbidden: (detail: string) => new HttpProblem(403, 'forbidden', 'Forbidden', detail),
   conflict: (detail: string) => new HttpProblem(409, 'conflict', 'Conflict', detail),
   invalid: (detail: string, errors?: readonly FieldError[]) => new HttpProblem(422, 'validation_failed', 'Unprocessable Content', detail, errors),
+  /** An Idempotency-Key sent again with another body: the first request's answer cannot be this one's. */
+  idempotencyKeyReused: () =>
+    new HttpProblem(
+      422,
+      'idempotency_key_reused',
+      'Unprocessable Content',
+      '该 Idempotency-Key 已用于内容不同的请求 (this Idempotency-Key was already used with a different request body)',
+      [{ field: 'headers.idempotency-key', pointer: '/headers/idempotency-key', message: 'reused with a different body' }],
+    ),
   unavailable: (detail: string, retryAfterSeconds = 5) =>
     new HttpProblem(503, 'unavailable', 'Service Unavailable', detail, undefined, { 'retry-after': String(retryAfterSeconds) }),
 };

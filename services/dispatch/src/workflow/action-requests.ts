@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { requestHash, type Db } from '@yuqing/shared';
-import { HttpProblem } from '@yuqing/http-kit';
+import { problems } from '@yuqing/http-kit';
 
 export interface ActionRequest {
   readonly principalId: string;
@@ -38,13 +38,7 @@ export async function updateIdFor(db: Db, r: ActionRequest): Promise<string> {
     .where('key', '=', r.key)
     .executeTakeFirstOrThrow();
   if (stored.requestHash !== hash) {
-    throw new HttpProblem(
-      422,
-      'idempotency_key_reused',
-      'Unprocessable Content',
-      '该 Idempotency-Key 已用于内容不同的请求 (this Idempotency-Key was already used with a different request)',
-      [{ field: 'headers.idempotency-key', pointer: '/headers/idempotency-key', message: 'reused with a different body' }],
-    );
+    throw problems.idempotencyKeyReused();
   }
   return stored.updateId;
 }

@@ -36,7 +36,7 @@ import {
   type Tier,
 } from '@yuqing/shared';
 import type { ReassessInput, SurgeInput } from '@yuqing/workflows/messages';
-import { HttpProblem, type Principal } from '@yuqing/http-kit';
+import { problems, type Principal } from '@yuqing/http-kit';
 import type { CorrelationRules } from './correlation-policy';
 import { Correlator, type Match, type Sighting } from './correlator';
 import { findIncident, findReportById, insertIdempotencyKey, holdIncident, lockKeys, lookUpKeys, type KeyLookup } from './report.repository';
@@ -396,46 +396,30 @@ export class ReportService {
     });
     const found = keys.idempotent;
     if (found && found.requestHash !== hash) {
-      throw new HttpProblem(
-        422,
-        'idempotency_key_reused',
-        'Unprocessable Content',
-        '该 Idempotency-Key 已用于内容不同的请求 (this Idempotency-Key was already used with a different request body)',
-        [{ field: 'headers.idempotency-key', pointer: '/headers/idempotency-key', message: 'reused with a different body' }],
-      );
+      throw problems.idempotencyKeyReused();
     }
     if (found && !found.reportId) {
       // A key stored before reports were kept: its incident is the answer.
       const incident = (await findIncident(db, found.incidentId))!;
-      return {
-        repeat: {
-          status: 200,
-          incident,
-          reportId: incident.id,
-          outcome: 'opened',
-          tier: incident.tier,
-          match: { rule: 'opened', score: 1 },
-          queued: false,
-        },
-      };
+      return repeatOf(incident, { reportId: incident.id, outcome: 'opened', tier: incident.tier, match: { rule: 'opened', score: 1 } });
     }
     const reportId = found?.reportId ?? keys.sameReportId;
     if (!reportId) return { keys };
     const report = (await findReportById(db, reportId))!;
     const incident = (await findIncident(db, report.incidentId))!;
-    return {
-      repeat: {
-        status: 200,
-        incident,
-        reportId: report.id,
-        outcome: report.outcome,
-        tier: maxTier(incident.tier, incident.assessment.tier),
-        match: { rule: report.matchRule, score: report.matchScore },
-        queued: false,
-      },
-    };
+    return repeatOf(incident, {
+      reportId: report.id,
+      outcome: report.outcome,
+      tier: maxTier(incident.tier, incident.assessment.tier),
+      match: { rule: report.matchRule, score: report.matchScore },
+    });
   }
 }
+
+/** The same request's answer again: 200, nothing queued. */
+const repeatOf = (incident: IncidentRow, first: Pick<AcceptedReport, 'reportId' | 'outcome' | 'tier' | 'match'>): Lookup => ({
+  repeat: { status: 200, incident, ...first, queued: false },
+});
 
 type IdempotencyRow = { readonly clientId: string; readonly key: string; readonly incidentId: string; readonly reportId: string; readonly requestHash: string };
 
