@@ -1,7 +1,6 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type QueryCreator, type RawBuilder } from 'kysely';
 import {
-  enqueue,
-  recordAudit,
+  auditRow,
   type AlertRow,
   type AuditEntry,
   type Database,
@@ -9,13 +8,27 @@ import {
   type DistrictCode,
   type IncidentEvent,
   type IncidentStatus,
-  type OutboxItem,
   type PolicySnapshot,
   type Tier,
   type Topic,
 } from '@yuqing/shared';
 import { snapshotPolicy } from '../policy/policy-snapshot';
 import { resolveRouting, type Routing } from '../routing/routing';
+
+/** True in a statement of `recordInOneStatement` when one of its events was new to the outbox. */
+const QUEUED = sql<boolean>`exists (select 1 from queued)`;
+
+const AUDIT_COLUMNS = ['actorId', 'actorKind', 'unitId', 'action', 'incidentId', 'entity', 'entityId', 'before', 'after', 'requestId'] as const;
+/** The audit rows' record type, for `jsonb_to_recordset` (its fields under the columns' own names). */
+const AUDIT_RECORD = sql.raw(
+  'actor_id text, actor_kind text, unit_id text, action text, incident_id uuid, entity text, entity_id text, before jsonb, after jsonb, request_id text',
+);
+
+/** An audit entry as a record of `AUDIT_RECORD`: the row `auditRow` makes, with `before` and `after` as JSON. */
+function auditRecordset(e: AuditEntry): Record<string, unknown> {
+  const r: Record<string, unknown> = { ...auditRow(e), before: e.before ?? null, after: e.after ?? null };
+  return Object.fromEntries(AUDIT_COLUMNS.map((c) => [c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`), r[c]]));
+}
 
 /** Read-model fields of the incident row that follow the workflow. */
 export interface IncidentRowChange {
@@ -46,10 +59,10 @@ export interface IncidentActivityDeps {
  * a retried activity changes nothing twice and publishes nothing twice.
  */
 export function createIncidentActivities({ db, onCommitted, onAlertStored }: IncidentActivityDeps) {
-  async function applyRowChange(trx: Transaction<Database>, incidentId: string, change: IncidentRowChange | undefined): Promise<void> {
-    if (!change) return;
+  /** The incident row's read-model change, unless a newer one was applied already (`seq`). */
+  function rowChange(db: QueryCreator<Database>, incidentId: string, change: IncidentRowChange) {
     const { seq, ...fields } = change;
-    await trx
+    return db
       .updateTable('incidents')
       .set({
         ...fields,
@@ -59,11 +72,42 @@ export function createIncidentActivities({ db, onCommitted, onAlertStored }: Inc
         ...(change.status === 'archived' ? { archivedAt: sql`coalesce(archived_at, now())` } : {}),
       })
       .where('id', '=', incidentId)
-      .where('stateSeq', '<', seq)
-      .execute();
+      .where('stateSeq', '<', seq);
   }
 
-  const eventItem = (event: IncidentEvent): OutboxItem => ({ kind: 'event', dedupeKey: event.id, payload: event });
+  /**
+   * Records events and what follows from them in one statement (one round trip,
+   * atomic as a transaction): the events into the outbox, keyed by id, and, only if
+   * one of them is new there (else this is a retry whose first run committed), their
+   * audit rows and whatever `more` adds, each a CTE on `QUEUED`. Answers how many
+   * events were new.
+   */
+  async function recordInOneStatement(
+    events: readonly IncidentEvent[],
+    more: (db: QueryCreator<Database>, queued: RawBuilder<boolean>) => QueryCreator<Database>,
+  ): Promise<number> {
+    const audit = events.map((e) => auditRecordset(auditOf(e)));
+    const start = db
+      .with('queued', (db) =>
+        db
+          .insertInto('outbox')
+          .values(events.map((e) => ({ kind: 'event' as const, dedupeKey: e.id, payload: JSON.stringify(e) })))
+          .onConflict((oc) => oc.column('dedupeKey').doNothing())
+          .returning('id'),
+      )
+      .with('audited', (db) =>
+        db
+          .insertInto('auditLog')
+          .columns(AUDIT_COLUMNS)
+          .expression(
+            sql`select ${sql.join(AUDIT_COLUMNS.map((c) => sql.ref(`a.${c}`)))} from jsonb_to_recordset(${JSON.stringify(audit)}::jsonb) as a(${AUDIT_RECORD}) where ${QUEUED}`,
+          ),
+      ) as unknown as QueryCreator<Database>;
+    const row = await more(start, QUEUED)
+      .selectNoFrom(sql<number>`(select count(*) from queued)::int`.as('queued'))
+      .executeTakeFirstOrThrow();
+    return row.queued;
+  }
 
   /** Every event is a state change; the audit log gets one row per event with its actor. */
   function auditOf(event: IncidentEvent): AuditEntry {
@@ -101,40 +145,48 @@ export function createIncidentActivities({ db, onCommitted, onAlertStored }: Inc
       incident?: IncidentRowChange;
       resolveAlertsOf?: readonly string[];
     }): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        // Nothing new: a retry after a commit whose answer was lost, everything is already recorded.
-        if ((await enqueue(trx, input.events.map(eventItem))) === 0 && input.events.length > 0) return;
-        await recordAudit(trx, input.events.map(auditOf));
-        await applyRowChange(trx, input.incidentId, input.incident);
-        if (input.resolveAlertsOf?.length) {
-          await trx
-            .updateTable('alerts')
-            .set({ resolvedAt: input.events[0]?.occurredAt ?? new Date().toISOString() })
-            .where('incidentId', '=', input.incidentId)
-            .where('taskKey', 'in', [...input.resolveAlertsOf])
-            .where('resolvedAt', 'is', null)
-            .execute();
-        }
-      });
+      const { incidentId, incident, resolveAlertsOf } = input;
+      const resolvedAt = input.events[0]?.occurredAt ?? new Date().toISOString();
+      const follow = (db: QueryCreator<Database>, queued: RawBuilder<boolean>): QueryCreator<Database> => {
+        let q = db;
+        if (incident) q = q.with('changed', (db) => rowChange(db, incidentId, incident).where(queued)) as unknown as QueryCreator<Database>;
+        if (resolveAlertsOf?.length)
+          q = q.with('resolved', (db) =>
+            db
+              .updateTable('alerts')
+              .set({ resolvedAt })
+              .where('incidentId', '=', incidentId)
+              .where('taskKey', 'in', [...resolveAlertsOf])
+              .where('resolvedAt', 'is', null)
+              .where(queued),
+          ) as unknown as QueryCreator<Database>;
+        return q;
+      };
+      if (input.events.length > 0) await recordInOneStatement(input.events, follow);
+      else {
+        // Nothing to publish: only the row and the alerts, as they say.
+        await follow(db, sql<boolean>`true`)
+          .selectNoFrom(sql<number>`1`.as('done'))
+          .execute();
+      }
       onCommitted?.();
     },
 
     /** Stores a deadline alert (one per lapse, reminder or escalation) with its event. */
     async raiseAlert(input: { alert: AlertRecord; event: IncidentEvent; incident?: IncidentRowChange }): Promise<void> {
-      const { alert } = input;
-      const stored = await db.transaction().execute(async (trx) => {
-        if ((await enqueue(trx, eventItem(input.event))) === 0) return false;
-        await trx
-          .insertInto('alerts')
-          .values({ ...alert, notified: JSON.stringify(alert.notified) })
-          .onConflict((oc) => oc.column('id').doNothing())
-          .execute();
-        await recordAudit(trx, auditOf(input.event));
-        await applyRowChange(trx, alert.incidentId, input.incident);
-        return true;
+      const { alert, incident } = input;
+      const queued = await recordInOneStatement([input.event], (db, queued) => {
+        let q = db.with('alerted', (db) =>
+          db
+            .insertInto('alerts')
+            .values({ ...alert, notified: JSON.stringify(alert.notified) })
+            .onConflict((oc) => oc.column('id').doNothing()),
+        ) as unknown as QueryCreator<Database>;
+        if (incident) q = q.with('changed', (db) => rowChange(db, alert.incidentId, incident).where(queued)) as unknown as QueryCreator<Database>;
+        return q;
       });
       // A retry of an alert already stored is not a second alert.
-      if (stored) onAlertStored?.(alert, Date.now());
+      if (queued > 0) onAlertStored?.(alert, Date.now());
       onCommitted?.();
     },
   };
