@@ -4,8 +4,8 @@
  * retry of one whose first run committed (Temporal retries a local activity whose
  * answer was lost) changes nothing and counts nothing twice.
  */
-import { EVENT_SCHEMA_VERSION, parseIncidentEvent, type IncidentEvent, type IncidentRow } from '@yuqing/shared';
-import { acceptTestIncident, createTestDatabase, type TestDatabase } from '@yuqing/testkit';
+import type { IncidentRow } from '@yuqing/shared';
+import { acceptTestIncident, createTestDatabase, dispatchedEvent, type TestDatabase } from '@yuqing/testkit';
 import { createIncidentActivities, type AlertRecord } from '../src';
 
 let t: TestDatabase;
@@ -18,25 +18,7 @@ afterAll(async () => {
 
 const OFFICE = { id: 'office-zhang', kind: 'person' as const, name: '张三', unitId: 'opinion-office' };
 
-function event(incident: IncidentRow, seq: number, actor?: typeof OFFICE): IncidentEvent {
-  return parseIncidentEvent({
-    id: `incident-${incident.id}#${String(seq).padStart(4, '0')}.dispatched`,
-    type: 'dispatched',
-    incidentId: incident.id,
-    tier: 'sensitive',
-    occurredAt: new Date().toISOString(),
-    schemaVersion: EVENT_SCHEMA_VERSION,
-    data: {
-      reason: 'initial',
-      assignments: [{ unitId: 'district-230103', unitName: '南岗区市场监管局', role: 'district_bureau' }],
-      notify: [],
-      title: incident.title,
-      link: 'https://weibo.example.com/x',
-      tasks: [],
-      ...(actor ? { actor } : {}),
-    },
-  });
-}
+const event = (incident: IncidentRow, seq: number, actor?: typeof OFFICE) => dispatchedEvent(incident, { seq, ...(actor ? { actor } : {}) });
 
 const rowsOf = async (incidentId: string) => ({
   outbox: (await t.db.selectFrom('outbox').select('dedupeKey').where('kind', '=', 'event').where('dedupeKey', 'like', `incident-${incidentId}#%`).execute())

@@ -6,7 +6,18 @@
 import type { Client } from '@temporalio/client';
 import { acceptIncident, createWorkflowStarter } from '@yuqing/intake';
 import type { Principal } from '@yuqing/http-kit';
-import { IncidentInputSchema, type Db, type IncidentInputRaw, type IncidentRow } from '@yuqing/shared';
+import {
+  EVENT_SCHEMA_VERSION,
+  IncidentInputSchema,
+  parseIncidentEvent,
+  type Actor,
+  type Db,
+  type IncidentEvent,
+  type IncidentInputRaw,
+  type IncidentRow,
+  type Role,
+  type TaskSnapshot,
+} from '@yuqing/shared';
 import { sampleIncident } from './fixtures';
 import { testLogger } from './temporal';
 
@@ -32,4 +43,32 @@ export async function reportTestIncident(
   if (startAfterMs > 0) await new Promise((r) => setTimeout(r, startAfterMs));
   await createWorkflowStarter({ db, temporal, taskQueue, log: testLogger(), pollMs: 60_000 }).drainOnce();
   return incident;
+}
+
+/**
+ * A `dispatched` event of an incident as its workflow records it: numbered `seq`,
+ * assigning `unit` its `role` (with its tasks), optionally by an actor.
+ */
+export function dispatchedEvent(
+  incident: Pick<IncidentRow, 'id' | 'title'>,
+  o: { seq?: number; unit?: { id: string; name: string }; role?: Role; tasks?: TaskSnapshot[]; actor?: Actor } = {},
+): IncidentEvent {
+  const unit = o.unit ?? { id: 'district-230103', name: '南岗区市场监管局' };
+  return parseIncidentEvent({
+    id: `incident-${incident.id}#${String(o.seq ?? 1).padStart(4, '0')}.dispatched`,
+    type: 'dispatched',
+    incidentId: incident.id,
+    tier: 'sensitive',
+    occurredAt: new Date().toISOString(),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: {
+      reason: 'initial',
+      assignments: [{ unitId: unit.id, unitName: unit.name, role: o.role ?? 'district_bureau' }],
+      notify: [],
+      title: incident.title,
+      link: 'https://weibo.example.com/x',
+      tasks: o.tasks ?? [],
+      ...(o.actor ? { actor: o.actor } : {}),
+    },
+  });
 }

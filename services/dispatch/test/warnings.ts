@@ -1,6 +1,6 @@
 /** Test helper: warns a unit of a fresh incident through the dispatch consumer's real path, and waits for the outcome. */
-import { EVENT_SCHEMA_VERSION, parseIncidentEvent, type DeliveryRow, type IncidentEvent, type TaskSnapshot } from '@yuqing/shared';
-import { acceptTestIncident, eventually, type TestDatabase } from '@yuqing/testkit';
+import type { DeliveryRow, IncidentEvent, TaskSnapshot } from '@yuqing/shared';
+import { acceptTestIncident, dispatchedEvent, eventually, type TestDatabase } from '@yuqing/testkit';
 
 /**
  * Records a fresh incident, projects its `dispatched` event to the unit (which
@@ -26,22 +26,7 @@ export async function warnUnit(t: TestDatabase, project: (event: IncidentEvent) 
     approvals: [],
     seq: 1,
   };
-  const event = parseIncidentEvent({
-    id: `incident-${incident.id}#0001.dispatched`,
-    type: 'dispatched',
-    incidentId: incident.id,
-    tier: 'sensitive',
-    occurredAt: new Date().toISOString(),
-    schemaVersion: EVENT_SCHEMA_VERSION,
-    data: {
-      reason: 'initial',
-      assignments: [{ unitId: u.id, unitName: u.name, role: 'responsible_department' }],
-      notify: [],
-      title: incident.title,
-      link: 'https://weibo.example.com/x',
-      tasks: [task],
-    },
-  });
+  const event = dispatchedEvent(incident, { unit: u, role: 'responsible_department', tasks: [task] });
   await project(event);
   return eventually(
     async () => {
