@@ -168,6 +168,22 @@ describe('secrets at rest', () => {
     expect(other.statusCode).toBe(201);
     expect((await call('PATCH', `/v1/channels/${other.json().id}`, { address })).statusCode).toBe(409);
 
+    // Another unit's manager learns nothing through the duplicate check: refused before it (403, not 409), and the robot's
+    // address stays what it was; the same address under its own unit is its own channel.
+    const neighbour = { id: `secrets-nb-${randomUUID().slice(0, 6)}`, name: '邻区测试单位' };
+    expect((await call('POST', '/v1/units', { id: neighbour.id, kind: 'department', name: neighbour.name })).statusCode).toBe(201);
+    const outsider = await createTestKey(t.db, { scopes: ['directory:write'], unitId: neighbour.id });
+    const as = (method: 'POST' | 'PATCH' | 'GET', url: string, payload?: object) =>
+      app.inject({ method, url, headers: { authorization: `Bearer ${outsider}` }, ...(payload ? { payload } : {}) });
+    expect((await as('POST', '/v1/channels', { unitId: u.id, kind: 'wecom', address })).statusCode).toBe(403);
+    expect((await as('PATCH', `/v1/channels/${id}`, { address: 'https://evil.example.org/hook' })).statusCode).toBe(403);
+    expect((await as('GET', `/v1/channels?unit=${u.id}`)).statusCode).toBe(403);
+    expect((await storedAddresses()).find((r) => r.id === id)!.address).toBe(stored);
+    const theirs = await as('POST', '/v1/channels', { unitId: neighbour.id, kind: 'wecom', address });
+    expect(theirs.statusCode).toBe(201);
+    expect(box.open((await storedAddresses()).find((r) => r.id === theirs.json().id)!.address, channelAddressContext(theirs.json().id))).toBe(address);
+    expect((await call('PATCH', `/v1/channels/${theirs.json().id}`, { enabled: false })).statusCode).toBe(200);
+
     // Answers and the audit log show no address; a change of address is recorded as one, the same address again is not.
     const again = await call('PATCH', `/v1/channels/${id}`, { address });
     expect(again.statusCode).toBe(200);
