@@ -1,4 +1,4 @@
-import { sql, type QueryCreator, type RawBuilder } from 'kysely';
+import { sql, type OperationNodeSource, type QueryCreator, type RawBuilder } from 'kysely';
 import {
   auditRow,
   type AlertRow,
@@ -30,6 +30,11 @@ function auditRecordset(e: AuditEntry): Record<string, unknown> {
   return Object.fromEntries(AUDIT_COLUMNS.map((c) => [c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`), r[c]]));
 }
 
+type Statement = QueryCreator<Database>;
+
+/** Adds a data-modifying CTE nothing selects from by name, so kysely need not know its rows' type. */
+const also = (q: Statement, name: string, build: (db: Statement) => OperationNodeSource): Statement => q.with(name, build as never) as unknown as Statement;
+
 /** Read-model fields of the incident row that follow the workflow. */
 export interface IncidentRowChange {
   readonly tier?: Tier;
@@ -60,7 +65,7 @@ export interface IncidentActivityDeps {
  */
 export function createIncidentActivities({ db, onCommitted, onAlertStored }: IncidentActivityDeps) {
   /** The incident row's read-model change, unless a newer one was applied already (`seq`). */
-  function rowChange(db: QueryCreator<Database>, incidentId: string, change: IncidentRowChange) {
+  function rowChange(db: Statement, incidentId: string, change: IncidentRowChange) {
     const { seq, ...fields } = change;
     return db
       .updateTable('incidents')
@@ -82,27 +87,23 @@ export function createIncidentActivities({ db, onCommitted, onAlertStored }: Inc
    * audit rows and whatever `more` adds, each a CTE on `QUEUED`. Answers how many
    * events were new.
    */
-  async function recordInOneStatement(
-    events: readonly IncidentEvent[],
-    more: (db: QueryCreator<Database>, queued: RawBuilder<boolean>) => QueryCreator<Database>,
-  ): Promise<number> {
+  async function recordInOneStatement(events: readonly IncidentEvent[], more: (db: Statement, queued: RawBuilder<boolean>) => Statement): Promise<number> {
     const audit = events.map((e) => auditRecordset(auditOf(e)));
-    const start = db
-      .with('queued', (db) =>
-        db
-          .insertInto('outbox')
-          .values(events.map((e) => ({ kind: 'event' as const, dedupeKey: e.id, payload: JSON.stringify(e) })))
-          .onConflict((oc) => oc.column('dedupeKey').doNothing())
-          .returning('id'),
-      )
-      .with('audited', (db) =>
-        db
-          .insertInto('auditLog')
-          .columns(AUDIT_COLUMNS)
-          .expression(
-            sql`select ${sql.join(AUDIT_COLUMNS.map((c) => sql.ref(`a.${c}`)))} from jsonb_to_recordset(${JSON.stringify(audit)}::jsonb) as a(${AUDIT_RECORD}) where ${QUEUED}`,
-          ),
-      ) as unknown as QueryCreator<Database>;
+    const queuedEvents = also(db, 'queued', (db) =>
+      db
+        .insertInto('outbox')
+        .values(events.map((e) => ({ kind: 'event' as const, dedupeKey: e.id, payload: JSON.stringify(e) })))
+        .onConflict((oc) => oc.column('dedupeKey').doNothing())
+        .returning('id'),
+    );
+    const start = also(queuedEvents, 'audited', (db) =>
+      db
+        .insertInto('auditLog')
+        .columns(AUDIT_COLUMNS)
+        .expression(
+          sql`select ${sql.join(AUDIT_COLUMNS.map((c) => sql.ref(`a.${c}`)))} from jsonb_to_recordset(${JSON.stringify(audit)}::jsonb) as a(${AUDIT_RECORD}) where ${QUEUED}`,
+        ),
+    );
     const row = await more(start, QUEUED)
       .selectNoFrom(sql<number>`(select count(*) from queued)::int`.as('queued'))
       .executeTakeFirstOrThrow();
@@ -147,11 +148,11 @@ export function createIncidentActivities({ db, onCommitted, onAlertStored }: Inc
     }): Promise<void> {
       const { incidentId, incident, resolveAlertsOf } = input;
       const resolvedAt = input.events[0]?.occurredAt ?? new Date().toISOString();
-      const follow = (db: QueryCreator<Database>, queued: RawBuilder<boolean>): QueryCreator<Database> => {
+      const follow = (db: Statement, queued: RawBuilder<boolean>): Statement => {
         let q = db;
-        if (incident) q = q.with('changed', (db) => rowChange(db, incidentId, incident).where(queued)) as unknown as QueryCreator<Database>;
+        if (incident) q = also(q, 'changed', (db) => rowChange(db, incidentId, incident).where(queued));
         if (resolveAlertsOf?.length)
-          q = q.with('resolved', (db) =>
+          q = also(q, 'resolved', (db) =>
             db
               .updateTable('alerts')
               .set({ resolvedAt })
@@ -159,7 +160,7 @@ export function createIncidentActivities({ db, onCommitted, onAlertStored }: Inc
               .where('taskKey', 'in', [...resolveAlertsOf])
               .where('resolvedAt', 'is', null)
               .where(queued),
-          ) as unknown as QueryCreator<Database>;
+          );
         return q;
       };
       if (input.events.length > 0) await recordInOneStatement(input.events, follow);
@@ -176,14 +177,13 @@ export function createIncidentActivities({ db, onCommitted, onAlertStored }: Inc
     async raiseAlert(input: { alert: AlertRecord; event: IncidentEvent; incident?: IncidentRowChange }): Promise<void> {
       const { alert, incident } = input;
       const queued = await recordInOneStatement([input.event], (db, queued) => {
-        let q = db.with('alerted', (db) =>
+        const q = also(db, 'alerted', (db) =>
           db
             .insertInto('alerts')
             .values({ ...alert, notified: JSON.stringify(alert.notified) })
             .onConflict((oc) => oc.column('id').doNothing()),
-        ) as unknown as QueryCreator<Database>;
-        if (incident) q = q.with('changed', (db) => rowChange(db, alert.incidentId, incident).where(queued)) as unknown as QueryCreator<Database>;
-        return q;
+        );
+        return incident ? also(q, 'changed', (db) => rowChange(db, alert.incidentId, incident).where(queued)) : q;
       });
       // A retry of an alert already stored is not a second alert.
       if (queued > 0) onAlertStored?.(alert, Date.now());

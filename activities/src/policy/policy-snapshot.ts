@@ -11,7 +11,7 @@ import { compileOnce, DistrictOverrideSchema, PolicyDocumentSchema, resolvePolic
 const parsed = new Map<string, unknown>();
 const MAX_PARSED = 100;
 
-type Newest = { scope: string; version: number; digest: string };
+type Newest = { scope: 'city' | DistrictCode; version: number; digest: string };
 
 // Every incident's first question: the newest city policy and, if it has one, the district's plan.
 const newestVersions = compileOnce(
@@ -25,7 +25,7 @@ async function parsedDocument<T>(db: Db, row: Newest, parse: (doc: unknown) => T
     const { document } = await db
       .selectFrom('policies')
       .select('document')
-      .where('scope', '=', row.scope as 'city')
+      .where('scope', '=', row.scope)
       .where('version', '=', row.version)
       .executeTakeFirstOrThrow();
     if (parsed.size >= MAX_PARSED) parsed.clear();
