@@ -141,6 +141,31 @@ describe('POST /v1/incidents', () => {
     expect(audit).toEqual([{ action: 'incident.received', actorId: expect.any(String) }]);
   });
 
+  it('keeps Idempotency-Keys per client: another client’s same key opens its own incident, and a read-only key is refused', async () => {
+    const incident = sampleIncident();
+    const first = await post(incident, { 'idempotency-key': 'shared-key-1' });
+    expect(first.statusCode).toBe(202);
+    const other = await createTestKey(t.db, { scopes: ['incidents:write'], id: 'district-reporter' });
+    const before = await counts();
+    const theirs = await post({ ...incident, title: '另一家单位的报告' }, { 'idempotency-key': 'shared-key-1', authorization: `Bearer ${other}` });
+    expect(theirs.statusCode).toBe(202);
+    expect(theirs.json().id).not.toBe(first.json().id);
+    const refused = await post(sampleIncident(), { 'idempotency-key': 'shared-key-2', authorization: `Bearer ${readOnlyKey}` });
+    expect(refused.statusCode).toBe(403);
+    const after = await counts();
+    expect(after.incidents - before.incidents).toBe(1);
+    const keys = await t.db
+      .selectFrom('idempotencyKeys')
+      .select(['clientId', 'incidentId'])
+      .where('key', 'in', ['shared-key-1', 'shared-key-2'])
+      .orderBy('clientId')
+      .execute();
+    expect(keys).toEqual([
+      { clientId: 'district-reporter', incidentId: theirs.json().id },
+      { clientId: 'monitoring-platform', incidentId: first.json().id },
+    ]);
+  });
+
   it('answers a key stored before reports were kept with its incident', async () => {
     const incident = sampleIncident();
     const first = await post(incident, { 'idempotency-key': 'legacy-1' });
