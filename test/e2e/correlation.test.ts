@@ -243,11 +243,81 @@ describe('people correct it: the office merges and splits, as Updates in the his
     await eventually(async () => (await timeline(x.incidentId)).some((e) => e.type === 'split' && e.text.includes(z)), 20_000, 'the split in the timeline');
 
     // The histories with merge, absorb and split replay deterministically against this code.
-    for (const id of [y1.incidentId, x.incidentId]) {
+    await replays(y1.incidentId, x.incidentId);
+  });
+
+  it('reports arriving while the office merges their incident: every one accepted ends in the survivor, counted once', async () => {
+    const district = '道里区';
+    const into = await send(sighting({ title: '道里区某火锅店回收使用老油', district, eventKey: `evt-${uniqueToken()}` }));
+    const fromKey = `evt-${uniqueToken()}`;
+    const from = await send(sighting({ title: '道里区火锅店老油翻新', district, eventKey: fromKey }));
+    expect(from.incidentId).not.toBe(into.incidentId);
+    await eventually(async () => (await state(from.incidentId)).status === 'handling', 30_000, 'handling');
+
+    // 40 sightings under the merged one's key, in waves of 5 every 100 ms from just before the merge is asked for
+    // until after it is done; every fourth re-measures one post (another spelling of its URL).
+    const post = `https://weibo.example.com/${uniqueToken()}`;
+    const wave = (offset: number) =>
+      Array.from({ length: 5 }, (_, i) =>
+        p.call(
+          'intake',
+          monitoring,
+          'POST',
+          '/v1/reports',
+          sighting({
+            title: '道里区火锅店老油翻新 跟帖',
+            district,
+            eventKey: fromKey,
+            ...((offset + i) % 4 === 0 ? { source: { url: `${post}?share_from=${offset + i}` } } : {}),
+          }),
+        ),
+      );
+    const sent = [...wave(0)];
+    const merging = act(office, from.incidentId, 'merge', { intoIncidentId: into.incidentId, reason: '同一家火锅店' });
+    for (let offset = 5; offset < 40; offset += 5) {
+      await new Promise((r) => setTimeout(r, 100));
+      sent.push(...wave(offset));
+    }
+    const answers = await Promise.all(sent);
+    expect((await merging).statusCode).toBe(200);
+    expect(answers.flatMap((r) => (r.statusCode === 202 ? [] : [`${r.statusCode} ${r.body.slice(0, 200)}`]))).toEqual([]);
+    const accepted = answers.map((r) => r.json<Accepted>());
+    // Each joined one of the two (before or after the merge), or found the survivor by the key the merge moved.
+    expect(new Set(accepted.map((a) => a.incidentId)).size).toBeLessThanOrEqual(2);
+    expect(accepted.every((a) => a.incidentId === from.incidentId || a.incidentId === into.incidentId)).toBe(true);
+
+    // Once the merge's records are written, every report is the survivor's, none is left behind.
+    await eventually(
+      async () => (await p.t.db.selectFrom('incidents').select('mergedInto').where('id', '=', from.incidentId).executeTakeFirst())?.mergedInto,
+      20_000,
+      'merged',
+    );
+    const stored = await p.t.db
+      .selectFrom('reports')
+      .select(['id', 'incidentId', 'current', 'sourceUrl'])
+      .where('incidentId', 'in', [from.incidentId, into.incidentId])
+      .execute();
+    expect(stored.filter((r) => r.incidentId === from.incidentId)).toEqual([]);
+    expect(stored.map((r) => r.id).sort()).toEqual([into.reportId, from.reportId, ...accepted.map((a) => a.reportId)].sort());
+    // One report per post is current, and the survivor's running totals count each current one once.
+    const current = stored.filter((r) => r.current);
+    expect(new Set(current.map((r) => r.sourceUrl)).size).toBe(current.length);
+    const totals = await p.t.db
+      .selectFrom('incidentTotals')
+      .select((eb) => eb.fn.sum<number>('sources').as('sources'))
+      .where('incidentId', '=', into.incidentId)
+      .executeTakeFirstOrThrow();
+    expect(Number(totals.sources)).toBe(current.length);
+    // A sighting under the merged key after all this: the survivor.
+    expect((await send(sighting({ title: '道里区火锅店老油翻新 再跟帖', district, eventKey: fromKey }))).incidentId).toBe(into.incidentId);
+  });
+
+  async function replays(...ids: string[]): Promise<void> {
+    for (const id of ids) {
       const history = await p.temporal.workflow.getHandle(`incident-${id}`).fetchHistory();
       await expect(Worker.runReplayHistory({ workflowBundle: { code: workflowBundle() } }, history, `replay-${id}`)).resolves.toBeUndefined();
     }
-  });
+  }
 });
 
 /** An id of a report that is not the incident's. */

@@ -185,6 +185,40 @@ describe('POST /v1/reports: the rules in order, each join explained', () => {
     expect(after.incidentId).not.toBe(closed.incidentId);
   });
 
+  it('an incident closed meanwhile: the same post re-measured is still recorded on it; a wording matched from the second-old cache writes nothing to it and opens anew', async () => {
+    const totalsOf = async (incidentId: string) => {
+      const r = await t.db
+        .selectFrom('incidentTotals')
+        .select((eb) => [eb.fn.sum<number>('sources').as('sources'), eb.fn.sum<number>('reach').as('reach')])
+        .where('incidentId', '=', incidentId)
+        .executeTakeFirstOrThrow();
+      return { sources: Number(r.sources), reach: Number(r.reach) };
+    };
+    const title = '宾县某农贸市场销售注水牛肉';
+    const first = sighting({ title, district: '宾县' });
+    const opened = await report(first);
+    // A second wording of it joins by text: the topic's wordings, with this incident's, are now cached for a second.
+    const joined = await report(sighting({ title: `网传${title}`, district: '宾县' }));
+    expect(joined).toMatchObject({ incidentId: opened.incidentId, match: { rule: 'text' } });
+    await t.db.updateTable('incidents').set({ status: 'closed' }).where('id', '=', opened.incidentId).execute();
+    const before = await totalsOf(opened.incidentId);
+    expect(before).toEqual({ sources: 2, reach: 2_000 });
+
+    // Within the second: the cached wording still points at the closed incident; the held row says no, so the report opens its own.
+    const later = await report(sighting({ title, district: '宾县', metrics: { reach: 7_000 } }));
+    expect(later.outcome).toBe('opened');
+    expect(later.incidentId).not.toBe(opened.incidentId);
+    expect(await totalsOf(opened.incidentId)).toEqual(before);
+    expect((await reportsOf(opened.incidentId)).map((r) => r.id).sort()).toEqual([opened.reportId, joined.reportId].sort());
+    const current = await t.db.selectFrom('reports').select('id').where('incidentId', '=', opened.incidentId).where('current', '=', true).execute();
+    expect(current).toHaveLength(2);
+
+    // The caller's own post measured again belongs to its incident whatever its status: recorded there, superseding the first.
+    const remeasured = await report({ ...first, metrics: { ...first.metrics, reach: 3_000 } });
+    expect(remeasured).toMatchObject({ incidentId: opened.incidentId, outcome: 'joined', match: { rule: 'caller_id' } });
+    expect(await totalsOf(opened.incidentId)).toEqual({ sources: 2, reach: 4_000 });
+  });
+
   it('a joining report writes what it brings to its incident: a new event key once, its flags, its time', async () => {
     const opened = await report(sighting({ title: '方正县某药店销售过期感冒药', district: '方正县' }));
     const keysOf = async () =>

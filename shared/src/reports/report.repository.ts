@@ -1,10 +1,10 @@
 import { sql, type Transaction } from 'kysely';
 import { compileOnce } from '../db/database';
-import type { Database } from '../db/tables';
+import { INCIDENT_COLUMNS, type Database, type IncidentRow } from '../db/tables';
 import { assessTier, type Assessment, type Metrics } from '../domain/assessment';
 import { metricsFromSums, type ReportSums } from '../domain/metrics';
 import { maxTier } from '../domain/tiers';
-import type { Flag, Tier } from '../domain/vocabulary';
+import { LIVE_STATUSES, type Flag, type Tier } from '../domain/vocabulary';
 
 /** One report's figures, as they count in its incident's totals. */
 export interface ReportFigures {
@@ -40,13 +40,13 @@ export interface IncidentSums {
 
 /**
  * The running totals of an incident opened by this report: its first row (shard 0),
- * stored in the statement that opens it. Joining reports add theirs in `supersedeAndSum`.
+ * stored in the statement that opens it. Joining reports add theirs in `holdAndSum`.
  */
 export function openingTotals(incidentId: string, figures: ReportFigures) {
   return { incidentId, shard: 0, ...contribution(figures, 1) };
 }
 
-/** What `supersedeAndSum` found: the sums with the new report counted, the source's earlier report, the incident's exemplars. */
+/** What `holdAndSum` found: the sums with the new report counted, the source's earlier report, the incident's exemplars. */
 export interface JoinSums extends IncidentSums {
   /** The source's earlier report in the incident, now superseded. */
   readonly superseded: { readonly spreadPerHour: number | null; readonly receivedAt: Date; readonly sameMinute: boolean } | undefined;
@@ -56,26 +56,49 @@ export interface JoinSums extends IncidentSums {
 /** How many shards an incident's running figures are kept in: concurrent reports of one incident seldom wait for each other. */
 export const FIGURE_SHARDS = 8;
 
+/** Which incidents take a joining report: besides one neither merged nor merged away, what its match rule asks. */
+export interface JoinTerms {
+  /** The caller's own post measured again is recorded on its incident in any status; other rules join live incidents only. */
+  readonly anyStatus: boolean;
+  /** A text match joins an incident only if its last report came after this (the window); undefined for the other rules. */
+  readonly lastReportSince: Date | undefined;
+}
+
+/** The incident as held: absent when it is gone, `sums` absent when it no longer takes the report (nothing was written). */
+export type Held = { readonly incident: IncidentRow; readonly sums?: JoinSums };
+
 /**
- * A joining report's figures added to its incident's, in one statement, without
- * waiting for the incident's other reports: its source's earlier report superseded
- * and taken out of the running totals, this one put in (in a shard of its own), and
- * the incident's sums, its window's reports and spread and its exemplars read.
- * Reports of the incident committing meanwhile are counted by the next one.
- * Returns the sums with this report counted, and the surge baseline before it.
+ * A joining report's first statement: its incident held with a key-share lock until
+ * the transaction ends (reports joining it do not wait for each other, but a merge
+ * or a split, which lock it for update, waits for them, and they for it) and, if it
+ * still takes the report (`JoinTerms`, decided on the row as locked, so a merge
+ * committed meanwhile is seen), the report's figures added without waiting for the
+ * incident's other reports: its source's earlier report superseded and taken out of
+ * the running totals, this one put in (in a shard of its own), and the incident's
+ * sums, its window's reports and spread and its exemplars read. Reports of the
+ * incident committing meanwhile are counted by the next one. The caller holds the
+ * post's lock (reports of one source URL supersede one another in turn), taken in
+ * an earlier statement so this one's snapshot sees the report it supersedes.
  */
-export async function supersedeAndSum(
+export async function holdAndSum(
   trx: Transaction<Database>,
-  incidentId: string,
-  sourceUrl: string,
-  added: ReportFigures,
-  windowMs: number,
-  shard: number,
-): Promise<JoinSums> {
-  const plus = contribution(added, 1);
-  const since = new Date(Date.now() - windowMs);
-  const { rows } = await joinSums.execute(trx, { incidentId, sourceUrl, shard, since, plus });
-  const r = rows[0]!;
+  a: { incidentId: string; sourceUrl: string; added: ReportFigures; windowMs: number; shard: number; terms: JoinTerms },
+): Promise<Held | undefined> {
+  const plus = contribution(a.added, 1);
+  const since = new Date(Date.now() - a.windowMs);
+  const { rows } = await heldSums.execute(trx, {
+    incidentId: a.incidentId,
+    sourceUrl: a.sourceUrl,
+    shard: a.shard,
+    since,
+    plus,
+    anyStatus: a.terms.anyStatus,
+    lastReportSince: a.terms.lastReportSince ?? new Date(0),
+  });
+  const r = rows[0];
+  if (!r) return undefined;
+  const incident = Object.fromEntries(INCIDENT_COLUMNS.map((c) => [c, r[c]])) as IncidentRow;
+  if (!r.joinable) return { incident };
   // The totals read are those committed before this statement: this report's change is added here.
   const old: (ReportFigures & { receivedAt: Date }) | undefined = r.oldReceivedAt
     ? {
@@ -91,49 +114,75 @@ export async function supersedeAndSum(
   const t = Object.fromEntries((Object.keys(plus) as (keyof typeof plus)[]).map((k) => [k, r[k] + plus[k] + (minus?.[k] ?? 0)])) as typeof plus;
   const leaving = old && old.receivedAt >= since ? (old.spreadPerHour ?? 0) : 0;
   return {
+    incident,
     sums: {
-      sources: t.sources,
-      reportCount: t.reportCount,
-      reach: t.reachKnown > 0 ? t.reach : null,
-      spreadInWindow: r.windowSpread - leaving + (added.spreadPerHour ?? 0),
-      reportsInWindow: r.windowReports + 1,
-      negativeWeighted: t.negativeWeight > 0 ? t.negativeWeighted : null,
-      negativeWeight: t.negativeWeight > 0 ? t.negativeWeight : null,
-      importantMedia: t.importantMediaKnown > 0 ? t.importantMediaSeen > 0 : null,
+      sums: {
+        sources: t.sources,
+        reportCount: t.reportCount,
+        reach: t.reachKnown > 0 ? t.reach : null,
+        spreadInWindow: r.windowSpread - leaving + (a.added.spreadPerHour ?? 0),
+        reportsInWindow: r.windowReports + 1,
+        negativeWeighted: t.negativeWeight > 0 ? t.negativeWeighted : null,
+        negativeWeight: t.negativeWeight > 0 ? t.negativeWeight : null,
+        importantMedia: t.importantMediaKnown > 0 ? t.importantMediaSeen > 0 : null,
+      },
+      baseline: r.baseline,
+      superseded: old ? { spreadPerHour: old.spreadPerHour, receivedAt: old.receivedAt, sameMinute: r.oldSameMinute } : undefined,
+      exemplarIds: r.exemplarIds,
     },
-    baseline: r.baseline,
-    superseded: old ? { spreadPerHour: old.spreadPerHour, receivedAt: old.receivedAt, sameMinute: r.oldSameMinute } : undefined,
-    exemplarIds: r.exemplarIds,
   };
 }
 
+const LIVE = sql.join(LIVE_STATUSES.map((s) => sql.lit(s)));
+const HELD_COLUMNS = sql.join(INCIDENT_COLUMNS.map((c) => sql.ref(`i.${c}`)));
+
 /** Every joining report runs it: compiled once (compileOnce). */
-const joinSums = compileOnce(
-  (_db, a: { incidentId: string; sourceUrl: string; shard: number; since: Date; plus: ReturnType<typeof contribution> }) =>
-    sql<{
-      sources: number;
-      reportCount: number;
-      reach: number;
-      reachKnown: number;
-      negativeWeighted: number;
-      negativeWeight: number;
-      importantMediaKnown: number;
-      importantMediaSeen: number;
-      oldReportCount: number | null;
-      oldReach: number | null;
-      oldSpread: number | null;
-      oldNegativeRatio: number | null;
-      oldImportantMedia: boolean | null;
-      oldReceivedAt: Date | null;
-      oldSameMinute: boolean;
-      windowReports: number;
-      windowSpread: number;
-      baseline: number | null;
-      exemplarIds: string[];
-    }>`
-    with old as (
+const heldSums = compileOnce(
+  (
+    _db,
+    a: {
+      incidentId: string;
+      sourceUrl: string;
+      shard: number;
+      since: Date;
+      plus: ReturnType<typeof contribution>;
+      anyStatus: boolean;
+      lastReportSince: Date;
+    },
+  ) =>
+    sql<
+      IncidentRow & {
+        joinable: boolean;
+        sources: number;
+        reportCount: number;
+        reach: number;
+        reachKnown: number;
+        negativeWeighted: number;
+        negativeWeight: number;
+        importantMediaKnown: number;
+        importantMediaSeen: number;
+        oldReportCount: number | null;
+        oldReach: number | null;
+        oldSpread: number | null;
+        oldNegativeRatio: number | null;
+        oldImportantMedia: boolean | null;
+        oldReceivedAt: Date | null;
+        oldSameMinute: boolean;
+        windowReports: number;
+        windowSpread: number;
+        baseline: number | null;
+        exemplarIds: string[];
+      }
+    >`
+    with held as (
+      select ${HELD_COLUMNS},
+        (i.status <> 'merged' and i.merged_into is null and (i.status in (${LIVE}) or ${a.anyStatus}::boolean)
+          and i.last_report_at >= ${a.lastReportSince}::timestamptz) as joinable
+      from incidents i where i.id = ${a.incidentId}
+      for key share),
+    old as (
       update reports set current = false
-      where incident_id = ${a.incidentId} and source_url = ${a.sourceUrl} and current
+      where incident_id = ${a.incidentId} and source_url = ${a.sourceUrl} and current and (select joinable from held)
       returning report_count, reach, spread_per_hour, negative_ratio, important_media, received_at),
     tot as (
       insert into incident_totals as t
@@ -145,27 +194,30 @@ const joinSums = compileOnce(
         ${a.plus.negativeWeight}::float8 - coalesce(sum(greatest(coalesce(old.reach, 0), 1)) filter (where old.negative_ratio is not null), 0),
         ${a.plus.importantMediaKnown}::int - count(old.important_media), ${a.plus.importantMediaSeen}::int - count(*) filter (where old.important_media)
       from (select 1) one left join old on true
+      -- An aggregate gives its one row even when nothing is summed: only having keeps it out.
+      having (select joinable from held)
       on conflict (incident_id, shard) do update set
         sources = t.sources + excluded.sources, report_count = t.report_count + excluded.report_count, reach = t.reach + excluded.reach,
         reach_known = t.reach_known + excluded.reach_known, negative_weighted = t.negative_weighted + excluded.negative_weighted,
         negative_weight = t.negative_weight + excluded.negative_weight, important_media_known = t.important_media_known + excluded.important_media_known,
         important_media_seen = t.important_media_seen + excluded.important_media_seen
       returning 1)
-    select
-      coalesce(sum(s.sources), 0)::int as sources, coalesce(sum(s.report_count), 0) as report_count, coalesce(sum(s.reach), 0) as reach,
-      coalesce(sum(s.reach_known), 0)::int as reach_known, coalesce(sum(s.negative_weighted), 0) as negative_weighted,
-      coalesce(sum(s.negative_weight), 0) as negative_weight, coalesce(sum(s.important_media_known), 0)::int as important_media_known,
-      coalesce(sum(s.important_media_seen), 0)::int as important_media_seen,
-      (select report_count from old) as old_report_count, (select reach from old) as old_reach, (select spread_per_hour from old) as old_spread,
-      (select negative_ratio from old) as old_negative_ratio, (select important_media from old) as old_important_media,
-      (select received_at from old) as old_received_at,
-      coalesce((select date_trunc('minute', received_at) = date_trunc('minute', now()) from old), false) as old_same_minute,
-      (select coalesce(sum(reports), 0)::int from incident_minutes where incident_id = ${a.incidentId} and minute >= date_trunc('minute', ${a.since}::timestamptz)) as window_reports,
-      (select coalesce(sum(spread), 0) from incident_minutes where incident_id = ${a.incidentId} and minute >= date_trunc('minute', ${a.since}::timestamptz)) as window_spread,
-      (select min(min_incident_spread) from incident_minutes where incident_id = ${a.incidentId} and minute >= date_trunc('minute', ${a.since}::timestamptz)) as baseline,
-      array(select id from reports where incident_id = ${a.incidentId} and exemplar) as exemplar_ids,
-      (select count(*) from tot) as written
-    from incident_totals s where s.incident_id = ${a.incidentId}`,
+    select held.*, sums.* from held cross join lateral (
+      select
+        coalesce(sum(s.sources), 0)::int as sources, coalesce(sum(s.report_count), 0) as report_count, coalesce(sum(s.reach), 0) as reach,
+        coalesce(sum(s.reach_known), 0)::int as reach_known, coalesce(sum(s.negative_weighted), 0) as negative_weighted,
+        coalesce(sum(s.negative_weight), 0) as negative_weight, coalesce(sum(s.important_media_known), 0)::int as important_media_known,
+        coalesce(sum(s.important_media_seen), 0)::int as important_media_seen,
+        (select report_count from old) as old_report_count, (select reach from old) as old_reach, (select spread_per_hour from old) as old_spread,
+        (select negative_ratio from old) as old_negative_ratio, (select important_media from old) as old_important_media,
+        (select received_at from old) as old_received_at,
+        coalesce((select date_trunc('minute', received_at) = date_trunc('minute', now()) from old), false) as old_same_minute,
+        (select coalesce(sum(reports), 0)::int from incident_minutes where incident_id = ${a.incidentId} and minute >= date_trunc('minute', ${a.since}::timestamptz)) as window_reports,
+        (select coalesce(sum(spread), 0) from incident_minutes where incident_id = ${a.incidentId} and minute >= date_trunc('minute', ${a.since}::timestamptz)) as window_spread,
+        (select min(min_incident_spread) from incident_minutes where incident_id = ${a.incidentId} and minute >= date_trunc('minute', ${a.since}::timestamptz)) as baseline,
+        array(select id from reports where incident_id = ${a.incidentId} and exemplar) as exemplar_ids,
+        (select count(*) from tot) as written
+      from incident_totals s where s.incident_id = ${a.incidentId}) sums`,
 );
 
 /**

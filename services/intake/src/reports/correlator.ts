@@ -66,21 +66,21 @@ const CANDIDATES_TTL_MS = 1_000;
  * `lookUpKeys`); then close Chinese text — same topic, district the same or absent, a
  * live incident whose last report is within the window, similarity at least the
  * policy's threshold. The topics' wordings are kept for a second: a burst of reports
- * does not read them each time; a report that finds no match looks again with
- * `fresh` under the locks, so a wording a second old is never what opens a duplicate.
+ * does not read them each time; a report that finds no match reads them `fresh`
+ * under the locks, so a wording a second old is never what opens a duplicate.
  */
 export class Correlator {
   /** Per topic: the last read of its wordings, or the one under way (reports arriving meanwhile wait for it rather than read again). */
   private readonly candidates = new Map<Topic, { at: number; exemplars: Promise<Exemplar[]> }>();
 
-  async findMatch(db: Executor, s: Sighting, rules: CorrelationRules, keys: KeyLookup, fresh: boolean): Promise<Match | undefined> {
+  /** The match by the rules in order, given the exact keys' lookup and the topic's wordings. */
+  findMatch(s: Sighting, rules: CorrelationRules, keys: KeyLookup, wordings: readonly Exemplar[]): Match | undefined {
     if (keys.callerIncidentId) return { incidentId: keys.callerIncidentId, rule: 'caller_id', score: 1 };
     if (keys.eventKeyIncidentId) return { incidentId: keys.eventKeyIncidentId, rule: 'event_key', score: 1 };
     if (keys.urlIncidentId) return { incidentId: keys.urlIncidentId, rule: 'source_url', score: 1 };
-    const exemplars = await this.wordings(db, s.topic, rules, fresh);
     return bestTextMatch(
       s.text,
-      exemplars.filter((e) => mayJoinByText(s, e)),
+      wordings.filter((e) => mayJoinByText(s, e)),
       rules.textThreshold,
     );
   }
@@ -97,10 +97,13 @@ export class Correlator {
     this.candidates.delete(topic);
   }
 
-  private wordings(db: Executor, topic: Topic, rules: CorrelationRules, fresh: boolean): Promise<Exemplar[]> {
+  /**
+   * A topic's wordings, as read at most a second ago by any report: read outside
+   * any transaction (a report reads them before it opens its own, so it never
+   * holds a connection while waiting for another).
+   */
+  wordings(db: Executor, topic: Topic, rules: CorrelationRules): Promise<Exemplar[]> {
     const at = Date.now();
-    // Read inside a transaction that may still open an incident: neither shared nor kept.
-    if (fresh) return textCandidates(db, { topic, since: new Date(at - rules.windowMs) });
     const cached = this.candidates.get(topic);
     if (cached && at - cached.at < CANDIDATES_TTL_MS) return cached.exemplars;
     const entry = { at, exemplars: textCandidates(db, { topic, since: new Date(at - rules.windowMs) }) };
@@ -110,5 +113,10 @@ export class Correlator {
       if (this.candidates.get(topic) === entry) this.candidates.delete(topic);
     });
     return entry.exemplars;
+  }
+
+  /** A topic's wordings read now, inside a transaction that may still open an incident: neither shared nor kept. */
+  freshWordings(trx: Executor, topic: Topic, rules: CorrelationRules): Promise<Exemplar[]> {
+    return textCandidates(trx, { topic, since: new Date(Date.now() - rules.windowMs) });
   }
 }

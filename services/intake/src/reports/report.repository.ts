@@ -36,7 +36,9 @@ export interface KeyLookup {
 /**
  * The exact rules' lookups at once (Idempotency-Key, caller id, event key, source
  * URL), each an index lookup: a report's first question costs one round trip.
- * `correlate` false (POST /v1/incidents) asks only about the caller id.
+ * `correlate` false (POST /v1/incidents) asks only about the caller id. With
+ * `holdPost`, the same statement takes the post's lock (`postLock`) for the
+ * transaction it runs in.
  */
 export async function lookUpKeys(
   db: Executor,
@@ -48,9 +50,11 @@ export async function lookUpKeys(
     eventKey: string | undefined;
     sourceUrl: string;
     correlate: boolean;
+    holdPost: boolean;
   },
 ): Promise<KeyLookup> {
   const { rows } = await keyLookup.execute(db, {
+    post: k.holdPost ? String(postLock(k.sourceUrl)) : null,
     clientId: k.clientId,
     idempotencyKey: k.idempotencyKey ?? null,
     externalId: k.externalId ?? null,
@@ -59,7 +63,7 @@ export async function lookUpKeys(
     sourceUrl: k.sourceUrl,
     correlate: k.correlate,
   });
-  const { idemIncidentId, idemReportId, idemRequestHash, ...keys } = rows[0]!;
+  const { idemIncidentId, idemReportId, idemRequestHash, postHeld: _, ...keys } = rows[0]!;
   return {
     ...keys,
     idempotent: idemIncidentId && idemRequestHash ? { incidentId: idemIncidentId, reportId: idemReportId, requestHash: idemRequestHash } : null,
@@ -68,13 +72,19 @@ export async function lookUpKeys(
 
 const LIVE = sql.join(LIVE_STATUSES.map((s) => sql.lit(s)));
 
-type KeyLookupRow = Omit<KeyLookup, 'idempotent'> & { idemIncidentId: string | null; idemReportId: string | null; idemRequestHash: string | null };
+type KeyLookupRow = Omit<KeyLookup, 'idempotent'> & {
+  idemIncidentId: string | null;
+  idemReportId: string | null;
+  idemRequestHash: string | null;
+  postHeld: null;
+};
 
 // Every report's first statement: compiled once (compileOnce).
 const keyLookup = compileOnce(
   (
     _db,
     k: {
+      post: string | null;
       clientId: string;
       idempotencyKey: string | null;
       externalId: string | null;
@@ -86,6 +96,7 @@ const keyLookup = compileOnce(
   ) =>
     sql<KeyLookupRow>`
     select
+      pg_advisory_xact_lock(${k.post}::bigint) as post_held,
       ik.incident_id as idem_incident_id, ik.report_id as idem_report_id, ik.request_hash as idem_request_hash,
       (select id from reports where client_id = ${k.clientId} and external_id = ${k.externalId} and request_hash = ${k.requestHash} limit 1) as same_report_id,
       (select incident_id from reports where client_id = ${k.clientId} and external_id = ${k.externalId} order by received_at desc limit 1) as caller_incident_id,
@@ -147,30 +158,6 @@ export async function textCandidates(db: Executor, c: { topic: Topic; since: Dat
     .execute();
 }
 
-/**
- * The incident a report joins, held with a key-share lock until the transaction
- * ends: reports joining it do not wait for each other, but a merge or a split
- * (which lock it for update) waits for them, and they for it. Reports of one post
- * (the same source URL) in it do wait for each other, under a lock taken in the
- * same statement: each supersedes the one before, and a repost storm neither
- * collides on the one current report nor deadlocks on its rows.
- */
-export async function holdIncident(trx: Transaction<Database>, id: string, sourceUrl: string): Promise<IncidentRow | undefined> {
-  const row = await heldIncident.executeTakeFirst(trx, { id, post: String(lockId(`post:${id}:${sourceUrl}`)) });
-  if (!row) return undefined;
-  const { postHeld: _, ...incident } = row;
-  return incident;
-}
-
-const heldIncident = compileOnce((db, a: { id: string; post: string }) =>
-  db
-    .selectFrom('incidents')
-    .select(INCIDENT_COLUMNS)
-    .select(sql<void>`pg_advisory_xact_lock(${a.post}::bigint)`.as('postHeld'))
-    .where('id', '=', a.id)
-    .forKeyShare(),
-);
-
 export async function findIncident(db: Executor, id: string): Promise<IncidentRow | undefined> {
   return db.selectFrom('incidents').select(INCIDENT_COLUMNS).where('id', '=', id).executeTakeFirst();
 }
@@ -188,6 +175,13 @@ export async function lockKeys(trx: Transaction<Database>, keys: readonly string
 }
 
 const lockAll = compileOnce((_db, a: { ids: readonly string[] }) => sql`select pg_advisory_xact_lock(id) from unnest(${a.ids}::bigint[]) as id`);
+
+/**
+ * The lock of one post (a source URL): reports of it wait for each other from
+ * their first statement on, as each supersedes the one before in its incident; a
+ * repost storm neither collides on the one current report nor deadlocks on its rows.
+ */
+const postLock = (sourceUrl: string) => lockId(`post:${sourceUrl}`);
 
 /** A key as a signed 64-bit lock id (the first 8 bytes of its SHA-256). */
 function lockId(key: string): bigint {

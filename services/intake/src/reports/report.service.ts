@@ -21,7 +21,7 @@ import {
   textFeatures,
   tierRank,
   vetoFamilies,
-  supersedeAndSum,
+  holdAndSum,
   type Assessment,
   type AssessmentReason,
   type AuditEntry,
@@ -39,7 +39,7 @@ import type { ReassessInput, SurgeInput } from '@yuqing/workflows/messages';
 import { problems, type Principal } from '@yuqing/http-kit';
 import type { CorrelationRules } from './correlation-policy';
 import { Correlator, type Match, type Sighting } from './correlator';
-import { findIncident, findReportById, insertIdempotencyKey, holdIncident, lockKeys, lookUpKeys, type KeyLookup } from './report.repository';
+import { findIncident, findReportById, insertIdempotencyKey, lockKeys, lookUpKeys, type Exemplar, type KeyLookup } from './report.repository';
 import type { WorkflowUpdateCommand } from '../incidents/workflow-updater';
 
 /** One sighting: what `POST /v1/reports` takes; `POST /v1/incidents` takes it without `eventKey`. */
@@ -146,29 +146,33 @@ export class ReportService {
         text: textFeatures(input.title, input.summary, input.district ? DISTRICTS[input.district] : null),
       },
     };
-    const first = await this.lookUp(this.db, p);
-    if (first.repeat) return first.repeat;
-    const find = (db: Db | Transaction<Database>, keys: KeyLookup, fresh: boolean) =>
-      options.mode === 'open' && !keys.callerIncidentId ? Promise.resolve(undefined) : this.correlator.findMatch(db, p.sighting, rules, keys, fresh);
+    // The topic's wordings, as read at most a second ago, before the transaction holds a connection.
+    const wordings = options.mode === 'correlate' ? await this.correlator.wordings(this.db, input.topic, rules) : [];
+    const find = (keys: KeyLookup, within: readonly Exemplar[]) =>
+      options.mode === 'open' && !keys.callerIncidentId ? undefined : this.correlator.findMatch(p.sighting, rules, keys, within);
     try {
-      // Most reports join: found without any lock, joined under the incident's row lock.
-      let keys = first.keys;
-      for (let attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
-        const match = await find(this.db, keys, false);
-        if (!match) break;
-        const joined = await this.db.transaction().execute((trx) => this.join(trx, p, match));
-        if (joined) return joined;
-        // That incident stopped taking reports meanwhile: look again.
-        const again = await this.lookUp(this.db, p);
-        if (again.repeat) return again.repeat;
-        keys = { ...again.keys, callerIncidentId: null };
-      }
-      // Nothing to join: decide alone, and look again once alone (a concurrent report may have opened it).
       return await this.db.transaction().execute(async (trx) => {
+        // The first look holds the post: reports of one source URL wait for each other from here.
+        const first = await this.lookUp(trx, p, true);
+        if (first.repeat) return first.repeat;
+        // Most reports join: matched without any other lock, under the incident's key-share lock.
+        let keys = first.keys;
+        for (let attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
+          const match = find(keys, wordings);
+          if (!match) break;
+          const joined = await this.join(trx, p, match);
+          if (joined) return joined;
+          // That incident stopped taking reports meanwhile (nothing was written): look again.
+          const again = await this.lookUp(trx, p);
+          if (again.repeat) return again.repeat;
+          keys = { ...again.keys, callerIncidentId: null };
+        }
+        // Nothing to join: decide alone, and look again once alone (a concurrent report may have opened it).
         await lockKeys(trx, this.lockKeysOf(p));
         const again = await this.lookUp(trx, p);
         if (again.repeat) return again.repeat;
-        const match = await find(trx, again.keys, true);
+        const fresh = options.mode === 'correlate' ? await this.correlator.freshWordings(trx, input.topic, rules) : [];
+        const match = find(again.keys, fresh);
         const joined = match ? await this.join(trx, p, match) : undefined;
         return joined ?? (await this.open(trx, p));
       });
@@ -269,25 +273,34 @@ export class ReportService {
   }
 
   /**
-   * Joins a report to the incident it matched, under the incident's row lock (reports
-   * of one incident add up one after another): the report stored, the figures and
-   * assessment updated, and, only when they call for a higher tier than the incident
-   * has or was already asked for, or its spread surges, one Update queued.
-   * Undefined when the incident no longer takes it (merged, closed, out of the window meanwhile).
+   * Joins a report to the incident it matched, in two statements (`holdAndSum`, then
+   * `joinStatement`), under the incident's key-share lock: the report stored, the
+   * figures and assessment updated, and, only when they call for a higher tier than
+   * the incident has or was already asked for, or its spread surges, one Update
+   * queued. Undefined, with nothing written, when the incident as held no longer takes
+   * it (merged, closed, out of the window meanwhile).
    */
   private async join(trx: Transaction<Database>, p: Prepared, match: Match): Promise<AcceptedReport | undefined> {
     const { input, principal, rules } = p;
-    const incident = await holdIncident(trx, match.incidentId, p.sighting.sourceUrl);
-    if (!incident || incident.status === 'merged' || incident.mergedInto) return undefined;
-    const live = (LIVE_STATUSES as readonly string[]).includes(incident.status);
-    if (!live && match.rule !== 'caller_id') return undefined;
     const now = new Date();
-    if (match.rule === 'text' && now.getTime() - incident.lastReportAt.getTime() > rules.windowMs) return undefined;
-
     const reportId = randomUUID();
-    const row = reportRow(p, reportId, incident.id, now.toISOString());
+    const row = reportRow(p, reportId, match.incidentId, now.toISOString());
     const shard = Math.floor(Math.random() * FIGURE_SHARDS);
-    const { sums, baseline, superseded, exemplarIds } = await supersedeAndSum(trx, incident.id, row.sourceUrl, row, rules.spreadWindowMs, shard);
+    const held = await holdAndSum(trx, {
+      incidentId: match.incidentId,
+      sourceUrl: row.sourceUrl,
+      added: row,
+      windowMs: rules.spreadWindowMs,
+      shard,
+      terms: {
+        anyStatus: match.rule === 'caller_id',
+        lastReportSince: match.rule === 'text' ? new Date(now.getTime() - rules.windowMs) : undefined,
+      },
+    });
+    if (!held?.sums) return undefined;
+    const { incident } = held;
+    const { sums, baseline, superseded, exemplarIds } = held.sums;
+    const live = (LIVE_STATUSES as readonly string[]).includes(incident.status);
     const metrics = metricsFromSums(sums, rules.spreadWindowMs);
     const spread = metrics.spreadPerHour ?? 0;
     const flags = [...new Set([...incident.flags, ...input.flags])];
@@ -383,9 +396,10 @@ export class ReportService {
    * The same request sent again (its first answer, 200; a 422 for a key reused with
    * another body), or else where the report's exact keys point.
    */
-  private async lookUp(db: Db | Transaction<Database>, p: Prepared): Promise<Lookup> {
+  private async lookUp(db: Db | Transaction<Database>, p: Prepared, holdPost = false): Promise<Lookup> {
     const { principal, input, hash } = p;
     const keys = await lookUpKeys(db, {
+      holdPost,
       clientId: principal.id,
       idempotencyKey: p.options.idempotencyKey,
       externalId: input.source.externalId,
