@@ -50,8 +50,9 @@ export class PdfWriter {
       this.doc.on('end', () => resolve(Buffer.concat(this.chunks)));
       this.doc.on('error', reject);
     });
-    this.doc.registerFont(REGULAR, fonts.regular.data, fonts.regular.postscriptName);
-    this.doc.registerFont(BOLD, fonts.bold.data, fonts.bold.postscriptName);
+    // pdfkit takes a parsed fontkit face as it is (its types list only files and bytes).
+    this.doc.registerFont(REGULAR, fonts.regular.font as unknown as PDFKit.Mixins.PDFFontSource);
+    this.doc.registerFont(BOLD, fonts.bold.font as unknown as PDFKit.Mixins.PDFFontSource);
     this.doc.font(REGULAR).fontSize(10.5).fillColor(INK);
   }
 
