@@ -15,7 +15,8 @@ import {
   securityPlugin,
 } from '@yuqing/http-kit';
 import { LiveFeed } from './live/live-feed';
-import { cjkFontLoader } from './pdf/cjk-font';
+import { cjkFontFinder } from './pdf/cjk-font';
+import { pdfThread } from './pdf/pdf-thread';
 import { accountabilityRoutes } from './routes/accountability/accountability.routes';
 import { archiveRoutes } from './routes/archive/archive.routes';
 import { consoleRoutes } from './routes/console/console.routes';
@@ -90,12 +91,13 @@ export const reportingApp = fp<ReportingDeps>(
     await app.register(accountRoutes, { db: deps.db, config: deps.config });
     await app.register(timelineRoutes, { db: deps.db });
     await app.register(incidentRoutes, { db: deps.db, config: deps.config });
-    // The Chinese faces of the PDF documents, read once when the first document is asked for.
-    const fonts = cjkFontLoader(deps.config.PDF_CJK_FONT);
-    await app.register(archiveRoutes, { db: deps.db, config: deps.config, fonts });
+    // The PDF documents: the Chinese faces found when the first is asked for, the documents made on a thread of their own.
+    const documents = { fonts: cjkFontFinder(deps.config.PDF_CJK_FONT), thread: pdfThread() };
+    app.addHook('onClose', async () => documents.thread.close());
+    await app.register(archiveRoutes, { db: deps.db, config: deps.config, documents });
     await app.register(reportRoutes, { db: deps.db });
-    await app.register(digestRoutes, { db: deps.db, config: deps.config, fonts });
-    await app.register(reviewRoutes, { db: deps.db, fonts });
+    await app.register(digestRoutes, { db: deps.db, config: deps.config, documents });
+    await app.register(reviewRoutes, { db: deps.db, documents });
     await app.register(statsRoutes, { db: deps.db });
     await app.register(dashboardRoutes, { db: deps.db });
     await app.register(summaryRoutes, { db: deps.db, config: deps.config });

@@ -11,10 +11,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createServer, type App } from '@yuqing/http-kit';
-import { createApiClient, loadConfig, type Role, type Scope } from '@yuqing/shared';
+import { createServer, HttpProblem, type App } from '@yuqing/http-kit';
+import { cachedUnitNames, createApiClient, loadConfig, type Role, type Scope } from '@yuqing/shared';
 import { eventually, testLogger } from '@yuqing/testkit';
 import { LiveFeed, reportingApp } from '../src/app';
+import { loadArchive } from '../src/archive/archive';
+import { findCjkFonts } from '../src/pdf/cjk-font';
+import { pdfThread } from '../src/pdf/pdf-thread';
+import type { Review } from '../src/review/review';
 import { startReportingHarness, type ReportingHarness } from './harness';
 
 jest.setTimeout(180_000);
@@ -271,6 +275,42 @@ describe('access and refusals', () => {
       expect((await app.inject({ url: `/v1/incidents/${id}/archive`, headers: { authorization: `Bearer ${keys.leader}` } })).statusCode).toBe(200);
     } finally {
       await app.close();
+    }
+  });
+
+  it('documents wait their turn on one thread: beyond those allowed to wait, 503 with Retry-After; a failing one fails alone; the next after is whole', async () => {
+    const config = loadConfig({ REPORTING_PUBLIC_URL: 'http://reporting.test' });
+    const archive = (await loadArchive(h.t.db, config, cachedUnitNames(h.t.db), id))!;
+    const fonts = await findCjkFonts();
+    const thread = pdfThread({ maxWaiting: 3 });
+    try {
+      // Two documents, one that cannot be made (a review without its parts), then two more than may wait.
+      const asked = [
+        thread.render(fonts, { kind: 'archive', data: archive }),
+        thread.render(fonts, { kind: 'archive', data: archive }),
+        thread.render(fonts, { kind: 'review', data: {} as Review }),
+        thread.render(fonts, { kind: 'archive', data: archive }),
+        thread.render(fonts, { kind: 'archive', data: archive }),
+      ];
+      const settled = await Promise.allSettled(asked);
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected']);
+      for (const s of settled.slice(0, 2)) expect((s as PromiseFulfilledResult<Buffer>).value.subarray(0, 5).toString()).toBe('%PDF-');
+      expect((settled[2] as PromiseRejectedResult).reason).toBeInstanceOf(Error);
+      for (const s of settled.slice(3)) {
+        const busy = (s as PromiseRejectedResult).reason as HttpProblem;
+        expect(busy).toBeInstanceOf(HttpProblem);
+        expect(busy.status).toBe(503);
+        expect(busy.detail).toContain('文档生成繁忙');
+        expect(busy.headers).toEqual({ 'retry-after': '5' });
+      }
+      // The thread carries on: the next document is whole, and reads back as the archive.
+      const next = await thread.render(fonts, { kind: 'archive', data: archive });
+      const file = path.join(dir, `thread-${Date.now()}.pdf`);
+      writeFileSync(file, next);
+      const { stdout } = await promisify(execFile)('pdftotext', ['-enc', 'UTF-8', file, '-']);
+      expect(compact(stdout)).toContain(compact(RELEASE));
+    } finally {
+      await thread.close();
     }
   });
 });

@@ -8,6 +8,8 @@ import {
   TASK_LABELS,
   type AlertRow,
   type Config,
+  type Db,
+  listReleaseChannels,
   type IncidentEvent,
   type IncidentEventOf,
   type IncidentRow,
@@ -19,7 +21,9 @@ import {
 import { actorName, composeDigest } from '../digest/digest';
 import { incidentView } from '../incidents/incident.view';
 import { fourFirstDelays } from '../stats/four-firsts';
-import type { FourFirstsRow } from '../stats/stats.repository';
+import { fourFirsts, type FourFirstsRow } from '../stats/stats.repository';
+import { loadIncidentHistory } from '../incidents/incident-history';
+import { alertsOf, tasksOf } from '../incidents/incident.repository';
 import { composeReview } from '../review/review';
 import { timelineEntryView } from '../timeline/timeline.view';
 
@@ -134,4 +138,27 @@ export function composeArchive(input: {
     fourFirsts: input.firsts ? { procedureBasis: input.firsts.procedureBasis, delaysMs: fourFirstDelays(input.firsts) } : null,
     generatedAt: new Date().toISOString(),
   };
+}
+
+/** One incident's archive read from the database; undefined for an unknown incident. */
+export async function loadArchive(db: Db, config: Config, names: () => Promise<ReadonlyMap<string, string>>, id: string) {
+  const [history, tasks, alerts, firsts, unitNames, channels] = await Promise.all([
+    loadIncidentHistory(db, id),
+    tasksOf(db, id),
+    alertsOf(db, id),
+    fourFirsts(db, { incidentId: id }),
+    names(),
+    listReleaseChannels(db),
+  ]);
+  if (!history) return undefined;
+  return composeArchive({
+    config,
+    incident: history.incident,
+    events: history.events,
+    tasks,
+    alerts,
+    firsts: firsts[0],
+    names: unitNames,
+    channels: new Map(channels.map((c) => [c.id, c.name])),
+  });
 }

@@ -94,25 +94,36 @@ export interface LoadedCjkFonts {
   readonly bold: LoadedFace;
 }
 
-/** Finds, reads and parses the faces once; later calls share the result (a failure is retried next time: the package may be installed meanwhile). */
-export function cjkFontLoader(configured?: string): () => Promise<LoadedCjkFonts> {
-  let loading: Promise<LoadedCjkFonts> | undefined;
+/** The faces found once; later calls share the result (a failure is retried next time: the package may be installed meanwhile). */
+export function cjkFontFinder(configured?: string): () => Promise<CjkFonts> {
+  let finding: Promise<CjkFonts> | undefined;
   return () => {
-    loading ??= findCjkFonts(configured).then((fonts) => {
-      const cache = new Map<string, fontkit.Font>();
-      const load = (face: FontFace): LoadedFace => {
-        const key = `${face.file}#${face.postscriptName ?? ''}`;
-        let font = cache.get(key);
-        if (!font) cache.set(key, (font = parseFace(face)));
-        return { ...face, font };
-      };
-      return { regular: load(fonts.regular), bold: load(fonts.bold) };
+    finding ??= findCjkFonts(configured);
+    finding.catch(() => {
+      finding = undefined;
     });
-    loading.catch(() => {
-      loading = undefined;
-    });
-    return loading;
+    return finding;
   };
+}
+
+/** Faces parsed in this process (or thread), by file and name. */
+const parsedFaces = new Map<string, fontkit.Font>();
+
+/** The faces found, each read and parsed once per process (or thread). */
+export function loadCjkFonts(fonts: CjkFonts): LoadedCjkFonts {
+  const load = (face: FontFace): LoadedFace => {
+    const key = `${face.file}#${face.postscriptName ?? ''}`;
+    let font = parsedFaces.get(key);
+    if (!font) parsedFaces.set(key, (font = parseFace(face)));
+    return { ...face, font };
+  };
+  return { regular: load(fonts.regular), bold: load(fonts.bold) };
+}
+
+/** Finds, reads and parses the faces once, for documents made on this thread (the summary reports' activity). */
+export function cjkFontLoader(configured?: string): () => Promise<LoadedCjkFonts> {
+  const find = cjkFontFinder(configured);
+  return async () => loadCjkFonts(await find());
 }
 
 /** One face of a font file; for a collection, the one its PostScript name names (or its first). */

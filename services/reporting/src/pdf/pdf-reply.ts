@@ -1,10 +1,9 @@
 import type { FastifyReply } from 'fastify';
 import { HttpProblem } from '@yuqing/http-kit';
 import { displayText } from '@yuqing/shared';
-import { CjkFontMissing, type LoadedCjkFonts } from './cjk-font';
-
-/** Finds the CJK faces (read once per process). */
-export type FontSource = () => Promise<LoadedCjkFonts>;
+import { CjkFontMissing, type CjkFonts } from './cjk-font';
+import type { DocumentRequest } from './incident-documents';
+import type { PdfThread } from './pdf-thread';
 
 /** A file name a browser saves as written: no path separators, quotes or control characters, at most 80 characters. */
 function safeFileName(name: string): string {
@@ -18,16 +17,25 @@ function safeFileName(name: string): string {
   );
 }
 
-/** Renders a document with the CJK faces and answers it as a PDF download; no Chinese font answers 503 naming the Debian package. */
+/** Finds the CJK faces (once per process; the PDF thread reads and parses them). */
+export type FontSource = () => Promise<CjkFonts>;
+
+/** What the routes need to make documents: where the faces are, and the thread that sets them. */
+export interface Documents {
+  readonly fonts: FontSource;
+  readonly thread: PdfThread;
+}
+
+/** Makes a document on the PDF thread and answers it as a download; no Chinese font answers 503 naming the Debian package. */
 export async function sendPdf(
   reply: FastifyReply,
-  fonts: FontSource,
+  documents: Documents,
   names: { readonly fileName: string; readonly asciiName: string },
-  render: (fonts: LoadedCjkFonts) => Promise<Buffer>,
+  document: DocumentRequest,
 ): Promise<FastifyReply> {
-  let loaded: LoadedCjkFonts;
+  let fonts: CjkFonts;
   try {
-    loaded = await fonts();
+    fonts = await documents.fonts();
   } catch (err) {
     if (err instanceof CjkFontMissing) {
       reply.log.error({ tried: err.tried }, 'no CJK font for PDF documents: install fonts-noto-cjk');
@@ -35,7 +43,7 @@ export async function sendPdf(
     }
     throw err;
   }
-  return replyPdf(reply, await render(loaded), names);
+  return replyPdf(reply, await documents.thread.render(fonts, document), names);
 }
 
 /**

@@ -1,42 +1,18 @@
-import { cachedUnitNames, listReleaseChannels } from '@yuqing/shared';
+import { cachedUnitNames } from '@yuqing/shared';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config, Db } from '@yuqing/shared';
 import { problemResponses, requireAccess, problems } from '@yuqing/http-kit';
-import { composeArchive } from '../../archive/archive';
-import { loadIncidentHistory } from '../../incidents/incident-history';
-import { renderArchivePdf } from '../../pdf/incident-documents';
-import { sendPdf, type FontSource } from '../../pdf/pdf-reply';
-import { alertsOf, tasksOf } from '../../incidents/incident.repository';
-import { fourFirsts } from '../../stats/stats.repository';
+import { loadArchive } from '../../archive/archive';
+import { sendPdf, type Documents } from '../../pdf/pdf-reply';
 import { IncidentParams } from '../timeline/timeline.schemas';
 import { ArchiveSchema } from './archive.schemas';
 
 /** The archive record (档案) of one incident, as JSON (the console's incident page reads it too) and as a printable PDF. */
-export const archiveRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config; fonts: FontSource }> = async (app, { db, config, fonts }) => {
+export const archiveRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config; documents: Documents }> = async (app, { db, config, documents }) => {
   const names = cachedUnitNames(db);
 
-  async function archiveOf(id: string) {
-    const [history, tasks, alerts, firsts, unitNames, channels] = await Promise.all([
-      loadIncidentHistory(db, id),
-      tasksOf(db, id),
-      alertsOf(db, id),
-      fourFirsts(db, { incidentId: id }),
-      names(),
-      listReleaseChannels(db),
-    ]);
-    if (!history) throw problems.notFound(`incident ${id}`);
-    return composeArchive({
-      config,
-      incident: history.incident,
-      events: history.events,
-      tasks,
-      alerts,
-      firsts: firsts[0],
-      names: unitNames,
-      channels: new Map(channels.map((c) => [c.id, c.name])),
-    });
-  }
+  const archiveOf = async (id: string) => (await loadArchive(db, config, names, id)) ?? Promise.reject(problems.notFound(`incident ${id}`));
 
   app.get(
     '/v1/incidents/:id/archive',
@@ -69,8 +45,11 @@ export const archiveRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config; font
     async (request, reply) => {
       await requireAccess(app.access, request.principal, 'incident.read', { incidentId: request.params.id });
       const archive = await archiveOf(request.params.id);
-      return sendPdf(reply, fonts, { fileName: `舆情处置档案-${archive.incident.title}`, asciiName: `archive-${archive.incident.id.slice(0, 8)}` }, (f) =>
-        renderArchivePdf(f, archive),
+      return sendPdf(
+        reply,
+        documents,
+        { fileName: `舆情处置档案-${archive.incident.title}`, asciiName: `archive-${archive.incident.id.slice(0, 8)}` },
+        { kind: 'archive', data: archive },
       );
     },
   );

@@ -6,13 +6,12 @@ import { problemResponses, requireAccess, problems } from '@yuqing/http-kit';
 import { renderDigestHtml } from '../../digest/digest.html';
 import { composeDigest, type Digest } from '../../digest/digest';
 import { loadIncidentHistory } from '../../incidents/incident-history';
-import { renderDigestPdf } from '../../pdf/incident-documents';
-import { sendPdf, type FontSource } from '../../pdf/pdf-reply';
+import { sendPdf, type Documents } from '../../pdf/pdf-reply';
 import { IncidentParams } from '../timeline/timeline.schemas';
 import { DigestSchema } from './digest.schemas';
 
 /** The opinion digest 《舆情摘报》 of an incident, as JSON, as a printable page and as a PDF. */
-export const digestRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config; fonts: FontSource }> = async (app, { db, config, fonts }) => {
+export const digestRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config; documents: Documents }> = async (app, { db, config, documents }) => {
   const names = cachedUnitNames(db);
 
   async function digestOf(incidentId: string): Promise<Digest> {
@@ -71,8 +70,11 @@ export const digestRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config; fonts
     async (request, reply) => {
       await requireAccess(app.access, request.principal, 'incident.read', { incidentId: request.params.id });
       const digest = await digestOf(request.params.id);
-      return sendPdf(reply, fonts, { fileName: `舆情摘报-${digest.incident.title}`, asciiName: `digest-${digest.incidentId.slice(0, 8)}` }, (f) =>
-        renderDigestPdf(f, digest),
+      return sendPdf(
+        reply,
+        documents,
+        { fileName: `舆情摘报-${digest.incident.title}`, asciiName: `digest-${digest.incidentId.slice(0, 8)}` },
+        { kind: 'digest', data: digest },
       );
     },
   );

@@ -4,14 +4,13 @@ import { z } from 'zod';
 import type { Db } from '@yuqing/shared';
 import { problemResponses, problems, requireAccess } from '@yuqing/http-kit';
 import { loadIncidentHistory } from '../../incidents/incident-history';
-import { renderReviewPdf } from '../../pdf/incident-documents';
-import { sendPdf, type FontSource } from '../../pdf/pdf-reply';
+import { sendPdf, type Documents } from '../../pdf/pdf-reply';
 import { composeReview, type Review } from '../../review/review';
 import { IncidentParams } from '../timeline/timeline.schemas';
 import { ReviewSchema } from './review.schemas';
 
 /** The post-incident review 总结评估 of an incident, as JSON and as a PDF, once the office has written it. */
-export const reviewRoutes: FastifyPluginAsyncZod<{ db: Db; fonts: FontSource }> = async (app, { db, fonts }) => {
+export const reviewRoutes: FastifyPluginAsyncZod<{ db: Db; documents: Documents }> = async (app, { db, documents }) => {
   const names = cachedUnitNames(db);
 
   async function reviewOf(incidentId: string): Promise<Review> {
@@ -53,8 +52,11 @@ export const reviewRoutes: FastifyPluginAsyncZod<{ db: Db; fonts: FontSource }> 
     async (request, reply) => {
       await requireAccess(app.access, request.principal, 'incident.read', { incidentId: request.params.id });
       const review = await reviewOf(request.params.id);
-      return sendPdf(reply, fonts, { fileName: `总结评估-${review.title}`, asciiName: `review-${review.incidentId.slice(0, 8)}` }, (f) =>
-        renderReviewPdf(f, review),
+      return sendPdf(
+        reply,
+        documents,
+        { fileName: `总结评估-${review.title}`, asciiName: `review-${review.incidentId.slice(0, 8)}` },
+        { kind: 'review', data: review },
       );
     },
   );
