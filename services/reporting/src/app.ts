@@ -15,8 +15,7 @@ import {
   securityPlugin,
 } from '@yuqing/http-kit';
 import { LiveFeed } from './live/live-feed';
-import { cjkFontFinder } from './pdf/cjk-font';
-import { pdfThread } from './pdf/pdf-thread';
+import { documentMaker } from './pdf/pdf-thread';
 import { accountabilityRoutes } from './routes/accountability/accountability.routes';
 import { archiveRoutes } from './routes/archive/archive.routes';
 import { consoleRoutes } from './routes/console/console.routes';
@@ -92,7 +91,7 @@ export const reportingApp = fp<ReportingDeps>(
     await app.register(timelineRoutes, { db: deps.db });
     await app.register(incidentRoutes, { db: deps.db, config: deps.config });
     // The PDF documents: the Chinese faces found when the first is asked for, the documents made on a thread of their own.
-    const documents = { fonts: cjkFontFinder(deps.config.PDF_CJK_FONT), thread: pdfThread() };
+    const documents = documentMaker(deps.config.PDF_CJK_FONT);
     app.addHook('onClose', async () => documents.thread.close());
     await app.register(archiveRoutes, { db: deps.db, config: deps.config, documents });
     await app.register(reportRoutes, { db: deps.db });

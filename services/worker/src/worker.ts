@@ -1,6 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type IncidentActivityDeps } from '@yuqing/activities';
-import { cjkFontLoader, createSummaryReportActivities } from '@yuqing/reporting/summary';
+import { createSummaryReportActivities, documentMaker } from '@yuqing/reporting/summary';
 import type { Db, Logger } from '@yuqing/shared';
 
 export interface IncidentWorkerOptions {
@@ -37,7 +37,7 @@ export async function createIncidentWorker(options: IncidentWorkerOptions): Prom
       // The schedules' summary reports run here too: one worker, one task queue for every workflow.
       ...createSummaryReportActivities({
         db: options.db,
-        fonts: cjkFontLoader(options.summary?.pdfFont),
+        documents: documentMaker(options.summary?.pdfFont),
         reportingUrl: options.summary?.reportingUrl ?? 'http://localhost:3003',
       }),
     },

@@ -120,12 +120,6 @@ export function loadCjkFonts(fonts: CjkFonts): LoadedCjkFonts {
   return { regular: load(fonts.regular), bold: load(fonts.bold) };
 }
 
-/** Finds, reads and parses the faces once, for documents made on this thread (the summary reports' activity). */
-export function cjkFontLoader(configured?: string): () => Promise<LoadedCjkFonts> {
-  const find = cjkFontFinder(configured);
-  return async () => loadCjkFonts(await find());
-}
-
 /** One face of a font file; for a collection, the one its PostScript name names (or its first). */
 function parseFace(face: FontFace): fontkit.Font {
   // A collection without the face named answers null.

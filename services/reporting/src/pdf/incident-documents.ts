@@ -216,20 +216,3 @@ export async function renderArchivePdf(fonts: LoadedCjkFonts, a: Archive): Promi
   w.footnote(BEIJING);
   return w.finish(`舆情处置档案 · ${i.id.slice(0, 8)}`);
 }
-
-/** A document the PDF thread makes (pdf-thread.ts): its kind and what it shows, as plain data. */
-export type DocumentRequest =
-  | { readonly kind: 'digest'; readonly data: Digest }
-  | { readonly kind: 'review'; readonly data: Review }
-  | { readonly kind: 'archive'; readonly data: Archive };
-
-export function renderDocument(fonts: LoadedCjkFonts, r: DocumentRequest): Promise<Buffer> {
-  switch (r.kind) {
-    case 'digest':
-      return renderDigestPdf(fonts, r.data);
-    case 'review':
-      return renderReviewPdf(fonts, r.data);
-    case 'archive':
-      return renderArchivePdf(fonts, r.data);
-  }
-}

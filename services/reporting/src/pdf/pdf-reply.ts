@@ -2,8 +2,8 @@ import type { FastifyReply } from 'fastify';
 import { HttpProblem } from '@yuqing/http-kit';
 import { displayText } from '@yuqing/shared';
 import { CjkFontMissing, type CjkFonts } from './cjk-font';
-import type { DocumentRequest } from './incident-documents';
-import type { PdfThread } from './pdf-thread';
+import type { DocumentRequest } from './documents';
+import type { Documents } from './pdf-thread';
 
 /** A file name a browser saves as written: no path separators, quotes or control characters, at most 80 characters. */
 function safeFileName(name: string): string {
@@ -15,15 +15,6 @@ function safeFileName(name: string): string {
       .trim()
       .slice(0, 80) || 'document'
   );
-}
-
-/** Finds the CJK faces (once per process; the PDF thread reads and parses them). */
-export type FontSource = () => Promise<CjkFonts>;
-
-/** What the routes need to make documents: where the faces are, and the thread that sets them. */
-export interface Documents {
-  readonly fonts: FontSource;
-  readonly thread: PdfThread;
 }
 
 /** Makes a document on the PDF thread and answers it as a download; no Chinese font answers 503 naming the Debian package. */

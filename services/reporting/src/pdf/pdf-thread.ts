@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { problems } from '@yuqing/http-kit';
-import type { CjkFonts } from './cjk-font';
-import type { DocumentRequest } from './incident-documents';
+import { cjkFontFinder, type CjkFonts } from './cjk-font';
+import type { DocumentRequest } from './documents';
 
 /** What the thread answers for one document. */
 export type ThreadAnswer = { readonly id: number; readonly pdf: Uint8Array } | { readonly id: number; readonly error: string };
@@ -81,4 +81,15 @@ export function pdfThread(options: { readonly maxWaiting?: number } = {}): PdfTh
       await w?.terminate();
     },
   };
+}
+
+/** What makes documents: where the faces are (found once per process) and the thread that sets them. */
+export interface Documents {
+  readonly fonts: () => Promise<CjkFonts>;
+  readonly thread: PdfThread;
+}
+
+/** The documents of one process, in `PDF_CJK_FONT` or the faces fontconfig finds. */
+export function documentMaker(configuredFont?: string): Documents {
+  return { fonts: cjkFontFinder(configuredFont), thread: pdfThread() };
 }

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { loadCjkFonts } from './cjk-font';
-import { renderDocument } from './incident-documents';
+import { renderDocument } from './documents';
 import type { ThreadAnswer, ThreadRequest } from './pdf-thread';
 
 /** The PDF thread (pdf-thread.ts): one document per message, in the faces it is given (parsed once per thread). */

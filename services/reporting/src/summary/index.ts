@@ -4,4 +4,4 @@
  * and serves them).
  */
 export { createSummaryReportActivities, type SummaryReportDeps } from './summary.activities';
-export { cjkFontLoader, type LoadedCjkFonts } from '../pdf/cjk-font';
+export { documentMaker, type Documents } from '../pdf/pdf-thread';

@@ -15,19 +15,18 @@ import {
   type SummaryReportInput,
   type SummaryReportResult,
 } from '@yuqing/shared';
-import type { LoadedCjkFonts } from '../pdf/cjk-font';
+import type { Documents } from '../pdf/pdf-thread';
 import { summaryFigures } from './summary-figures';
 import { summaryNotice } from './summary-notice';
 import { findSummaryReportOf, insertSummaryReport } from './summary-report.repository';
-import { renderSummaryPdf } from './summary.pdf';
 
 /** The actor of what the schedule's run records. */
 export const SUMMARY_ACTOR: Actor = { id: 'system:summary-report', kind: 'system' };
 
 export interface SummaryReportDeps {
   readonly db: Db;
-  /** The CJK faces (cjkFontLoader): a missing font fails the activity, which Temporal retries, naming fonts-noto-cjk. */
-  readonly fonts: () => Promise<LoadedCjkFonts>;
+  /** The PDF thread and its faces (documentMaker): a missing font fails the activity, which Temporal retries, naming fonts-noto-cjk. */
+  readonly documents: Documents;
   /** REPORTING_PUBLIC_URL: the links in the leaders' messages. */
   readonly reportingUrl: string;
 }
@@ -51,7 +50,11 @@ export function createSummaryReportActivities(deps: SummaryReportDeps): SummaryR
       const figures = await summaryFigures(deps.db, period, await names());
       const kindLabel = SUMMARY_KIND_LABELS[input.kind];
       const title = `${kindLabel}(${figures.period.fromLocal.slice(0, 16)} 至 ${figures.period.toLocal.slice(0, 16)})`;
-      const pdf = await renderSummaryPdf(await deps.fonts(), { title, kindLabel, figures, createdAtLocal: formatBeijing(new Date()) });
+      // On the PDF thread: the worker's own thread also carries every workflow's activities and timers.
+      const pdf = await deps.documents.thread.render(await deps.documents.fonts(), {
+        kind: 'summary',
+        data: { title, kindLabel, figures, createdAtLocal: formatBeijing(new Date()) },
+      });
 
       return deps.db.transaction().execute(async (trx) => {
         const stored = await insertSummaryReport(trx, {

@@ -4,7 +4,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config, Db } from '@yuqing/shared';
 import { problemResponses, requireAccess, problems } from '@yuqing/http-kit';
 import { loadArchive } from '../../archive/archive';
-import { sendPdf, type Documents } from '../../pdf/pdf-reply';
+import { sendPdf } from '../../pdf/pdf-reply';
+import type { Documents } from '../../pdf/pdf-thread';
 import { IncidentParams } from '../timeline/timeline.schemas';
 import { ArchiveSchema } from './archive.schemas';
 

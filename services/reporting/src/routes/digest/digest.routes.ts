@@ -6,7 +6,8 @@ import { problemResponses, requireAccess, problems } from '@yuqing/http-kit';
 import { renderDigestHtml } from '../../digest/digest.html';
 import { composeDigest, type Digest } from '../../digest/digest';
 import { loadIncidentHistory } from '../../incidents/incident-history';
-import { sendPdf, type Documents } from '../../pdf/pdf-reply';
+import { sendPdf } from '../../pdf/pdf-reply';
+import type { Documents } from '../../pdf/pdf-thread';
 import { IncidentParams } from '../timeline/timeline.schemas';
 import { DigestSchema } from './digest.schemas';
 
