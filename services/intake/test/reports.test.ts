@@ -9,7 +9,7 @@
 import type { Client } from '@temporalio/client';
 import { sql } from 'kysely';
 import { createServer, type App } from '@yuqing/http-kit';
-import { createDb, loadConfig, type Db, type ReportInputRaw } from '@yuqing/shared';
+import { createDb, loadConfig, reaggregate, type Db, type ReportInputRaw } from '@yuqing/shared';
 import { connectTestClient, createTestDatabase, createTestKey, sampleIncident, testLogger, uniqueToken, type TestDatabase } from '@yuqing/testkit';
 import { intakeApp } from '../src/app';
 import type { WorkflowUpdateCommand } from '../src/incidents/workflow-updater';
@@ -217,6 +217,45 @@ describe('POST /v1/reports: the rules in order, each join explained', () => {
     const remeasured = await report({ ...first, metrics: { ...first.metrics, reach: 3_000 } });
     expect(remeasured).toMatchObject({ incidentId: opened.incidentId, outcome: 'joined', match: { rule: 'caller_id' } });
     expect(await totalsOf(opened.incidentId)).toEqual({ sources: 2, reach: 4_000 });
+  });
+
+  it('a report that waited for a merge into its incident adds up the merged figures, not those it saw before waiting', async () => {
+    const district = '依兰县';
+    const intoKey = `evt-${uniqueToken()}`;
+    const into = await report(sighting({ title: '依兰县某水产市场销售孔雀石绿鱼', district, eventKey: intoKey, metrics: { reach: 1_000 } }));
+    const from = await report(sighting({ title: '依兰县水产店鱼有药残', district, eventKey: `evt-${uniqueToken()}`, metrics: { reach: 50_000 } }));
+    expect(from.incidentId).not.toBe(into.incidentId);
+
+    // The merge's records, as the activity writes them, held open while a report of the survivor arrives.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const lockedNow = new Promise<void>((r) => (locked = r));
+    const merge = t.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('incidents').select('id').where('id', 'in', [from.incidentId, into.incidentId].sort()).orderBy('id').forUpdate().execute();
+      await trx.updateTable('reports').set({ incidentId: into.incidentId }).where('incidentId', '=', from.incidentId).execute();
+      await trx.updateTable('incidents').set({ mergedInto: into.incidentId }).where('id', '=', from.incidentId).execute();
+      await reaggregate(trx, into.incidentId, 3_600_000);
+      locked();
+      await held;
+    });
+    await lockedNow;
+    const joining = report(sighting({ title: '依兰县某水产市场销售孔雀石绿鱼 跟帖', district, eventKey: intoKey, metrics: { reach: 3_000 } }));
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await merge;
+    const joined = await joining;
+    expect(joined).toMatchObject({ incidentId: into.incidentId, match: { rule: 'event_key' } });
+
+    // The survivor's figures, as the joining report wrote them: all three reports' reach.
+    const row = await t.db.selectFrom('incidents').select('metrics').where('id', '=', into.incidentId).executeTakeFirstOrThrow();
+    expect(row.metrics.reach).toBe(54_000);
+    const totals = await t.db
+      .selectFrom('incidentTotals')
+      .select((eb) => [eb.fn.sum<number>('sources').as('sources'), eb.fn.sum<number>('reach').as('reach')])
+      .where('incidentId', '=', into.incidentId)
+      .executeTakeFirstOrThrow();
+    expect({ sources: Number(totals.sources), reach: Number(totals.reach) }).toEqual({ sources: 3, reach: 54_000 });
   });
 
   it('a joining report writes what it brings to its incident: a new event key once, its flags, its time', async () => {

@@ -16,6 +16,7 @@ import { cachedUnitNames, createApiClient, loadConfig, type Role, type Scope } f
 import { eventually, testLogger } from '@yuqing/testkit';
 import { LiveFeed, reportingApp } from '../src/app';
 import { loadArchive } from '../src/archive/archive';
+import type { Archive } from '../src/pdf/incident-documents';
 import { findCjkFonts } from '../src/pdf/cjk-font';
 import { pdfThread } from '../src/pdf/pdf-thread';
 import type { Review } from '../src/review/review';
@@ -309,6 +310,17 @@ describe('access and refusals', () => {
       writeFileSync(file, next);
       const { stdout } = await promisify(execFile)('pdftotext', ['-enc', 'UTF-8', file, '-']);
       expect(compact(stdout)).toContain(compact(RELEASE));
+
+      // Data that cannot be copied to the thread is refused at once and holds no place among those waiting.
+      const uncopyable = { ...archive, sign: () => 'x' } as unknown as Archive;
+      for (let i = 0; i < 4; i++) await expect(thread.render(fonts, { kind: 'archive', data: uncopyable })).rejects.toThrow(/could not be cloned/);
+      // Closed with a document in hand, and asked again at once: the old thread fails its own, the new one makes the next.
+      const inHand = thread.render(fonts, { kind: 'archive', data: archive });
+      const closing = thread.close();
+      const after = thread.render(fonts, { kind: 'archive', data: archive });
+      await closing;
+      await expect(inHand).rejects.toThrow(/the PDF thread stopped/);
+      expect((await after).subarray(0, 5).toString()).toBe('%PDF-');
     } finally {
       await thread.close();
     }

@@ -64,8 +64,13 @@ export interface JoinTerms {
   readonly lastReportSince: Date | undefined;
 }
 
-/** The incident as held: absent when it is gone, `sums` absent when it no longer takes the report (nothing was written). */
-export type Held = { readonly incident: IncidentRow; readonly sums?: JoinSums };
+/**
+ * The incident as held: absent when it is gone; `sums` absent when it no longer takes
+ * the report, or when it changed while the statement waited for it (`unsettled`: a
+ * merge or a split committed meanwhile, so the sums read before are not its own;
+ * the statement is run again, now that it is held). Nothing is written without `sums`.
+ */
+export type Held = { readonly incident: IncidentRow; readonly sums?: JoinSums; readonly unsettled?: true };
 
 /**
  * A joining report's first statement: its incident held with a key-share lock until
@@ -98,6 +103,7 @@ export async function holdAndSum(
   const r = rows[0];
   if (!r) return undefined;
   const incident = Object.fromEntries(INCIDENT_COLUMNS.map((c) => [c, r[c]])) as IncidentRow;
+  if (!r.settled) return { incident, unsettled: true };
   if (!r.joinable) return { incident };
   // The totals read are those committed before this statement: this report's change is added here.
   const old: (ReportFigures & { receivedAt: Date }) | undefined = r.oldReceivedAt
@@ -153,6 +159,7 @@ const heldSums = compileOnce(
     sql<
       IncidentRow & {
         joinable: boolean;
+        settled: boolean;
         sources: number;
         reportCount: number;
         reach: number;
@@ -177,12 +184,14 @@ const heldSums = compileOnce(
     with held as (
       select ${HELD_COLUMNS},
         (i.status <> 'merged' and i.merged_into is null and (i.status in (${LIVE}) or ${a.anyStatus}::boolean)
-          and i.last_report_at >= ${a.lastReportSince}::timestamptz) as joinable
+          and i.last_report_at >= ${a.lastReportSince}::timestamptz) as joinable,
+        -- The row as locked is the one this statement's snapshot sees: nothing (a merge, a split) changed it while this waited.
+        i.xmin = (select s.xmin from incidents s where s.id = ${a.incidentId}) as settled
       from incidents i where i.id = ${a.incidentId}
       for key share),
     old as (
       update reports set current = false
-      where incident_id = ${a.incidentId} and source_url = ${a.sourceUrl} and current and (select joinable from held)
+      where incident_id = ${a.incidentId} and source_url = ${a.sourceUrl} and current and (select joinable and settled from held)
       returning report_count, reach, spread_per_hour, negative_ratio, important_media, received_at),
     tot as (
       insert into incident_totals as t
@@ -195,7 +204,7 @@ const heldSums = compileOnce(
         ${a.plus.importantMediaKnown}::int - count(old.important_media), ${a.plus.importantMediaSeen}::int - count(*) filter (where old.important_media)
       from (select 1) one left join old on true
       -- An aggregate gives its one row even when nothing is summed: only having keeps it out.
-      having (select joinable from held)
+      having (select joinable and settled from held)
       on conflict (incident_id, shard) do update set
         sources = t.sources + excluded.sources, report_count = t.report_count + excluded.report_count, reach = t.reach + excluded.reach,
         reach_known = t.reach_known + excluded.reach_known, negative_weighted = t.negative_weighted + excluded.negative_weighted,

@@ -177,8 +177,9 @@ export async function lockKeys(trx: Transaction<Database>, keys: readonly string
 const lockAll = compileOnce((_db, a: { ids: readonly string[] }) => sql`select pg_advisory_xact_lock(id) from unnest(${a.ids}::bigint[]) as id`);
 
 /**
- * The lock of one post (a source URL): reports of it wait for each other from
- * their first statement on, as each supersedes the one before in its incident; a
+ * The lock of one post (a source URL), taken by a report's first statement: the
+ * statements after it see what an earlier report of the post committed (the first
+ * one's own look-ups do not), so each supersedes the one before in its incident and a
  * repost storm neither collides on the one current report nor deadlocks on its rows.
  */
 const postLock = (sourceUrl: string) => lockId(`post:${sourceUrl}`);

@@ -73,6 +73,8 @@ const MAX_EXEMPLARS = 8;
 const NEW_WORDING_BELOW = 0.8;
 /** Joins retried when the incident found stopped taking reports meanwhile (merged, closed). */
 const JOIN_ATTEMPTS = 3;
+/** Reads of an incident that changed while a joining report waited for it, before the report is tried again whole. */
+const HOLD_ATTEMPTS = 3;
 /** A report tried again after a conflict that kept nothing of it (see `triedAgain`). */
 const ACCEPT_ATTEMPTS = 3;
 
@@ -152,7 +154,7 @@ export class ReportService {
       options.mode === 'open' && !keys.callerIncidentId ? undefined : this.correlator.findMatch(p.sighting, rules, keys, within);
     try {
       return await this.db.transaction().execute(async (trx) => {
-        // The first look holds the post: reports of one source URL wait for each other from here.
+        // The first look takes the post's lock: the statements after it see what an earlier report of the post committed.
         const first = await this.lookUp(trx, p, true);
         if (first.repeat) return first.repeat;
         // Most reports join: matched without any other lock, under the incident's key-share lock.
@@ -286,17 +288,24 @@ export class ReportService {
     const reportId = randomUUID();
     const row = reportRow(p, reportId, match.incidentId, now.toISOString());
     const shard = Math.floor(Math.random() * FIGURE_SHARDS);
-    const held = await holdAndSum(trx, {
-      incidentId: match.incidentId,
-      sourceUrl: row.sourceUrl,
-      added: row,
-      windowMs: rules.spreadWindowMs,
-      shard,
-      terms: {
-        anyStatus: match.rule === 'caller_id',
-        lastReportSince: match.rule === 'text' ? new Date(now.getTime() - rules.windowMs) : undefined,
-      },
-    });
+    const hold = () =>
+      holdAndSum(trx, {
+        incidentId: match.incidentId,
+        sourceUrl: row.sourceUrl,
+        added: row,
+        windowMs: rules.spreadWindowMs,
+        shard,
+        terms: {
+          anyStatus: match.rule === 'caller_id',
+          lastReportSince: match.rule === 'text' ? new Date(now.getTime() - rules.windowMs) : undefined,
+        },
+      });
+    let held = await hold();
+    // It changed while this waited for it (a merge, a split): read again, now that it is held.
+    for (let again = 0; held?.unsettled; again++) {
+      if (again === HOLD_ATTEMPTS) throw Object.assign(new Error(`incident ${match.incidentId} kept changing under a joining report`), { code: '40001' });
+      held = await hold();
+    }
     if (!held?.sums) return undefined;
     const { incident } = held;
     const { sums, baseline, superseded, exemplarIds } = held.sums;

@@ -36,49 +36,57 @@ export interface PdfThread {
  */
 export function pdfThread(options: { readonly maxWaiting?: number } = {}): PdfThread {
   const maxWaiting = options.maxWaiting ?? MAX_WAITING;
-  const waiting = new Map<number, { resolve: (pdf: Buffer) => void; reject: (err: Error) => void }>();
-  let worker: Worker | undefined;
+  type Job = { resolve: (pdf: Buffer) => void; reject: (err: Error) => void };
+  // Each thread with the documents it holds: a thread that ends fails its own, never a later thread's.
+  let current: { worker: Worker; jobs: Map<number, Job> } | undefined;
   let next = 0;
 
-  const failAll = (err: Error) => {
-    for (const w of waiting.values()) w.reject(err);
-    waiting.clear();
-  };
-  const start = (): Worker => {
-    const w = new Worker(THREAD_FILE);
-    w.on('message', (a: ThreadAnswer) => {
-      const job = waiting.get(a.id);
+  const start = () => {
+    const worker = new Worker(THREAD_FILE);
+    const jobs = new Map<number, Job>();
+    const failAll = (err: Error) => {
+      for (const job of jobs.values()) job.reject(err);
+      jobs.clear();
+    };
+    worker.on('message', (a: ThreadAnswer) => {
+      const job = jobs.get(a.id);
+      jobs.delete(a.id);
+      if (jobs.size === 0) worker.unref();
       if (!job) return;
-      waiting.delete(a.id);
       if ('error' in a) job.reject(new Error(a.error));
       else job.resolve(Buffer.from(a.pdf.buffer, a.pdf.byteOffset, a.pdf.byteLength));
-      if (waiting.size === 0) w.unref();
     });
-    w.on('error', (err) => failAll(err));
-    w.on('exit', (code) => {
-      if (worker === w) worker = undefined;
+    worker.on('error', failAll);
+    worker.on('exit', (code) => {
+      if (current?.worker === worker) current = undefined;
       failAll(new Error(`the PDF thread stopped (${code})`));
     });
-    return w;
+    return { worker, jobs };
   };
 
   return {
     render(fonts, document) {
-      if (waiting.size >= maxWaiting)
+      if (current && current.jobs.size >= maxWaiting)
         return Promise.reject(problems.unavailable('文档生成繁忙,请稍后再试 (documents busy: too many PDF documents waiting)', 5));
-      worker ??= start();
-      // Held open only while it has work: an idle thread does not keep the process alive.
-      worker.ref();
+      const { worker, jobs } = (current ??= start());
       const id = next++;
       return new Promise<Buffer>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        worker!.postMessage({ id, fonts, document } satisfies ThreadRequest);
+        try {
+          worker.postMessage({ id, fonts, document } satisfies ThreadRequest);
+        } catch (err) {
+          // What cannot be copied to the thread (a DataCloneError) was never sent: nothing waits for it.
+          reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        jobs.set(id, { resolve, reject });
+        // Held open only while it has work: an idle thread does not keep the process alive.
+        worker.ref();
       });
     },
     async close() {
-      const w = worker;
-      worker = undefined;
-      await w?.terminate();
+      const closing = current;
+      current = undefined;
+      await closing?.worker.terminate();
     },
   };
 }
