@@ -404,7 +404,8 @@ ready_check() { # name → a command that succeeds once it serves
     temporal) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:$T_FRONTEND_HTTP/api/v1/system-info" ;;
     temporal-ui) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:$UI_PORT/" ;;
     nats-*) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:${NATS_HTTP[n - 1]}/healthz" ;;
-    worker-*) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:${WORKER_METRICS[n - 1]}/metrics" ;;
+    # Ready once it polls its task queue, not when its metrics port opens (seconds earlier, while it loads).
+    worker-*) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:${WORKER_METRICS[n - 1]}/readyz" ;;
     intake-*) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:${INTAKE_PORTS[n - 1]}/readyz" ;;
     dispatch-*) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:${DISPATCH_PORTS[n - 1]}/readyz" ;;
     reporting-*) echo "node $ROOT/infra/scripts/check.mjs http http://127.0.0.1:${REPORTING_PORTS[n - 1]}/readyz" ;;

@@ -303,6 +303,8 @@ start_services() {
   wait_for intake 60 node "$ROOT/infra/scripts/check.mjs" http "http://127.0.0.1:${INTAKE_PORT:-3001}/readyz"
   wait_for dispatch 60 node "$ROOT/infra/scripts/check.mjs" http "http://127.0.0.1:${DISPATCH_PORT:-3002}/readyz"
   wait_for reporting 60 node "$ROOT/infra/scripts/check.mjs" http "http://127.0.0.1:${REPORTING_PORT:-3003}/readyz"
+  # The worker is up when it polls its task queue (its /readyz), not when its process starts.
+  [[ ${WORKER_METRICS_PORT:-9464} == 0 ]] || wait_for worker 60 node "$ROOT/infra/scripts/check.mjs" http "http://127.0.0.1:${WORKER_METRICS_PORT:-9464}/readyz"
   cat <<EOF
 
   舆情应急处置平台 is up.

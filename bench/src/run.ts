@@ -118,7 +118,7 @@ async function main(): Promise<void> {
       .execute();
     const key = await createApiClient(db, { id: 'bench', name: 'bench', scopes: ['admin'] });
 
-    const ports = { intake: await freePort(), dispatch: await freePort(), reporting: await freePort() };
+    const ports = { intake: await freePort(), dispatch: await freePort(), reporting: await freePort(), worker: await freePort() };
     const env = {
       DATABASE_URL: PG_TCP ? servers.postgres.url('yuqing') : servers.postgres.socketUrl('yuqing'),
       NATS_URL: servers.nats.url,
@@ -133,6 +133,7 @@ async function main(): Promise<void> {
       NOTIFY_ALLOW_HOSTS: '127.0.0.1',
       CLIENT_MAX_IN_FLIGHT: '100000',
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')),
+      WORKER_METRICS_PORT: String(ports.worker),
     } as Record<string, string>;
     // BENCH_PROFILE=worker,dispatch (any of the four) writes those processes' CPU profiles to bench/results/profiles.
     const profileDir = path.join(REPO_ROOT, 'bench', 'results', 'profiles');
@@ -155,6 +156,8 @@ async function main(): Promise<void> {
     await waitReady(intakeUrl, procs.get('intake')!);
     await waitReady(`http://127.0.0.1:${ports.dispatch}`, procs.get('dispatch')!);
     await waitReady(`http://127.0.0.1:${ports.reporting}`, procs.get('reporting')!);
+    // The first measured incidents go to a worker that polls, as after `make up` (a cold round still meets cold code).
+    await waitReady(`http://127.0.0.1:${ports.worker}`, procs.get('worker')!, 60_000);
 
     // Events as a consumer sees them, on plain NATS subscriptions.
     nc = await connect({ servers: servers.nats.url });
@@ -593,7 +596,9 @@ async function main(): Promise<void> {
         steadyRate: STEADY_RATE,
         fairness: FAIRNESS,
         burst: BURST,
-        env: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS')),
+        env: Object.fromEntries(
+          Object.entries(env).filter(([k]) => (k.startsWith('WORKER_') && k !== 'WORKER_METRICS_PORT') || k === 'DATABASE_POOL_MAX' || k === 'OUTBOX_POLL_MS'),
+        ),
       },
       ceiling,
       intake,

@@ -13,12 +13,14 @@ import {
   createTestDatabase,
   createTestKey,
   eventually,
+  freePort,
   HttpReceiver,
   type PlatformProcesses,
   publishCityPolicy,
   RECEIVER_ALLOW_HOSTS,
   sampleIncident,
   startPlatformProcesses,
+  startService,
   terminateTestWorkflows,
   type TestDatabase,
   testNatsOptions,
@@ -112,6 +114,42 @@ it('every process answers /metrics without a key, beyond the anonymous rate limi
   const worker = await scrape(platform.workerMetricsUrl);
   expect(has(worker.samples, 'process_cpu_seconds_total', { service: 'worker' })).toBe(true);
   expect((await fetch(`${platform.workerMetricsUrl}/other`)).status).toBe(404);
+});
+
+it('the worker answers /healthz and /readyz as the services do: ready once it polls, and a 503 problem naming what is down', async () => {
+  expect((await fetch(`${platform.workerMetricsUrl}/healthz`)).status).toBe(200);
+  // startPlatformProcesses waited for this answer: the worker polls its task queue.
+  const ready = await fetch(`${platform.workerMetricsUrl}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toEqual({ status: 'ready', checks: { polling: 'up', database: 'up' } });
+
+  // A worker whose database is gone polls (workflows and timers go on) but is not ready.
+  const port = await freePort();
+  const gone = new URL(t.url);
+  gone.pathname = '/yuqing_no_such_database';
+  const lost = startService('worker', {
+    ...testPlatformEnv(gone.toString(), nats, testTaskQueue()),
+    WORKER_METRICS_PORT: String(port),
+  });
+  try {
+    const answer = await eventually(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+        const body = (await res.json()) as { detail?: string };
+        // Before it polls, `polling` is named too; once it does, only the database is.
+        return res.status === 503 && body.detail === 'not ready: database down' ? { res, body } : undefined;
+      },
+      30_000,
+      'the worker polling, its database down',
+    );
+    expect(answer.res.headers.get('content-type')).toBe('application/problem+json');
+    expect(answer.res.headers.get('retry-after')).toBe('5');
+    expect(answer.body).toMatchObject({ status: 503, code: 'unavailable', instance: '/readyz' });
+    // The address of the database is never in the answer.
+    expect(JSON.stringify(answer.body)).not.toContain('no_such_database');
+  } finally {
+    await lost.stop('SIGKILL');
+  }
 });
 
 it('an incident: requests by route template, a lapsed deadline in the lateness histogram, a delivery sent and one dead', async () => {

@@ -120,7 +120,13 @@ export async function startPlatformProcesses(
   };
   const start = (name: ServiceName) => startService(name, full, { nodeArgs: options.nodeArgs?.[name] ?? [] });
   const procs = { worker: start('worker'), intake: start('intake'), dispatch: start('dispatch'), reporting: start('reporting') };
-  await Promise.all([waitReady(urls.intake, procs.intake), waitReady(urls.dispatch, procs.dispatch), waitReady(urls.reporting, procs.reporting)]);
+  // The worker too: it answers ready once it polls, seconds after its metrics port opens.
+  await Promise.all([
+    waitReady(urls.intake, procs.intake),
+    waitReady(urls.dispatch, procs.dispatch),
+    waitReady(urls.reporting, procs.reporting),
+    waitReady(`http://127.0.0.1:${ports.worker}`, procs.worker),
+  ]);
   return {
     urls,
     workerMetricsUrl: `http://127.0.0.1:${ports.worker}`,

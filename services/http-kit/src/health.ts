@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
+import { checkReadiness, type HealthCheck } from '@yuqing/shared';
 import { problems, sendProblem } from './problem';
 
-export type HealthCheck = () => Promise<boolean>;
+export type { HealthCheck };
 
 /**
  * `GET /healthz`: the process is up. `GET /readyz`: each dependency answers;
@@ -15,21 +16,10 @@ export const healthPlugin = fp<{ checks: Record<string, { check: HealthCheck; re
     const status = z.object({ status: z.string() });
     app.get('/healthz', { schema: { hide: true, response: { 200: status } } }, async () => ({ status: 'ok' }));
     app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
-      const results = await Promise.all(
-        Object.entries(checks).map(async ([name, { check, required = true }]) => {
-          let timer: NodeJS.Timeout | undefined;
-          const ok = await Promise.race([check().catch(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 2_000)))]);
-          clearTimeout(timer);
-          return { name, ok, required };
-        }),
-      );
-      const down = results.filter((r) => !r.ok && r.required).map((r) => r.name);
+      const readiness = await checkReadiness(checks);
       // Unready is an error like any other: problem+json, naming the checks that failed (never their addresses).
-      if (down.length) return sendProblem(reply, request, problems.unavailable(`not ready: ${down.join(', ')} down`));
-      return reply.send({
-        status: 'ready',
-        checks: Object.fromEntries(results.map((r) => [r.name, r.ok ? 'up' : 'down (degraded)'])),
-      });
+      if (!readiness.ready) return sendProblem(reply, request, problems.unavailable(`not ready: ${readiness.down.join(', ')} down`));
+      return reply.send({ status: 'ready', checks: readiness.checks });
     });
   },
   { name: 'yuqing-health' },

@@ -1,13 +1,14 @@
 /** The worker process: runs incident workflows and activities, and publishes their events. */
 import { existsSync, readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { Runtime } from '@temporalio/worker';
+import { Runtime, type Worker } from '@temporalio/worker';
 import {
   connectEventBus,
   createEventRelay,
   createDb,
   createLogger,
   createMetricsRegistry,
+  databaseReachable,
   deadlineLatenessHistogram,
   ensureIncidentStream,
   INCIDENT_TASK_QUEUE,
@@ -37,13 +38,20 @@ async function main(): Promise<void> {
   registerOutboxMetrics(metrics, db, ['event']);
   registerDeadlineMetrics(metrics, db);
   const lateness = deadlineLatenessHistogram(metrics);
-  const metricsServer = await startWorkerMetricsServer({ registry: metrics, host: config.HOST, port: config.WORKER_METRICS_PORT, sdkAddress, log }).catch(
-    (err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-      log.fatal(`metrics port ${config.WORKER_METRICS_PORT} is already in use: give each worker its own WORKER_METRICS_PORT (0 takes any free port)`);
-      process.exit(98);
-    },
-  );
+  let incidentWorker: Worker | undefined;
+  const metricsServer = await startWorkerMetricsServer({
+    registry: metrics,
+    host: config.HOST,
+    port: config.WORKER_METRICS_PORT,
+    sdkAddress,
+    log,
+    // Ready once it polls: not while it loads its workflows (seconds after the metrics port opens) nor while it drains.
+    checks: { polling: () => incidentWorker?.getState() === 'RUNNING', database: () => databaseReachable(db) },
+  }).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    log.fatal(`metrics port ${config.WORKER_METRICS_PORT} is already in use: give each worker its own WORKER_METRICS_PORT (0 takes any free port)`);
+    process.exit(98);
+  });
   log.info({ port: metricsServer.port }, 'worker metrics on /metrics');
 
   let bus: EventBus | undefined;
@@ -114,6 +122,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
+  incidentWorker = worker;
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, bundle: 'code' in workflows }, 'worker running');
   await worker.run();
   await relay.stop();

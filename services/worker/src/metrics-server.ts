@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger, Registry } from '@yuqing/shared';
+import { checkReadiness, type HealthCheck, type Logger, type Registry } from '@yuqing/shared';
 
 /** A loopback port nobody listens on now, for the SDK's own exporter (it cannot tell which port it took). */
 export async function freeLoopbackPort(): Promise<number> {
@@ -26,6 +26,8 @@ export async function startWorkerMetricsServer(options: {
   /** `host:port` of the SDK's Prometheus exporter. */
   readonly sdkAddress?: string;
   readonly log: Logger;
+  /** What `GET /readyz` asks, by name: the worker is ready when every check is up. */
+  readonly checks?: Readonly<Record<string, HealthCheck>>;
 }): Promise<{ readonly port: number; close(): Promise<void> }> {
   const { registry, sdkAddress, log } = options;
   let sdkFailureLogged = 0;
@@ -43,7 +45,22 @@ export async function startWorkerMetricsServer(options: {
     }
   };
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+      return;
+    }
+    if (req.method === 'GET' && path === '/readyz') {
+      void readiness(options.checks ?? {}).then(
+        (answer) => res.writeHead(answer.status, answer.headers).end(JSON.stringify(answer.body)),
+        (err: unknown) => {
+          log.warn({ err }, 'readiness could not be checked');
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('readiness unavailable\n');
+        },
+      );
+      return;
+    }
+    if (req.method !== 'GET' || path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
@@ -60,5 +77,27 @@ export async function startWorkerMetricsServer(options: {
   return {
     port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * `GET /readyz` as the services answer it: 200 with each check's state, or a 503
+ * problem naming the checks that are down. Start scripts and the tests wait for it,
+ * so work goes to a worker that polls, not one still loading.
+ */
+async function readiness(checks: Readonly<Record<string, HealthCheck>>) {
+  const { ready, checks: states, down } = await checkReadiness(Object.fromEntries(Object.entries(checks).map(([name, check]) => [name, { check }])));
+  if (ready) return { status: 200, headers: { 'content-type': 'application/json' }, body: { status: 'ready', checks: states } };
+  return {
+    status: 503,
+    headers: { 'content-type': 'application/problem+json', 'retry-after': '5' },
+    body: {
+      type: 'urn:problem:yuqing:unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      code: 'unavailable',
+      detail: `not ready: ${down.join(', ')} down`,
+      instance: '/readyz',
+    },
   };
 }
