@@ -282,6 +282,7 @@ ensure_secrets_key() {
 
 start_services() {
   load_env
+  local started_worker=0
   node "$ROOT/shared/dist/bin/admin.js" migrate
   local key
   key=$(dev_key)
@@ -299,12 +300,17 @@ start_services() {
     [[ $svc == worker ]] && entry=$ROOT/services/worker/dist/main.js
     [[ -f $entry ]] || die "$entry is missing: run 'make build' first"
     NODE_ENV=${NODE_ENV:-development} LOG_PRETTY=${LOG_PRETTY:-false} start_bg "$svc" node "$entry"
+    if [[ $svc == worker ]]; then started_worker=1; fi
   done
   wait_for intake 60 node "$ROOT/infra/scripts/check.mjs" http "http://127.0.0.1:${INTAKE_PORT:-3001}/readyz"
   wait_for dispatch 60 node "$ROOT/infra/scripts/check.mjs" http "http://127.0.0.1:${DISPATCH_PORT:-3002}/readyz"
   wait_for reporting 60 node "$ROOT/infra/scripts/check.mjs" http "http://127.0.0.1:${REPORTING_PORT:-3003}/readyz"
-  # The worker is up when it polls its task queue (its /readyz), not when its process starts.
-  [[ ${WORKER_METRICS_PORT:-9464} == 0 ]] || wait_for worker 60 node "$ROOT/infra/scripts/check.mjs" http "http://127.0.0.1:${WORKER_METRICS_PORT:-9464}/readyz"
+  # The worker is up when it polls its task queue (its /readyz), not when its process starts. Only one started
+  # here is waited for (one left running by an older build has no /readyz); port 0 or empty takes any free port.
+  local worker_port=${WORKER_METRICS_PORT-9464}
+  if [[ $started_worker == 1 && -n $worker_port && $worker_port != 0 ]]; then
+    wait_for worker 60 node "$ROOT/infra/scripts/check.mjs" http "http://127.0.0.1:$worker_port/readyz"
+  fi
   cat <<EOF
 
   舆情应急处置平台 is up.

@@ -6,6 +6,7 @@
  * counts it; a row waits in the outbox → its backlog and age show it; a delivery
  * is sent or gives up → the delivery counters and the dead letters show it.
  */
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { DEFAULT_POLICY, type PolicyDocumentInput } from '@yuqing/shared';
 import {
@@ -21,6 +22,7 @@ import {
   sampleIncident,
   startPlatformProcesses,
   startService,
+  stackEnv,
   terminateTestWorkflows,
   type TestDatabase,
   testNatsOptions,
@@ -121,7 +123,7 @@ it('the worker answers /healthz and /readyz as the services do: ready once it po
   // startPlatformProcesses waited for this answer: the worker polls its task queue.
   const ready = await fetch(`${platform.workerMetricsUrl}/readyz`);
   expect(ready.status).toBe(200);
-  expect(await ready.json()).toEqual({ status: 'ready', checks: { polling: 'up', database: 'up' } });
+  expect(await ready.json()).toEqual({ status: 'ready', checks: { polling: 'up', temporal: 'up', database: 'up' } });
 
   // A worker whose database is gone polls (workflows and timers go on) but is not ready.
   const port = await freePort();
@@ -149,6 +151,55 @@ it('the worker answers /healthz and /readyz as the services do: ready once it po
     expect(JSON.stringify(answer.body)).not.toContain('no_such_database');
   } finally {
     await lost.stop('SIGKILL');
+  }
+});
+
+it('a worker whose Temporal server goes away is not ready while it keeps retrying its polls, and ready again when it is back', async () => {
+  // The worker reaches Temporal through a proxy this test can cut and restore.
+  const [host, target] = stackEnv().temporalAddress.split(':') as [string, string];
+  const sockets = new Set<Socket>();
+  let open = true;
+  const proxy = createNetServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = connect(Number(target), host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined).on('close', () => (client.destroy(), upstream.destroy(), sockets.delete(s)));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const port = await freePort();
+  const worker = startService('worker', {
+    ...testPlatformEnv(t.url, nats, testTaskQueue()),
+    TEMPORAL_ADDRESS: `127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    WORKER_METRICS_PORT: String(port),
+  });
+  const readyz = async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+    return { status: res.status, body: (await res.json()) as { detail?: string; checks?: Record<string, string> } };
+  };
+  try {
+    await eventually(async () => (await readyz()).status === 200, 30_000, 'the worker ready');
+    open = false;
+    for (const s of sockets) s.destroy();
+    const away = await eventually(
+      async () => {
+        const r = await readyz();
+        return r.status === 503 && r.body;
+      },
+      15_000,
+      'the worker unready while Temporal is away',
+    );
+    // Still polling as far as the SDK knows (it retries), but the server does not answer.
+    expect(away.detail).toBe('not ready: temporal down');
+    expect(worker.child.exitCode).toBeNull();
+    open = true;
+    await eventually(async () => (await readyz()).status === 200, 30_000, 'the worker ready again');
+  } finally {
+    await worker.stop('SIGKILL');
+    for (const s of sockets) s.destroy();
+    proxy.close();
   }
 });
 

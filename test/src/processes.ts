@@ -120,19 +120,22 @@ export async function startPlatformProcesses(
   };
   const start = (name: ServiceName) => startService(name, full, { nodeArgs: options.nodeArgs?.[name] ?? [] });
   const procs = { worker: start('worker'), intake: start('intake'), dispatch: start('dispatch'), reporting: start('reporting') };
-  // The worker too: it answers ready once it polls, seconds after its metrics port opens.
-  await Promise.all([
-    waitReady(urls.intake, procs.intake),
-    waitReady(urls.dispatch, procs.dispatch),
-    waitReady(urls.reporting, procs.reporting),
-    waitReady(`http://127.0.0.1:${ports.worker}`, procs.worker),
-  ]);
-  return {
-    urls,
-    workerMetricsUrl: `http://127.0.0.1:${ports.worker}`,
-    procs,
-    async stop(signal: NodeJS.Signals = 'SIGKILL') {
-      await Promise.all(Object.values(procs).map((p) => p.stop(signal)));
-    },
+  const workerMetricsUrl = `http://127.0.0.1:${full.WORKER_METRICS_PORT}`;
+  const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    await Promise.all(Object.values(procs).map((p) => p.stop(signal)));
   };
+  try {
+    // The worker too: it answers ready once it polls, seconds after its metrics port opens.
+    await Promise.all([
+      waitReady(urls.intake, procs.intake),
+      waitReady(urls.dispatch, procs.dispatch),
+      waitReady(urls.reporting, procs.reporting),
+      waitReady(workerMetricsUrl, procs.worker),
+    ]);
+  } catch (err) {
+    // A test whose platform never came up has nothing to stop in its afterAll: none is left running.
+    await stop();
+    throw err;
+  }
+  return { urls, workerMetricsUrl, procs, stop };
 }

@@ -1,7 +1,7 @@
 /** The worker process: runs incident workflows and activities, and publishes their events. */
 import { existsSync, readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { Runtime, type Worker } from '@temporalio/worker';
+import { Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import {
   connectEventBus,
   createEventRelay,
@@ -38,15 +38,20 @@ async function main(): Promise<void> {
   registerOutboxMetrics(metrics, db, ['event']);
   registerDeadlineMetrics(metrics, db);
   const lateness = deadlineLatenessHistogram(metrics);
-  let incidentWorker: Worker | undefined;
+  let running: { readonly worker: Worker; readonly connection: NativeConnection } | undefined;
   const metricsServer = await startWorkerMetricsServer({
     registry: metrics,
     host: config.HOST,
     port: config.WORKER_METRICS_PORT,
     sdkAddress,
     log,
-    // Ready once it polls: not while it loads its workflows (seconds after the metrics port opens) nor while it drains.
-    checks: { polling: () => incidentWorker?.getState() === 'RUNNING', database: () => databaseReachable(db) },
+    checks: {
+      // Not while it loads its workflows (seconds after this port opens) nor once it drains.
+      polling: () => running?.worker.getState() === 'RUNNING',
+      // The SDK stays RUNNING while its polls fail and retry: whether its server answers is asked too.
+      temporal: () => running !== undefined && temporalAnswers(running.connection),
+      database: () => databaseReachable(db),
+    },
   }).catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     log.fatal(`metrics port ${config.WORKER_METRICS_PORT} is already in use: give each worker its own WORKER_METRICS_PORT (0 takes any free port)`);
@@ -122,7 +127,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
-  incidentWorker = worker;
+  running = { worker, connection };
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, bundle: 'code' in workflows }, 'worker running');
   await worker.run();
   await relay.stop();
@@ -133,6 +138,12 @@ async function main(): Promise<void> {
   await metricsServer.close();
   await db.destroy();
   log.info('worker stopped');
+}
+
+/** True when the worker's Temporal frontend answers (the worker's /readyz). */
+async function temporalAnswers(connection: NativeConnection): Promise<boolean> {
+  await connection.workflowService.getSystemInfo({});
+  return true;
 }
 
 main().catch((err: unknown) => {
