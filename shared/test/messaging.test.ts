@@ -87,6 +87,42 @@ describe('transactional outbox', () => {
     await Promise.all([make().drainOnce(), make().drainOnce(), make().drainOnce()]);
     expect(seen.sort((a, b) => a - b)).toEqual([...Array(40).keys()]);
   });
+
+  it("a timer's pass that finds nothing due locks nothing (one question); a row nobody woke it for is claimed by the next", async () => {
+    // What the relay sends, by the query tree: the claim is the one statement that locks rows.
+    const sent: string[] = [];
+    const watched = t.db.withPlugin({
+      transformQuery: (args) => {
+        sent.push(JSON.stringify(args.node).includes('ForUpdate') ? 'claim' : args.node.kind);
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const handled: number[] = [];
+    const relay = new OutboxRelay<{ n: number }>({
+      db: watched,
+      kind: 'update_workflow',
+      log,
+      pollMs: 100,
+      handle: async (p) => {
+        handled.push(p.n);
+      },
+    }).start();
+    try {
+      await new Promise((r) => setTimeout(r, 450));
+      expect(sent.length).toBeGreaterThanOrEqual(3);
+      expect(sent).not.toContain('claim');
+      expect(new Set(sent)).toEqual(new Set(['SelectQueryNode']));
+      // Queued by another process: nothing wakes this relay.
+      await enqueue(t.db, { kind: 'update_workflow', dedupeKey: `u-${randomUUID()}`, payload: { n: 7 } });
+      await eventually(() => handled.includes(7), 5_000, 'the row claimed by a timer pass');
+      expect(sent).toContain('claim');
+      const left = await t.db.selectFrom('outbox').select('id').where('kind', '=', 'update_workflow').where('doneAt', 'is', null).execute();
+      expect(left).toEqual([]);
+    } finally {
+      await relay.stop();
+    }
+  });
 });
 
 describe('audit log', () => {

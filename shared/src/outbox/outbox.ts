@@ -55,7 +55,7 @@ export class OutboxRelay<T = unknown> {
   private readonly loop: PollLoop;
 
   constructor(private readonly options: RelayOptions<T>) {
-    this.loop = new PollLoop(() => this.drainOnce(), { pollMs: options.pollMs, onError: (err) => this.logFailure(err, 0) });
+    this.loop = new PollLoop((woken) => this.pass(woken), { pollMs: options.pollMs, onError: (err) => this.logFailure(err, 0) });
   }
 
   start(): this {
@@ -71,6 +71,35 @@ export class OutboxRelay<T = unknown> {
   /** Stops polling and waits for the pass in progress. */
   async stop(): Promise<void> {
     await this.loop.stop();
+  }
+
+  /**
+   * A timer's pass asks first whether anything is due, in one statement: most find
+   * nothing, and the claiming transaction is three round trips (in an idle intake's
+   * CPU profile the polls were about half of its busy time). A woken pass follows a
+   * commit here and claims at once.
+   */
+  private async pass(woken: boolean): Promise<number> {
+    if (!woken && !(await this.anythingDue())) return 0;
+    return this.drainOnce();
+  }
+
+  private async anythingDue(): Promise<boolean> {
+    const row = await this.options.db
+      .selectNoFrom((eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('outbox')
+              .select(sql`1`.as('one'))
+              .where('kind', '=', this.options.kind)
+              .where('doneAt', 'is', null)
+              .where(sql<boolean>`available_at <= now()`),
+          )
+          .as('due'),
+      )
+      .executeTakeFirstOrThrow();
+    return row.due as boolean;
   }
 
   /** One pass over everything due; returns how many items were done. */

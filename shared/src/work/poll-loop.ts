@@ -2,7 +2,8 @@
  * Runs a pass of background work now and again: every `pollMs`, at once when
  * woken (after a commit in this process), or after a delay (a retry that falls
  * due); never two passes at once, and a wake during a pass runs another right
- * after it. The outbox relays and the delivery worker each run on one.
+ * after it. The outbox relays and the delivery worker each run on one. The pass
+ * is told whether it was woken: a timer's pass usually finds nothing to do.
  */
 export class PollLoop {
   private timer: NodeJS.Timeout | undefined;
@@ -12,12 +13,12 @@ export class PollLoop {
   private stopped = false;
 
   constructor(
-    private readonly pass: () => Promise<unknown>,
+    private readonly pass: (woken: boolean) => Promise<unknown>,
     private readonly options: { readonly pollMs: number; readonly onError: (err: unknown) => void },
   ) {}
 
   start(): this {
-    this.schedule(0);
+    this.schedule(0, false);
     return this;
   }
 
@@ -25,7 +26,7 @@ export class PollLoop {
   wake(): void {
     if (this.stopped) return;
     if (this.running) this.again = true;
-    else this.schedule(0);
+    else this.schedule(0, true);
   }
 
   /** Wakes after `ms` (a retry's backoff), whatever the poll interval. */
@@ -47,18 +48,18 @@ export class PollLoop {
     await this.running;
   }
 
-  private schedule(delayMs: number): void {
+  private schedule(delayMs: number, woken: boolean): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.running = this.pass()
+      this.running = this.pass(woken)
         .then(() => undefined)
         .catch((err: unknown) => this.options.onError(err))
         .finally(() => {
           this.running = undefined;
-          const next = this.again ? 0 : this.options.pollMs;
+          const again = this.again;
           this.again = false;
-          this.schedule(next);
+          this.schedule(again ? 0 : this.options.pollMs, again);
         });
     }, delayMs);
   }
