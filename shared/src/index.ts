@@ -41,6 +41,7 @@ export * from './nats/consumer-runner';
 export * from './nats/event-watcher';
 export * from './work/poll-loop';
 export * from './health/readiness';
+export * from './health/problem-document';
 export * from './outbox/outbox';
 export * from './outbox/event-relay';
 export * from './audit/audit';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyInstance } from 'fastify';
+import { problemDocument } from '@yuqing/shared';
 
 /** A request line longer than this, cut off by Node's header limit, is answered 414 rather than 431. */
 const LONG_REQUEST_LINE = 8 * 1024;
@@ -41,7 +42,7 @@ export function clientErrorHandler(this: FastifyInstance, err: ConnectionError, 
   const title = STATUS_CODES[status] ?? 'Bad Request';
   // Debug only: garbage from scanners would otherwise fill the logs; never the raw bytes, which may hold credentials.
   this.log.debug({ requestId, status, parserCode: err.code, remoteAddress: socket.remoteAddress }, 'refused by the HTTP parser');
-  const body = JSON.stringify({ type: `urn:problem:yuqing:${code}`, title, status, code, detail, requestId });
+  const body = JSON.stringify(problemDocument({ status, code, title, detail, requestId }));
   if (!socket.writable) {
     socket.destroy();
     return;

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z, ZodError } from 'zod';
-import { maskUrlCredentials } from '@yuqing/shared';
+import { maskUrlCredentials, problemDocument } from '@yuqing/shared';
 import { clientRequestIdOf } from './request-id';
 
 /** The problem+json body (RFC 9457) every error answers with, for OpenAPI. */
@@ -126,17 +126,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, p: Htt
   return reply
     .code(p.status)
     .type('application/problem+json')
-    .send({
-      type: `urn:problem:yuqing:${p.code}`,
-      title: p.title,
-      status: p.status,
-      code: p.code,
-      ...(detail ? { detail } : {}),
-      instance: maskUrlCredentials(request.url),
-      requestId: request.id,
-      ...(clientRequestId ? { clientRequestId } : {}),
-      ...(p.errors ? { errors: p.errors } : {}),
-    });
+    .send(problemDocument({ ...p, detail, instance: maskUrlCredentials(request.url), requestId: request.id, clientRequestId }));
 }
 
 /** Maps every error to problem+json; 5xx details are logged, never sent. */

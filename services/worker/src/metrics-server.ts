@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkReadiness, type HealthCheck, type Logger, type Registry } from '@yuqing/shared';
+import { checkReadiness, problemDocument, type HealthCheck, type Logger, type Registry } from '@yuqing/shared';
 
 /** A loopback port nobody listens on now, for the SDK's own exporter (it cannot tell which port it took). */
 export async function freeLoopbackPort(): Promise<number> {
@@ -91,13 +91,12 @@ async function readiness(checks: Readonly<Record<string, HealthCheck>>) {
   return {
     status: 503,
     headers: { 'content-type': 'application/problem+json', 'retry-after': '5' },
-    body: {
-      type: 'urn:problem:yuqing:unavailable',
-      title: 'Service Unavailable',
+    body: problemDocument({
       status: 503,
       code: 'unavailable',
+      title: 'Service Unavailable',
       detail: `not ready: ${down.join(', ')} down`,
       instance: '/readyz',
-    },
+    }),
   };
 }
