@@ -12,6 +12,7 @@ import { createServer, type App } from '@yuqing/http-kit';
 import { createDb, loadConfig, reaggregate, type Db, type ReportInputRaw } from '@yuqing/shared';
 import { connectTestClient, createTestDatabase, createTestKey, sampleIncident, testLogger, uniqueToken, type TestDatabase } from '@yuqing/testkit';
 import { intakeApp } from '../src/app';
+import * as repository from '../src/reports/report.repository';
 import type { WorkflowUpdateCommand } from '../src/incidents/workflow-updater';
 
 let t: TestDatabase;
@@ -316,6 +317,27 @@ describe('POST /v1/reports: the rules in order, each join explained', () => {
       .where('dedupeKey', '=', `incident-${answers[0]!.incidentId}`)
       .execute();
     expect(starts).toHaveLength(1);
+  });
+
+  it('reports of a new event in flight while it opens wait in their process and join it, instead of queueing for its locks one by one', async () => {
+    const before = await incidentCount();
+    const wordings = ['香坊区某超市销售过期月饼', '网传香坊区一超市销售过期月饼', '【转发】香坊区超市被曝销售过期月饼!'];
+    // Who took the advisory locks: a report deciding alone whether it opens the incident.
+    const locking = jest.spyOn(repository, 'lockKeys');
+    try {
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => send(sighting({ title: wordings[i % 3]!, district: '香坊区' }))));
+      expect(results.map((r) => r.statusCode)).toEqual(Array(30).fill(202));
+      const answers = results.map((r) => r.json<Accepted>());
+      expect(new Set(answers.map((a) => a.incidentId)).size).toBe(1);
+      expect(answers.filter((a) => a.outcome === 'opened')).toHaveLength(1);
+      expect((await incidentCount()) - before).toBe(1);
+      expect(await reportsOf(answers[0]!.incidentId)).toHaveLength(30);
+      // All 30 found nothing to join in the wordings read before the incident existed: each used to take the
+      // locks in turn (30 calls). Now the one that opens it takes them, and those of its process wait for it.
+      expect(locking.mock.calls.length).toBeLessThan(10);
+    } finally {
+      locking.mockRestore();
+    }
   });
 
   it('50 concurrent reports of three new events interleaved (event key, same URL, text) open exactly three incidents with the right reports', async () => {

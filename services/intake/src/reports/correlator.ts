@@ -92,7 +92,7 @@ export class Correlator {
     return Math.max(0, ...exemplarIds.map((id) => (features.has(id) ? compareTexts(text, features.get(id)!).score : 0)));
   }
 
-  /** This process opened or reshaped an incident of the topic: its next report reads the wordings anew. */
+  /** This process committed a new incident of the topic: its next report reads the wordings anew. */
   forget(topic: Topic): void {
     this.candidates.delete(topic);
   }
@@ -115,8 +115,23 @@ export class Correlator {
     return entry.exemplars;
   }
 
-  /** A topic's wordings read now, inside a transaction that may still open an incident: neither shared nor kept. */
+  /**
+   * A topic's wordings read now, inside a transaction that may still open an incident
+   * (under the locks). What it read is committed, and newer than what the others were
+   * matched against: it becomes the shared read, unless a newer one began meanwhile.
+   * Otherwise every report of a new event in flight with the wordings read before its
+   * incident was committed would take the locks in turn, one after another.
+   */
   freshWordings(trx: Executor, topic: Topic, rules: CorrelationRules): Promise<Exemplar[]> {
-    return textCandidates(trx, { topic, since: new Date(Date.now() - rules.windowMs) });
+    const at = Date.now();
+    const exemplars = textCandidates(trx, { topic, since: new Date(at - rules.windowMs) });
+    void exemplars.then(
+      (read) => {
+        const cached = this.candidates.get(topic);
+        if (!cached || cached.at <= at) this.candidates.set(topic, { at, exemplars: Promise.resolve(read) });
+      },
+      () => undefined,
+    );
+    return exemplars;
   }
 }

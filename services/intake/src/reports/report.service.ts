@@ -39,6 +39,7 @@ import type { ReassessInput, SurgeInput } from '@yuqing/workflows/messages';
 import { problems, type Principal } from '@yuqing/http-kit';
 import type { CorrelationRules } from './correlation-policy';
 import { Correlator, type Match, type Sighting } from './correlator';
+import { Deciders, DecidingMeanwhile } from './deciders';
 import { findIncident, findReportById, insertIdempotencyKey, lockKeys, lookUpKeys, type Exemplar, type KeyLookup } from './report.repository';
 import type { WorkflowUpdateCommand } from '../incidents/workflow-updater';
 
@@ -114,23 +115,43 @@ type Lookup = { readonly repeat: AcceptedReport } | { readonly repeat?: undefine
  */
 export class ReportService {
   private readonly correlator = new Correlator();
+  private readonly deciders = new Deciders();
+  private shard = Math.floor(Math.random() * FIGURE_SHARDS);
 
   constructor(
     private readonly db: Db,
     private readonly rules: () => Promise<CorrelationRules>,
   ) {}
 
+  /**
+   * The shard of an incident's running figures a joining report adds to, in turn:
+   * reports joining at once (as when a new event's first ones join together) take
+   * different rows rather than wait for one another's where a random pick collides.
+   */
+  private nextShard(): number {
+    this.shard = (this.shard + 1) % FIGURE_SHARDS;
+    return this.shard;
+  }
+
   async accept(principal: Principal, input: ReportInput, options: AcceptOptions): Promise<AcceptedReport> {
+    let waited = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.acceptOnce(principal, input, options);
+        return await this.acceptOnce(principal, input, options, waited);
       } catch (err) {
+        // Once only: a report tried again after waiting decides under the locks, whoever else is deciding.
+        if (err instanceof DecidingMeanwhile && !waited) {
+          waited = true;
+          attempt--;
+          await err.settled;
+          continue;
+        }
         if (attempt >= ACCEPT_ATTEMPTS || !triedAgain(err)) throw err;
       }
     }
   }
 
-  private async acceptOnce(principal: Principal, input: ReportInput, options: AcceptOptions): Promise<AcceptedReport> {
+  private async acceptOnce(principal: Principal, input: ReportInput, options: AcceptOptions, waited: boolean): Promise<AcceptedReport> {
     const hash = requestHash(input);
     const rules = await this.rules();
     const p: Prepared = {
@@ -152,8 +173,9 @@ export class ReportService {
     const wordings = options.mode === 'correlate' ? await this.correlator.wordings(this.db, input.topic, rules) : [];
     const find = (keys: KeyLookup, within: readonly Exemplar[]) =>
       options.mode === 'open' && !keys.callerIncidentId ? undefined : this.correlator.findMatch(p.sighting, rules, keys, within);
+    let leave: (() => void) | undefined;
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      const accepted = await this.db.transaction().execute(async (trx) => {
         // The first look takes the post's lock: the statements after it see what an earlier report of the post committed.
         const first = await this.lookUp(trx, p, true);
         if (first.repeat) return first.repeat;
@@ -170,7 +192,11 @@ export class ReportService {
           keys = { ...again.keys, callerIncidentId: null };
         }
         // Nothing to join: decide alone, and look again once alone (a concurrent report may have opened it).
-        await lockKeys(trx, this.lockKeysOf(p));
+        const locks = this.lockKeysOf(p);
+        const settled = waited ? undefined : this.deciders.settled(locks);
+        if (settled) throw new DecidingMeanwhile(settled);
+        leave = this.deciders.enter(locks);
+        await lockKeys(trx, locks);
         const again = await this.lookUp(trx, p);
         if (again.repeat) return again.repeat;
         const fresh = options.mode === 'correlate' ? await this.correlator.freshWordings(trx, input.topic, rules) : [];
@@ -178,7 +204,12 @@ export class ReportService {
         const joined = match ? await this.join(trx, p, match) : undefined;
         return joined ?? (await this.open(trx, p));
       });
+      // Only once it is committed: a read before then would miss it, and be kept for a second.
+      if (accepted.outcome === 'opened' && accepted.status === 202) this.correlator.forget(input.topic);
+      leave?.();
+      return accepted;
     } catch (err) {
+      leave?.();
       // The same request raced itself past the repeat check: answer with what the first stored.
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
         const winner = await this.lookUp(this.db, p);
@@ -270,7 +301,6 @@ export class ReportService {
       idempotency: key !== undefined ? { clientId: principal.id, key, incidentId: id, reportId, requestHash: p.hash } : null,
     });
     if (!incident) throw new Error(`incident ${id} was not stored`);
-    this.correlator.forget(input.topic);
     return { status: 202, incident, reportId, outcome: 'opened', tier: assessment.tier, match: { rule: 'opened', score: 1 }, queued: true };
   }
 
@@ -287,7 +317,7 @@ export class ReportService {
     const now = new Date();
     const reportId = randomUUID();
     const row = reportRow(p, reportId, match.incidentId, now.toISOString());
-    const shard = Math.floor(Math.random() * FIGURE_SHARDS);
+    const shard = this.nextShard();
     const hold = () =>
       holdAndSum(trx, {
         incidentId: match.incidentId,
