@@ -72,6 +72,13 @@ const CANDIDATES_TTL_MS = 1_000;
 export class Correlator {
   /** Per topic: the last read of its wordings, or the one under way (reports arriving meanwhile wait for it rather than read again). */
   private readonly candidates = new Map<Topic, { at: number; exemplars: Promise<Exemplar[]> }>();
+  /** Per topic: how many times this process committed a new incident of it (`forget`). */
+  private readonly generations = new Map<Topic, number>();
+
+  /** Changes whenever this process commits a new incident of the topic: a report's wordings read before then lack it. */
+  generation(topic: Topic): number {
+    return this.generations.get(topic) ?? 0;
+  }
 
   /** The match by the rules in order, given the exact keys' lookup and the topic's wordings. */
   findMatch(s: Sighting, rules: CorrelationRules, keys: KeyLookup, wordings: readonly Exemplar[]): Match | undefined {
@@ -95,6 +102,7 @@ export class Correlator {
   /** This process committed a new incident of the topic: its next report reads the wordings anew. */
   forget(topic: Topic): void {
     this.candidates.delete(topic);
+    this.generations.set(topic, this.generation(topic) + 1);
   }
 
   /**
@@ -118,17 +126,19 @@ export class Correlator {
   /**
    * A topic's wordings read now, inside a transaction that may still open an incident
    * (under the locks). What it read is committed, and newer than what the others were
-   * matched against: it becomes the shared read, unless a newer one began meanwhile.
+   * matched against: it becomes the shared read, unless a newer one began meanwhile
+   * or an incident of the topic was committed since it began (it would lack that one).
    * Otherwise every report of a new event in flight with the wordings read before its
    * incident was committed would take the locks in turn, one after another.
    */
   freshWordings(trx: Executor, topic: Topic, rules: CorrelationRules): Promise<Exemplar[]> {
     const at = Date.now();
+    const generation = this.generation(topic);
     const exemplars = textCandidates(trx, { topic, since: new Date(at - rules.windowMs) });
     void exemplars.then(
       (read) => {
         const cached = this.candidates.get(topic);
-        if (!cached || cached.at <= at) this.candidates.set(topic, { at, exemplars: Promise.resolve(read) });
+        if (this.generation(topic) === generation && (!cached || cached.at <= at)) this.candidates.set(topic, { at, exemplars: Promise.resolve(read) });
       },
       () => undefined,
     );

@@ -170,6 +170,7 @@ export class ReportService {
       },
     };
     // The topic's wordings, as read at most a second ago, before the transaction holds a connection.
+    const generation = this.correlator.generation(input.topic);
     const wordings = options.mode === 'correlate' ? await this.correlator.wordings(this.db, input.topic, rules) : [];
     const find = (keys: KeyLookup, within: readonly Exemplar[]) =>
       options.mode === 'open' && !keys.callerIncidentId ? undefined : this.correlator.findMatch(p.sighting, rules, keys, within);
@@ -193,7 +194,10 @@ export class ReportService {
         }
         // Nothing to join: decide alone, and look again once alone (a concurrent report may have opened it).
         const locks = this.lockKeysOf(p);
-        const settled = waited ? undefined : this.deciders.settled(locks);
+        // Once: after whoever of this process decides under its keys, or at once if an incident of its topic was committed since its wordings were read.
+        const settled = waited
+          ? undefined
+          : (this.deciders.settled(locks) ?? (this.correlator.generation(input.topic) !== generation ? Promise.resolve() : undefined));
         if (settled) throw new DecidingMeanwhile(settled);
         leave = this.deciders.enter(locks);
         await lockKeys(trx, locks);
