@@ -12,6 +12,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
+import { METRIC_NAMES } from '@yuqing/shared';
+import { metricTotal, parseMetrics, type MetricSamples } from '@yuqing/testkit';
 import { Latencies } from './stats';
 
 /**
@@ -46,26 +48,20 @@ export interface BurstOptions {
   readonly cpu: () => Record<string, number | undefined>;
 }
 
-/** The cumulative buckets (upper bound in ms → count) of intake's own timing of its 202s to POST /v1/reports. */
-async function intakeTimings(url: string): Promise<Map<number, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const buckets = new Map<number, number>();
-  const line = /^yuqing_http_request_duration_seconds_bucket\{([^}]*)\} (\d+)/;
-  for (const l of text.split('\n')) {
-    const m = line.exec(l);
-    if (!m || !m[1]!.includes('route="/v1/reports"') || !m[1]!.includes('status_code="202"') || !m[1]!.includes('method="POST"')) continue;
-    const le = /le="([^"]+)"/.exec(m[1]!)![1]!;
-    buckets.set(le === '+Inf' ? Infinity : Number(le) * 1000, Number(m[2]));
-  }
-  return buckets;
+/**
+ * Of the 202s to POST /v1/reports answered between two scrapes of intake's metrics,
+ * how many there were and how many intake itself took longer than `seconds` to
+ * answer (`seconds` one of its histogram's bucket bounds).
+ */
+function slowerThan(before: MetricSamples, after: MetricSamples, seconds: number): { count: number; over: number } {
+  const labels = (le: string) => ({ method: 'POST', route: '/v1/reports', status_code: '202', le });
+  const delta = (le: string) =>
+    metricTotal(after, `${METRIC_NAMES.httpDuration}_bucket`, labels(le)) - metricTotal(before, `${METRIC_NAMES.httpDuration}_bucket`, labels(le));
+  const count = delta('+Inf');
+  return { count, over: count - delta(String(seconds)) };
 }
 
-/** Of the 202s answered between two scrapes, the share intake itself took longer than `ms` to answer (`ms` a bucket bound). */
-function shareOver(before: Map<number, number>, after: Map<number, number>, ms: number): { count: number; over: number } {
-  const delta = (b: number) => (after.get(b) ?? 0) - (before.get(b) ?? 0);
-  const count = delta(Infinity);
-  return { count, over: count - delta(ms) };
-}
+const scrapeMetrics = async (url: string) => parseMetrics(await (await fetch(`${url}/metrics`)).text());
 
 export interface BurstResult {
   readonly topic: string;
@@ -274,7 +270,7 @@ export async function measureBurst(o: BurstOptions): Promise<BurstResult> {
   const endpoint = new URL(`${o.url}/v1/reports`);
   const headers = { authorization: `Bearer ${o.key}`, 'content-type': 'application/json' };
   const cpuBefore = o.cpu();
-  const timedBefore = await intakeTimings(o.url);
+  const timedBefore = await scrapeMetrics(o.url);
   const t0 = Date.now();
   await Promise.all(
     planned.map(async (r, i) => {
@@ -297,7 +293,7 @@ export async function measureBurst(o: BurstOptions): Promise<BurstResult> {
   );
   const httpSeconds = (Date.now() - t0) / 1000;
   agent.destroy();
-  const timedByIntake = shareOver(timedBefore, await intakeTimings(o.url), 50);
+  const timedByIntake = slowerThan(timedBefore, await scrapeMetrics(o.url), 0.05);
   const over50 = timings.filter((t) => t && t.ms > 50).length;
   // BENCH_BURST_DUMP=<file>: every report sent with its event and the answer, to look into a miss.
   if (process.env.BENCH_BURST_DUMP)

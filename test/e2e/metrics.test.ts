@@ -15,7 +15,11 @@ import {
   createTestKey,
   eventually,
   freePort,
+  hasMetric,
   HttpReceiver,
+  metricTotal,
+  type MetricSamples,
+  parseMetrics,
   type PlatformProcesses,
   publishCityPolicy,
   RECEIVER_ALLOW_HOSTS,
@@ -47,33 +51,13 @@ function twoSecondPolicy(): PolicyDocumentInput {
   return doc;
 }
 
-type Samples = { name: string; labels: Record<string, string>; value: number }[];
-
-function parse(text: string): Samples {
-  const out: Samples = [];
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)/.exec(line);
-    if (!m) continue;
-    out.push({ name: m[1]!, labels: Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!])), value: Number(m[3]) });
-  }
-  return out;
-}
-
-async function scrape(base: string): Promise<{ text: string; samples: Samples }> {
+async function scrape(base: string): Promise<{ text: string; samples: MetricSamples }> {
   const res = await fetch(`${base}/metrics`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
   const text = await res.text();
-  return { text, samples: parse(text) };
+  return { text, samples: parseMetrics(text) };
 }
-
-/** The sum of a metric's samples whose labels include `labels` (0 when there is none). */
-function total(samples: Samples, name: string, labels: Record<string, string> = {}): number {
-  return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((a, s) => a + s.value, 0);
-}
-
-const has = (samples: Samples, name: string, labels: Record<string, string> = {}) =>
-  samples.some((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
 
 async function post(url: string, key: string, body: unknown): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -114,7 +98,7 @@ it('every process answers /metrics without a key, beyond the anonymous rate limi
     expect(docs).toContain(429);
   }
   const worker = await scrape(platform.workerMetricsUrl);
-  expect(has(worker.samples, 'process_cpu_seconds_total', { service: 'worker' })).toBe(true);
+  expect(hasMetric(worker.samples, 'process_cpu_seconds_total', { service: 'worker' })).toBe(true);
   expect((await fetch(`${platform.workerMetricsUrl}/other`)).status).toBe(404);
 });
 
@@ -221,7 +205,7 @@ it('an incident: requests by route template, a lapsed deadline in the lateness h
   expect(down.status).toBe(201);
 
   const before = { worker: (await scrape(platform.workerMetricsUrl)).samples, dispatch: (await scrape(urls.dispatch)).samples };
-  const lapsesBefore = total(before.worker, 'yuqing_deadline_lateness_seconds_count');
+  const lapsesBefore = metricTotal(before.worker, 'yuqing_deadline_lateness_seconds_count');
 
   const accepted = await post(`${urls.intake}/v1/incidents`, admin, sampleIncident());
   expect(accepted.status).toBe(202);
@@ -235,49 +219,49 @@ it('an incident: requests by route template, a lapsed deadline in the lateness h
   const worker = await eventually(
     async () => {
       const s = (await scrape(platform.workerMetricsUrl)).samples;
-      return total(s, 'yuqing_deadline_lateness_seconds_count') - lapsesBefore === (await lapses()).length && s;
+      return metricTotal(s, 'yuqing_deadline_lateness_seconds_count') - lapsesBefore === (await lapses()).length && s;
     },
     10_000,
     'each lapse in the lateness histogram',
   );
   const alerts = await lapses();
-  expect(total(worker, 'yuqing_deadline_lateness_seconds_count')).toBe(lapsesBefore + alerts.length);
+  expect(metricTotal(worker, 'yuqing_deadline_lateness_seconds_count')).toBe(lapsesBefore + alerts.length);
   // Stored after it was raised, so at least as late as the workflow saw it, and (on a loaded test machine) within a minute.
   const raisedLate = alerts.reduce((sum, a) => sum + (a.raisedAt.getTime() - a.dueAt.getTime()) / 1_000, 0);
-  expect(total(worker, 'yuqing_deadline_lateness_seconds_sum') - total(before.worker, 'yuqing_deadline_lateness_seconds_sum')).toBeGreaterThanOrEqual(
-    raisedLate - 0.001,
-  );
-  expect(total(worker, 'yuqing_deadline_lateness_seconds_bucket', { le: '60' })).toBe(lapsesBefore + alerts.length);
+  expect(
+    metricTotal(worker, 'yuqing_deadline_lateness_seconds_sum') - metricTotal(before.worker, 'yuqing_deadline_lateness_seconds_sum'),
+  ).toBeGreaterThanOrEqual(raisedLate - 0.001);
+  expect(metricTotal(worker, 'yuqing_deadline_lateness_seconds_bucket', { le: '60' })).toBe(lapsesBefore + alerts.length);
   // The SDK's own metrics come through the same port: workflow tasks completed for this queue.
-  expect(total(worker, 'temporal_workflow_task_execution_latency_seconds_count', { task_queue: taskQueue })).toBeGreaterThan(0);
-  expect(total(worker, 'yuqing_deadlines_due_unalerted')).toBe(0);
+  expect(metricTotal(worker, 'temporal_workflow_task_execution_latency_seconds_count', { task_queue: taskQueue })).toBeGreaterThan(0);
+  expect(metricTotal(worker, 'yuqing_deadlines_due_unalerted')).toBe(0);
 
   // Deliveries: the webhook to 南岗区 sent, the one to the department's dead endpoint a dead letter.
   const dispatch = await eventually(
     async () => {
       const s = (await scrape(urls.dispatch)).samples;
-      const sent = total(s, 'yuqing_deliveries_total', { outcome: 'sent', channel: 'webhook' });
-      const dead = total(s, 'yuqing_deliveries_total', { outcome: 'dead', channel: 'webhook' });
-      return sent > 0 && dead > 0 && total(s, 'yuqing_dead_letters') > 0 && s;
+      const sent = metricTotal(s, 'yuqing_deliveries_total', { outcome: 'sent', channel: 'webhook' });
+      const dead = metricTotal(s, 'yuqing_deliveries_total', { outcome: 'dead', channel: 'webhook' });
+      return sent > 0 && dead > 0 && metricTotal(s, 'yuqing_dead_letters') > 0 && s;
     },
     30_000,
     'a delivery sent and one dead',
   );
   const deadRows = await t.db.selectFrom('deliveries').select('id').where('status', '=', 'dead').execute();
-  expect(total(dispatch, 'yuqing_dead_letters')).toBe(deadRows.length);
-  expect(has(dispatch, 'yuqing_consumer_lag_messages', { consumer: 'dispatch' })).toBe(true);
-  expect(has((await scrape(urls.reporting)).samples, 'yuqing_consumer_lag_messages', { consumer: 'reporting' })).toBe(true);
+  expect(metricTotal(dispatch, 'yuqing_dead_letters')).toBe(deadRows.length);
+  expect(hasMetric(dispatch, 'yuqing_consumer_lag_messages', { consumer: 'dispatch' })).toBe(true);
+  expect(hasMetric((await scrape(urls.reporting)).samples, 'yuqing_consumer_lag_messages', { consumer: 'reporting' })).toBe(true);
 
   // Requests are labelled by the route's template: never the incident's id, nor the unmatched path.
   const intake = await scrape(urls.intake);
-  expect(total(intake.samples, 'yuqing_http_requests_total', { method: 'POST', route: '/v1/incidents', status_code: '202' })).toBe(1);
-  expect(total(intake.samples, 'yuqing_http_requests_total', { method: 'GET', route: '/v1/incidents/:id', status_code: '200' })).toBe(1);
-  expect(total(intake.samples, 'yuqing_http_request_duration_seconds_count', { route: '/v1/incidents/:id' })).toBe(1);
-  expect(total(intake.samples, 'yuqing_http_requests_total', { route: 'unmatched', status_code: '404' })).toBeGreaterThanOrEqual(1);
+  expect(metricTotal(intake.samples, 'yuqing_http_requests_total', { method: 'POST', route: '/v1/incidents', status_code: '202' })).toBe(1);
+  expect(metricTotal(intake.samples, 'yuqing_http_requests_total', { method: 'GET', route: '/v1/incidents/:id', status_code: '200' })).toBe(1);
+  expect(metricTotal(intake.samples, 'yuqing_http_request_duration_seconds_count', { route: '/v1/incidents/:id' })).toBe(1);
+  expect(metricTotal(intake.samples, 'yuqing_http_requests_total', { route: 'unmatched', status_code: '404' })).toBeGreaterThanOrEqual(1);
   expect(intake.text).not.toContain(id);
   expect(intake.text).not.toContain('no-such-route');
   // /metrics does not count itself.
-  expect(has(intake.samples, 'yuqing_http_requests_total', { route: '/metrics' })).toBe(false);
+  expect(hasMetric(intake.samples, 'yuqing_http_requests_total', { route: '/metrics' })).toBe(false);
 
   // Nothing secret in any of them: no key, no database address, no channel address or secret.
   const texts = [intake.text, (await scrape(urls.dispatch)).text, (await scrape(urls.reporting)).text, (await scrape(platform.workerMetricsUrl)).text];
@@ -306,20 +290,21 @@ it('a row waiting in the outbox shows in its kind’s backlog and age, and leave
   const waiting = await eventually(
     async () => {
       const s = (await scrape(urls.intake)).samples;
-      return total(s, 'yuqing_outbox_backlog', { kind: 'start_workflow' }) >= 1 && s;
+      return metricTotal(s, 'yuqing_outbox_backlog', { kind: 'start_workflow' }) >= 1 && s;
     },
     15_000,
     'the waiting row in the backlog',
   );
-  expect(total(waiting, 'yuqing_outbox_oldest_age_seconds', { kind: 'start_workflow' })).toBeGreaterThanOrEqual(40);
-  expect(has(waiting, 'yuqing_outbox_backlog', { kind: 'update_workflow' })).toBe(true);
+  expect(metricTotal(waiting, 'yuqing_outbox_oldest_age_seconds', { kind: 'start_workflow' })).toBeGreaterThanOrEqual(40);
+  expect(hasMetric(waiting, 'yuqing_outbox_backlog', { kind: 'update_workflow' })).toBe(true);
 
   await t.db.updateTable('outbox').set({ doneAt: new Date() }).where('id', '=', row.id).execute();
   await eventually(
     async () => {
       const s = (await scrape(urls.intake)).samples;
       return (
-        total(s, 'yuqing_outbox_backlog', { kind: 'start_workflow' }) === 0 && total(s, 'yuqing_outbox_oldest_age_seconds', { kind: 'start_workflow' }) === 0
+        metricTotal(s, 'yuqing_outbox_backlog', { kind: 'start_workflow' }) === 0 &&
+        metricTotal(s, 'yuqing_outbox_oldest_age_seconds', { kind: 'start_workflow' }) === 0
       );
     },
     15_000,

@@ -13,3 +13,4 @@ export * from './http';
 export * from './receivers';
 export * from './sign-in';
 export * from './browser';
+export * from './prometheus';
