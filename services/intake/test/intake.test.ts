@@ -4,6 +4,7 @@ import { loadConfig, SEARCH_ATTRIBUTES } from '@yuqing/shared';
 import { connectTestClient, createTestDatabase, createTestKey, sampleIncident, testLogger, testTaskQueue, type TestDatabase } from '@yuqing/testkit';
 import { intakeApp } from '../src/app';
 import { createWorkflowStarter } from '../src/incidents/workflow-starter';
+import * as repository from '../src/reports/report.repository';
 
 let t: TestDatabase;
 let app: App;
@@ -187,6 +188,26 @@ describe('POST /v1/incidents', () => {
     const after = await counts();
     expect(after.incidents - before.incidents).toBe(1);
     expect(after.outbox - before.outbox).toBe(1);
+  });
+
+  it('opens an incident for each of 12 reports with their own caller ids sent at once, each deciding in one look under its locks', async () => {
+    const before = await counts();
+    const looks = jest.spyOn(repository, 'lookUpKeys');
+    const locks = jest.spyOn(repository, 'lockKeys');
+    try {
+      const results = await Promise.all(Array.from({ length: 12 }, () => post(sampleIncident())));
+      expect(results.map((r) => r.statusCode)).toEqual(Array(12).fill(202));
+      expect(new Set(results.map((r) => r.json().id)).size).toBe(12);
+      const after = await counts();
+      expect(after.incidents - before.incidents).toBe(12);
+      expect(after.outbox - before.outbox).toBe(12);
+      // Each other incident of the topic committed meanwhile used to send one back to look, lock and look again.
+      expect(looks).toHaveBeenCalledTimes(12);
+      expect(locks).toHaveBeenCalledTimes(12);
+    } finally {
+      looks.mockRestore();
+      locks.mockRestore();
+    }
   });
 
   it('refuses bad input with problem+json naming each field, and stores nothing', async () => {

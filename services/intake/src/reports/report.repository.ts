@@ -167,9 +167,12 @@ export async function findIncident(db: Executor, id: string): Promise<IncidentRo
  * for (its topic, event key, URL, caller id, Idempotency-Key), taken in one order
  * so two reports never wait on each other crosswise. Whoever holds them decides
  * "open or join" alone: concurrent reports of one new event open one incident.
+ * With `post` (a source URL), that post's lock is taken first, in the same statement.
  */
-export async function lockKeys(trx: Transaction<Database>, keys: readonly string[]): Promise<void> {
+export async function lockKeys(trx: Transaction<Database>, keys: readonly string[], post?: string): Promise<void> {
   const ids = [...new Set(keys.map(lockId))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String);
+  // A post's lock first, where a report's first statement takes it: the same order everywhere.
+  if (post !== undefined) ids.unshift(String(postLock(post)));
   // One round trip: unnest keeps the array's order, and nothing sorts or filters after it.
   if (ids.length > 0) await lockAll.execute(trx, { ids });
 }
