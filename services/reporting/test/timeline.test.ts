@@ -8,6 +8,7 @@ import {
   createTestDatabase,
   createTestKey,
   destroyTestBus,
+  dispatchedEvent,
   eventually,
   reportTestIncident,
   sampleIncident,
@@ -78,6 +79,31 @@ describe('GET /v1/incidents/:id/timeline', () => {
     const res = await app.inject({ url: '/v1/incidents/3fa85f64-5717-4562-b3fc-2c963f66afa6/timeline', headers: { authorization: `Bearer ${key}` } });
     expect(res.statusCode).toBe(404);
     expect((await app.inject({ url: '/v1/incidents/3fa85f64-5717-4562-b3fc-2c963f66afa6/timeline' })).statusCode).toBe(401);
+  });
+});
+
+describe('the projection', () => {
+  it('writes a batch of events as one entry each, once: a redelivery in the batch and an event applied before add nothing', async () => {
+    const { incident } = await acceptIncident(
+      t.db,
+      { id: 'monitoring', kind: 'client', name: 'm', scopes: ['admin'], roles: [] },
+      IncidentInputSchema.parse(sampleIncident()),
+      {},
+    );
+    const project = createTimelineProjection(t.db);
+    const [e1, e2, e3] = [1, 2, 3].map((seq) => dispatchedEvent(incident, { seq }));
+    await project([e1!]);
+    await project([e1!, e2!, e3!, e2!]);
+    await project([e3!]);
+    const entries = await t.db.selectFrom('timelineEntries').select(['eventId', 'type']).where('incidentId', '=', incident.id).orderBy('eventId').execute();
+    expect(entries).toEqual([e1, e2, e3].map((e) => ({ eventId: e!.id, type: 'dispatched' })));
+    const processed = await t.db
+      .selectFrom('processedEvents')
+      .select('eventId')
+      .where('consumer', '=', 'reporting')
+      .where('eventId', 'in', [e1!.id, e2!.id, e3!.id])
+      .execute();
+    expect(processed).toHaveLength(3);
   });
 });
 

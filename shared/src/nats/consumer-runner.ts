@@ -8,13 +8,14 @@ import { connectEventBus, consumeEvents, ensureDurableConsumer, ensureIncidentSt
 /**
  * Applies events at most once per consumer, all in one transaction: each event id
  * is recorded in `processed_events` with the changes, so a redelivery (after a
- * crash before the ack) changes nothing. Returns how many were new.
+ * crash before the ack) changes nothing. `apply` is given the new ones together, in
+ * order, so a projection can write them in one statement. Returns how many were new.
  */
 export async function applyEventsOnce(
   db: Db,
   consumer: string,
   events: readonly IncidentEvent[],
-  apply: (trx: Transaction<Database>, event: IncidentEvent) => Promise<void>,
+  apply: (trx: Transaction<Database>, fresh: readonly IncidentEvent[]) => Promise<void>,
 ): Promise<number> {
   if (events.length === 0) return 0;
   return db.transaction().execute(async (trx) => {
@@ -24,15 +25,11 @@ export async function applyEventsOnce(
       .onConflict((oc) => oc.columns(['consumer', 'eventId']).doNothing())
       .returning('eventId')
       .execute();
-    const fresh = new Set(inserted.map((r) => r.eventId));
-    let applied = 0;
-    for (const event of events) {
-      // delete: the same event twice in one batch (a redelivery) applies once.
-      if (!fresh.delete(event.id)) continue;
-      await apply(trx, event);
-      applied++;
-    }
-    return applied;
+    const ids = new Set(inserted.map((r) => r.eventId));
+    // delete: the same event twice in one batch (a redelivery) applies once.
+    const fresh = events.filter((e) => ids.delete(e.id));
+    if (fresh.length > 0) await apply(trx, fresh);
+    return fresh.length;
   });
 }
 

@@ -22,12 +22,14 @@ export interface TaskProjectionOptions {
 export function createTaskProjection(db: Db, options: TaskProjectionOptions = {}): EventHandler {
   return async (events) => {
     let queued = 0;
-    await applyEventsOnce(db, DISPATCH_CONSUMER, events, async (trx, event) => {
-      if (event.type === 'tier_changed') await setIncidentTier(trx, event.incidentId, event.data.to);
-      if (event.data.tasks?.length) await upsertTasks(trx, event.incidentId, event.tier, event.data.tasks);
-      // Before planning: a sign-off or a report upward forwards the text recorded here.
-      await recordWriting(trx, event);
-      if (options.plan) queued += await options.plan(trx, event);
+    await applyEventsOnce(db, DISPATCH_CONSUMER, events, async (trx, fresh) => {
+      for (const event of fresh) {
+        if (event.type === 'tier_changed') await setIncidentTier(trx, event.incidentId, event.data.to);
+        if (event.data.tasks?.length) await upsertTasks(trx, event.incidentId, event.tier, event.data.tasks);
+        // Before planning: a sign-off or a report upward forwards the text recorded here.
+        await recordWriting(trx, event);
+        if (options.plan) queued += await options.plan(trx, event);
+      }
     });
     if (queued > 0) options.onDeliveriesQueued?.();
   };

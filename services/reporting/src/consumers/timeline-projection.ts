@@ -1,6 +1,6 @@
 import { applyEventsOnce, type Db, type EventHandler } from '@yuqing/shared';
 import { recordAccountability } from '../accountability/accountability.repository';
-import { insertTimelineEntry } from '../timeline/timeline.repository';
+import { insertTimelineEntries } from '../timeline/timeline.repository';
 
 export const REPORTING_CONSUMER = 'reporting';
 
@@ -10,9 +10,9 @@ export const REPORTING_CONSUMER = 'reporting';
  */
 export function createTimelineProjection(db: Db): EventHandler {
   return async (events) => {
-    await applyEventsOnce(db, REPORTING_CONSUMER, events, async (trx, event) => {
-      await insertTimelineEntry(trx, event);
-      await recordAccountability(trx, event);
+    await applyEventsOnce(db, REPORTING_CONSUMER, events, async (trx, fresh) => {
+      await insertTimelineEntries(trx, fresh);
+      for (const event of fresh) await recordAccountability(trx, event);
     });
   };
 }

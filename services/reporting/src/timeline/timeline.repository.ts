@@ -3,17 +3,21 @@ import type { Database, Db, IncidentEvent, TimelineEntryRow } from '@yuqing/shar
 
 type Executor = Db | Transaction<Database>;
 
-export async function insertTimelineEntry(trx: Executor, event: IncidentEvent): Promise<void> {
+/** One entry per event, in one statement; an event already there is left as it is. */
+export async function insertTimelineEntries(trx: Executor, events: readonly IncidentEvent[]): Promise<void> {
+  if (events.length === 0) return;
   await trx
     .insertInto('timelineEntries')
-    .values({
-      eventId: event.id,
-      incidentId: event.incidentId,
-      type: event.type,
-      tier: event.tier,
-      occurredAt: event.occurredAt,
-      data: JSON.stringify(event.data),
-    })
+    .values(
+      events.map((event) => ({
+        eventId: event.id,
+        incidentId: event.incidentId,
+        type: event.type,
+        tier: event.tier,
+        occurredAt: event.occurredAt,
+        data: JSON.stringify(event.data),
+      })),
+    )
     .onConflict((oc) => oc.column('eventId').doNothing())
     .execute();
 }
