@@ -6,7 +6,7 @@
  */
 import type { IncidentRow } from '@yuqing/shared';
 import { acceptTestIncident, createTestDatabase, dispatchedEvent, type TestDatabase } from '@yuqing/testkit';
-import { createIncidentActivities, type AlertRecord } from '../src';
+import { createIncidentActivities, resolveRouting, snapshotPolicy, type AlertRecord } from '../src';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -101,5 +101,24 @@ describe('recording a workflow’s decisions', () => {
 
     await a.recordEvents({ incidentId: incident.id, events: [event(incident, 8, OFFICE)], resolveAlertsOf: ['acknowledge:district-230103', 'other:task'] });
     expect((await rowsOf(incident.id)).alerts[0]!.resolvedAt).not.toBeNull();
+  });
+});
+
+describe('what a new incident reads first', () => {
+  it('reads the newest policy and the routing rules in one statement, as the separate reads give them, and sees a rule changed since', async () => {
+    const a = createIncidentActivities({ db: t.db });
+    const input = { topic: 'pricing' as const, district: '230103' as const };
+    const first = await a.prepareIncident(input);
+    expect(first.policy).toEqual(await snapshotPolicy(t.db, input.district));
+    expect(first.routing).toEqual(await resolveRouting(t.db, input));
+    expect(first.routing.department.role).toBe('responsible_department');
+    expect(first.routing.districtBureau?.role).toBe('district_bureau');
+    expect(first.routing.roleUnits.opinion_office).toBeDefined();
+
+    const other = first.routing.department.unitId === 'dept-consumer' ? 'dept-food-safety' : 'dept-consumer';
+    await t.db.updateTable('routingRules').set({ unitId: other }).where('kind', '=', 'topic').where('match', '=', 'pricing').execute();
+    const after = await a.prepareIncident(input);
+    expect(after.routing.department.unitId).toBe(other);
+    expect(after.routing.roleUnits.responsible_department).toBe(other);
   });
 });

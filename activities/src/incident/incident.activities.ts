@@ -1,6 +1,7 @@
 import { sql, type OperationNodeSource, type QueryCreator, type RawBuilder } from 'kysely';
 import {
   auditRow,
+  compileOnce,
   type AlertRow,
   type AuditEntry,
   type Database,
@@ -12,8 +13,14 @@ import {
   type Tier,
   type Topic,
 } from '@yuqing/shared';
-import { snapshotPolicy } from '../policy/policy-snapshot';
-import { resolveRouting, type Routing } from '../routing/routing';
+import { newestPoliciesJson, policyOf, type NewestPolicy } from '../policy/policy-snapshot';
+import { routingOf, routingRulesJson, type Routing, type RoutingRule } from '../routing/routing';
+
+/** What a new incident reads first, in one round trip: the newest policy versions and the routing rules, as one snapshot. */
+const incidentBasis = compileOnce(
+  (_db, a: { district: string | null }) =>
+    sql<{ policies: NewestPolicy[]; rules: RoutingRule[] }>`select ${newestPoliciesJson(a.district)} as policies, ${routingRulesJson} as rules`,
+);
 
 /** True in a statement of `recordInOneStatement` when one of its events was new to the outbox. */
 const QUEUED = sql<boolean>`exists (select 1 from queued)`;
@@ -132,8 +139,9 @@ export function createIncidentActivities({ db, onCommitted, onAlertStored }: Inc
      * inside one workflow task, so the clocks started next measure from this instead.
      */
     async prepareIncident(input: { topic: Topic; district?: DistrictCode }): Promise<{ policy: PolicySnapshot; routing: Routing; finishedAt: number }> {
-      const [policy, routing] = await Promise.all([snapshotPolicy(db, input.district), resolveRouting(db, input)]);
-      return { policy, routing, finishedAt: Date.now() };
+      const { rows } = await incidentBasis.execute(db, { district: input.district ?? null });
+      const { policies, rules } = rows[0]!;
+      return { policy: await policyOf(db, policies, input.district), routing: routingOf(rules, input), finishedAt: Date.now() };
     },
 
     /**

@@ -11,16 +11,20 @@ import { compileOnce, DistrictOverrideSchema, PolicyDocumentSchema, resolvePolic
 const parsed = new Map<string, unknown>();
 const MAX_PARSED = 100;
 
-type Newest = { scope: 'city' | DistrictCode; version: number; digest: string };
+/** The newest version of a policy document and a digest of its content. */
+export type NewestPolicy = { scope: 'city' | DistrictCode; version: number; digest: string };
 
-// Every incident's first question: the newest city policy and, if it has one, the district's plan.
+/** The newest city policy and, if it has one, the district's plan, as a JSON array: every incident's first question. */
+export const newestPoliciesJson = (district: string | null) =>
+  sql<NewestPolicy[]>`(select coalesce(json_agg(json_build_object('scope', p.scope, 'version', p.version, 'digest', p.digest)), '[]'::json)
+    from (select distinct on (scope) scope, version, encode(sha256(convert_to(document::text, 'UTF8')), 'hex') as digest
+            from policies where scope = 'city' or scope = ${district} order by scope, version desc) p)`;
+
 const newestVersions = compileOnce(
-  (_db, a: { district: string | null }) =>
-    sql<Newest>`select distinct on (scope) scope, version, encode(sha256(convert_to(document::text, 'UTF8')), 'hex') as digest
-      from policies where scope = 'city' or scope = ${a.district} order by scope, version desc`,
+  (_db, a: { district: string | null }) => sql<{ policies: NewestPolicy[] }>`select ${newestPoliciesJson(a.district)} as policies`,
 );
 
-async function parsedDocument<T>(db: Db, row: Newest, parse: (doc: unknown) => T): Promise<T> {
+async function parsedDocument<T>(db: Db, row: NewestPolicy, parse: (doc: unknown) => T): Promise<T> {
   if (!parsed.has(row.digest)) {
     const { document } = await db
       .selectFrom('policies')
@@ -38,9 +42,14 @@ async function parsedDocument<T>(db: Db, row: Newest, parse: (doc: unknown) => T
 /** The newest city policy with the district's local plan applied, and both versions. */
 export async function snapshotPolicy(db: Db, district?: DistrictCode): Promise<PolicySnapshot> {
   const { rows } = await newestVersions.execute(db, { district: district ?? null });
-  const city = rows.find((r) => r.scope === 'city');
+  return policyOf(db, rows[0]!.policies, district);
+}
+
+/** The snapshot from the newest versions already read (a document is fetched only the first time its content is seen). */
+export async function policyOf(db: Db, newest: readonly NewestPolicy[], district?: DistrictCode): Promise<PolicySnapshot> {
+  const city = newest.find((r) => r.scope === 'city');
   if (!city) throw new Error('no city policy: run the migrations');
-  const local = district ? rows.find((r) => r.scope === district) : undefined;
+  const local = district ? newest.find((r) => r.scope === district) : undefined;
   return resolvePolicy(
     { version: city.version, document: await parsedDocument(db, city, (d) => PolicyDocumentSchema.parse(d)) },
     local && district
