@@ -208,8 +208,9 @@ export function createDeliveryPlanner(options: PlannerOptions): DeliveryPlanner 
     if (targets.size === 0) return [];
     const names = dir.unitNames;
     const owner = late?.unitId && names.has(late.unitId) ? { unitId: late.unitId, unitName: names.get(late.unitId)! } : undefined;
-    const incident = await incidentOf(trx, event.incidentId);
-    const title = event.type === 'dispatched' ? event.data.title : incident.title;
+    // A warning carries its title and source link (renderNotice takes the link from it): nothing to read for the commonest notice.
+    const incident = event.type === 'dispatched' ? { title: event.data.title, sourceUrl: event.data.link } : await incidentOf(trx, event.incidentId);
+    const title = incident.title;
     return deliveries(dir, event, targets, (unitId) => {
       const unitTasks = event.type === 'dispatched' ? (event.data.tasks ?? []).filter((t) => t.unitId === unitId && t.status === 'open') : [];
       return (to, links) =>
