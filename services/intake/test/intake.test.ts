@@ -210,6 +210,37 @@ describe('POST /v1/incidents', () => {
     }
   });
 
+  it('takes a caller’s new figures into the incident its incident is being merged into, not a 500', async () => {
+    const first = sampleIncident();
+    const from = (await post(first)).json().id as string;
+    const into = (await post(sampleIncident({ source: { ...first.source, url: 'https://weibo.example.com/other', externalId: `other-${from}` } }))).json()
+      .id as string;
+    // A merge's records, as the activity writes them, held open while the caller measures its post again.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const lockedNow = new Promise<void>((r) => (locked = r));
+    const merge = t.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('incidents').select('id').where('id', 'in', [from, into].sort()).orderBy('id').forUpdate().execute();
+      await trx.updateTable('reports').set({ incidentId: into }).where('incidentId', '=', from).execute();
+      await trx.updateTable('incidents').set({ mergedInto: into }).where('id', '=', from).execute();
+      locked();
+      await held;
+    });
+    await lockedNow;
+    const before = await counts();
+    const again = post({ ...first, metrics: { ...first.metrics, reach: 4_000_000 } });
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await merge;
+    const res = await again;
+    expect(res.statusCode).toBe(200);
+    expect(res.json().id).toBe(into);
+    expect((await counts()).incidents).toBe(before.incidents);
+    const reports = await t.db.selectFrom('reports').select(['incidentId', 'reach']).where('externalId', '=', first.source.externalId!).execute();
+    expect(reports).toEqual(expect.arrayContaining([{ incidentId: into, reach: 4_000_000 }]));
+  });
+
   it('refuses bad input with problem+json naming each field, and stores nothing', async () => {
     const before = await counts();
     const bad = await post({

@@ -179,12 +179,18 @@ export class ReportService {
       const accepted = await this.db.transaction().execute(async (trx) => {
         if (options.mode === 'open') {
           // POST /v1/incidents is matched by its caller id alone: it takes its few locks (the post's first, as below)
-          // before its only look, a round trip fewer than looking, locking and looking again.
+          // before it looks, a round trip fewer than looking, locking and looking again.
           await lockKeys(trx, this.lockKeysOf(p), p.sighting.sourceUrl);
-          const seen = await this.lookUp(trx, p);
-          if (seen.repeat) return seen.repeat;
-          const match = find(seen.keys, []);
-          return (match && (await this.join(trx, p, match))) ?? (await this.open(trx, p));
+          for (let attempt = 1; ; attempt++) {
+            const seen = await this.lookUp(trx, p);
+            if (seen.repeat) return seen.repeat;
+            const match = find(seen.keys, []);
+            if (!match) return this.open(trx, p);
+            const joined = await this.join(trx, p, match);
+            if (joined) return joined;
+            // Its caller's incident was merged meanwhile: its reports, looked up again, name the one that took them.
+            if (attempt === JOIN_ATTEMPTS) return this.open(trx, p);
+          }
         }
         // The first look takes the post's lock: the statements after it see what an earlier report of the post committed.
         const first = await this.lookUp(trx, p, true);
