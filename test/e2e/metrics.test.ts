@@ -108,6 +108,12 @@ it('the worker answers /healthz and /readyz as the services do: ready once it po
   const ready = await fetch(`${platform.workerMetricsUrl}/readyz`);
   expect(ready.status).toBe(200);
   expect(await ready.json()).toEqual({ status: 'ready', checks: { polling: 'up', temporal: 'up', database: 'up' } });
+  // A probe that only reads the status (HEAD), as the services answer it; other methods are not served.
+  for (const path of ['/healthz', '/readyz', '/metrics']) {
+    const head = await fetch(`${platform.workerMetricsUrl}${path}`, { method: 'HEAD' });
+    expect([path, head.status, await head.text()]).toEqual([path, 200, '']);
+  }
+  expect((await fetch(`${platform.workerMetricsUrl}/readyz`, { method: 'POST' })).status).toBe(404);
 
   // A worker whose database is gone polls (workflows and timers go on) but is not ready.
   const port = await freePort();

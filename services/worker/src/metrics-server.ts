@@ -46,11 +46,13 @@ export async function startWorkerMetricsServer(options: {
   };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
-    if (req.method === 'GET' && path === '/healthz') {
+    // HEAD as GET, as the services answer it (Node sends no body for a HEAD): probes that only look at the status use it.
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    if (read && path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
       return;
     }
-    if (req.method === 'GET' && path === '/readyz') {
+    if (read && path === '/readyz') {
       void readiness(options.checks ?? {}).then(
         (answer) => res.writeHead(answer.status, answer.headers).end(JSON.stringify(answer.body)),
         (err: unknown) => {
@@ -60,7 +62,7 @@ export async function startWorkerMetricsServer(options: {
       );
       return;
     }
-    if (req.method !== 'GET' || path !== '/metrics') {
+    if (!read || path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
