@@ -6,12 +6,12 @@ import { problems } from './problem';
 
 /**
  * Listens, and on SIGTERM/SIGINT stops taking connections, lets in-flight
- * requests finish, then runs `cleanup` (consumers, pools). A port already in use
- * exits with a clear message.
+ * requests finish (`draining` ends the long-lived ones), then runs `cleanup`
+ * (consumers, pools). A port already in use exits with a clear message.
  */
 export async function serve(
   app: FastifyInstance,
-  options: { host: string; port: number; log: Logger; db: Db; config: Config; drainMs?: number; cleanup?: () => Promise<void> },
+  options: { host: string; port: number; log: Logger; db: Db; config: Config; drainMs?: number; draining?: () => void; cleanup?: () => Promise<void> },
 ): Promise<void> {
   const refusal = await productionCredentialProblem(options.db, options.config);
   if (refusal) {
@@ -21,10 +21,15 @@ export async function serve(
   let closing = false;
   // While draining, new requests (often on kept-alive connections) get a clean 503
   // with `Connection: close` instead of a connection reset; in-flight ones finish.
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (request) => {
     if (!closing || request.url === '/healthz') return;
-    reply.header('connection', 'close');
     throw problems.unavailable('服务正在停止,请重试 (shutting down; retry)', 1);
+  });
+  // Every answer sent while draining ends its connection, the in-flight ones' too: a client
+  // reads it and opens a new connection (refused: it retries elsewhere) instead of writing its
+  // next request on this one as the drain closes it (a cut request, seen in a clean-clone run).
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -36,6 +41,8 @@ export async function serve(
     // http's: that one would also drop the kept-alive connections idle for a moment between
     // a client's requests, which their clients are about to write to.
     const connectionsEnded = new Promise<void>((resolve) => net.Server.prototype.close.call(app.server, () => resolve()));
+    // Long-lived answers (the console's event streams) never end by themselves: their owner ends them.
+    options.draining?.();
     await new Promise((r) => setTimeout(r, options.drainMs ?? 1_500));
     const timer = setTimeout(() => {
       options.log.error('drain took longer than 20 s; exiting');
@@ -43,7 +50,8 @@ export async function serve(
     }, 20_000);
     timer.unref();
     try {
-      // Kept-alive connections still idle are closed, and the answers under way finish.
+      // Kept-alive connections idle all this while are closed (a client writing on one at this
+      // very instant is the one case left that is cut), and the answers under way finish.
       app.server.closeIdleConnections();
       await connectionsEnded;
       await app.close();

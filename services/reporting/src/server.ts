@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     log,
     db,
     config,
+    draining: () => live.closeAll(),
     cleanup: async () => {
       await watcher.stop();
       await consumer.stop();
