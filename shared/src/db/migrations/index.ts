@@ -16,6 +16,7 @@ import * as reportsAndCorrelation from './2026-12-02T2001-reports-and-correlatio
 import * as handOffs from './2026-12-02T3001-hand-offs';
 import * as writings from './2026-12-03T0301-writings';
 import * as summaryReports from './2026-12-03T0101-summary-reports';
+import * as reportLookupsNewestFirst from './2026-12-04T0101-report-lookups-newest-first';
 
 /**
  * Every migration, by name (timestamp and purpose). Listed statically so that the
@@ -39,4 +40,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-02T3001-hand-offs': handOffs,
   '2026-12-03T0301-writings': writings,
   '2026-12-03T0101-summary-reports': summaryReports,
+  '2026-12-04T0101-report-lookups-newest-first': reportLookupsNewestFirst,
 };
