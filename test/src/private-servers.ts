@@ -90,6 +90,10 @@ export class PrivatePostgres {
     if (r.status !== 0) throw new Error(`pg_ctl ${args[0]} failed: ${r.stderr || r.stdout}`);
   }
 
+  /**
+   * PRIVATE_PG_OPTIONS adds server settings, to look inside a run (BENCHMARKS.md):
+   * `-c shared_preload_libraries=pg_stat_statements`, `-c log_min_duration_statement=25`.
+   */
   async start(): Promise<void> {
     this.ctl(
       'start',
@@ -97,7 +101,7 @@ export class PrivatePostgres {
       '-l',
       path.join(this.dataDir, 'server.log'),
       '-o',
-      `-p ${this.port} -k ${this.dataDir} -c listen_addresses=127.0.0.1 -c max_connections=200${this.fsync ? '' : ' -c fsync=off'}`,
+      `-p ${this.port} -k ${this.dataDir} -c listen_addresses=127.0.0.1 -c max_connections=200${this.fsync ? '' : ' -c fsync=off'} ${process.env.PRIVATE_PG_OPTIONS ?? ''}`.trim(),
     );
   }
 
