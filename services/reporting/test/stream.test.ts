@@ -153,6 +153,24 @@ describe('GET /v1/stream', () => {
     expect(json.json()).toMatchObject({ code: 'not_acceptable' });
   });
 
+  it('refuses a viewer let in just as the drain ended the streams (503), so none is left holding the drain', async () => {
+    // Its own server: this one's feed stays open for the other tests.
+    const other = await startReportingHarness('reporting-stream-drain');
+    try {
+      const key = await createTestKey(other.t.db, { scopes: ['reports:read'], unitId: 'opinion-office' });
+      const url = await other.app.listen({ host: '127.0.0.1', port: 0 });
+      // As serve() does when SIGTERM comes while this request is between its access check and its subscription.
+      other.live.closeAll();
+      const res = await fetch(`${url}/v1/stream`, { headers: { authorization: `Bearer ${key}` } });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(other.live.viewers).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('ends open streams when the server closes, instead of waiting for the viewers', async () => {
     const stream = sseReader(await open(keys.reader));
     expect((await stream.next())?.event).toBe('ready');

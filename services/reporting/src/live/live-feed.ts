@@ -37,9 +37,15 @@ interface Subscriber {
  */
 export class LiveFeed {
   private readonly subscribers = new Set<Subscriber>();
+  private ended = false;
 
   get viewers(): number {
     return this.subscribers.size;
+  }
+
+  /** Set by `closeAll`: the process is stopping and takes no new viewer. */
+  get closed(): boolean {
+    return this.ended;
   }
 
   /**
@@ -67,6 +73,7 @@ export class LiveFeed {
 
   /** Ends every viewer's connection (before the server closes, which waits for them). */
   closeAll(): void {
+    this.ended = true;
     for (const sub of this.subscribers) sub.end();
     this.subscribers.clear();
   }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { followedIncidents, HttpProblem, problemResponses } from '@yuqing/http-kit';
+import { followedIncidents, HttpProblem, problemResponses, problems } from '@yuqing/http-kit';
 import type { LiveFeed, LiveIncidentMessage } from '../../live/live-feed';
 
 /** Whether an Accept header admits an event stream (absent and wildcards do). */
@@ -31,7 +31,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{ live: LiveFeed; watching: () 
       schema: {
         tags: ['stream'],
         summary: 'Live incident events for the console (text/event-stream)',
-        response: problemResponses(401, 403, 406),
+        response: problemResponses(401, 403, 406, 503),
       },
       preHandler: async (request) => {
         // Answered here so that a refusal is problem+json like every other error.
@@ -43,6 +43,8 @@ export const streamRoutes: FastifyPluginAsyncZod<{ live: LiveFeed; watching: () 
     async (request, reply) => {
       // The office and leaders follow every incident; a district or department the ones it may read.
       const follows = await followedIncidents(app.access, request.principal);
+      // A viewer let in just before the drain began would be left open after closeAll, holding the drain.
+      if (live.closed) throw problems.unavailable('服务正在停止,请重新连接 (shutting down; reconnect)', 1);
       reply.sse.keepAlive();
       const subscription = live.subscribe(
         (message) => reply.sse.send(message),
