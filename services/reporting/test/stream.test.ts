@@ -112,24 +112,33 @@ describe('GET /v1/stream', () => {
     expect((await nangang.next())?.event).toBe('ready');
     expect((await daoli.next())?.event).toBe('ready');
     const pricing = { topic: 'pricing' as const, title: '网传某超市价格欺诈' };
+    const daoliReport = (title: string) => h.report({ ...pricing, title, district: '道里区' });
     const first = await h.report();
-    const other = await h.report({ ...pricing, district: '道里区' });
+    const other = await daoliReport('网传某超市价格欺诈');
     const second = await h.report({ title: '网传南岗区某餐馆后厨卫生差' });
-    /** The incidents of the `incident` events a viewer gets until `last` is dispatched. */
-    const incidentsSeen = async (stream: ReturnType<typeof sseReader>, last: string) => {
-      const seen: string[] = [];
-      for (;;) {
+    /** The incidents of the `incident` events a viewer gets until each of `last` is dispatched. */
+    const incidentsSeen = async (stream: ReturnType<typeof sseReader>, last: string[]) => {
+      const seen = new Set<string>();
+      const waiting = new Set(last);
+      while (waiting.size > 0) {
         const e = await stream.next();
         if (!e) throw new Error('stream ended');
         const data = e.data as { incidentId: string; entry: { type: string } };
         if (e.event !== 'incident') continue;
-        seen.push(data.incidentId);
-        if (data.incidentId === last && data.entry.type === 'dispatched') return [...new Set(seen)];
+        seen.add(data.incidentId);
+        if (data.entry.type === 'dispatched') waiting.delete(data.incidentId);
       }
+      return [...seen].sort();
     };
-    // 道里区's viewer: 南岗区's first incident, reported before its own, never reaches it.
-    expect(await incidentsSeen(daoli, other)).toEqual([other]);
-    expect(await incidentsSeen(nangang, second)).toEqual([first, second]);
+    // Workflows record their events in whatever order they run, so each viewer reads until its own are all dispatched;
+    const daoliSeen = await incidentsSeen(daoli, [other]);
+    const nangangSeen = await incidentsSeen(nangang, [first, second]);
+    // then one more incident each, recorded after all three: any other district's event would have reached a viewer before it.
+    const daoliLast = await daoliReport('网传某商场虚假打折');
+    const nangangLast = await h.report({ title: '网传南岗区某面包房使用过期面粉' });
+    const union = (a: string[], b: string[]) => [...new Set([...a, ...b])].sort();
+    expect(union(daoliSeen, await incidentsSeen(daoli, [daoliLast]))).toEqual([other, daoliLast].sort());
+    expect(union(nangangSeen, await incidentsSeen(nangang, [nangangLast]))).toEqual([first, second, nangangLast].sort());
     await nangang.cancel();
     await daoli.cancel();
   });
