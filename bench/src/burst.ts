@@ -295,10 +295,10 @@ export async function measureBurst(o: BurstOptions): Promise<BurstResult> {
   agent.destroy();
   const timedByIntake = slowerThan(timedBefore, await scrapeMetrics(o.url), 0.05);
   const over50 = timings.filter((t) => t && t.ms > 50).length;
-  // BENCH_BURST_DUMP=<file>: every report sent with its event and the answer, to look into a miss.
+  // BENCH_BURST_DUMP=<file>: every report sent with its event and the answer, to look into a miss (<file>.<topic>, one per round).
   if (process.env.BENCH_BURST_DUMP)
     writeFileSync(
-      process.env.BENCH_BURST_DUMP,
+      `${process.env.BENCH_BURST_DUMP}.${o.topic}`,
       planned.map((r, i) => JSON.stringify({ event: r.event, body: JSON.parse(r.body) as unknown, answer: answers[i], ...timings[i] })).join('\n'),
     );
 
