@@ -70,6 +70,12 @@ interface ScenarioResult {
   connectionErrors: number;
   /** Requests cut mid-way (connection reset after sending), as opposed to refused. */
   cutMidRequest: number;
+  /**
+   * Requests reset on a reused kept-alive connection before any answer: written as the server closed it
+   * idle (HTTP/1.1's race, RFC 9112 §9.3.1) or, under a kill, cut in flight; the client cannot tell which
+   * and sends it again with its key. Counted apart from `cutMidRequest`.
+   */
+  resetReused: number;
   lost: number;
   duplicatedIncidents: number;
   duplicatedEvents: number;
@@ -154,6 +160,7 @@ afterAll(async () => {
   writeFileSync(path.join(dir, 'faults.json'), JSON.stringify({ at: new Date().toISOString(), scenarios: results }, null, 2));
   for (const [name, p] of procs) writeFileSync(path.join(dir, `${name}.log`), p.output());
   await Promise.all([...procs.values()].map((p) => p.stop('SIGKILL')));
+  integratorAgent.destroy();
   await temporal?.connection.close();
   await db?.destroy();
   await servers?.destroy();
@@ -165,7 +172,41 @@ interface Outcome {
   statuses: number[];
   connectionErrors: number;
   cut: number;
+  resetReused: number;
 }
+
+/** The integrators' kept-alive connections: Node's agent, which says whether a request went out on a reused socket. */
+const integratorAgent = new http.Agent({ keepAlive: true });
+
+/**
+ * POSTs JSON and reads the answer. A failure carries `reused`: a reset of a reused
+ * socket before any answer is the server closing it idle as this request was written
+ * (RFC 9112 §9.3.1), not a request cut in the middle.
+ */
+function postJson(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent: integratorAgent, headers: { 'content-type': 'application/json', ...headers }, timeout: timeoutMs },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on('error', (err) => reject(Object.assign(err, { reused: req.reusedSocket })));
+    req.end(body);
+  });
+}
+
+/** A reused socket reset before its answer (see postJson). */
+const resetReused = (err: unknown) => {
+  const e = err as NodeJS.ErrnoException & { reused?: boolean };
+  return e.reused === true && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
+};
 
 /**
  * Sends `count` incidents, `concurrency` at a time, as an integrator would: a 503
@@ -178,6 +219,7 @@ async function burst(label: string, count: number, concurrency: number, during: 
     statuses: [],
     connectionErrors: 0,
     cut: 0,
+    resetReused: 0,
   }));
   let done = 0;
   let next = 0;
@@ -187,24 +229,19 @@ async function burst(label: string, count: number, concurrency: number, during: 
     );
     for (let attempt = 0; attempt < 120; attempt++) {
       try {
-        const res = await fetch(`${intakeUrl}/v1/incidents`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': o.externalId },
-          body,
-          signal: AbortSignal.timeout(10_000),
-        });
+        const res = await postJson(`${intakeUrl}/v1/incidents`, { authorization: `Bearer ${key}`, 'idempotency-key': o.externalId }, body, 10_000);
         o.statuses.push(res.status);
         if (res.status === 202 || res.status === 200) {
-          o.id = ((await res.json()) as { id: string }).id;
+          o.id = (JSON.parse(res.text) as { id: string }).id;
           return;
         }
-        if (res.status !== 503) throw new Error(`unexpected ${res.status}: ${await res.text()}`);
-        await res.arrayBuffer();
+        if (res.status !== 503) throw new Error(`unexpected ${res.status}: ${res.text}`);
       } catch (err) {
         if ((err as Error).message.startsWith('unexpected')) throw err;
         o.connectionErrors++;
-        const code = (err as { cause?: { code?: string } }).cause?.code;
-        if (code !== 'ECONNREFUSED') {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (resetReused(err)) o.resetReused++;
+        else if (code !== 'ECONNREFUSED') {
           o.cut++;
           cutCodes.push(String(code ?? (err as Error).message));
         }
@@ -338,6 +375,7 @@ async function verify(scenario: string, fault: string, faults: number, outcomes:
     http503: outcomes.reduce((n, o) => n + o.statuses.filter((s) => s === 503).length, 0),
     connectionErrors: outcomes.reduce((n, o) => n + o.connectionErrors, 0),
     cutMidRequest: outcomes.reduce((n, o) => n + o.cut, 0),
+    resetReused: outcomes.reduce((n, o) => n + o.resetReused, 0),
     lost: outcomes.filter((o) => !perExternal.some((r) => r.externalId === o.externalId)).length + workflows.filter((w) => w === 0).length,
     duplicatedIncidents: perExternal.length - new Set(perExternal.map((r) => r.externalId)).size,
     duplicatedEvents,
@@ -446,7 +484,7 @@ it('SIGTERM while clients reuse kept-alive connections: each answer meanwhile cl
   // its reused socket reset and sends it again (RFC 9112 §9.3.1; with its Idempotency-Key for a
   // report). A loaded CI host saw three such in a run; they are counted apart, not as cut.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const seen = { answered: 0, toldToClose: 0, refused: 0, resetWhileIdle: 0 };
+  const seen = { answered: 0, toldToClose: 0, refused: 0, resetReused: 0 };
   const cut: string[] = [];
   let sending = true;
   const get = () =>
@@ -467,7 +505,7 @@ it('SIGTERM while clients reuse kept-alive connections: each answer meanwhile cl
       } catch (err) {
         const e = err as NodeJS.ErrnoException & { reused?: boolean };
         if (e.code === 'ECONNREFUSED') seen.refused++;
-        else if (e.reused && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) seen.resetWhileIdle++;
+        else if (resetReused(err)) seen.resetReused++;
         else cut.push(`${e.code ?? e.message}${e.reused ? ' (reused)' : ''}`);
         await sleep(20);
       }
@@ -529,19 +567,19 @@ async function untilAnswered(
   url: string,
   headers: Record<string, string>,
   body: string,
-  o: { statuses: number[]; connectionErrors: number; cut: number },
+  o: { statuses: number[]; connectionErrors: number; cut: number; resetReused: number },
 ): Promise<unknown> {
   for (let attempt = 0; attempt < 120; attempt++) {
     try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(20_000) });
+      const res = await postJson(url, headers, body, 20_000);
       o.statuses.push(res.status);
-      if (res.status === 200 || res.status === 202) return res.json();
-      if (res.status !== 503) throw new Error(`unexpected ${res.status}: ${await res.text()}`);
-      await res.arrayBuffer();
+      if (res.status === 200 || res.status === 202) return JSON.parse(res.text);
+      if (res.status !== 503) throw new Error(`unexpected ${res.status}: ${res.text}`);
     } catch (err) {
       if ((err as Error).message.startsWith('unexpected')) throw err;
       o.connectionErrors++;
-      if ((err as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED') o.cut++;
+      if (resetReused(err)) o.resetReused++;
+      else if ((err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') o.cut++;
     }
     await sleep(Math.min(2_000, 100 * 2 ** Math.min(attempt, 4)));
   }
@@ -551,7 +589,7 @@ async function untilAnswered(
 it('a batch retried across a PostgreSQL restart: every item stored once, none twice', async () => {
   const t0 = Date.now();
   const batches = Array.from({ length: 12 }, (_, b) => Array.from({ length: 10 }, (_, i) => `batch-${uniqueToken()}-${b}-${i}`));
-  const outcomes: Outcome[] = batches.flat().map((externalId) => ({ externalId, statuses: [], connectionErrors: 0, cut: 0 }));
+  const outcomes: Outcome[] = batches.flat().map((externalId) => ({ externalId, statuses: [], connectionErrors: 0, cut: 0, resetReused: 0 }));
   const byExternal = new Map(outcomes.map((o) => [o.externalId, o]));
   let answered = 0;
   const sendBatch = async (ids: string[]) => {
@@ -562,7 +600,7 @@ it('a batch retried across a PostgreSQL restart: every item stored once, none tw
     });
     // The client resends the whole batch until every item is stored: the retry must create nothing new.
     for (let round = 0; round < 60; round++) {
-      const call = { statuses: [] as number[], connectionErrors: 0, cut: 0 };
+      const call = { statuses: [] as number[], connectionErrors: 0, cut: 0, resetReused: 0 };
       const answer = (await untilAnswered(`${intakeUrl}/v1/incidents/batch`, { authorization: `Bearer ${key}` }, body, call)) as {
         results: { index: number; status: number; incident?: { id: string } }[];
       };
@@ -570,6 +608,7 @@ it('a batch retried across a PostgreSQL restart: every item stored once, none tw
         const o = byExternal.get(id)!;
         o.connectionErrors += call.connectionErrors;
         o.cut += call.cut;
+        o.resetReused += call.resetReused;
         o.statuses.push(...call.statuses.filter((s) => s !== 200));
       }
       for (const r of answer.results) {
@@ -609,7 +648,7 @@ it('a batch retried across a PostgreSQL restart: every item stored once, none tw
 it('a unit’s acknowledgement retried across a dispatch kill: each applied once, none lost', async () => {
   const t0 = Date.now();
   const incidents = await burst('actions', 40, 8, async () => undefined);
-  const actions = incidents.map((i) => ({ externalId: i.externalId, id: i.id!, statuses: [] as number[], connectionErrors: 0, cut: 0 }));
+  const actions = incidents.map((i) => ({ externalId: i.externalId, id: i.id!, statuses: [] as number[], connectionErrors: 0, cut: 0, resetReused: 0 }));
   let answered = 0;
   let next = 0;
   await Promise.all([
@@ -651,6 +690,7 @@ it('a unit’s acknowledgement retried across a dispatch kill: each applied once
     http503: actions.reduce((n, a) => n + a.statuses.filter((s) => s === 503).length, 0),
     connectionErrors: actions.reduce((n, a) => n + a.connectionErrors, 0),
     cutMidRequest: actions.reduce((n, a) => n + a.cut, 0),
+    resetReused: actions.reduce((n, a) => n + a.resetReused, 0),
     lost: acked.filter((a) => !a.done || a.events === 0).length,
     duplicatedIncidents: 0,
     duplicatedEvents: acked.filter((a) => a.events > 1).length,

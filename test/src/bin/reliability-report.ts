@@ -21,6 +21,7 @@ interface Scenario {
   http503: number;
   connectionErrors: number;
   cutMidRequest?: number;
+  resetReused?: number;
   lost: number;
   duplicatedIncidents: number;
   duplicatedEvents: number;
@@ -127,11 +128,11 @@ const lines: string[] = [
   '',
   '### Faults',
   '',
-  '| scenario | fault injected | requests sent | answered 202 | answered 200 on a retry (first answer lost) | retried | 503 answers | refused or broken connections | requests cut mid-way | lost | duplicated incidents | duplicated events | deadlines not alerted exactly once | faults survived | seconds |',
-  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| scenario | fault injected | requests sent | answered 202 | answered 200 on a retry (first answer lost) | retried | 503 answers | refused or broken connections | requests cut mid-way | reset on a reused connection before any answer (sent again) | lost | duplicated incidents | duplicated events | deadlines not alerted exactly once | faults survived | seconds |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...faults.scenarios.map(
     (s) =>
-      `| ${s.scenario} | ${s.fault} | ${s.sent} | ${s.accepted} | ${s.answeredDuplicate} | ${s.retriedRequests} | ${s.http503} | ${s.connectionErrors} | ${s.cutMidRequest ?? '—'} | **${s.lost}** | **${s.duplicatedIncidents}** | **${s.duplicatedEvents}** | **${s.missingAlerts}** | ${s.faultsSurvived}/${s.faultsInjected} | ${s.seconds} |`,
+      `| ${s.scenario} | ${s.fault} | ${s.sent} | ${s.accepted} | ${s.answeredDuplicate} | ${s.retriedRequests} | ${s.http503} | ${s.connectionErrors} | ${s.cutMidRequest ?? '—'} | ${s.resetReused ?? '—'} | **${s.lost}** | **${s.duplicatedIncidents}** | **${s.duplicatedEvents}** | **${s.missingAlerts}** | ${s.faultsSurvived}/${s.faultsInjected} | ${s.seconds} |`,
   ),
   '',
   `Totals: ${faults.scenarios.reduce((n, s) => n + s.sent, 0)} requests, ${faults.scenarios.reduce((n, s) => n + s.accepted + s.answeredDuplicate, 0)} accepted, ` +
