@@ -511,7 +511,8 @@ it('SIGTERM while clients reuse kept-alive connections: each answer meanwhile cl
       }
     }
   });
-  await sleep(500);
+  // The drain begins once the clients are under way (counted, not timed: a loaded CI host answered 91 in 500 ms).
+  await eventually(() => seen.answered >= 100, 30_000, '100 answers before the drain');
   const code = await procs.get('intake')!.stop('SIGTERM');
   sending = false;
   await Promise.all(loops);
@@ -519,7 +520,6 @@ it('SIGTERM while clients reuse kept-alive connections: each answer meanwhile cl
   startProc('intake');
   await waitReady(intakeUrl, procs.get('intake')!);
   expect(code).toBe(0);
-  expect(seen.answered).toBeGreaterThan(100);
   expect(seen.toldToClose).toBeGreaterThan(0); // answers while draining ended their connections
   expect(seen.refused).toBeGreaterThan(0); // the loops ran on past the drain
   expect(cut).toEqual([]);
