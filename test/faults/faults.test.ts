@@ -179,30 +179,33 @@ interface Outcome {
 const integratorAgent = new http.Agent({ keepAlive: true });
 
 /**
- * POSTs JSON and reads the answer. A failure carries `reused`: a reset of a reused
- * socket before any answer is the server closing it idle as this request was written
- * (RFC 9112 §9.3.1), not a request cut in the middle.
+ * One request over a kept-alive agent, read whole. A failure carries `reused` (Node's
+ * `request.reusedSocket`): a reused socket reset before any answer was closed by the
+ * server as this request was written, or cut in flight; the client cannot tell which.
  */
-function postJson(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+function send(
+  url: string,
+  o: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; agent?: http.Agent; timeoutMs: number },
+): Promise<{ status: number; text: string; closes: boolean }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'POST', agent: integratorAgent, headers: { 'content-type': 'application/json', ...headers }, timeout: timeoutMs },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    const req = http.request(url, { method: o.method ?? 'GET', agent: o.agent ?? integratorAgent, headers: o.headers ?? {}, timeout: o.timeoutMs }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, closes: res.headers.connection === 'close' }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${o.timeoutMs} ms`)));
     req.on('error', (err) => reject(Object.assign(err, { reused: req.reusedSocket })));
-    req.end(body);
+    req.end(o.body);
   });
 }
 
-/** A reused socket reset before its answer (see postJson). */
+/** POSTs JSON as an integrator does (see `send`). */
+const postJson = (url: string, headers: Record<string, string>, body: string, timeoutMs: number) =>
+  send(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, timeoutMs });
+
+/** A reused socket reset before its answer (see `send`). */
 const resetReused = (err: unknown) => {
   const e = err as NodeJS.ErrnoException & { reused?: boolean };
   return e.reused === true && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
@@ -487,20 +490,10 @@ it('SIGTERM while clients reuse kept-alive connections: each answer meanwhile cl
   const seen = { answered: 0, toldToClose: 0, refused: 0, resetReused: 0 };
   const cut: string[] = [];
   let sending = true;
-  const get = () =>
-    new Promise<boolean>((resolve, reject) => {
-      const req = http.get(`${intakeUrl}/healthz`, { agent, timeout: 10_000 }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.headers.connection === 'close'));
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error('no answer in 10 s')));
-      req.on('error', (err) => reject(Object.assign(err, { reused: req.reusedSocket })));
-    });
   const loops = Array.from({ length: 16 }, async () => {
     while (sending) {
       try {
-        if (await get()) seen.toldToClose++;
+        if ((await send(`${intakeUrl}/healthz`, { agent, timeoutMs: 10_000 })).closes) seen.toldToClose++;
         seen.answered++;
       } catch (err) {
         const e = err as NodeJS.ErrnoException & { reused?: boolean };
