@@ -299,7 +299,17 @@ export async function measureBurst(o: BurstOptions): Promise<BurstResult> {
   if (process.env.BENCH_BURST_DUMP)
     writeFileSync(
       `${process.env.BENCH_BURST_DUMP}.${o.topic}`,
-      planned.map((r, i) => JSON.stringify({ event: r.event, body: JSON.parse(r.body) as unknown, answer: answers[i], ...timings[i] })).join('\n'),
+      planned
+        .map((r, i) =>
+          JSON.stringify({
+            event: r.event,
+            body: JSON.parse(r.body) as unknown,
+            answer: answers[i],
+            ...timings[i],
+            sentAt: timings[i] && t0 + timings[i].sentMs,
+          }),
+        )
+        .join('\n'),
     );
 
   // Truth against what intake answered: pairs of reports of one event in one incident.
