@@ -68,6 +68,16 @@ export const problems = {
     ),
   unavailable: (detail: string, retryAfterSeconds = 5) =>
     new HttpProblem(503, 'unavailable', 'Service Unavailable', detail, undefined, { 'retry-after': String(retryAfterSeconds) }),
+  /** The request's transaction lost to concurrent ones every time it was tried: nothing of it was kept. */
+  busy: () =>
+    new HttpProblem(
+      503,
+      'busy',
+      'Service Unavailable',
+      '同时处理的请求相互冲突,本次未保存任何内容,请稍后以同一 Idempotency-Key 重试 (conflicting concurrent requests: nothing was stored; retry with the same Idempotency-Key)',
+      undefined,
+      { 'retry-after': '1' },
+    ),
 };
 
 function toField(path: readonly PropertyKey[]): Pick<FieldError, 'field' | 'pointer'> {
@@ -86,12 +96,27 @@ const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIP
 const PG_UNAVAILABLE_MESSAGE =
   /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|not queryable|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Client was closed/i;
 
+/** SQLSTATEs of a transaction PostgreSQL aborted so that concurrent ones could go on (serialization failure, deadlock, lock not available). */
+const PG_CONFLICT = new Set(['40001', '40P01', '55P03']);
+
+/** An error and its causes, a few deep (drivers and kysely wrap what PostgreSQL said). */
+function* causes(err: unknown): Generator<{ code?: string; message?: string }> {
+  for (let e = err as { code?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) yield e;
+}
+
 /** True for errors that mean PostgreSQL could not be reached (answer 503, not 500). */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e = err as { code?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (e.code && PG_UNAVAILABLE.has(e.code)) return true;
-    if (PG_UNAVAILABLE_MESSAGE.test(e.message ?? '')) return true;
-  }
+  for (const e of causes(err)) if ((e.code && PG_UNAVAILABLE.has(e.code)) || PG_UNAVAILABLE_MESSAGE.test(e.message ?? '')) return true;
+  return false;
+}
+
+/**
+ * True for a transaction PostgreSQL aborted under contention, which its service
+ * already tried again where it could (intake's reports, three times): the request
+ * is refused whole (503, retry), not reported as a bug.
+ */
+export function isTransientConflict(err: unknown): boolean {
+  for (const e of causes(err)) if (e.code && PG_CONFLICT.has(e.code)) return true;
   return false;
 }
 
@@ -181,6 +206,7 @@ function toProblem(err: FastifyError | Error, request: FastifyRequest): HttpProb
     return new HttpProblem(fe.statusCode, 'bad_request', 'Bad Request', fe.message);
   }
   if (isDatabaseUnavailable(err)) return problems.unavailable('the database is unavailable; nothing was stored, retry later');
+  if (isTransientConflict(err)) return problems.busy();
   if (isResponseSerializationError(err)) request.log.error({ err }, 'response failed its schema');
   return new HttpProblem(500, 'internal', 'Internal Server Error', 'an unexpected error occurred; it has been logged');
 }
@@ -190,8 +216,9 @@ export const problemPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((err: FastifyError, request, reply) => {
       const p = toProblem(err, request);
-      // A dependency being down (503) is expected to pass; any other 5xx is a bug to look at.
-      if (p.status === 503) request.log.warn({ code: p.code, reason: err.message }, 'dependency unavailable');
+      // A dependency being down or contention (503) is expected to pass; any other 5xx is a bug to look at.
+      if (p.status === 503)
+        request.log.warn({ code: p.code, reason: err.message }, p.code === 'busy' ? 'conflicting concurrent requests' : 'dependency unavailable');
       else if (p.status >= 500) request.log.error({ err, code: p.code }, 'request failed');
       else request.log.info({ code: p.code, status: p.status }, 'request refused');
       return sendProblem(reply, request, p);

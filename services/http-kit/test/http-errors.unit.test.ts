@@ -18,6 +18,10 @@ describe('every error is problem+json, over a real socket', () => {
     app.get('/v1/dependency-down', async () => {
       throw problems.unavailable('工作流暂不可达,请稍后重试 (ServiceError: 14 UNAVAILABLE: connect ECONNREFUSED 10.1.2.3:7233)');
     });
+    app.get('/v1/contention', async () => {
+      // kysely's error around what PostgreSQL said, after the service's own tries.
+      throw new Error('transaction failed', { cause: Object.assign(new Error('deadlock detected on 10.1.2.3:5432'), { code: '40P01' }) });
+    });
     app.get('/v1/bug', async () => {
       throw new TypeError("Cannot read properties of undefined (reading 'host') at db.internal:5432");
     });
@@ -66,10 +70,13 @@ describe('every error is problem+json, over a real socket', () => {
     expect(Number(db.headers['retry-after'])).toBeGreaterThan(0);
     const dependency = await get('/v1/dependency-down');
     expectProblem(dependency, 503, 'unavailable');
+    const contention = await get('/v1/contention');
+    expectProblem(contention, 503, 'busy');
+    expect(contention.headers['retry-after']).toBe('1');
     const bug = await get('/v1/bug');
     expectProblem(bug, 500, 'internal');
     const unready = await get('/readyz');
     expect(expectProblem(unready, 503, 'unavailable').detail).toBe('not ready: database down');
-    for (const answer of [db, dependency, bug, unready]) expect(answer.body).not.toMatch(INTERNALS);
+    for (const answer of [db, dependency, contention, bug, unready]) expect(answer.body).not.toMatch(INTERNALS);
   });
 });

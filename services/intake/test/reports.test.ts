@@ -482,6 +482,56 @@ describe('the incident’s figures are its reports’ aggregate', () => {
       await sql`drop sequence deadlock_once`.execute(t.db);
     }
   });
+
+  it('a report PostgreSQL aborts on every try is refused whole (503 busy, Retry-After), and the same request later is accepted once', async () => {
+    const title = `木兰县某加油站加油机计量作弊 ${uniqueToken()}`;
+    const idempotencyKey = `busy-${uniqueToken()}`;
+    await sql`create sequence deadlock_always`.execute(t.db);
+    await sql
+      .raw(
+        `create function deadlock_always() returns trigger language plpgsql as $$
+         begin
+           if new.title = '${title}' then
+             perform nextval('deadlock_always');
+             raise exception 'deadlock detected (test)' using errcode = '40P01';
+           end if;
+           return new;
+         end $$`,
+      )
+      .execute(t.db);
+    await sql`create trigger deadlock_always before insert on reports for each row execute function deadlock_always()`.execute(t.db);
+    const body = sighting({ title, district: '木兰县', topic: 'metrology_standards' });
+    let refused: Awaited<ReturnType<typeof send>>;
+    try {
+      refused = await send(body, { 'idempotency-key': idempotencyKey });
+      // Tried three times, each aborted.
+      const { rows } = await sql<{ tries: string }>`select last_value as tries from deadlock_always`.execute(t.db);
+      expect(Number(rows[0]!.tries)).toBe(3);
+    } finally {
+      await sql`drop trigger deadlock_always on reports`.execute(t.db);
+      await sql`drop function deadlock_always()`.execute(t.db);
+      await sql`drop sequence deadlock_always`.execute(t.db);
+    }
+    expect({ status: refused.statusCode, type: refused.headers['content-type'], retryAfter: refused.headers['retry-after'] }).toEqual({
+      status: 503,
+      type: expect.stringMatching(/^application\/problem\+json/),
+      retryAfter: '1',
+    });
+    expect(refused.json()).toMatchObject({ code: 'busy', detail: expect.stringContaining('未保存任何内容') });
+    // Nothing of it was kept: no report, no incident, no key.
+    expect(await t.db.selectFrom('reports').select('id').where('title', '=', title).execute()).toEqual([]);
+    expect(await t.db.selectFrom('incidents').select('id').where('title', '=', title).execute()).toEqual([]);
+    expect(await t.db.selectFrom('idempotencyKeys').select('key').where('key', '=', idempotencyKey).execute()).toEqual([]);
+
+    // Sent again with its key once the conflict is gone: accepted, stored and audited once.
+    const accepted = await report(body, { 'idempotency-key': idempotencyKey });
+    expect(accepted.outcome).toBe('opened');
+    const repeat = await send(body, { 'idempotency-key': idempotencyKey });
+    expect({ status: repeat.statusCode, reportId: repeat.json<Accepted>().reportId }).toEqual({ status: 200, reportId: accepted.reportId });
+    expect(await t.db.selectFrom('reports').select('id').where('title', '=', title).execute()).toEqual([{ id: accepted.reportId }]);
+    const audited = await t.db.selectFrom('auditLog').select('action').where('incidentId', '=', accepted.incidentId).execute();
+    expect(audited.map((a) => a.action)).toEqual(['incident.received']);
+  });
 });
 
 describe('re-assessment as it spreads, and surges', () => {
