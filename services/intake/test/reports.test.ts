@@ -450,21 +450,8 @@ describe('the incident’s figures are its reports’ aggregate', () => {
 
   it('a report PostgreSQL aborts to break a deadlock is tried again: accepted once, stored once, audited once', async () => {
     const title = `尚志市某超市销售过期月饼 ${uniqueToken()}`;
-    // The first insert of this report is chosen as a deadlock's victim (a sequence is not rolled back with it).
-    await sql`create sequence deadlock_once`.execute(t.db);
-    await sql
-      .raw(
-        `create function deadlock_once() returns trigger language plpgsql as $$
-         begin
-           if new.title = '${title}' and nextval('deadlock_once') = 1 then
-             raise exception 'deadlock detected (test)' using errcode = '40P01';
-           end if;
-           return new;
-         end $$`,
-      )
-      .execute(t.db);
-    await sql`create trigger deadlock_once before insert on reports for each row execute function deadlock_once()`.execute(t.db);
-    try {
+    // The first insert of this report is chosen as a deadlock's victim.
+    const tries = await withDeadlockVictim(title, 'first', async () => {
       const opened = await report(sighting({ title, district: '尚志市' }));
       expect(opened.outcome).toBe('opened');
       const joined = await report(sighting({ title, district: '尚志市' }));
@@ -473,51 +460,27 @@ describe('the incident’s figures are its reports’ aggregate', () => {
       expect(stored.map((r) => r.id).sort()).toEqual([opened.reportId, joined.reportId].sort());
       const audited = await t.db.selectFrom('auditLog').select('action').where('incidentId', '=', opened.incidentId).execute();
       expect(audited.map((a) => a.action).sort()).toEqual(['incident.received', 'incident.report_joined']);
-      // Three inserts: the opening report's first try (aborted) and second, then the joining report's.
-      const { rows } = await sql<{ tries: string }>`select last_value as tries from deadlock_once`.execute(t.db);
-      expect(Number(rows[0]!.tries)).toBe(3);
-    } finally {
-      await sql`drop trigger deadlock_once on reports`.execute(t.db);
-      await sql`drop function deadlock_once()`.execute(t.db);
-      await sql`drop sequence deadlock_once`.execute(t.db);
-    }
+    });
+    // Three inserts: the opening report's first try (aborted) and second, then the joining report's.
+    expect(tries).toBe(3);
   });
 
   it('a report PostgreSQL aborts on every try is refused whole (503 busy, Retry-After), and the same request later is accepted once', async () => {
     const title = `木兰县某加油站加油机计量作弊 ${uniqueToken()}`;
     const idempotencyKey = `busy-${uniqueToken()}`;
-    await sql`create sequence deadlock_always`.execute(t.db);
-    await sql
-      .raw(
-        `create function deadlock_always() returns trigger language plpgsql as $$
-         begin
-           if new.title = '${title}' then
-             perform nextval('deadlock_always');
-             raise exception 'deadlock detected (test)' using errcode = '40P01';
-           end if;
-           return new;
-         end $$`,
-      )
-      .execute(t.db);
-    await sql`create trigger deadlock_always before insert on reports for each row execute function deadlock_always()`.execute(t.db);
     const body = sighting({ title, district: '木兰县', topic: 'metrology_standards' });
-    let refused: Awaited<ReturnType<typeof send>>;
-    try {
+    let refused: Awaited<ReturnType<typeof send>> | undefined;
+    const tries = await withDeadlockVictim(title, 'every', async () => {
       refused = await send(body, { 'idempotency-key': idempotencyKey });
-      // Tried three times, each aborted.
-      const { rows } = await sql<{ tries: string }>`select last_value as tries from deadlock_always`.execute(t.db);
-      expect(Number(rows[0]!.tries)).toBe(3);
-    } finally {
-      await sql`drop trigger deadlock_always on reports`.execute(t.db);
-      await sql`drop function deadlock_always()`.execute(t.db);
-      await sql`drop sequence deadlock_always`.execute(t.db);
-    }
-    expect({ status: refused.statusCode, type: refused.headers['content-type'], retryAfter: refused.headers['retry-after'] }).toEqual({
+    });
+    // Tried three times, each aborted.
+    expect(tries).toBe(3);
+    expect({ status: refused!.statusCode, type: refused!.headers['content-type'], retryAfter: refused!.headers['retry-after'] }).toEqual({
       status: 503,
       type: expect.stringMatching(/^application\/problem\+json/),
       retryAfter: '1',
     });
-    expect(refused.json()).toMatchObject({ code: 'busy', detail: expect.stringContaining('未保存任何内容') });
+    expect(refused!.json()).toMatchObject({ code: 'busy', detail: expect.stringContaining('未保存任何内容') });
     // Nothing of it was kept: no report, no incident, no key.
     expect(await t.db.selectFrom('reports').select('id').where('title', '=', title).execute()).toEqual([]);
     expect(await t.db.selectFrom('incidents').select('id').where('title', '=', title).execute()).toEqual([]);
@@ -578,6 +541,39 @@ describe('re-assessment as it spreads, and surges', () => {
     expect((await queuedUpdates(opened.incidentId)).filter((u) => u.update === 'surge')).toHaveLength(1);
   });
 });
+
+/**
+ * Runs `fn` while PostgreSQL aborts the insert of a report titled `title` as a
+ * deadlock's victim (40P01): its first try only, or every try. Answers how many
+ * inserts of that title were tried (a sequence is not rolled back with them).
+ */
+async function withDeadlockVictim(title: string, which: 'first' | 'every', fn: () => Promise<void>): Promise<number> {
+  await sql`create sequence deadlock_victim`.execute(t.db);
+  await sql
+    .raw(
+      `create function deadlock_victim() returns trigger language plpgsql as $$
+       begin
+         if new.title = '${title}' then
+           perform nextval('deadlock_victim');
+           if ${which === 'every'} or currval('deadlock_victim') = 1 then
+             raise exception 'deadlock detected (test)' using errcode = '40P01';
+           end if;
+         end if;
+         return new;
+       end $$`,
+    )
+    .execute(t.db);
+  await sql`create trigger deadlock_victim before insert on reports for each row execute function deadlock_victim()`.execute(t.db);
+  try {
+    await fn();
+    const { rows } = await sql<{ tries: string }>`select last_value as tries from deadlock_victim`.execute(t.db);
+    return Number(rows[0]!.tries);
+  } finally {
+    await sql`drop trigger deadlock_victim on reports`.execute(t.db);
+    await sql`drop function deadlock_victim()`.execute(t.db);
+    await sql`drop sequence deadlock_victim`.execute(t.db);
+  }
+}
 
 async function reportSource(reportId: string) {
   return (await t.db.selectFrom('reports').select('source').where('id', '=', reportId).executeTakeFirstOrThrow()).source;
