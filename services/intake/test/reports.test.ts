@@ -451,7 +451,7 @@ describe('the incident’s figures are its reports’ aggregate', () => {
   it('a report PostgreSQL aborts to break a deadlock is tried again: accepted once, stored once, audited once', async () => {
     const title = `尚志市某超市销售过期月饼 ${uniqueToken()}`;
     // The first insert of this report is chosen as a deadlock's victim.
-    const tries = await withDeadlockVictim(title, 'first', async () => {
+    const { tries } = await withDeadlockVictim(title, 'first', async () => {
       const opened = await report(sighting({ title, district: '尚志市' }));
       expect(opened.outcome).toBe('opened');
       const joined = await report(sighting({ title, district: '尚志市' }));
@@ -469,18 +469,15 @@ describe('the incident’s figures are its reports’ aggregate', () => {
     const title = `木兰县某加油站加油机计量作弊 ${uniqueToken()}`;
     const idempotencyKey = `busy-${uniqueToken()}`;
     const body = sighting({ title, district: '木兰县', topic: 'metrology_standards' });
-    let refused: Awaited<ReturnType<typeof send>> | undefined;
-    const tries = await withDeadlockVictim(title, 'every', async () => {
-      refused = await send(body, { 'idempotency-key': idempotencyKey });
-    });
+    const { result: refused, tries } = await withDeadlockVictim(title, 'every', () => send(body, { 'idempotency-key': idempotencyKey }));
     // Tried three times, each aborted.
     expect(tries).toBe(3);
-    expect({ status: refused!.statusCode, type: refused!.headers['content-type'], retryAfter: refused!.headers['retry-after'] }).toEqual({
+    expect({ status: refused.statusCode, type: refused.headers['content-type'], retryAfter: refused.headers['retry-after'] }).toEqual({
       status: 503,
       type: expect.stringMatching(/^application\/problem\+json/),
       retryAfter: '1',
     });
-    expect(refused!.json()).toMatchObject({ code: 'busy', detail: expect.stringContaining('未保存任何内容') });
+    expect(refused.json()).toMatchObject({ code: 'busy', detail: expect.stringContaining('未保存任何内容') });
     // Nothing of it was kept: no report, no incident, no key.
     expect(await t.db.selectFrom('reports').select('id').where('title', '=', title).execute()).toEqual([]);
     expect(await t.db.selectFrom('incidents').select('id').where('title', '=', title).execute()).toEqual([]);
@@ -544,10 +541,10 @@ describe('re-assessment as it spreads, and surges', () => {
 
 /**
  * Runs `fn` while PostgreSQL aborts the insert of a report titled `title` as a
- * deadlock's victim (40P01): its first try only, or every try. Answers how many
- * inserts of that title were tried (a sequence is not rolled back with them).
+ * deadlock's victim (40P01): its first try only, or every try. Answers what `fn`
+ * did and how many inserts of that title were tried (a sequence is not rolled back with them).
  */
-async function withDeadlockVictim(title: string, which: 'first' | 'every', fn: () => Promise<void>): Promise<number> {
+async function withDeadlockVictim<T>(title: string, which: 'first' | 'every', fn: () => Promise<T>): Promise<{ result: T; tries: number }> {
   await sql`create sequence deadlock_victim`.execute(t.db);
   await sql
     .raw(
@@ -565,9 +562,9 @@ async function withDeadlockVictim(title: string, which: 'first' | 'every', fn: (
     .execute(t.db);
   await sql`create trigger deadlock_victim before insert on reports for each row execute function deadlock_victim()`.execute(t.db);
   try {
-    await fn();
+    const result = await fn();
     const { rows } = await sql<{ tries: string }>`select last_value as tries from deadlock_victim`.execute(t.db);
-    return Number(rows[0]!.tries);
+    return { result, tries: Number(rows[0]!.tries) };
   } finally {
     await sql`drop trigger deadlock_victim on reports`.execute(t.db);
     await sql`drop function deadlock_victim()`.execute(t.db);
