@@ -137,8 +137,23 @@ export type AnchorClass = keyof typeof ANCHOR_CLASSES;
 export const ANCHOR_CLASS_NAMES = Object.keys(ANCHOR_CLASSES) as AnchorClass[];
 export type Anchors = Readonly<Record<AnchorClass, readonly string[]>>;
 
-const familyOf = new Map<string, readonly string[]>();
-for (const cls of ANCHOR_CLASS_NAMES) for (const family of ANCHOR_CLASSES[cls].families) for (const m of family) familyOf.set(`${cls}:${m}`, family);
+/**
+ * Per class, computed once: its members in one list, and the family of each member.
+ * Every report's anchors are found with the first, and each comparison with the
+ * other exemplars of its topic asks the second (hundreds per report in a burst).
+ */
+interface ClassTable {
+  readonly members: readonly string[];
+  readonly familyOf: ReadonlyMap<string, readonly string[]>;
+  readonly veto: boolean;
+}
+const CLASS_TABLES = {} as Record<AnchorClass, ClassTable>;
+for (const cls of ANCHOR_CLASS_NAMES) {
+  const families: readonly (readonly string[])[] = ANCHOR_CLASSES[cls].families;
+  const familyOf = new Map<string, readonly string[]>();
+  for (const family of families) for (const m of family) familyOf.set(m, family);
+  CLASS_TABLES[cls] = { members: families.flat(), familyOf, veto: ANCHOR_CLASSES[cls].kind === 'veto' };
+}
 
 /**
  * The members of each class a (normalised) text names. A member inside another
@@ -147,7 +162,7 @@ for (const cls of ANCHOR_CLASS_NAMES) for (const family of ANCHOR_CLASSES[cls].f
 export function anchorsOf(text: string): Record<AnchorClass, string[]> {
   const found = {} as Record<AnchorClass, string[]>;
   for (const cls of ANCHOR_CLASS_NAMES) {
-    const hits = ANCHOR_CLASSES[cls].families.flat().filter((m) => text.includes(m));
+    const hits = CLASS_TABLES[cls].members.filter((m) => text.includes(m));
     found[cls] = hits.filter((m) => !hits.some((n) => n !== m && n.includes(m)));
   }
   return found;
@@ -155,10 +170,11 @@ export function anchorsOf(text: string): Record<AnchorClass, string[]> {
 
 function agree(cls: AnchorClass, m: string, n: string): boolean {
   if (m === n || m.includes(n) || n.includes(m)) return true;
-  const fm = familyOf.get(`${cls}:${m}`);
-  if (!fm || fm !== familyOf.get(`${cls}:${n}`)) return false;
+  const { familyOf, veto } = CLASS_TABLES[cls];
+  const fm = familyOf.get(m);
+  if (!fm || fm !== familyOf.get(n)) return false;
   // Hints agree within a family; the others only through the family's general name.
-  return ANCHOR_CLASSES[cls].kind === 'hint' || fm[0] === m || fm[0] === n;
+  return !veto || fm[0] === m || fm[0] === n;
 }
 
 export interface AnchorComparison {
@@ -168,13 +184,38 @@ export interface AnchorComparison {
   readonly disagreeing: readonly { readonly anchorClass: AnchorClass; readonly a: readonly string[]; readonly b: readonly string[] }[];
 }
 
+/** Some member of `x` agrees with some member of `y` (plain loops: asked for hundreds of pairs per report). */
+function anyAgree(cls: AnchorClass, x: readonly string[], y: readonly string[]): boolean {
+  for (const m of x) for (const n of y) if (agree(cls, m, n)) return true;
+  return false;
+}
+
+/**
+ * What `compareAnchors` decides alone, without building its answer: the texts name
+ * different districts, places or products, or none in common, so they are about
+ * different events however alike their wording.
+ */
+export function differentEvents(a: Anchors, b: Anchors): boolean {
+  let common = false;
+  for (const cls of ANCHOR_CLASS_NAMES) {
+    if (!CLASS_TABLES[cls].veto) continue;
+    const x = a[cls];
+    const y = b[cls];
+    if (x.length === 0 || y.length === 0) continue;
+    if (!anyAgree(cls, x, y)) return true;
+    common = true;
+  }
+  return !common;
+}
+
 export function compareAnchors(a: Anchors, b: Anchors): AnchorComparison {
   const shared: AnchorClass[] = [];
   const disagreeing: { anchorClass: AnchorClass; a: readonly string[]; b: readonly string[] }[] = [];
   for (const cls of ANCHOR_CLASS_NAMES) {
-    const [x, y] = [a[cls], b[cls]];
+    const x = a[cls];
+    const y = b[cls];
     if (x.length === 0 || y.length === 0) continue;
-    if (x.some((m) => y.some((n) => agree(cls, m, n)))) shared.push(cls);
+    if (anyAgree(cls, x, y)) shared.push(cls);
     else disagreeing.push({ anchorClass: cls, a: x, b: y });
   }
   return { shared, disagreeing };
@@ -189,9 +230,10 @@ export function compareAnchors(a: Anchors, b: Anchors): AnchorComparison {
 export function vetoFamilies(a: Anchors): string[] {
   const out = new Set<string>();
   for (const cls of ANCHOR_CLASS_NAMES) {
-    if (ANCHOR_CLASSES[cls].kind !== 'veto') continue;
+    const { familyOf, veto } = CLASS_TABLES[cls];
+    if (!veto) continue;
     for (const m of a[cls]) {
-      const family = familyOf.get(`${cls}:${m}`);
+      const family = familyOf.get(m);
       if (family) out.add(`${cls}:${family[0]}`);
     }
   }

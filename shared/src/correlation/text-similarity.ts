@@ -1,4 +1,4 @@
-import { ANCHOR_CLASSES, anchorsOf, compareAnchors, vetoFamilies, type AnchorClass, type Anchors } from './anchors';
+import { ANCHOR_CLASSES, anchorsOf, compareAnchors, differentEvents, vetoFamilies, type AnchorClass, type Anchors } from './anchors';
 
 /**
  * Decorations that say how a post was passed on, not what happened: bracketed tags
@@ -115,15 +115,51 @@ const HINT_DISAGREEMENT = 0.5;
  * districts, places or products makes it 0 (one template told of two events).
  */
 export function compareTexts(a: TextFeatures, b: TextFeatures): TextComparison {
-  const lexical = Math.round(Math.max(dice(a.title, b.title), dice(a.full, b.full)) * 1000) / 1000;
+  return scored(lexicalOf(a, b), anchorVerdict(a, b));
+}
+
+/**
+ * `compareTexts`, or undefined when the score is below `threshold`. The anchors are
+ * compared first: they decide most pairs alone (another district, place or product),
+ * and the wording is then never compared. A report is compared with every wording of
+ * its topic, hundreds in a burst.
+ */
+export function compareTextsAtLeast(a: TextFeatures, b: TextFeatures, threshold: number): TextComparison | undefined {
+  if (threshold > 0 && differentEvents(a.anchors, b.anchors)) return undefined;
+  const c = scored(lexicalOf(a, b), anchorVerdict(a, b));
+  return c.score >= threshold ? c : undefined;
+}
+
+/** The better Dice coefficient of the titles' and the whole texts' bigrams (once when neither has a summary). */
+function lexicalOf(a: TextFeatures, b: TextFeatures): number {
+  const title = dice(a.title, b.title);
+  const full = a.full === a.title && b.full === b.title ? title : dice(a.full, b.full);
+  return Math.round(Math.max(title, full) * 1000) / 1000;
+}
+
+type AnchorVerdict = {
+  readonly shared: readonly AnchorClass[];
+  readonly disagreeing: ReturnType<typeof compareAnchors>['disagreeing'];
+  /** The score is 0 whatever the wording: `conflict` if they name different districts, places or products. */
+  readonly zero: boolean;
+  readonly conflict?: TextComparison['conflict'];
+};
+
+function anchorVerdict(a: TextFeatures, b: TextFeatures): AnchorVerdict {
   const { shared, disagreeing } = compareAnchors(a.anchors, b.anchors);
   const veto = disagreeing.find((d) => ANCHOR_CLASSES[d.anchorClass].kind === 'veto');
-  if (veto) return { score: 0, lexical, shared, conflict: veto };
+  if (veto) return { shared, disagreeing, zero: true, conflict: veto };
   // Nothing concrete in common (no district, place or product both name): words alone — "官方通报了",
   // "这家店还能去吗" — are said of every event. This is also what lets concurrent reports lock only their anchors.
-  if (!shared.some((cls) => ANCHOR_CLASSES[cls].kind === 'veto')) return { score: 0, lexical, shared };
+  return { shared, disagreeing, zero: !shared.some((cls) => ANCHOR_CLASSES[cls].kind === 'veto') };
+}
+
+function scored(lexical: number, v: AnchorVerdict): TextComparison {
+  const { shared } = v;
+  if (v.conflict) return { score: 0, lexical, shared, conflict: v.conflict };
+  if (v.zero) return { score: 0, lexical, shared };
   let score = 1 - (1 - lexical) * Math.pow(1 - SHARED_ANCHOR_WEIGHT, shared.length);
-  if (disagreeing.length > 0) score *= HINT_DISAGREEMENT;
+  if (v.disagreeing.length > 0) score *= HINT_DISAGREEMENT;
   return { score: Math.round(score * 1000) / 1000, lexical, shared };
 }
 

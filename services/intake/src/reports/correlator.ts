@@ -1,4 +1,14 @@
-import { compareTexts, DISTRICTS, textFeatures, type DistrictCode, type MatchRule, type TextComparison, type TextFeatures, type Topic } from '@yuqing/shared';
+import {
+  compareTexts,
+  compareTextsAtLeast,
+  DISTRICTS,
+  textFeatures,
+  type DistrictCode,
+  type MatchRule,
+  type TextComparison,
+  type TextFeatures,
+  type Topic,
+} from '@yuqing/shared';
 import type { CorrelationRules } from './correlation-policy';
 import { textCandidates, wordingsOf, type Exemplar, type KeyLookup } from './report.repository';
 
@@ -41,9 +51,8 @@ export function featuresOf(e: Pick<Exemplar, 'reportId' | 'title' | 'summary' | 
 export function bestTextMatch(text: TextFeatures, exemplars: readonly Exemplar[], threshold: number): Match | undefined {
   let best: Match | undefined;
   for (const e of exemplars) {
-    const c = compareTexts(text, featuresOf(e));
-    if (c.score >= threshold && (!best || c.score > best.score))
-      best = { incidentId: e.incidentId, rule: 'text', score: c.score, text: { ...c, exemplarId: e.reportId } };
+    const c = compareTextsAtLeast(text, featuresOf(e), threshold);
+    if (c && (!best || c.score > best.score)) best = { incidentId: e.incidentId, rule: 'text', score: c.score, text: { ...c, exemplarId: e.reportId } };
   }
   return best;
 }
