@@ -441,7 +441,14 @@ export class ReportService {
       await insertIdempotencyKey(trx, { clientId: principal.id, key: p.options.idempotencyKey, incidentId: incident.id, reportId, requestHash: p.hash });
     return {
       status: p.options.mode === 'open' ? 200 : 202,
-      incident: refreshed ?? { ...incident, metrics, flags, suggestedTier, lastReportAt: now },
+      incident: {
+        ...incident,
+        metrics,
+        flags,
+        suggestedTier,
+        lastReportAt: now,
+        ...(refreshed ? { updatedAt: refreshed.updatedAt, eventKeys: appendKey ? [...incident.eventKeys, eventKey] : incident.eventKeys } : {}),
+      },
       reportId,
       outcome,
       tier: raises ? assessment.tier : asked,
@@ -592,7 +599,8 @@ function compileJoin(appendKey: boolean, waitForRow: boolean) {
         const q = eb.selectFrom('incidents').select('id').where('id', '=', a.incidentId);
         return waitForRow ? q.forNoKeyUpdate() : q.forNoKeyUpdate().skipLocked();
       })
-      .returning(INCIDENT_COLUMNS),
+      // The rest of the row is the one held: reading it back whole cost every report a second row to parse.
+      .returning('updatedAt'),
   );
 }
 
