@@ -115,7 +115,16 @@ const HINT_DISAGREEMENT = 0.5;
  * districts, places or products makes it 0 (one template told of two events).
  */
 export function compareTexts(a: TextFeatures, b: TextFeatures): TextComparison {
-  return scored(lexicalOf(a, b), anchorVerdict(a, b));
+  const lexical = lexicalOf(a, b);
+  const { shared, disagreeing } = compareAnchors(a.anchors, b.anchors);
+  const veto = disagreeing.find((d) => ANCHOR_CLASSES[d.anchorClass].kind === 'veto');
+  if (veto) return { score: 0, lexical, shared, conflict: veto };
+  // Nothing concrete in common (no district, place or product both name): words alone — "官方通报了",
+  // "这家店还能去吗" — are said of every event. This is also what lets concurrent reports lock only their anchors.
+  if (!shared.some((cls) => ANCHOR_CLASSES[cls].kind === 'veto')) return { score: 0, lexical, shared };
+  let score = 1 - (1 - lexical) * Math.pow(1 - SHARED_ANCHOR_WEIGHT, shared.length);
+  if (disagreeing.length > 0) score *= HINT_DISAGREEMENT;
+  return { score: Math.round(score * 1000) / 1000, lexical, shared };
 }
 
 /**
@@ -126,7 +135,7 @@ export function compareTexts(a: TextFeatures, b: TextFeatures): TextComparison {
  */
 export function compareTextsAtLeast(a: TextFeatures, b: TextFeatures, threshold: number): TextComparison | undefined {
   if (threshold > 0 && differentEvents(a.anchors, b.anchors)) return undefined;
-  const c = scored(lexicalOf(a, b), anchorVerdict(a, b));
+  const c = compareTexts(a, b);
   return c.score >= threshold ? c : undefined;
 }
 
@@ -135,32 +144,6 @@ function lexicalOf(a: TextFeatures, b: TextFeatures): number {
   const title = dice(a.title, b.title);
   const full = a.full === a.title && b.full === b.title ? title : dice(a.full, b.full);
   return Math.round(Math.max(title, full) * 1000) / 1000;
-}
-
-type AnchorVerdict = {
-  readonly shared: readonly AnchorClass[];
-  readonly disagreeing: ReturnType<typeof compareAnchors>['disagreeing'];
-  /** The score is 0 whatever the wording: `conflict` if they name different districts, places or products. */
-  readonly zero: boolean;
-  readonly conflict?: TextComparison['conflict'];
-};
-
-function anchorVerdict(a: TextFeatures, b: TextFeatures): AnchorVerdict {
-  const { shared, disagreeing } = compareAnchors(a.anchors, b.anchors);
-  const veto = disagreeing.find((d) => ANCHOR_CLASSES[d.anchorClass].kind === 'veto');
-  if (veto) return { shared, disagreeing, zero: true, conflict: veto };
-  // Nothing concrete in common (no district, place or product both name): words alone — "官方通报了",
-  // "这家店还能去吗" — are said of every event. This is also what lets concurrent reports lock only their anchors.
-  return { shared, disagreeing, zero: !shared.some((cls) => ANCHOR_CLASSES[cls].kind === 'veto') };
-}
-
-function scored(lexical: number, v: AnchorVerdict): TextComparison {
-  const { shared } = v;
-  if (v.conflict) return { score: 0, lexical, shared, conflict: v.conflict };
-  if (v.zero) return { score: 0, lexical, shared };
-  let score = 1 - (1 - lexical) * Math.pow(1 - SHARED_ANCHOR_WEIGHT, shared.length);
-  if (v.disagreeing.length > 0) score *= HINT_DISAGREEMENT;
-  return { score: Math.round(score * 1000) / 1000, lexical, shared };
 }
 
 /** Whether a text can be matched by at all: it names a district, a kind of place or a product. */

@@ -447,7 +447,9 @@ export class ReportService {
         flags,
         suggestedTier,
         lastReportAt: now,
-        ...(refreshed ? { updatedAt: refreshed.updatedAt, eventKeys: appendKey ? [...incident.eventKeys, eventKey] : incident.eventKeys } : {}),
+        // An event key is appended only by a report that waited for the row, so it was written.
+        eventKeys: appendKey ? [...incident.eventKeys, eventKey] : incident.eventKeys,
+        updatedAt: refreshed?.updatedAt ?? incident.updatedAt,
       },
       reportId,
       outcome,
