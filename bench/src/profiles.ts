@@ -182,21 +182,21 @@ async function postIncidents(
         // As the monitoring platform does: a connection that failed is tried again with the same key (at most 5 times),
         // and a request over the per-minute limit (the cluster profile keeps production's) again after its Retry-After.
         let res: Response | undefined;
-        for (let attempt = 0, limited = 0; !res && attempt < 5; attempt++) {
+        for (let failures = 0, waits = 0; !res && failures < 5;) {
           res = await fetch(`${tg.intake}/v1/incidents`, {
             method: 'POST',
             headers: { authorization: `Bearer ${tg.key}`, 'content-type': 'application/json', 'idempotency-key': `bench-${tag}-${n}` },
             body,
           }).catch(async () => {
+            failures++;
             retried++;
             await new Promise((r) => setTimeout(r, 200));
             return undefined;
           });
-          if (res?.status === 429 && limited++ < 30) {
+          if (res?.status === 429 && waits++ < 30) {
             rateLimited++;
             await new Promise((r) => setTimeout(r, 1_000 * Math.max(1, Number(res!.headers.get('retry-after')) || 1)));
             res = undefined;
-            attempt--;
           }
         }
         latency.record(performance.now() - s);
@@ -232,8 +232,14 @@ async function projected(tg: Target, ids: readonly string[]): Promise<void> {
   );
 }
 
-/** What a start request carries besides its workflow's code: the server stores and indexes all of it. */
-type StartShape = Pick<WorkflowStartOptions, 'memo' | 'typedSearchAttributes' | 'staticSummary' | 'staticDetails'> & { inputBytes: number };
+/** What a ceiling's start request carries: the server stores and indexes all of it. */
+type StartOptions = Pick<WorkflowStartOptions, 'args' | 'memo' | 'typedSearchAttributes' | 'staticSummary' | 'staticDetails'>;
+
+/** An incident's start request: the size of its input, and the rest as intake sends it. */
+interface StartShape {
+  inputBytes: number;
+  options: Omit<StartOptions, 'args'>;
+}
 
 /** When the last of these incidents had its tasks projected (each incident's first task row, PostgreSQL's clock). */
 async function lastProjectedAt(tg: Target, ids: readonly string[]): Promise<number> {
@@ -270,10 +276,12 @@ async function shapeOfIncident(tg: Target, temporal: Client): Promise<{ task: In
     payload ? defaultPayloadConverter.fromPayload<string>(payload) : undefined;
   const start: StartShape = {
     inputBytes: (attributes.input?.payloads ?? []).reduce((sum, p) => sum + (p.data?.length ?? 0), 0),
-    memo: Object.fromEntries(Object.entries(attributes.memo?.fields ?? {}).map(([k, p]) => [k, defaultPayloadConverter.fromPayload(p)])),
-    typedSearchAttributes: decodeTypedSearchAttributes(attributes.searchAttributes?.indexedFields),
-    staticSummary: text(started.userMetadata?.summary),
-    staticDetails: text(started.userMetadata?.details),
+    options: {
+      memo: Object.fromEntries(Object.entries(attributes.memo?.fields ?? {}).map(([k, p]) => [k, defaultPayloadConverter.fromPayload(p)])),
+      typedSearchAttributes: decodeTypedSearchAttributes(attributes.searchAttributes?.indexedFields),
+      staticSummary: text(started.userMetadata?.summary),
+      staticDetails: text(started.userMetadata?.details),
+    },
   };
   const task: IncidentShape = {
     patches,
@@ -297,7 +305,7 @@ async function ceiling(
   temporal: Client,
   name: string,
   workflowsPath: string,
-  options: (workflowId: string) => Pick<WorkflowStartOptions, 'args' | 'memo' | 'typedSearchAttributes' | 'staticSummary' | 'staticDetails'>,
+  options: (workflowId: string) => StartOptions,
   activities: object,
   done: () => Promise<void>,
 ): Promise<{ perSecond: number; latency: unknown; cpuMs: Record<string, number> }> {
@@ -407,13 +415,7 @@ async function measure(): Promise<Record<string, any>> {
       'benchShapeWorkflow',
       require.resolve('./shape.workflow'),
       // Started as intake starts an incident's: an input as large, the same memo, search attributes, summary and details.
-      (id) => ({
-        args: [id, shape, 'x'.repeat(start.inputBytes)],
-        memo: start.memo,
-        typedSearchAttributes: start.typedSearchAttributes,
-        staticSummary: start.staticSummary,
-        staticDetails: start.staticDetails,
-      }),
+      (id) => ({ ...start.options, args: [id, shape, 'x'.repeat(start.inputBytes)] }),
       { shapeStep },
       () => everyOneThrough,
     );
